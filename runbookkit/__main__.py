@@ -1,0 +1,5 @@
+"""``python -m runbookkit``."""
+
+from runbookkit.cli import main
+
+main()

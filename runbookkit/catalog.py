@@ -1,0 +1,61 @@
+"""Find runbooks in a directory and resolve a runbook NAME to its file, safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runbookkit.errors import NotFoundError, ParseError
+from runbookkit.model import Runbook
+from runbookkit.parsing import parse_file
+
+
+def discover(directory: Path) -> list[Path]:
+    """Every ``*.md`` runbook directly in ``directory`` (or below it), sorted by path."""
+    if not directory.is_dir():
+        raise NotFoundError("runbooks directory not found", path=str(directory))
+    return sorted(p for p in directory.rglob("*.md") if p.is_file())
+
+
+def resolve(name: str, directory: Path) -> Path:
+    """The file of a runbook given as NAME (``<directory>/NAME.md``) or as a PATH ending in .md.
+
+    A NAME that would leave ``directory`` (``../x``, an absolute path) is refused; a PATH is the
+    operator's explicit choice and is returned as it is (reading it reports what is wrong).
+
+    Raises:
+        NotFoundError: no such runbook, or the name escapes the runbooks directory.
+    """
+    as_path = Path(name)
+    if name.endswith((".md", ".markdown")):
+        return as_path
+    if as_path.is_absolute() or ".." in as_path.parts or name.startswith("~"):
+        raise NotFoundError(
+            f"runbook name {name!r} leaves the runbooks directory, expected a name inside "
+            f"{directory}"
+        )
+    candidate = directory / f"{name}.md"
+    root = directory.resolve()
+    if not candidate.resolve().is_relative_to(root):
+        raise NotFoundError(f"runbook name {name!r} leaves the runbooks directory {directory}")
+    if not candidate.is_file():
+        known = ", ".join(p.stem for p in discover(directory)) if directory.is_dir() else ""
+        hint = f" (known: {known})" if known else ""
+        raise NotFoundError(f"no runbook named {name!r} in {directory}{hint}")
+    return candidate
+
+
+def load(name: str, directory: Path) -> Runbook:
+    """Resolve and parse a runbook."""
+    return parse_file(resolve(name, directory))
+
+
+def load_all(directory: Path) -> tuple[list[Runbook], list[ParseError]]:
+    """Parse every runbook in ``directory``; errors are returned, not raised, one per file."""
+    runbooks: list[Runbook] = []
+    errors: list[ParseError] = []
+    for path in discover(directory):
+        try:
+            runbooks.append(parse_file(path))
+        except ParseError as exc:
+            errors.append(exc)
+    return runbooks, errors

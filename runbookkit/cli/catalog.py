@@ -1,0 +1,100 @@
+"""``runbookkit list``, ``parse`` and ``show``: look at runbooks without running anything."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from runbookkit import catalog
+from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
+from runbookkit.model import Runbook
+
+
+def _load(name: str, runbooks_dir: Path | None) -> Runbook:
+    directory = load_settings(runbooks_dir=runbooks_dir).runbooks_dir
+    return catalog.load(name, directory)
+
+
+@click.command("parse")
+@click.argument("runbook")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole model as JSON.")
+@runbooks_dir_option
+def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> None:
+    """Parse RUNBOOK (a NAME in the runbooks directory or a PATH) and print what was found."""
+    parsed = _load(runbook, runbooks_dir)
+    if as_json:
+        sys.stdout.write(parsed.model_dump_json(indent=2) + "\n")
+        return
+    meta = parsed.metadata
+    click.echo(f"{parsed.id}: {meta.title}  ({parsed.path})")
+    severity = meta.severity.value if meta.severity else "-"
+    mttr = meta.mttr.text if meta.mttr else "-"
+    click.echo(f"  severity {severity}, MTTR {mttr}, pattern {meta.pattern or '-'}")
+    for section in parsed.sections:
+        steps = sum(len(b.steps) for b in section.blocks())
+        click.echo(f"  {section.id:<20} {steps:>3} steps  line {section.line:<4} {section.title}")
+        for sub in section.subsections:
+            role = "  (rollback)" if sub.rollback else ""
+            click.echo(f"    {sub.id:<40} {len(sub.steps):>3} steps  line {sub.line}{role}")
+    for damage in parsed.damage:
+        state = "partly repaired" if damage.lossy else "repaired"
+        click.echo(f"  damaged text at line {damage.line} ({state})")
+
+
+@click.command("show")
+@click.argument("runbook")
+@click.option("--section", "-s", help="Only this section (id, title, or section/subsection).")
+@runbooks_dir_option
+def show_command(runbook: str, section: str | None, runbooks_dir: Path | None) -> None:
+    """Show the plan of RUNBOOK: steps, targets, commands, expected output and markers."""
+    from runbookkit.plan import plan, render
+
+    parsed = _load(runbook, runbooks_dir)
+    keys = [section] if section else [s.id for s in parsed.sections]
+    click.echo("\n\n".join(render(plan(parsed, key)) for key in keys))
+
+
+@click.command("list")
+@runbooks_dir_option
+def list_command(runbooks_dir: Path | None) -> None:
+    """List the runbooks: id, title, severity, MTTR, pattern and sections found."""
+    from rich.console import Console
+    from rich.table import Table
+
+    directory = load_settings(runbooks_dir=runbooks_dir).runbooks_dir
+    runbooks, errors = catalog.load_all(directory)
+    table = Table(title=f"runbooks in {directory}", show_lines=False)
+    for column in ("id", "title", "severity", "MTTR", "pattern", "sections"):
+        table.add_column(column, overflow="fold")
+    for rb in sorted(runbooks, key=_severity_order):
+        meta = rb.metadata
+        table.add_row(
+            rb.id,
+            meta.title,
+            meta.severity.value if meta.severity else "-",
+            meta.mttr.text if meta.mttr else "-",
+            meta.pattern or "-",
+            ", ".join(s.id for s in rb.sections),
+        )
+    Console(soft_wrap=False).print(table)
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        raise SystemExit(ExitCode.USAGE)
+
+
+def _severity_order(rb: Runbook) -> tuple[int, str]:
+    severity = rb.metadata.severity
+    return (severity.rank if severity else 9, rb.id)
+
+
+@click.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the runbook model (the shape of ``parse --json``)."""
+    import json
+
+    from runbookkit.model import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))

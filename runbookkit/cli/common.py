@@ -1,0 +1,41 @@
+"""What every command shares: exit codes, the runbooks-dir option and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from runbookkit import settings
+from runbookkit.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes of every command."""
+
+    OK = 0
+    FAILED = 1  # a step failed, or lint found an error
+    USAGE = 2  # usage, parse or configuration error
+    DECLINED = 3  # declined, aborted or incomplete
+    INTERNAL = 70  # a bug in runbookkit
+    INTERRUPTED = 130  # Ctrl-C
+
+
+def runbooks_dir_option(func: F) -> F:
+    """``--runbooks-dir DIR`` (else ``RUNBOOKKIT_DIR``, ``[tool.runbookkit]``, ``./runbooks``)."""
+    return click.option(
+        "--runbooks-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Directory of runbooks [env RUNBOOKKIT_DIR; default ./runbooks].",
+    )(func)
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Settings from every layer, with these flags on top."""
+    return settings.load(**flags)

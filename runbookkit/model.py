@@ -1,0 +1,233 @@
+"""The validated model of a runbook.
+
+Everything the parser finds lands here, and every element carries the 1-based source line it
+came from, so lint findings, plan output and run logs can cite ``file:line``. The JSON Schema of
+:class:`Runbook` is published as ``schema/runbook.schema.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Severity(StrEnum):
+    """How bad the incident a runbook answers is, most severe first."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical up to 4 for info: sort by this to put the worst first."""
+        return list(Severity).index(self)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MTTR(_Model):
+    """A mean-time-to-recover target as a range in minutes ("3-5 minutes" → 3..5)."""
+
+    text: str
+    min_minutes: float
+    max_minutes: float
+
+
+class Metadata(_Model):
+    """What the runbook says about itself: front matter, the header lines and the footer."""
+
+    title: str
+    pattern: str | None = Field(None, description="Regular expression of the error this answers.")
+    severity: Severity | None = None
+    mttr: MTTR | None = None
+    last_updated: dt.date | None = None
+    next_review: dt.date | None = None
+    version: str | None = None
+    author: str | None = None
+    owner: str | None = None
+    reviewed_by: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    hosts: str | None = Field(None, description="Default host group of the runbook.")
+    secrets: list[str] = Field(default_factory=list, description="Variables holding secrets.")
+    extra: dict[str, Any] = Field(default_factory=dict, description="Keys runbookkit doesn't know.")
+    lines: dict[str, int] = Field(
+        default_factory=dict, description="Source line of each metadata key, by field name."
+    )
+
+
+class Target(_Model):
+    """A remote host a command runs on, as written in the runbook's ``ssh`` line."""
+
+    host: str
+    user: str | None = None
+    port: int | None = None
+    identity: str | None = None
+    options: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """``user@host:port`` with only the parts that are set."""
+        text = f"{self.user}@{self.host}" if self.user else self.host
+        return f"{text}:{self.port}" if self.port else text
+
+
+class Command(_Model):
+    """One shell command of a step; ``target`` is None for this machine."""
+
+    text: str = Field(description="What runs on the target, after an ssh wrapper was removed.")
+    raw: str = Field(description="The command exactly as written.")
+    line: int
+    target: Target | None = None
+    expected: str | None = Field(None, description="Text stdout must contain for the step to pass.")
+    destructive: str | None = Field(None, description="Why the command is destructive, if it is.")
+
+
+class Retry(_Model):
+    """Re-run a step until its expectation holds: ``# Retry: 10 every 1s``."""
+
+    attempts: int = Field(ge=1)
+    delay: float = Field(ge=0)
+
+
+class Step(_Model):
+    """A unit of work: shell commands to run, or (manual) text for a person to act on."""
+
+    title: str
+    line: int
+    kind: Literal["shell", "manual"]
+    number: int | None = Field(None, description="The number the runbook gives the step.")
+    commands: list[Command] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="Comment lines; a manual step's text."
+    )
+    language: str | None = None
+    retry: Retry | None = None
+    destructive: bool = False
+    destructive_reasons: list[str] = Field(default_factory=list)
+
+
+class CodeBlock(_Model):
+    """A fenced code block that is not executable (JavaScript, YAML, example output…)."""
+
+    language: str | None
+    text: str
+    line: int
+
+
+class Task(_Model):
+    """A task-list item (``- [ ] text``) with the code blocks nested under it."""
+
+    text: str
+    done: bool
+    line: int
+    code: list[CodeBlock] = Field(default_factory=list)
+
+
+class DatedItem(_Model):
+    """A list item that starts with a date (``2025-11-10 - text``)."""
+
+    date: dt.date
+    text: str
+    line: int
+
+
+class Link(_Model):
+    """A hyperlink and its text."""
+
+    text: str
+    url: str
+    line: int
+
+
+class Block(_Model):
+    """The content shared by sections and subsections."""
+
+    id: str
+    title: str
+    line: int
+    text: list[str] = Field(default_factory=list, description="Paragraphs and list items as text.")
+    steps: list[Step] = Field(default_factory=list)
+    snippets: list[CodeBlock] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    dated: list[DatedItem] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+
+
+class Subsection(Block):
+    """An H3+ heading or a bold ``**Label:**`` paragraph inside a section."""
+
+    kind: Literal["heading", "label"]
+    level: int
+    rollback: bool = Field(False, description="Run when the section fails, not as part of it.")
+
+
+class Section(Block):
+    """A top-level part of the runbook (an H2, or an H1 in dialects without H2)."""
+
+    level: int
+    subsections: list[Subsection] = Field(default_factory=list)
+
+    def blocks(self) -> list[Block]:
+        """The section itself followed by its subsections, in source order."""
+        return [self, *self.subsections]
+
+
+class Damage(_Model):
+    """A line whose text was mis-decoded; ``lossy`` when ftfy could not restore all of it."""
+
+    line: int
+    text: str
+    repaired: str
+    lossy: bool
+
+
+class Example(_Model):
+    """An example of the error the runbook answers, taken from its Symptoms."""
+
+    text: str
+    line: int
+
+
+class Runbook(_Model):
+    """A parsed runbook: metadata, sections in order, examples and any text damage."""
+
+    id: str
+    path: str
+    sha256: str
+    metadata: Metadata
+    sections: list[Section] = Field(default_factory=list)
+    examples: list[Example] = Field(default_factory=list)
+    damage: list[Damage] = Field(default_factory=list)
+    ignores: dict[str, list[int]] = Field(
+        default_factory=dict,
+        description="Lint codes silenced by comments: code → lines (0 means the whole file).",
+    )
+
+    @property
+    def title(self) -> str:
+        """The runbook's title."""
+        return self.metadata.title
+
+    def section(self, key: str) -> Section | None:
+        """Find a section by id or title, case-insensitively."""
+        wanted = key.strip().lower()
+        for section in self.sections:
+            if wanted in (section.id, section.title.strip().lower()):
+                return section
+        return None
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`Runbook`, as published in ``schema/runbook.schema.json``."""
+    schema = Runbook.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://runbookkit.dev/schema/runbook.schema.json"
+    return schema

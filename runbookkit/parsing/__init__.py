@@ -1,0 +1,99 @@
+"""Markdown runbook → :class:`~runbookkit.model.Runbook`.
+
+The stages, each in its own module: ``damage`` (repair mis-decoded text), ``document`` (walk the
+markdown-it tokens), ``metadata`` (front matter, header and footer lines), ``sections`` (ids),
+``steps`` (code blocks → steps), ``targets`` (ssh lines → targets), ``safety`` (destructive
+commands).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from runbookkit.errors import ParseError
+from runbookkit.model import Damage, Runbook
+from runbookkit.parsing import damage, metadata
+from runbookkit.parsing.document import Walker, markdown
+from runbookkit.parsing.sections import slug
+
+__all__ = ["parse_file", "parse_text", "read_text"]
+
+
+def read_text(path: str | Path) -> tuple[str, str]:
+    """Read a runbook file as UTF-8 text; return the text and the sha256 of its bytes.
+
+    Raises:
+        ParseError: the path is missing, a directory, binary, not UTF-8 or empty.
+    """
+    shown = str(path)
+    file = Path(path)
+    if not file.exists():
+        raise ParseError("no such file, expected a Markdown runbook", path=shown)
+    if file.is_dir():
+        raise ParseError("is a directory, expected a Markdown runbook file", path=shown)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"cannot read the file ({exc.strerror})", path=shown) from None
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise ParseError("binary file (NUL byte), expected Markdown text", path=shown, line=line)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParseError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}), expected UTF-8 Markdown",
+            path=shown,
+            line=line,
+        ) from None
+    return text.removeprefix("\ufeff"), hashlib.sha256(data).hexdigest()
+
+
+def parse_file(path: str | Path, *, runbook_id: str | None = None) -> Runbook:
+    """Parse the runbook at ``path``; its id is the file name without ``.md``."""
+    text, digest = read_text(path)
+    ident = runbook_id or Path(path).name.removesuffix(".md").removesuffix(".markdown")
+    return parse_text(text, path=str(path), runbook_id=ident, sha256=digest)
+
+
+def parse_text(
+    text: str,
+    *,
+    path: str = "<string>",
+    runbook_id: str | None = None,
+    sha256: str | None = None,
+) -> Runbook:
+    """Parse Markdown text into a validated :class:`Runbook`.
+
+    Raises:
+        ParseError: the text is empty or malformed (with the line where it is wrong).
+    """
+    if not text.strip():
+        raise ParseError("file is empty, expected a Markdown runbook", path=path, line=1)
+    lines = text.splitlines()
+    found: list[Damage] = []
+    if damage.has_damage(text):
+        lines, found = damage.repair(lines)
+    tokens = markdown().parse("\n".join(lines))
+    walker = Walker(tokens, lines, path)
+    fm_title = tokens[0].type == "front_matter" and _front_matter_has_title(tokens[0].content)
+    walker.walk(fm_title)
+    ident = runbook_id or slug(walker.heading_title or "") or "runbook"
+    fallback = walker.heading_title or ident.replace("-", " ").capitalize()
+    meta = metadata.build([*walker.header, *walker.footer], fallback, path)
+    return Runbook(
+        id=ident,
+        path=path,
+        sha256=sha256 or hashlib.sha256(text.encode()).hexdigest(),
+        metadata=meta,
+        sections=walker.sections,
+        examples=walker.examples,
+        damage=found,
+        ignores=walker.ignores,
+    )
+
+
+def _front_matter_has_title(content: str) -> bool:
+    return any(line.startswith("title:") for line in content.splitlines())

@@ -1,0 +1,379 @@
+"""Walk markdown-it tokens and build the runbook's sections, subsections, steps and metadata.
+
+The walk is one pass over the token stream. Headings open sections and subsections, bold
+``**Label:**`` paragraphs open subsections, code blocks become steps or snippets, lists give
+tasks, dated items and links. Every element takes its line from the token's line map.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from typing import Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from runbookkit.errors import ParseError
+from runbookkit.model import (
+    Block,
+    CodeBlock,
+    DatedItem,
+    Example,
+    Link,
+    Section,
+    Subsection,
+    Task,
+)
+from runbookkit.parsing import metadata, sections, steps
+from runbookkit.parsing.metadata import Entry
+
+_IGNORE = re.compile(r"runbookkit:\s*ignore\s+([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)")
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:[-–—:]\s*)?(.*)$", re.DOTALL)
+_EXAMPLE_LANGUAGES = {None, "text", "log", "plaintext", "txt"}
+_STEP_SECTIONS = {"diagnosis", "fix"}
+_OWNS_INLINE = {"paragraph_open", "heading_open"}
+
+
+@cache
+def markdown() -> MarkdownIt:
+    """The shared markdown-it parser: CommonMark, tables, strikethrough and front matter."""
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    return (
+        MarkdownIt("commonmark", {"html": True})
+        .enable(["table", "strikethrough"])
+        .use(front_matter_plugin)
+    )
+
+
+class Walker:
+    """One pass over a document's tokens, collecting what the model needs."""
+
+    def __init__(self, tokens: list[Token], lines: list[str], path: str) -> None:
+        self.tokens = tokens
+        self.lines = lines
+        self.path = path
+        self.sections: list[Section] = []
+        self.header: list[Entry] = []
+        self.footer: list[Entry] = []
+        self.examples: list[Example] = []
+        self.ignores: dict[str, list[int]] = {}
+        self.heading_title: str | None = None
+        self.block: Block | None = None
+        self.context = ""
+        self._ids: set[str] = set()
+        self._sub_ids: set[str] = set()
+        self._quote_depth = 0
+        self._footer_at = self._footer_paragraphs()
+
+    # -- structure ---------------------------------------------------------------------------
+
+    def walk(self, has_fm_title: bool) -> None:
+        """Visit every token once."""
+        title_at, section_level = self._outline(has_fm_title)
+        index = 0
+        while index < len(self.tokens):
+            token = self.tokens[index]
+            kind = token.type
+            if kind == "front_matter":
+                self.header.extend(metadata.front_matter(token, self.path))
+            elif kind == "heading_open":
+                self._heading(index, title_at, section_level)
+            elif kind == "paragraph_open":
+                self._paragraph(index)
+            elif kind in ("fence", "code_block"):
+                self._code(token, task=None)
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                index = self._list(index)
+                continue
+            elif kind == "html_block":
+                self._html(token.content, token)
+            elif kind == "inline" and self.tokens[index - 1].type not in _OWNS_INLINE:
+                self._links(token)  # table cells
+            elif kind == "blockquote_open":
+                self._quote_depth += 1
+            elif kind == "blockquote_close":
+                self._quote_depth -= 1
+            index += 1
+
+    def _outline(self, has_fm_title: bool) -> tuple[int | None, int]:
+        """Which heading is the title, and which level makes sections."""
+        headings = [
+            (i, int(t.tag[1])) for i, t in enumerate(self.tokens) if t.type == "heading_open"
+        ]
+        if not headings:
+            return None, 2
+        first, first_level = headings[0]
+        h1s = [i for i, level in headings if level == 1]
+        title_at: int | None = None
+        if first_level == 1:
+            inline = self.tokens[first + 1].content
+            names_section = has_fm_title or sections.canonical_id(inline) is not None
+            if not (len(h1s) > 1 and names_section):
+                title_at = first
+        levels = [level for i, level in headings if i != title_at]
+        return title_at, min(levels, default=2)
+
+    def _heading(self, index: int, title_at: int | None, section_level: int) -> None:
+        token, inline = self.tokens[index], self.tokens[index + 1]
+        title = inline.content.strip()
+        line = _line(token)
+        if index == title_at:
+            self.heading_title = title
+            return
+        level = int(token.tag[1])
+        if level <= section_level or not self.sections:
+            if level > section_level:
+                return  # a deeper heading before the first section: header text
+            self._open_section(title, line, level)
+        else:
+            self._open_subsection(title, line, "heading", level)
+
+    def _open_section(self, title: str, line: int, level: int) -> None:
+        canonical = sections.canonical_id(title)
+        candidate = canonical if canonical and canonical not in self._ids else None
+        ident = sections.unique(candidate or sections.slug(title) or "section", self._ids)
+        section = Section(id=ident, title=title, line=line, level=level)
+        self.sections.append(section)
+        self.block = section
+        self._sub_ids = set()
+        self.context = title
+
+    def _open_subsection(
+        self, title: str, line: int, kind: Literal["heading", "label"], level: int
+    ) -> None:
+        section = self.sections[-1]
+        own = sections.slug(title) or "part"
+        ident = sections.unique(f"{section.id}/{own}", self._sub_ids)
+        rollback = sections.ROLLBACK.search(title) is not None
+        sub = Subsection(
+            id=ident, title=title, line=line, kind=kind, level=level, rollback=rollback
+        )
+        section.subsections.append(sub)
+        self.block = sub
+        self.context = title
+
+    # -- paragraphs --------------------------------------------------------------------------
+
+    def _paragraph(self, index: int) -> None:
+        inline = self.tokens[index + 1]
+        self._links(inline)
+        self._inline_ignores(inline)
+        if self._quote_depth == 0:
+            entries = metadata.key_value_lines(inline)
+            if entries is not None and index in self._footer_at:
+                self.footer.extend(entries)
+                return
+            if entries is not None and not self.sections:
+                self.header.extend(entries)
+                return
+            label = _label(inline)
+            if label is not None and self.sections:
+                title, rest = label
+                self._open_subsection(title, _line(inline), "label", 0)
+                if rest and self.block is not None:
+                    self.block.text.append(rest)
+                return
+        if self.block is not None:
+            self.block.text.append(inline.content)
+            self.context = inline.content.strip().splitlines()[0].rstrip(":").strip()
+
+    def _footer_paragraphs(self) -> set[int]:
+        """Indices of the trailing ``**Key:** value`` paragraphs (the footer block)."""
+        found: set[int] = set()
+        index = len(self.tokens) - 1
+        while index >= 2:
+            close, inline, opening = (
+                self.tokens[index],
+                self.tokens[index - 1],
+                self.tokens[index - 2],
+            )
+            if close.type == "html_block":
+                index -= 1
+                continue
+            if close.type != "paragraph_close" or opening.level != 0:
+                break
+            if metadata.key_value_lines(inline) is None:
+                break
+            found.add(index - 2)
+            index -= 3
+        return found
+
+    # -- code ----------------------------------------------------------------------------
+
+    def _code(self, token: Token, task: Task | None) -> None:
+        line = _line(token)
+        language = token.info.split()[0].lower() if token.info.strip() else None
+        if token.type == "fence":
+            self._check_closed(token)
+        first = line + 1 if token.type == "fence" else line
+        block = CodeBlock(language=language, text=token.content, line=first)
+        self._code_ignores(token.content, first)
+        if task is not None:
+            task.code.append(block)
+        if self.block is None:
+            return
+        section_id = self.sections[-1].id
+        is_shell = language in steps.SHELL_LANGUAGES or (
+            language is None and token.type == "fence" and section_id in _STEP_SECTIONS
+        )
+        if is_shell:
+            found, preamble = steps.shell_steps(token.content, first, language, self.context)
+            self.block.steps.extend(found)
+            self.block.text.extend(preamble)
+        elif language in steps.CONSOLE_LANGUAGES:
+            self.block.steps.extend(
+                steps.console_steps(token.content, first, language, self.context)
+            )
+        else:
+            if task is None:
+                self.block.snippets.append(block)
+            if section_id == "symptoms" and language in _EXAMPLE_LANGUAGES:
+                self.examples.append(Example(text=token.content.rstrip("\n"), line=first))
+
+    def _check_closed(self, token: Token) -> None:
+        assert token.map is not None
+        last = token.map[1] - 1
+        closing = self.lines[last].strip() if last < len(self.lines) else ""
+        fence_char = token.markup[0]
+        closed = (
+            last > token.map[0]
+            and closing.startswith(token.markup)
+            and set(closing) == {fence_char}
+        )
+        if not closed:
+            raise ParseError(
+                f"code fence {token.markup}{token.info} is never closed, "
+                f"expected a closing {token.markup} line",
+                path=self.path,
+                line=token.map[0] + 1,
+            )
+
+    # -- lists -------------------------------------------------------------------------------
+
+    def _list(self, start: int) -> int:
+        """Visit a whole (possibly nested) list; return the index after it."""
+        opening = self.tokens[start]
+        close_type = opening.type.replace("_open", "_close")
+        stack: list[Task | None] = []
+        index = start + 1
+        first_inline = False
+        while index < len(self.tokens):
+            token = self.tokens[index]
+            if token.type == close_type and token.level == opening.level:
+                return index + 1
+            if token.type == "list_item_open":
+                stack.append(None)
+                first_inline = True
+            elif token.type == "list_item_close":
+                stack.pop()
+            elif token.type == "inline":
+                self._links(token)
+                self._inline_ignores(token)
+                if first_inline and stack:
+                    stack[-1] = self._item(token)
+                elif self.block is not None:
+                    self.block.text.append(token.content)
+                first_inline = False
+            elif token.type in ("fence", "code_block"):
+                task = next((t for t in reversed(stack) if t is not None), None)
+                self._code(token, task)
+            index += 1
+        return index
+
+    def _item(self, inline: Token) -> Task | None:
+        """Record a list item's text; return the task it opens, if it is a task."""
+        text = inline.content.strip()
+        line = _line(inline)
+        if self.block is None:
+            return None
+        self.context = text.splitlines()[0].rstrip(":").strip() if text else self.context
+        if text[:4].lower() in ("[ ] ", "[x] ") or text.lower() in ("[ ]", "[x]"):
+            task = Task(text=text[4:].strip(), done=text[1].lower() == "x", line=line)
+            self.block.tasks.append(task)
+            self.context = task.text
+            return task
+        self.block.text.append(f"- {text}")
+        dated = _DATED.match(text)
+        if dated:
+            try:
+                day = dt.date.fromisoformat(dated.group(1))
+            except ValueError:
+                return None
+            self.block.dated.append(DatedItem(date=day, text=dated.group(2).strip(), line=line))
+        return None
+
+    # -- links and ignore comments -----------------------------------------------------------
+
+    def _links(self, inline: Token) -> None:
+        if self.block is None or not inline.children:
+            return
+        line = _line(inline)
+        children = inline.children
+        for i, child in enumerate(children):
+            if child.type == "softbreak":
+                line += 1
+            if child.type == "link_open":
+                text = []
+                for inner in children[i + 1 :]:
+                    if inner.type == "link_close":
+                        break
+                    text.append(inner.content)
+                url = str(child.attrs.get("href", ""))
+                self.block.links.append(Link(text="".join(text), url=url, line=line))
+
+    def _html(self, content: str, token: Token) -> None:
+        found = _IGNORE.search(content)
+        if not found:
+            return
+        assert token.map is not None
+        line = 0 if not self.sections else self._next_line(token.map[1])
+        self._ignore(found.group(1), line)
+
+    def _inline_ignores(self, inline: Token) -> None:
+        line = _line(inline)
+        for child in inline.children or []:
+            if child.type == "softbreak":
+                line += 1
+            elif child.type == "html_inline" and (found := _IGNORE.search(child.content)):
+                self._ignore(found.group(1), line)
+
+    def _code_ignores(self, text: str, first: int) -> None:
+        for offset, line in enumerate(text.splitlines()):
+            if line.strip().startswith("#") and (found := _IGNORE.search(line)):
+                self._ignore(found.group(1), first + offset + 1)
+
+    def _ignore(self, codes: str, line: int) -> None:
+        for code in re.split(r"[\s,]+", codes.strip()):
+            self.ignores.setdefault(code, []).append(line)
+
+    def _next_line(self, after: int) -> int:
+        """The 1-based number of the first non-blank line at or after 0-based ``after``."""
+        for index in range(after, len(self.lines)):
+            if self.lines[index].strip():
+                return index + 1
+        return after + 1
+
+
+def _line(token: Token) -> int:
+    return token.map[0] + 1 if token.map else 0
+
+
+def _label(inline: Token) -> tuple[str, str] | None:
+    """``**Label:**`` alone on its first line → (label, the paragraph's remaining text)."""
+    children = [c for c in inline.children or [] if c.type != "text" or c.content]
+    if len(children) < 3 or children[0].type != "strong_open":
+        return None
+    close = next((i for i, c in enumerate(children) if c.type == "strong_close"), None)
+    if close is None:
+        return None
+    after = children[close + 1 :]
+    if after and after[0].type not in ("softbreak", "hardbreak"):
+        return None
+    title = "".join(c.content for c in children[1:close]).strip()
+    if not title.endswith(":") or len(title) < 2:
+        return None
+    rest = inline.content.split("\n", 1)[1].strip() if "\n" in inline.content else ""
+    return title[:-1].strip(), rest

@@ -1,0 +1,225 @@
+"""Metadata from front matter, the ``**Key:** value`` header lines and the footer block.
+
+Values are normalised here (severity, MTTR range, dates, the Pattern regex) and every invalid
+value raises :class:`ParseError` with the line it was written on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it.token import Token
+
+from runbookkit.errors import ParseError
+from runbookkit.model import MTTR, Metadata, Severity
+
+# Key as written (lower-cased, words joined by "_") → Metadata field.
+ALIASES = {
+    "title": "title",
+    "pattern": "pattern",
+    "error_pattern": "pattern",
+    "severity": "severity",
+    "mttr": "mttr",
+    "mttr_target": "mttr",
+    "last_updated": "last_updated",
+    "updated": "last_updated",
+    "next_review": "next_review",
+    "review_by": "next_review",
+    "version": "version",
+    "runbook_version": "version",
+    "author": "author",
+    "owner": "owner",
+    "reviewed_by": "reviewed_by",
+    "tags": "tags",
+    "hosts": "hosts",
+    "secrets": "secrets",
+}
+_MTTR = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(?:(?:-|–|—|to)\s*(\d+(?:\.\d+)?))?\s*"
+    r"(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)?\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Entry:
+    """One metadata key and its value, where it was written."""
+
+    key: str
+    value: Any
+    line: int
+    code: str | None = None  # the value when written as `inline code`
+
+
+def normalise_key(key: str) -> str:
+    """``"MTTR Target"`` → ``"mttr_target"``."""
+    return "_".join(re.findall(r"[a-z0-9]+", key.lower()))
+
+
+def key_value_lines(inline: Token) -> list[Entry] | None:
+    """The entries of a paragraph made only of ``**Key:** value`` lines, else None."""
+    assert inline.map is not None and inline.children is not None
+    lines: list[list[Token]] = [[]]
+    for child in inline.children:
+        if child.type == "text" and not child.content:
+            continue  # markdown-it leaves empty text tokens around emphasis
+        if child.type in ("softbreak", "hardbreak"):
+            lines.append([])
+        else:
+            lines[-1].append(child)
+    entries = []
+    for offset, children in enumerate(lines):
+        entry = _key_value(children, inline.map[0] + offset + 1)
+        if entry is None:
+            return None
+        entries.append(entry)
+    return entries
+
+
+def _key_value(children: list[Token], line: int) -> Entry | None:
+    if len(children) < 3 or children[0].type != "strong_open":
+        return None
+    close = next((i for i, c in enumerate(children) if c.type == "strong_close"), None)
+    if close is None:
+        return None
+    key = "".join(c.content for c in children[1:close]).strip()
+    rest = children[close + 1 :]
+    value = "".join(c.content for c in rest).strip()
+    if key.endswith(":"):
+        key = key[:-1].strip()
+    elif value.startswith(":"):
+        value = value[1:].strip()
+    else:
+        return None
+    codes = [c.content for c in rest if c.type == "code_inline"]
+    return Entry(key, value, line, codes[0] if len(codes) == 1 else None) if key else None
+
+
+def build(entries: list[Entry], fallback_title: str, path: str) -> Metadata:
+    """Normalise entries (later ones win) into :class:`Metadata`."""
+    fields: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    extra: dict[str, Any] = {}
+    for entry in entries:
+        name = ALIASES.get(normalise_key(entry.key))
+        if name is None:
+            extra[normalise_key(entry.key) or entry.key] = entry.value
+            lines[normalise_key(entry.key)] = entry.line
+            continue
+        fields[name] = _convert(name, entry, path)
+        lines[name] = entry.line
+    title = fields.pop("title", None) or fallback_title
+    return Metadata(title=str(title), extra=extra, lines=lines, **fields)
+
+
+def _convert(name: str, entry: Entry, path: str) -> Any:
+    value = entry.value
+    if value is None or value == "":
+        return [] if name in ("tags", "secrets") else None
+    if name == "pattern":
+        return _pattern(entry.code if entry.code is not None else str(value), entry, path)
+    if name == "severity":
+        try:
+            return Severity(str(value).strip().lower())
+        except ValueError:
+            choices = ", ".join(s.value.capitalize() for s in Severity)
+            raise ParseError(
+                f"unknown severity {value!r}, expected one of {choices}", path=path, line=entry.line
+            ) from None
+    if name == "mttr":
+        return _mttr(str(value), entry, path)
+    if name in ("last_updated", "next_review"):
+        return _date(value, entry, path)
+    if name in ("tags", "secrets"):
+        items = value if isinstance(value, list) else str(value).split(",")
+        return [str(item).strip().strip("`") for item in items if str(item).strip()]
+    return str(value)
+
+
+def _pattern(text: str, entry: Entry, path: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ParseError(
+            f"invalid regex in Pattern: {exc}, expected a regular expression",
+            path=path,
+            line=entry.line,
+        ) from None
+    return text
+
+
+def _mttr(text: str, entry: Entry, path: str) -> MTTR:
+    found = _MTTR.match(text)
+    if not found:
+        raise ParseError(
+            f"MTTR {text!r} is not a duration, expected minutes such as '3-5 minutes' or '15m'",
+            path=path,
+            line=entry.line,
+        )
+    unit = (found.group(3) or "m").lower()
+    scale = 60.0 if unit.startswith("h") else 1 / 60 if unit.startswith("s") else 1.0
+    low = float(found.group(1)) * scale
+    high = float(found.group(2)) * scale if found.group(2) else low
+    if high < low:
+        low, high = high, low
+    return MTTR(text=text.strip(), min_minutes=low, max_minutes=high)
+
+
+def _date(value: Any, entry: Entry, path: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ParseError(
+            f"{entry.key} {value!r} is not a date, expected YYYY-MM-DD",
+            path=path,
+            line=entry.line,
+        ) from None
+
+
+def front_matter(token: Token, path: str) -> list[Entry]:
+    """Entries of a YAML front matter block; invalid YAML raises with its line."""
+    import yaml
+
+    assert token.map is not None
+    first = token.map[0] + 2  # the line after the opening ---
+    try:
+        data = yaml.safe_load(token.content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first + mark.line if mark is not None else token.map[0] + 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ParseError(
+            f"front matter is not valid YAML ({problem}), expected `key: value` lines",
+            path=path,
+            line=line,
+        ) from None
+    except ValueError as exc:  # a constructor refused a value, e.g. the date 2025-13-45
+        raise ParseError(
+            f"front matter has an invalid value ({exc}), expected valid YAML values",
+            path=path,
+            line=first,
+        ) from None
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise ParseError(
+            "front matter is not a mapping, expected `key: value` lines",
+            path=path,
+            line=token.map[0] + 1,
+        )
+    lines = token.content.splitlines()
+    return [Entry(str(k), v, first + _key_line(lines, str(k))) for k, v in data.items()]
+
+
+def _key_line(lines: list[str], key: str) -> int:
+    for offset, line in enumerate(lines):
+        if line.startswith((f"{key}:", f'"{key}":', f"'{key}':")):
+            return offset
+    return 0

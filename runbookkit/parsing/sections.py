@@ -1,0 +1,68 @@
+"""Section ids: strip emoji, symbols and mojibake from a title, then map dialect names.
+
+``"📋 Symptoms"``, ``"ðŸ“‹ Symptoms"`` and ``"Meaning"`` all become ``symptoms``; a title that
+names no known section gets a slug (``"Rollback Plan (if fix fails)"`` →
+``rollback-plan-if-fix-fails``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from runbookkit.parsing.damage import strip_damage
+
+# Canonical id → the names the popular runbook dialects use for it (whole words).
+CANONICAL: dict[str, tuple[str, ...]] = {
+    "symptoms": ("symptoms", "symptom", "meaning", "impact", "overview", "summary"),
+    "diagnosis": ("diagnosis", "diagnostics", "investigation", "troubleshooting", "triage"),
+    "fix": ("fix", "mitigation", "remediation", "resolution", "resolve", "fixes"),
+    "prevention": ("prevention", "prevent"),
+    "history": ("history",),
+    "related-resources": ("related resources", "references", "links", "see also", "resources"),
+}
+_KEYWORDS = sorted(
+    ((name, canonical) for canonical, names in CANONICAL.items() for name in names),
+    key=lambda pair: -len(pair[0]),
+)
+
+
+def words(title: str) -> str:
+    """The title as lower-case words: no emoji, symbols, punctuation or mojibake."""
+    kept = []
+    for char in strip_damage(title):
+        category = unicodedata.category(char)
+        kept.append(char.lower() if category[0] in "LN" else " ")
+    return " ".join("".join(kept).split())
+
+
+def slug(title: str) -> str:
+    """A URL- and CLI-friendly id for a title."""
+    return words(title).replace(" ", "-")
+
+
+def canonical_id(title: str) -> str | None:
+    """The canonical section id a title names, or None.
+
+    When a title holds several names, the one written first wins.
+    """
+    text = f" {words(title)} "
+    best: tuple[int, str] | None = None
+    for name, canonical in _KEYWORDS:
+        at = text.find(f" {name} ")
+        if at >= 0 and (best is None or at < best[0]):
+            best = (at, canonical)
+    return best[1] if best else None
+
+
+def unique(candidate: str, taken: set[str]) -> str:
+    """``candidate``, or ``candidate-2``, ``-3``… when it is taken; records the result."""
+    result, n = candidate, 2
+    while result in taken:
+        result = f"{candidate}-{n}"
+        n += 1
+    taken.add(result)
+    return result
+
+
+ROLLBACK = re.compile(r"\brollback\b|\broll back\b", re.IGNORECASE)

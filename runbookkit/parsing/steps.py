@@ -1,0 +1,197 @@
+"""Turn a shell or console code block into steps.
+
+Shell blocks (bash, sh, shell, zsh): ``# Step N: title`` or ``# N. title`` comments start a step,
+the commands after them belong to it, ``# Expected: X`` attaches an expected output to the
+command before it and ``# Retry: 10 every 1s`` makes the step wait for its expectation. A step
+of comments only is a manual step; a block without step comments is one step. Line
+continuations, heredocs and multi-line quotes stay inside one command.
+
+Console blocks (console, shell-session): lines starting with ``$ `` are commands and the lines
+after each one are its expected output.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from runbookkit.model import Command, Retry, Step
+from runbookkit.parsing import safety
+from runbookkit.parsing.targets import split_remote
+
+SHELL_LANGUAGES = frozenset({"bash", "sh", "shell", "zsh"})
+CONSOLE_LANGUAGES = frozenset({"console", "shell-session", "sh-session", "shellsession"})
+
+_STEP = re.compile(r"^#+\s*(?:step\s+(\d+)\s*[:.)\-–—]?|(\d+)\s*[.)])\s*(.*?)\s*$", re.IGNORECASE)
+_EXPECTED = re.compile(r"^#+\s*expected(?:\s+output)?\s*:\s?(.*?)\s*$", re.IGNORECASE)
+_RETRY = re.compile(
+    r"^#+\s*retry\s*:\s*(\d+)(?:\s*(?:x|times))?"
+    r"(?:\s+every\s+(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min)?)?\s*$",
+    re.IGNORECASE,
+)
+_HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+_UNITS = {"ms": 0.001, "m": 60.0, "min": 60.0}
+
+
+@dataclass
+class _Draft:
+    title: str
+    line: int
+    number: int | None = None
+    commands: list[Command] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    retry: Retry | None = None
+
+
+def shell_steps(
+    text: str, first_line: int, language: str | None, context: str
+) -> tuple[list[Step], list[str]]:
+    """Steps of a shell block, and the comments that come before its first step marker.
+
+    Args:
+        text: the block's content.
+        first_line: the source line of the block's first content line.
+        language: the block's language as written (None for none).
+        context: the title to give a block without step comments.
+    """
+    lines = text.splitlines()
+    marked = any(_STEP.match(line.strip()) for line in lines)
+    drafts: list[_Draft] = [] if marked else [_Draft(context, first_line)]
+    preamble: list[str] = []
+    for line_no, chunk in _logical_lines(lines, first_line):
+        stripped = chunk.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            _comment(stripped, line_no, drafts, preamble)
+            continue
+        if not drafts:
+            drafts.append(_Draft(context, line_no))
+        drafts[-1].commands.append(_command(chunk, line_no))
+    return [_finish(d, language) for d in drafts], preamble
+
+
+def console_steps(text: str, first_line: int, language: str | None, context: str) -> list[Step]:
+    """One step from a console block: each ``$ `` line a command, the output after it expected."""
+    draft = _Draft(context, first_line)
+    outputs: list[list[str]] = []
+    pending: list[str] | None = None
+    for offset, line in enumerate(text.splitlines()):
+        if pending is not None and pending[-1].endswith("\\"):
+            pending.append(line.removeprefix("> "))
+            continue
+        if line.startswith("$ ") or line.rstrip() == "$":
+            _flush_console(draft, pending, outputs)
+            pending = [line[2:]]
+            draft.commands.append(Command(text="", raw="", line=first_line + offset))
+            outputs.append([])
+        elif outputs:
+            outputs[-1].append(line)
+        elif line.strip():
+            draft.notes.append(line.strip().lstrip("#").strip())
+    _flush_console(draft, pending, outputs)
+    return [_finish(draft, language)]
+
+
+def _flush_console(draft: _Draft, pending: list[str] | None, outputs: list[list[str]]) -> None:
+    if pending is None:
+        return
+    line = draft.commands[-1].line
+    draft.commands[-1] = _command("\n".join(pending), line)
+    # Output collected so far belongs to the previous command; set when the next one starts.
+    for command, output in zip(draft.commands, outputs, strict=True):
+        expected = "\n".join(output).strip()
+        if expected and command.text:
+            command.expected = expected
+
+
+def _comment(stripped: str, line_no: int, drafts: list[_Draft], preamble: list[str]) -> None:
+    if step := _STEP.match(stripped):
+        number = int(step.group(1) or step.group(2))
+        drafts.append(_Draft(step.group(3) or f"Step {number}", line_no, number))
+        return
+    current = drafts[-1] if drafts else None
+    if (expected := _EXPECTED.match(stripped)) and current and current.commands:
+        last = current.commands[-1]
+        value = expected.group(1)
+        last.expected = value if last.expected is None else f"{last.expected}\n{value}"
+        return
+    if (retry := _RETRY.match(stripped)) and current:
+        unit = (retry.group(3) or "s").lower()
+        delay = float(retry.group(2) or 1) * _UNITS.get(unit, 1.0)
+        current.retry = Retry(attempts=int(retry.group(1)), delay=delay)
+        return
+    note = stripped.lstrip("#").strip()
+    if current is None:
+        preamble.append(note)
+    elif note:
+        current.notes.append(note)
+
+
+def _command(chunk: str, line_no: int) -> Command:
+    raw = chunk.strip()
+    remote = split_remote(raw)
+    text, target = remote if remote else (raw, None)
+    return Command(
+        text=text,
+        raw=raw,
+        line=line_no,
+        target=target,
+        destructive=safety.destructive_reason(text),
+    )
+
+
+def _finish(draft: _Draft, language: str | None) -> Step:
+    reasons = [c.destructive for c in draft.commands if c.destructive]
+    for text in (draft.title, *draft.notes):
+        word = safety.marker(text)
+        if word:
+            reasons.append(f"marked {word}")
+            break
+    return Step(
+        title=draft.title,
+        line=draft.line,
+        kind="shell" if draft.commands else "manual",
+        number=draft.number,
+        commands=draft.commands,
+        notes=draft.notes,
+        language=language,
+        retry=draft.retry,
+        destructive=bool(reasons),
+        destructive_reasons=list(dict.fromkeys(reasons)),
+    )
+
+
+def _logical_lines(lines: list[str], first_line: int) -> list[tuple[int, str]]:
+    """Group physical lines into commands: continuations, heredocs and open quotes join."""
+    out: list[tuple[int, str]] = []
+    index = 0
+    while index < len(lines):
+        start = index
+        chunk = lines[index]
+        index += 1
+        if chunk.strip().startswith("#"):
+            out.append((first_line + start, chunk))
+            continue
+        while index < len(lines) and _incomplete(chunk):
+            chunk += "\n" + lines[index]
+            index += 1
+        out.append((first_line + start, chunk))
+    return out
+
+
+def _incomplete(chunk: str) -> bool:
+    stripped = chunk.rstrip()
+    if stripped.endswith(("\\", "|", "&&", "||")):
+        return True
+    heredoc = _HEREDOC.search(chunk)
+    if heredoc:
+        tail = chunk[heredoc.end() :].split("\n")[1:]
+        word = heredoc.group(2)
+        return not any(line.strip() == word for line in tail)
+    try:
+        shlex.split(chunk, comments=True)
+    except ValueError:
+        return True
+    return False

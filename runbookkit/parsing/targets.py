@@ -1,0 +1,81 @@
+"""Turn ``ssh [-i KEY] [-p PORT] [-o OPT=VAL] [USER@]HOST "CMD"`` into a command and a target.
+
+The line is tokenised with :mod:`shlex`; anything that doesn't fit that shape exactly (other
+ssh flags, no remote command, shell operators around the ssh call) stays a local command,
+untouched, so runbookkit never guesses what a line means.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from runbookkit.model import Target
+
+_VALUE_FLAGS = {"-i", "-p", "-o", "-l"}
+_BARE_FLAGS = {"-t", "-tt", "-T", "-q", "-n", "-A", "-C", "-4", "-6"}
+_SHELL_OPERATORS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1"}
+
+
+def split_remote(command: str) -> tuple[str, Target] | None:
+    """Return the remote command and its target, or None when ``command`` isn't a plain ssh call."""
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        lexer.commenters = ""
+        words = list(lexer)
+    except ValueError:
+        return None
+    if len(words) < 3 or words[0] != "ssh":
+        return None
+    if any(word in _SHELL_OPERATORS for word in words):
+        return None
+    user = identity = None
+    port: int | None = None
+    options: dict[str, str] = {}
+    index = 1
+    while index < len(words) and words[index].startswith("-"):
+        flag = words[index]
+        if flag in _BARE_FLAGS:
+            index += 1
+            continue
+        if flag not in _VALUE_FLAGS or index + 1 >= len(words):
+            return None
+        value = words[index + 1]
+        if flag == "-i":
+            identity = value
+        elif flag == "-l":
+            user = value
+        elif flag == "-p":
+            if not value.isdigit():
+                return None
+            port = int(value)
+        else:
+            key, sep, val = value.partition("=")
+            if not sep:
+                return None
+            options[key] = val
+        index += 2
+    rest = words[index:]
+    if len(rest) < 2:
+        return None
+    destination, remote = rest[0], rest[1:]
+    if "@" in destination:
+        user, _, host = destination.rpartition("@")
+    else:
+        host = destination
+    if not host or host.startswith("-"):
+        return None
+    # One quoted argument is the remote command verbatim; several are joined as ssh does.
+    text = remote[0] if len(remote) == 1 else " ".join(remote)
+    target = Target(host=host, user=user or None, port=port, identity=identity, options=options)
+    return text, target
+
+
+def render(target: Target | None) -> str:
+    """A short label for a target: ``local`` for this machine."""
+    return "local" if target is None else target.label
+
+
+def quote(text: str) -> str:
+    """Shell-quote ``text`` for display."""
+    return shlex.quote(text)

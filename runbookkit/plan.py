@@ -1,0 +1,163 @@
+"""The steps a run of one section will take, and their readable rendering.
+
+A section's steps are its own followed by those of its subsections, in source order, numbered
+from 1. A rollback subsection is not part of the run: it is the section's on-failure handler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from runbookkit.errors import NotFoundError
+from runbookkit.model import Block, Runbook, Section, Step
+from runbookkit.parsing.targets import render as target_label
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """A step in a plan: its number in the run and the block (section/subsection) it is in."""
+
+    number: int
+    block: Block
+    step: Step
+
+
+@dataclass
+class Plan:
+    """What a run of ``scope`` will do, and the rollback it offers on failure."""
+
+    runbook: Runbook
+    section: Section
+    scope: Block
+    steps: list[PlannedStep]
+    rollback: list[PlannedStep] = field(default_factory=list)
+
+
+def select(runbook: Runbook, key: str) -> tuple[Section, Block]:
+    """Find a section, or a subsection as ``section/sub``, by id or title (case-insensitive).
+
+    Raises:
+        NotFoundError: nothing matches; the message lists what exists.
+    """
+    head, _, tail = key.partition("/")
+    section = runbook.section(head)
+    if section is None:
+        known = ", ".join(s.id for s in runbook.sections) or "none"
+        raise NotFoundError(
+            f"runbook {runbook.id!r} has no section {head!r} (sections: {known})", path=runbook.path
+        )
+    if not tail:
+        return section, section
+    wanted = tail.strip().lower()
+    for sub in section.subsections:
+        if wanted in (sub.id.split("/", 1)[1], sub.title.strip().lower()):
+            return section, sub
+    known = ", ".join(s.id for s in section.subsections) or "none"
+    raise NotFoundError(
+        f"section {section.id!r} has no subsection {tail!r} (subsections: {known})",
+        path=runbook.path,
+    )
+
+
+def plan(runbook: Runbook, key: str, *, only: int | None = None, start: int | None = None) -> Plan:
+    """Plan a run of the section or subsection ``key``.
+
+    Args:
+        runbook: the parsed runbook.
+        key: section id or title, or ``section/subsection``.
+        only: keep just this step number.
+        start: keep the steps from this number on (resume).
+
+    Raises:
+        NotFoundError: the section, or the step number, does not exist.
+    """
+    section, scope = select(runbook, key)
+    blocks = [scope] if scope is not section else [b for b in section.blocks() if not _rollback(b)]
+    steps = _number(blocks)
+    count = len(steps)
+    for wanted in (only, start):
+        if wanted is not None and not 1 <= wanted <= count:
+            raise NotFoundError(
+                f"section {scope.id!r} has no step {wanted} (it has {count})", path=runbook.path
+            )
+    if only is not None:
+        steps = [s for s in steps if s.number == only]
+    elif start is not None:
+        steps = [s for s in steps if s.number >= start]
+    rollback = _number([b for b in section.subsections if b.rollback and b is not scope])
+    return Plan(runbook=runbook, section=section, scope=scope, steps=steps, rollback=rollback)
+
+
+def rollback_plan(parent: Plan) -> Plan | None:
+    """A plan that runs the rollback of ``parent``'s section, or None when it has none."""
+    if not parent.rollback:
+        return None
+    scope = parent.rollback[0].block
+    return Plan(runbook=parent.runbook, section=parent.section, scope=scope, steps=parent.rollback)
+
+
+def _rollback(block: Block) -> bool:
+    return bool(getattr(block, "rollback", False))
+
+
+def _number(blocks: list[Block]) -> list[PlannedStep]:
+    planned: list[PlannedStep] = []
+    for block in blocks:
+        for step in block.steps:
+            planned.append(PlannedStep(len(planned) + 1, block, step))
+    return planned
+
+
+def markers(step: Step) -> list[str]:
+    """Short labels for what is special about a step (manual, destructive, retry)."""
+    out = []
+    if step.kind == "manual":
+        out.append("MANUAL")
+    if step.destructive:
+        out.append("DESTRUCTIVE: " + "; ".join(step.destructive_reasons))
+    if step.retry:
+        out.append(f"retry {step.retry.attempts}× every {step.retry.delay:g}s")
+    return out
+
+
+def render(plan: Plan, *, host: str | None = None) -> str:
+    """The plan as plain text: every step's target, commands, expected output and markers.
+
+    Args:
+        plan: what to render.
+        host: the ``--host`` override, shown in place of the hosts written in the runbook.
+    """
+    runbook = plan.runbook
+    lines = [
+        f"{runbook.id}: {runbook.title}",
+        f"section {plan.scope.id}: {plan.scope.title}  ({runbook.path}:{plan.scope.line})",
+    ]
+    lines += _render_steps(plan.steps, host, "")
+    if plan.rollback:
+        lines.append(f"on failure, offers rollback {plan.rollback[0].block.id}:")
+        lines += _render_steps(plan.rollback, host, "R")
+    if not plan.steps:
+        lines.append("  (no steps)")
+    return "\n".join(lines)
+
+
+def _render_steps(steps: list[PlannedStep], host: str | None, prefix: str) -> list[str]:
+    lines: list[str] = []
+    current: Block | None = None
+    for planned in steps:
+        if planned.block is not current:
+            current = planned.block
+            lines.append(f"  [{current.id}] {current.title}")
+        step = planned.step
+        flags = "".join(f"  [{m}]" for m in markers(step))
+        lines.append(f"    {prefix}{planned.number}. {step.title}  (line {step.line}){flags}")
+        for command in step.commands:
+            where = target_label(command.target)
+            if host and command.target is not None:
+                where = f"{host} (runbook: {where})"
+            lines.append(f"       on {where}: {command.text}")
+            if command.expected is not None:
+                lines.append(f"         expect: {command.expected}")
+        for note in step.notes if step.kind == "manual" else []:
+            lines.append(f"       > {note}")
+    return lines

@@ -1,0 +1,80 @@
+"""Bad input: one line `file:line: what was wrong, what was expected`, exit 2, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runbookkit.errors import ParseError
+from runbookkit.parsing import parse_file
+
+GOOD_HEAD = "# T\n\n**Pattern:** `x`\n**Severity:** High\n\n## Fix\n\n```bash\necho hi\n```\n"
+
+BAD: dict[str, tuple[bytes | None, int | None, str]] = {
+    "empty": (b"", 1, "file is empty"),
+    "blank": (b"  \n\n", 1, "file is empty"),
+    "binary": (b"# T\n\x00\x01\x02", 2, "binary file"),
+    "latin1": ("# T\n\nCaf\xe9\n".encode("latin-1"), 3, "not UTF-8"),
+    "unterminated-fence": (b"# T\n\n## Fix\n\n```bash\necho hi\n", 5, "never closed"),
+    "bad-regex": (b"# T\n\n**Pattern:** `(unclosed`\n", 3, "invalid regex in Pattern"),
+    "bad-severity": (b"# T\n\n**Severity:** urgent\n", 3, "unknown severity 'urgent'"),
+    "bad-date": (b"# T\n\n**Severity:** Low\n**Last Updated:** next week\n", 4, "is not a date"),
+    "bad-mttr": (b"# T\n\n**MTTR Target:** soon\n", 3, "is not a duration"),
+    "bad-yaml": (b"---\ntitle: [unclosed\nseverity: high\n---\n# T\n", 3, "not valid YAML"),
+    "yaml-list": (b"---\n- a\n- b\n---\n# T\n", 1, "not a mapping"),
+    "yaml-bad-date": (b"---\nnext_review: 2025-13-45\n---\n# T\n", 2, "invalid value"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_cli(case: str, tmp_path: Path, cli) -> None:
+    content, line, message = BAD[case]
+    path = tmp_path / f"{case}.md"
+    assert content is not None
+    path.write_bytes(content)
+    result = cli("parse", str(path))
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    (only,) = result.stderr.splitlines()
+    assert only.startswith(f"{path}:{line}: ") if line else only.startswith(f"{path}: ")
+    assert message in only
+    assert "expected" in only
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory"])
+def test_missing_and_directory(kind: str, tmp_path: Path, cli) -> None:
+    path = tmp_path / "x.md"
+    if kind == "directory":
+        path.mkdir()
+    result = cli("parse", str(path))
+    assert result.returncode == 2
+    (only,) = result.stderr.splitlines()
+    assert only.startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/../../b", "~/x"])
+def test_names_cannot_escape_the_runbooks_dir(name: str, cli) -> None:
+    result = cli("show", name)
+    assert result.returncode == 2
+    assert "leaves the runbooks directory" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_unknown_name_lists_known(cli) -> None:
+    result = cli("show", "nope")
+    assert result.returncode == 2
+    assert "no runbook named 'nope'" in result.stderr
+    assert "redis-connection-refused" in result.stderr
+
+
+def test_error_carries_location(tmp_path: Path) -> None:
+    path = tmp_path / "x.md"
+    path.write_text("# T\n\n**Severity:** urgent\n")
+    with pytest.raises(ParseError) as info:
+        parse_file(path)
+    assert (info.value.path, info.value.line) == (str(path), 3)
+    assert GOOD_HEAD  # a good file with the same head parses
+    path.write_text(GOOD_HEAD)
+    assert parse_file(path).metadata.pattern == "x"
