@@ -1,0 +1,138 @@
+"""What a run reports as it goes: plain dataclasses, one per event.
+
+The runner emits these to every listener it is given (the terminal view, ``--json`` output,
+the history store), so each front end sees the same run. A listener is any callable that takes
+an :data:`Event`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class RunStatus(StrEnum):
+    """How a run ended (``running`` while it goes on)."""
+
+    running = "running"
+    passed = "passed"
+    failed = "failed"
+    aborted = "aborted"
+    incomplete = "incomplete"
+    interrupted = "interrupted"
+
+
+class StepStatus(StrEnum):
+    """How one step ended."""
+
+    passed = "passed"
+    failed = "failed"  # non-zero exit, expected-output mismatch, timeout or connection error
+    skipped = "skipped"  # the operator chose skip at a manual step
+    declined = "declined"  # a confirmation was refused (or could not be asked)
+    manual = "manual"  # a manual step the operator marked done
+    incomplete = "incomplete"  # a manual step with nobody to answer it
+
+
+@dataclass
+class StepResult:
+    """Everything recorded about one step of a run (outputs are tails, at most 4 KiB each)."""
+
+    number: int
+    title: str
+    target: str  # "local" or user@host:port as connected
+    commands: list[str]  # as run, placeholders filled
+    status: StepStatus
+    exit_code: int | None = None
+    duration: float = 0.0
+    expected: str | None = None
+    matched: bool | None = None
+    stdout: str = ""
+    stderr: str = ""
+    attempts: int = 1
+    error: str | None = None  # why it failed, in one line, when it did
+    line: int = 0  # where the step is written in the runbook
+    host: str | None = None  # the fleet host this result is for (None for a single run)
+
+
+@dataclass
+class RunStarted:
+    """A run began: what, where, by whom."""
+
+    run_id: str
+    runbook_id: str
+    runbook_title: str
+    runbook_sha256: str
+    section: str
+    operator: str
+    targets: list[str]
+    steps: int
+    started_at: dt.datetime
+    version: str
+    rollback_of: str | None = None  # the run this rollback follows
+
+
+@dataclass
+class StepStarted:
+    """A step (or one attempt of it) began."""
+
+    run_id: str
+    number: int
+    title: str
+    target: str
+    attempt: int = 1
+    host: str | None = None
+
+
+@dataclass
+class StepOutput:
+    """A chunk of a step's output as it arrives."""
+
+    run_id: str
+    number: int
+    stream: str  # "stdout" or "stderr"
+    text: str
+    host: str | None = None
+
+
+@dataclass
+class StepFinished:
+    """A step ended, with its result."""
+
+    run_id: str
+    result: StepResult
+
+
+@dataclass
+class RunFinished:
+    """A run ended."""
+
+    run_id: str
+    status: RunStatus
+    exit_code: int
+    finished_at: dt.datetime
+    failed_step: int | None = None
+    rollback_run: str | None = None
+
+
+Event = RunStarted | StepStarted | StepOutput | StepFinished | RunFinished
+Listener = Callable[[Event], None]
+
+
+def to_json(event: Event) -> dict[str, Any]:
+    """An event as a JSON-ready dict with its type name (the ``--json`` line format)."""
+    data = asdict(event)
+    data = {"event": type(event).__name__, **data}
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.items()}
+
+
+@dataclass
+class Recorder:
+    """A listener that keeps every event, for tests and for summaries."""
+
+    events: list[Event] = field(default_factory=list)
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
