@@ -19,6 +19,7 @@ from runbookkit.errors import RunbookError
 
 # name → (module, attribute); add a command by adding a line here.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "hosts": ("runbookkit.cli.hosts", "hosts_command"),
     "list": ("runbookkit.cli.catalog", "list_command"),
     "parse": ("runbookkit.cli.catalog", "parse_command"),
     "schema": ("runbookkit.cli.catalog", "schema_command"),
