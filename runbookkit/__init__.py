@@ -1,3 +1,96 @@
-"""runbookkit: executable operations runbooks."""
+"""runbookkit: executable operations runbooks.
+
+The public API is imported lazily: ``import runbookkit`` costs almost nothing, and each name is
+loaded from its module the first time it is used (``runbookkit.parse_file`` imports the parser,
+``runbookkit.Runbook`` the model).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Public name → the module that defines it; add a name by adding a line here.
+_EXPORTS: dict[str, str] = {
+    "parse_file": "runbookkit.parsing",
+    "parse_text": "runbookkit.parsing",
+    "plan": "runbookkit.plan",
+    "Plan": "runbookkit.plan",
+    "Runbook": "runbookkit.model",
+    "Metadata": "runbookkit.model",
+    "Section": "runbookkit.model",
+    "Subsection": "runbookkit.model",
+    "Step": "runbookkit.model",
+    "Command": "runbookkit.model",
+    "Target": "runbookkit.model",
+    "Severity": "runbookkit.model",
+    "RunbookError": "runbookkit.errors",
+    "ParseError": "runbookkit.errors",
+    "ConfigError": "runbookkit.errors",
+    "NotFoundError": "runbookkit.errors",
+    "ExecutionError": "runbookkit.errors",
+    "HistoryError": "runbookkit.errors",
+}
+
+__all__ = [
+    "Command",
+    "ConfigError",
+    "ExecutionError",
+    "HistoryError",
+    "Metadata",
+    "NotFoundError",
+    "ParseError",
+    "Plan",
+    "Runbook",
+    "RunbookError",
+    "Section",
+    "Severity",
+    "Step",
+    "Subsection",
+    "Target",
+    "__version__",
+    "parse_file",
+    "parse_text",
+    "plan",
+]
+
+if TYPE_CHECKING:
+    from runbookkit.errors import (
+        ConfigError,
+        ExecutionError,
+        HistoryError,
+        NotFoundError,
+        ParseError,
+        RunbookError,
+    )
+    from runbookkit.model import (
+        Command,
+        Metadata,
+        Runbook,
+        Section,
+        Severity,
+        Step,
+        Subsection,
+        Target,
+    )
+    from runbookkit.parsing import parse_file, parse_text
+    from runbookkit.plan import Plan, plan
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use, then keep it here."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'runbookkit' has no attribute {name!r}")
+    loaded = importlib.import_module(module)
+    # ``plan`` is also the name of its module, which the import system binds here; that module
+    # is callable as the function, so hand out the module and keep both uses working.
+    value = loaded if name == "plan" else getattr(loaded, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -110,7 +110,9 @@ class Walker:
         title_at: int | None = None
         if first_level == 1:
             inline = self.tokens[first + 1].content
-            names_section = has_fm_title or sections.canonical_id(inline) is not None
+            # In H1-only dialects the first H1 is a section when it is just a section's name
+            # ("Overview"), not a title that mentions one ("Kafka Lag Troubleshooting").
+            names_section = has_fm_title or sections.exact_id(inline) is not None
             if not (len(h1s) > 1 and names_section):
                 title_at = first
         levels = [level for i, level in headings if i != title_at]
@@ -178,7 +180,7 @@ class Walker:
                 return
         if self.block is not None:
             self.block.text.append(inline.content)
-            self.context = inline.content.strip().splitlines()[0].rstrip(":").strip()
+            self.context = _first_line(inline) or self.context
 
     def _footer_paragraphs(self) -> set[int]:
         """Indices of the trailing ``**Key:** value`` paragraphs (the footer block)."""
@@ -289,11 +291,11 @@ class Walker:
         line = _line(inline)
         if self.block is None:
             return None
-        self.context = text.splitlines()[0].rstrip(":").strip() if text else self.context
+        self.context = _first_line(inline) or self.context
         if text[:4].lower() in ("[ ] ", "[x] ") or text.lower() in ("[ ]", "[x]"):
             task = Task(text=text[4:].strip(), done=text[1].lower() == "x", line=line)
             self.block.tasks.append(task)
-            self.context = task.text
+            self.context = self.context[4:].strip() or self.context
             return task
         self.block.text.append(f"- {text}")
         dated = _DATED.match(text)
@@ -359,6 +361,17 @@ class Walker:
 
 def _line(token: Token) -> int:
     return token.map[0] + 1 if token.map else 0
+
+
+def _first_line(inline: Token) -> str:
+    """The first line of a paragraph as plain text (no ``**``, backticks or link syntax)."""
+    parts: list[str] = []
+    for child in inline.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            break
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+    return "".join(parts).strip().rstrip(":").strip()
 
 
 def _label(inline: Token) -> tuple[str, str] | None:

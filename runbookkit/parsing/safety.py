@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import itertools
 import re
-import shlex
+
+from runbookkit.parsing import shellwords
 
 MARKER = re.compile(r"\b(WARNING|DANGER|CAUTION)\b", re.IGNORECASE)
 _SQL_DROP = re.compile(r"\b(DROP\s+(TABLE|DATABASE|SCHEMA|INDEX|VIEW|USER)|TRUNCATE)\b", re.I)
@@ -40,9 +41,7 @@ def destructive_reason(command: str) -> str | None:
     if sql:
         return sql
     try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        words = list(lexer)
+        words = shellwords.split(command, comments=True)
     except ValueError:
         words = command.split()
     simple: list[str] = []

@@ -25,6 +25,7 @@ _KEYWORDS = sorted(
     ((name, canonical) for canonical, names in CANONICAL.items() for name in names),
     key=lambda pair: -len(pair[0]),
 )
+_EXACT = {name: canonical for canonical, names in CANONICAL.items() for name in names}
 
 
 def words(title: str) -> str:
@@ -53,6 +54,11 @@ def canonical_id(title: str) -> str | None:
         if at >= 0 and (best is None or at < best[0]):
             best = (at, canonical)
     return best[1] if best else None
+
+
+def exact_id(title: str) -> str | None:
+    """The canonical id when the whole title is one section name ("📋 Overview"), else None."""
+    return _EXACT.get(words(title))
 
 
 def unique(candidate: str, taken: set[str]) -> str:

@@ -13,17 +13,18 @@ after each one are its expected output.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from runbookkit.model import Command, Retry, Step
-from runbookkit.parsing import safety
+from runbookkit.parsing import safety, shellwords
 from runbookkit.parsing.targets import split_remote
 
 SHELL_LANGUAGES = frozenset({"bash", "sh", "shell", "zsh"})
 CONSOLE_LANGUAGES = frozenset({"console", "shell-session", "sh-session", "shellsession"})
 
-_STEP = re.compile(r"^#+\s*(?:step\s+(\d+)\s*[:.)\-–—]?|(\d+)\s*[.)])\s*(.*?)\s*$", re.IGNORECASE)
+_STEP = re.compile(
+    r"^#+\s*(?:step\s+(\d+)\s*[:.)\-–—]?|(\d+)[.)](?=\s|$))\s*(.*?)\s*$", re.IGNORECASE
+)
 _EXPECTED = re.compile(r"^#+\s*expected(?:\s+output)?\s*:\s?(.*?)\s*$", re.IGNORECASE)
 _RETRY = re.compile(
     r"^#+\s*retry\s*:\s*(\d+)(?:\s*(?:x|times))?"
@@ -191,7 +192,6 @@ def _incomplete(chunk: str) -> bool:
         word = heredoc.group(2)
         return not any(line.strip() == word for line in tail)
     try:
-        shlex.split(chunk, comments=True)
-    except ValueError:
+        return shellwords.open_compound(chunk)
+    except ValueError:  # a quote is still open
         return True
-    return False

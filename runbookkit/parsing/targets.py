@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 
 from runbookkit.model import Target
+from runbookkit.parsing import shellwords
 
 _VALUE_FLAGS = {"-i", "-p", "-o", "-l"}
 _BARE_FLAGS = {"-t", "-tt", "-T", "-q", "-n", "-A", "-C", "-4", "-6"}
@@ -19,10 +20,7 @@ _SHELL_OPERATORS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1"}
 def split_remote(command: str) -> tuple[str, Target] | None:
     """Return the remote command and its target, or None when ``command`` isn't a plain ssh call."""
     try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        lexer.commenters = ""
-        words = list(lexer)
+        words = shellwords.split(command)
     except ValueError:
         return None
     if len(words) < 3 or words[0] != "ssh":

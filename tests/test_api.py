@@ -1,0 +1,71 @@
+"""The public API of ``runbookkit``: every name importable, and ``import runbookkit`` cheap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import runbookkit
+from tests.conftest import REDIS
+
+
+@pytest.mark.parametrize("name", [n for n in runbookkit.__all__ if n != "__version__"])
+def test_every_public_name_resolves(name: str) -> None:
+    assert getattr(runbookkit, name) is not None
+    assert name in dir(runbookkit)
+
+
+def test_all_lists_exactly_the_lazy_exports() -> None:
+    assert sorted(runbookkit.__all__) == sorted(["__version__", *runbookkit._EXPORTS])
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = runbookkit.nope  # type: ignore[attr-defined]
+
+
+def test_errors_form_one_hierarchy() -> None:
+    for name in ("ParseError", "ConfigError", "NotFoundError", "ExecutionError", "HistoryError"):
+        assert issubclass(getattr(runbookkit, name), runbookkit.RunbookError)
+
+
+def test_parse_and_plan_through_the_package() -> None:
+    runbook = runbookkit.parse_file(REDIS)
+    assert isinstance(runbook, runbookkit.Runbook)
+    planned = runbookkit.plan(runbook, "fix")
+    assert isinstance(planned, runbookkit.Plan)
+    assert planned.steps[0].step.title == "Start Redis service"
+    text = runbookkit.parse_text("# T\n\n## Fix\n\n```bash\necho hi\n```\n")
+    assert text.sections[0].steps[0].commands[0].text == "echo hi"
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_import_loads_nothing_heavy() -> None:
+    code = (
+        "import sys, runbookkit\n"
+        "print(sorted({'pydantic', 'markdown_it', 'click', 'yaml', 'ftfy'} & set(sys.modules)))"
+    )
+    assert _run(code) == "[]"
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "import runbookkit",
+        "import runbookkit.plan",
+        "from runbookkit import plan",
+        "import runbookkit.cli.catalog",
+    ],
+)
+def test_plan_is_callable_and_a_module_whatever_the_import_order(first: str) -> None:
+    code = (
+        f"{first}\nimport runbookkit, runbookkit.plan\n"
+        "print(callable(runbookkit.plan), callable(runbookkit.plan.render))"
+    )
+    assert _run(code) == "True True"
