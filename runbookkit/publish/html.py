@@ -1,0 +1,108 @@
+"""Small HTML helpers shared by the page, run and catalog renderers.
+
+Every value that comes from a runbook or from the history goes through :func:`esc` (or a helper
+that calls it) before it reaches a page: recorded output, commands, operators and metadata are
+text, never markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import secrets
+
+# Statuses and severities each get a CSS class; anything else is shown as "unknown".
+_STATUS_CLASS = {
+    "passed": "ok",
+    "manual": "ok",
+    "failed": "bad",
+    "aborted": "bad",
+    "interrupted": "warn",
+    "incomplete": "warn",
+    "declined": "warn",
+    "skipped": "muted",
+    "running": "info",
+}
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
+
+
+def esc(value: object) -> str:
+    """``value`` as HTML text, quotes included (safe in element text and attribute values)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def safe_id(run_id: str) -> bool:
+    """Whether a run id can be used in a file name and a URL as it is."""
+    return _SAFE_ID.fullmatch(run_id) is not None
+
+
+def badge(text: str, kind: str) -> str:
+    """A small coloured label; ``kind`` picks the colour class."""
+    return f'<span class="rbk-badge rbk-{esc(kind)}">{esc(text)}</span>'
+
+
+def severity_badge(severity: str | None) -> str:
+    """The severity as a badge (``unset`` when the runbook gives none)."""
+    if not severity:
+        return badge("unset", "muted")
+    return badge(severity, f"sev-{severity}")
+
+
+def status_badge(status: str) -> str:
+    """A run or step status as a badge coloured by outcome."""
+    return badge(status, _STATUS_CLASS.get(status, "muted"))
+
+
+def when(moment: dt.datetime | None) -> str:
+    """A time as ``YYYY-MM-DD HH:MM UTC`` (escaped), or an empty string."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return esc(moment.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def duration(seconds: float | None) -> str:
+    """A duration for people: ``0.42 s``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``."""
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def pre(text: str, kind: str = "") -> str:
+    """Preformatted, escaped text (output or commands)."""
+    css = f' class="rbk-{esc(kind)}"' if kind else ""
+    return f"<pre{css}><code>{esc(text)}</code></pre>"
+
+
+class Slots:
+    """Placeholders for HTML that must not pass through Markdown.
+
+    Markdown gets a unique token on a line of its own; after rendering, the paragraph holding
+    that token is replaced by the HTML. Nothing inside the HTML can be read as Markdown.
+    """
+
+    def __init__(self) -> None:
+        self.prefix = "RBKSLOT" + secrets.token_hex(6)
+        self.html: list[str] = []
+
+    def add(self, fragment: str) -> str:
+        """Keep ``fragment`` and return the Markdown (a paragraph) that stands for it."""
+        self.html.append(fragment)
+        return f"\n{self.prefix}N{len(self.html) - 1}\n"
+
+    def fill(self, rendered: str) -> str:
+        """Put every kept fragment in place of its token in the rendered page."""
+        if not self.html:
+            return rendered
+        pattern = re.compile(rf"(?:<p>)?{self.prefix}N(\d+)(?:</p>)?")
+        return pattern.sub(lambda m: self.html[int(m.group(1))], rendered)

@@ -1,0 +1,261 @@
+"""The MkDocs plugin ``runbookkit``: runbook pages, run pages and a catalog, from the sources.
+
+The runbook files are added to the site where they are (no copy, no symlink) and their directory
+is watched by ``mkdocs serve``. Runbooks and history are read once per build, in ``on_files``.
+Run pages all share one shape, so MkDocs renders the first through the theme and the plugin
+writes the others from that rendering, swapping in each run's record: a site with thousands of
+runs builds at the cost of one extra page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.utils import get_relative_url
+
+from runbookkit.model import Runbook
+from runbookkit.publish import catalog, page, runs
+from runbookkit.publish.html import Slots, safe_id
+from runbookkit.publish.sources import History, read_history, read_runbooks
+
+log = get_plugin_logger(__name__)
+
+CSS = "assets/runbookkit.css"
+_START, _END = "<!--rbk-run-->", "<!--/rbk-run-->"
+
+
+class RunbookConfig(base.Config):
+    """Options of the ``runbookkit`` plugin in ``mkdocs.yml``."""
+
+    runbooks_dir = c.Type(str, default="runbooks")
+    """Directory of the runbooks, relative to mkdocs.yml."""
+    history = c.Optional(c.Type(str))
+    """The history store; default ``.runbookkit/history.sqlite`` beside the runbooks directory."""
+    max_runs = c.Type(int, default=20)
+    """How many of the latest runs each runbook page lists (and gets run pages for)."""
+    show_lint = c.Type(bool, default=True)
+    """Show each runbook's lint findings as an admonition."""
+    catalog = c.Optional(c.Type(str))
+    """Page path of the catalog (``catalog.md``); no catalog when unset."""
+
+
+class RunbookPlugin(BasePlugin[RunbookConfig]):
+    """Publish the runbooks directory, with run history and a catalog."""
+
+    def on_config(self, config: Any) -> Any:
+        """Resolve and check the options; add the stylesheet."""
+        root = Path(config.config_file_path or ".").resolve().parent
+        self.runbooks_dir = (root / self.config.runbooks_dir).resolve()
+        if not self.runbooks_dir.is_dir():
+            raise PluginError(
+                f"runbookkit: runbooks_dir {self.config.runbooks_dir!r} is not a directory "
+                f"(looked for {self.runbooks_dir}), expected the directory of the runbooks"
+            )
+        if self.config.max_runs < 0:
+            raise PluginError(f"runbookkit: max_runs must be 0 or more, got {self.config.max_runs}")
+        name = self.config.catalog
+        if name is not None and (not name.endswith(".md") or name.startswith(("/", "../"))):
+            raise PluginError(
+                f"runbookkit: catalog must be a page path like catalog.md, not {name!r}"
+            )
+        history = self.config.history
+        default = self.runbooks_dir.parent / ".runbookkit" / "history.sqlite"
+        self.history_path = (root / history).resolve() if history else default
+        if CSS not in config.extra_css:
+            config.extra_css.append(CSS)
+        return config
+
+    def on_files(self, files: Files, config: Any) -> Files:
+        """Read the runbooks and the history once, and add their pages to the site."""
+        self.now = dt.datetime.now(dt.UTC)
+        found, errors = read_runbooks(self.runbooks_dir)
+        for error in errors:
+            log.warning(str(error))
+        self.history: History = read_history(self.history_path, self.config.max_runs, self.now)
+        self.runbooks: dict[str, Runbook] = {}
+        self.runbook_files: dict[str, File] = {}
+        self.slots: dict[str, Slots] = {}
+        docs_dir = Path(config.docs_dir).resolve()
+        for path, runbook in found:
+            self._add_runbook(files, config, docs_dir, path.resolve(), runbook)
+        files.append(File.generated(config, CSS, content=_stylesheet()))
+        if self.config.catalog:
+            self._replace(files, self.config.catalog)
+            files.append(File.generated(config, self.config.catalog, content="# Runbook catalog\n"))
+        self._add_run_pages(files, config)
+        return files
+
+    def _add_runbook(
+        self, files: Files, config: Any, docs_dir: Path, path: Path, runbook: Runbook
+    ) -> None:
+        if path.is_relative_to(docs_dir):
+            file = files.get_file_from_path(path.relative_to(docs_dir).as_posix())
+        else:
+            rel = PurePosixPath(self.runbooks_dir.name, path.relative_to(self.runbooks_dir))
+            if files.get_file_from_path(str(rel)) is not None:
+                raise PluginError(
+                    f"runbookkit: docs/{rel} clashes with the runbook {path}; rename one of them"
+                )
+            file = File.generated(config, str(rel), abs_src_path=str(path))
+            files.append(file)
+        if file is None:
+            return
+        if runbook.id in self.runbooks:
+            log.warning(f"{path}: runbook id {runbook.id!r} is used twice; the first one is shown")
+            return
+        self.runbooks[runbook.id] = runbook
+        self.runbook_files[runbook.id] = file
+
+    @staticmethod
+    def _replace(files: Files, src_uri: str) -> None:
+        existing = files.get_file_from_path(src_uri)
+        if existing is not None:
+            log.warning(f"{src_uri}: replaced by the runbook catalog (set another `catalog` path)")
+            files.remove(existing)
+
+    def _shown_runs(self) -> list[runs.RunLike]:
+        """Every run some page lists and links to, in page order."""
+        return [
+            run
+            for runbook_id in self.runbooks
+            for run in self.history.runs.get(runbook_id, [])
+            if safe_id(run.id)
+        ]
+
+    def _add_run_pages(self, files: Files, config: Any) -> None:
+        shown = self._shown_runs()
+        self.pending = shown[1:]
+        self.shell_id = shown[0].id if shown else None
+        self.shell: tuple[str, str] | None = None
+        if self.shell_id is None:
+            return
+        src = f"runs/{self.shell_id}.md"
+        self._replace(files, src)
+        content = f"---\ntitle: Run {self.shell_id}\n---\n\nRBKRUNPAGE\n"
+        hidden = InclusionLevel.NOT_IN_NAV  # run pages are reached from the runbook pages
+        files.append(File.generated(config, src, content=content, inclusion=hidden))
+
+    def run_url(self, run_id: str) -> str:
+        """The site URL of a run's page."""
+        if self.use_directory_urls:
+            return f"runs/{run_id}/"
+        return f"runs/{run_id}.html"
+
+    def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
+        """Remember how URLs are formed (the theme decides it through the config)."""
+        self.use_directory_urls = bool(config.use_directory_urls)
+        return nav
+
+    def on_page_read_source(self, page: Any, config: Any) -> str | None:
+        """The Markdown of runbook pages, the catalog and the run page rendered by MkDocs."""
+        uri = page.file.src_uri
+        slots = self.slots[uri] = Slots()
+        href = self._href(page.url)
+        for runbook_id, file in self.runbook_files.items():
+            if file is page.file:
+                return self._runbook_source(self.runbooks[runbook_id], page, slots, href)
+        if uri == self.config.catalog:
+            return "# Runbook catalog\n" + slots.add(self._catalog_html(page.url, href))
+        if self.shell_id is not None and uri == f"runs/{self.shell_id}.md":
+            run = next(r for r in self._shown_runs() if r.id == self.shell_id)
+            body = _START + self._run_html(run, page.url) + _END
+            return f"---\ntitle: Run {run.id}\n---\n" + slots.add(body)
+        del self.slots[uri]
+        return None
+
+    def _href(self, from_url: str) -> runs.Href:
+        return lambda run_id: get_relative_url(self.run_url(run_id), from_url)
+
+    def _runbook_source(self, runbook: Runbook, page: Any, slots: Slots, href: runs.Href) -> str:
+        source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
+        shown = self.history.runs.get(runbook.id, [])
+        table = runs.history_table(shown, href, runbook.sha256)
+        findings = lint_findings(runbook) if self.config.show_lint else []
+        return page_markdown(source, runbook, slots, self.now.date(), findings, table)
+
+    def _catalog_html(self, from_url: str, href: runs.Href) -> str:
+        entries = [
+            catalog.Entry(
+                runbook=runbook,
+                href=get_relative_url(self.runbook_files[runbook_id].url, from_url),
+                last_run=next(iter(self.history.runs.get(runbook_id, [])), None),
+                recent_runs=self.history.recent.get(runbook_id, 0),
+            )
+            for runbook_id, runbook in self.runbooks.items()
+        ]
+        return catalog.catalog_table(entries, today=self.now.date(), href=href)
+
+    def _run_html(self, run: runs.RunLike, from_url: str) -> str:
+        runbook = self.runbooks.get(run.runbook_id)
+        file = self.runbook_files.get(run.runbook_id)
+        back = get_relative_url(file.url, from_url) if file else None
+        sha256 = runbook.sha256 if runbook else None
+        return runs.run_page(run, runbook_href=back, href=self._href(from_url), sha256=sha256)
+
+    def on_page_content(self, html: str, page: Any, config: Any, files: Files) -> str:
+        """Put the kept HTML in place of its placeholders."""
+        slots = self.slots.pop(page.file.src_uri, None)
+        if slots is None:
+            return html
+        return slots.fill(html.replace("<p>RBKRUNPAGE</p>", ""))
+
+    def on_post_page(self, output: str, page: Any, config: Any) -> str:
+        """Keep the rendered run page as the shape of every other run page."""
+        if self.shell_id is not None and page.file.src_uri == f"runs/{self.shell_id}.md":
+            head, _, rest = output.partition(_START)
+            _, _, tail = rest.partition(_END)
+            if not tail:
+                raise PluginError("runbookkit: the theme dropped the run page's content")
+            self.shell = (head, tail)
+        return output
+
+    def on_post_build(self, config: Any) -> None:
+        """Write the page of every other shown run from the shape of the first."""
+        if self.shell is None or self.shell_id is None:
+            return
+        head, tail = self.shell
+        site = Path(config.site_dir)
+        for run in self.pending:
+            url = self.run_url(run.id)
+            body = self._run_html(run, url)
+            dest = site / (url + "index.html" if url.endswith("/") else url)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            text = head.replace(self.shell_id, run.id) + body + tail.replace(self.shell_id, run.id)
+            dest.write_text(text, encoding="utf-8")
+
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        """Rebuild when a runbook changes."""
+        server.watch(os.fspath(self.runbooks_dir))
+        return server
+
+
+def page_markdown(
+    source: str,
+    runbook: Runbook,
+    slots: Slots,
+    today: dt.date,
+    findings: list[page.Finding],
+    history: str,
+) -> str:
+    """The runbook page's Markdown (see :func:`runbookkit.publish.page.runbook_markdown`)."""
+    return page.runbook_markdown(
+        source, runbook, slots, today=today, findings=findings, history=history
+    )
+
+
+def lint_findings(runbook: Runbook) -> list[page.Finding]:
+    """The lint findings shown on a runbook's page (none until the linter is available)."""
+    return []
+
+
+def _stylesheet() -> str:
+    return resources.files("runbookkit.publish").joinpath("runbookkit.css").read_text("utf-8")

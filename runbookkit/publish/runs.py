@@ -1,0 +1,217 @@
+"""Run history on the site: the table at the end of a runbook's page and one page per run.
+
+The renderers take anything shaped like the history's run and step records (see
+:class:`RunLike`), so they stay independent of the store that produced them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from runbookkit.publish.html import badge, duration, esc, pre, safe_id, status_badge, when
+
+
+class StepLike(Protocol):
+    """What a run page shows of one step."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def commands(self) -> list[str]: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def exit_code(self) -> int | None: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def expected(self) -> str | None: ...
+    @property
+    def matched(self) -> bool | None: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def host(self) -> str | None: ...
+
+
+class RunLike(Protocol):
+    """What the site shows of one recorded run."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def runbook_id(self) -> str: ...
+    @property
+    def runbook_title(self) -> str: ...
+    @property
+    def runbook_sha256(self) -> str: ...
+    @property
+    def section(self) -> str: ...
+    @property
+    def operator(self) -> str: ...
+    @property
+    def targets(self) -> list[str]: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def started_at(self) -> dt.datetime: ...
+    @property
+    def finished_at(self) -> dt.datetime | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def exit_code(self) -> int | None: ...
+    @property
+    def failed_step(self) -> int | None: ...
+    @property
+    def failed_title(self) -> str | None: ...
+    @property
+    def rollback_of(self) -> str | None: ...
+    @property
+    def rollback_run(self) -> str | None: ...
+    @property
+    def duration(self) -> float | None: ...
+    @property
+    def steps(self) -> Sequence[StepLike]: ...
+
+
+Href = Callable[[str], str | None]  # run id → link to its page (None: the run has no page)
+
+
+def failing_step(run: RunLike) -> str:
+    """``3. Start Redis`` for the step a run failed at, or an empty string."""
+    if run.failed_step is None:
+        return ""
+    title = run.failed_title
+    if title is None:
+        title = next((s.title for s in run.steps if s.number == run.failed_step), "")
+    return f"{run.failed_step}. {title}".rstrip()
+
+
+def _older(run: RunLike, sha256: str | None) -> str:
+    if sha256 is None or run.runbook_sha256 == sha256:
+        return ""
+    return " " + badge("older runbook version", "muted")
+
+
+def run_link(run: RunLike, href: Href, text: str) -> str:
+    """``text`` linked to the run's page, when it has one."""
+    target = href(run.id) if safe_id(run.id) else None
+    return f'<a href="{esc(target)}">{text}</a>' if target else text
+
+
+def history_table(runs: Sequence[RunLike], href: Href, sha256: str | None) -> str:
+    """The last runs of one runbook, newest first: when, who, section, status, duration, failure.
+
+    Args:
+        runs: the runs to show, newest first.
+        href: link to each run's page.
+        sha256: the runbook's current sha256; runs of another version are marked.
+    """
+    if not runs:
+        return '<p class="rbk-empty">No recorded runs yet.</p>'
+    head = "".join(
+        f"<th>{name}</th>"
+        for name in ("When", "Who", "Section", "Status", "Duration", "Failing step")
+    )
+    rows = []
+    for run in runs:
+        rows.append(
+            "<tr>"
+            f"<td>{run_link(run, href, when(run.started_at))}{_older(run, sha256)}</td>"
+            f"<td>{esc(run.operator)}</td>"
+            f"<td><code>{esc(run.section)}</code></td>"
+            f"<td>{status_badge(run.status)}</td>"
+            f"<td>{esc(duration(run.duration))}</td>"
+            f"<td>{esc(failing_step(run))}</td>"
+            "</tr>"
+        )
+    body = "".join(rows)
+    return (
+        '<div class="rbk-history"><table class="rbk-table">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def run_page(run: RunLike, *, runbook_href: str | None, href: Href, sha256: str | None) -> str:
+    """The whole record of one run: its summary, then every step with its output.
+
+    Args:
+        run: the run, with its steps.
+        runbook_href: link to the runbook's page (None when the runbook is not on the site).
+        href: link to another run's page (for the rollback).
+        sha256: the runbook's current sha256, to mark a run of an older version.
+    """
+    title = esc(run.runbook_title or run.runbook_id)
+    runbook = f'<a href="{esc(runbook_href)}">{title}</a>' if runbook_href else title
+    rows = [
+        ("Runbook", f"{runbook} (<code>{esc(run.runbook_id)}</code>){_older(run, sha256)}"),
+        ("Section", f"<code>{esc(run.section)}</code>"),
+        ("Status", f"{status_badge(run.status)} exit code {esc(run.exit_code)}"),
+        ("Operator", esc(run.operator)),
+        ("Targets", esc(", ".join(run.targets)) or "local"),
+        ("Started", when(run.started_at)),
+        ("Finished", when(run.finished_at) or "—"),
+        ("Duration", esc(duration(run.duration)) or "—"),
+        ("Runbook sha256", f"<code>{esc(run.runbook_sha256)}</code>"),
+        ("runbookkit", esc(run.version)),
+    ]
+    if run.failed_step is not None:
+        rows.append(("Failed at", esc(failing_step(run))))
+    for label, other in (("Rollback of", run.rollback_of), ("Rolled back by", run.rollback_run)):
+        if other:
+            link = href(other) if safe_id(other) else None
+            text = f"<code>{esc(other)}</code>"
+            rows.append((label, f'<a href="{esc(link)}">{text}</a>' if link else text))
+    summary = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+    steps = "".join(step_block(step) for step in run.steps) or (
+        '<p class="rbk-empty">No step was recorded.</p>'
+    )
+    return (
+        f'<div class="rbk-run"><h1>Run <code>{esc(run.id)}</code></h1>'
+        f'<div class="rbk-card"><dl class="rbk-meta">{summary}</dl></div>'
+        f"<h2>Steps</h2>{steps}</div>"
+    )
+
+
+def step_block(step: StepLike) -> str:
+    """One step of a run page: commands, exit code, duration, expected vs got, output."""
+    where = esc(step.target) + (f" (host {esc(step.host)})" if step.host else "")
+    facts = [
+        f"target {where}",
+        f"exit code {esc(step.exit_code) if step.exit_code is not None else '—'}",
+        f"duration {esc(duration(step.duration))}",
+    ]
+    if step.attempts > 1:
+        facts.append(f"{esc(step.attempts)} attempts")
+    parts = [
+        f'<div class="rbk-step"><h3>{esc(step.number)}. {esc(step.title)} '
+        f"{status_badge(step.status)}</h3>",
+        f'<p class="rbk-facts">{" · ".join(facts)}</p>',
+    ]
+    if step.commands:
+        parts.append(pre("\n".join(step.commands), "commands"))
+    if step.expected is not None:
+        got = badge("not checked", "muted")
+        if step.matched is not None:
+            got = badge("matched", "ok") if step.matched else badge("not found", "bad")
+        parts.append(f"<p>Expected <code>{esc(step.expected)}</code> in the output: {got}</p>")
+    if step.error:
+        parts.append(f'<p class="rbk-error">{esc(step.error)}</p>')
+    for name, text in (("stdout", step.stdout), ("stderr", step.stderr)):
+        if text:
+            parts.append(f'<p class="rbk-stream">{name}</p>{pre(text, name)}')
+    parts.append("</div>")
+    return "".join(parts)

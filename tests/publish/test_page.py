@@ -1,0 +1,117 @@
+"""The runbook page renderers, without MkDocs: card, commands, lint, insertion, repair."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pytest
+
+from runbookkit.parsing import parse_file, parse_text
+from runbookkit.publish import page
+from runbookkit.publish.html import Slots
+from tests.conftest import REDIS, SEED
+
+PAYLOADS = ["<script>document.title='x'</script>", "<img src=x onerror=alert(1)>", "</table>"]
+TODAY = dt.date(2025, 12, 1)
+
+
+def test_header_card_has_every_field() -> None:
+    card = page.header_card(parse_file(REDIS), TODAY)
+    for text in ("rbk-sev-high", "3-5 minutes", "2025-11-24", "2025-12-24", "Claude Code"):
+        assert text in card
+    assert "<code>(?i)(ECONNREFUSED.*(redis|:6379)|" in card
+    assert "overdue" not in card
+
+
+@pytest.mark.parametrize(
+    ("today", "overdue"),
+    [(dt.date(2025, 12, 24), False), (dt.date(2025, 12, 25), True), (dt.date(2024, 1, 1), False)],
+)
+def test_next_review_is_marked_overdue_once_past(today: dt.date, overdue: bool) -> None:
+    assert ("overdue" in page.header_card(parse_file(REDIS), today)) is overdue
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_metadata_is_escaped(payload: str) -> None:
+    text = (
+        f"# Title {payload}\n\n**Pattern:** `{payload}`\n**Author:** {payload}\n"
+        f"**Owner:** {payload}\n\n## Fix\n\n```bash\necho hi\n```\n"
+    )
+    card = page.header_card(parse_text(text, runbook_id="x"), TODAY)
+    assert payload not in card
+    assert html.escape(payload) in card
+
+
+def test_runnable_sections_of_the_redis_runbook() -> None:
+    assert page.runnable_sections(parse_file(REDIS)) == ["diagnosis", "fix", "prevention"]
+
+
+@pytest.mark.parametrize(
+    ("runbook", "section", "expected"),
+    [
+        ("redis", "fix", "runbookkit run redis --section fix"),
+        ("odd name", "fix", "runbookkit run 'odd name' --section fix"),
+    ],
+)
+def test_run_command_is_shell_quoted(runbook: str, section: str, expected: str) -> None:
+    assert page.run_command(runbook, section) == expected
+
+
+def _markdown(text: str, **kwargs: object) -> tuple[str, Slots]:
+    slots = Slots()
+    runbook = parse_text(text, runbook_id="demo")
+    return page.runbook_markdown(text, runbook, slots, today=TODAY, **kwargs), slots  # type: ignore[arg-type]
+
+
+def test_commands_follow_their_section_heading_and_history_comes_last() -> None:
+    text = "# Demo\n\n**Severity:** low\n\n## Fix\n\n```bash\necho fixed\n```\n\n## Notes\n\nX.\n"
+    out, slots = _markdown(text, history="<table></table>")
+    lines = out.splitlines()
+    fix = lines.index("## Fix")
+    command = "runbookkit run demo --section fix"
+    assert lines[fix + 2 : fix + 6] == ["Run this section:", "", "```bash", command]
+    assert lines.index("# Demo") < lines.index(f"{slots.prefix}N0")  # the card, under the title
+    assert [line for line in lines if line][-2:] == ["## Run history", f"{slots.prefix}N1"]
+    assert "--section notes" not in out
+
+
+def test_setext_heading_keeps_its_underline() -> None:
+    text = "Demo\n====\n\nFix\n---\n\n```bash\necho fixed\n```\n"
+    out, _ = _markdown(text)
+    assert "Fix\n---\n\nRun this section:" in out
+
+
+def test_front_matter_is_kept_first() -> None:
+    text = "---\ntitle: Demo\nseverity: high\n---\n\n## Fix\n\n```bash\necho fixed\n```\n"
+    out, slots = _markdown(text)
+    assert out.startswith("---\ntitle: Demo\nseverity: high\n---\n")
+    assert f"{slots.prefix}N0" in out.split("---", 3)[-1]
+
+
+def test_without_front_matter_an_empty_one_is_added() -> None:
+    # Otherwise MkDocs would read a first line like "Owner: ops" as page metadata.
+    out, slots = _markdown("Owner: ops\n\n## Fix\n\n```bash\necho fixed\n```\n")
+    assert out.startswith(f"---\n{{}}\n---\n\n{slots.prefix}N0\n\nOwner: ops\n")
+
+
+def test_damaged_text_is_repaired_for_display() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    out = page.runbook_markdown(text, parse_file(SEED), Slots(), today=TODAY)
+    assert "## 📋 Symptoms" in out
+    assert "ðŸ“‹" not in out
+    assert len(out.splitlines()) > len(text.splitlines())
+
+
+def test_lint_findings_become_an_escaped_admonition() -> None:
+    findings = [page.Finding("RBK004", "error", 3, "pattern misses <b>example</b>")]
+    out = page.lint_admonition(findings)
+    assert 'class="admonition failure' in out
+    assert "&lt;b&gt;example&lt;/b&gt;" in out
+    assert "(line 3)" in out
+
+
+def test_slots_replace_their_paragraph_only() -> None:
+    slots = Slots()
+    token = slots.add("<div>\\1 kept</div>").strip()
+    assert slots.fill(f"<p>before</p>\n<p>{token}</p>") == "<p>before</p>\n<div>\\1 kept</div>"
