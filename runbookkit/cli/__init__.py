@@ -20,8 +20,10 @@ from runbookkit.errors import RunbookError
 # name → (module, attribute); add a command by adding a line here.
 COMMANDS: dict[str, tuple[str, str]] = {
     "hosts": ("runbookkit.cli.hosts", "hosts_command"),
+    "lint": ("runbookkit.cli.lint", "lint_command"),
     "list": ("runbookkit.cli.catalog", "list_command"),
     "parse": ("runbookkit.cli.catalog", "parse_command"),
+    "rule": ("runbookkit.cli.lint", "rule_command"),
     "schema": ("runbookkit.cli.catalog", "schema_command"),
     "show": ("runbookkit.cli.catalog", "show_command"),
 }

@@ -1,0 +1,78 @@
+"""``--fix``: repair mis-decoded text in place, and nothing else.
+
+A line is rewritten only when ftfy's repair is exact: encoding the repaired text back the way it
+was damaged (UTF-8 read as Windows-1252) gives the damaged text again, character for character.
+Where bytes were lost, ftfy has to guess (``ðŸ” `` becomes ``🔠`` instead of ``🔍 ``), so such
+lines are left alone and reported. Every other byte of the file, line endings and a BOM included,
+stays the same.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from runbookkit.parsing import damage
+
+
+def exact_repair(line: str) -> str | None:
+    """The repaired ``line`` when ftfy restores all of it exactly, else None."""
+    if not damage.has_damage(line):
+        return None
+    repaired = damage.repair_line(line)  # imports ftfy, which registers its sloppy codecs
+    if repaired == line or damage.has_damage(repaired):
+        return None
+    matcher = difflib.SequenceMatcher(None, line, repaired, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        try:
+            back = repaired[j1:j2].encode("utf-8").decode("sloppy-windows-1252")
+        except UnicodeError:
+            return None
+        if back != line[i1:i2]:
+            return None
+    return repaired
+
+
+def repairs(line: str) -> list[tuple[str, str]]:
+    """The damaged fragments of ``line`` and what each should read, when the repair is exact."""
+    repaired = exact_repair(line)
+    if repaired is None:
+        return []
+    matcher = difflib.SequenceMatcher(None, line, repaired, autojunk=False)
+    return [
+        (line[i1:i2], repaired[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def fix_text(text: str) -> tuple[str, int]:
+    """``text`` with every exactly repairable line repaired, and how many lines changed."""
+    if not damage.has_damage(text):
+        return text, 0
+    out: list[str] = []
+    changed = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        repaired = exact_repair(body)
+        if repaired is None:
+            out.append(line)
+        else:
+            out.append(repaired + ending)
+            changed += 1
+    return "".join(out), changed
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A unified diff of the change ``--fix`` would make to ``path``."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )

@@ -1,0 +1,115 @@
+"""The JSON-Schema format profile: default rules, its own failing cases, team profiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runbookkit.errors import ConfigError
+from runbookkit.lint import load_profile
+from runbookkit.parsing import parse_file
+from tests.conftest import REDIS, ROOT
+from tests.lint.helpers import lint_text, variant
+
+PROFILE_FILE = ROOT / "schema" / "profile.default.json"
+
+
+def test_schema_dir_holds_the_shipped_default() -> None:
+    shipped = load_profile().schema
+    assert json.loads(PROFILE_FILE.read_text(encoding="utf-8")) == shipped
+
+
+@pytest.mark.parametrize(
+    ("changes", "line", "message"),
+    [
+        ((("## Fix", "## Notes"),), 1, "missing section Fix, expected a `## Fix` heading"),
+        ((("## Symptoms", "## Observations"),), 1, "missing section Symptoms"),
+        (
+            (("**Pattern:** `(?i)no space left on device`\n", ""),),
+            1,
+            "missing Pattern, expected a `**Pattern:** …` line in the header",
+        ),
+        ((("**Severity:** High", "**Severity:** urgent"),), 4, "unknown severity 'urgent'"),
+        ((("**Severity:** High\n", ""),), 1, "missing Severity"),
+        ((("**MTTR Target:** 10 minutes", "**MTTR Target:** soon"),), 5, "is not a duration"),
+        ((("**MTTR Target:** 10 minutes\n", ""),), 1, "missing MTTR Target"),
+        ((("**Last Updated:** 2026-01-10", "**Last Updated:** last week"),), 6, "is not a date"),
+        ((("**Last Updated:** 2026-01-10\n", ""),), 1, "missing Last Updated"),
+    ],
+)
+def test_default_profile_failures(changes, line: int, message: str, tmp_path: Path) -> None:
+    found = lint_text(tmp_path, variant(*changes))
+    assert [f.code for f in found] == ["RBK001"], found
+    assert found[0].line == line
+    assert message in found[0].message
+
+
+def test_profile_checks_values_on_the_model_json() -> None:
+    data = parse_file(REDIS).model_dump(mode="json")
+    data["metadata"]["severity"] = "urgent"
+    data["metadata"]["pattern"] = None
+    data["sections"] = [s for s in data["sections"] if s["id"] != "diagnosis"]
+    problems = load_profile().check(data)
+    messages = [p.message for p in problems]
+    assert 'Severity is "urgent", expected one of critical, high, medium, low, info' in messages
+    assert "missing Pattern, expected a `**Pattern:** …` line in the header" in messages
+    assert any(m.startswith("missing section Diagnosis") for m in messages)
+    assert {p.line for p in problems if "Severity" in p.message} == {4}
+
+
+def _team_profile(tmp_path: Path) -> Path:
+    profile = json.loads(PROFILE_FILE.read_text(encoding="utf-8"))
+    profile["properties"]["metadata"]["properties"]["severity"] = {"enum": ["critical", "high"]}
+    profile["properties"]["metadata"]["properties"]["owner"] = {"type": "string"}
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    return path
+
+
+def test_team_profile_tightens(tmp_path: Path) -> None:
+    profile = str(_team_profile(tmp_path))
+    found = lint_text(
+        tmp_path, variant(("**Severity:** High", "**Severity:** Low")), profile=profile
+    )
+    assert [f.message for f in found] == [
+        "missing Owner, expected a `**Owner:** …` line in the header",
+        'Severity is "low", expected one of critical, high',
+    ]
+
+
+def test_profile_from_pyproject(tmp_path: Path, cli) -> None:
+    _team_profile(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.runbookkit]\nprofile = "team.json"\n')
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "disk.md").write_text(variant(), encoding="utf-8")
+    result = cli("lint", "--today", "2026-06-01", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "runbooks/disk.md:1:1: RBK001 missing Owner" in result.stdout
+
+
+def test_loosened_profile_accepts_missing_sections(tmp_path: Path) -> None:
+    path = tmp_path / "loose.json"
+    path.write_text(json.dumps({"type": "object"}), encoding="utf-8")
+    text = variant(("## Diagnosis", "## Notes"), ("**Severity:** High\n", ""))
+    assert lint_text(tmp_path, text, profile=str(path)) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "profile is not valid JSON"),
+        ("[1, 2]", "profile is not a JSON object"),
+        ('{"type": "nonsense"}', "profile is not a valid JSON Schema"),
+    ],
+)
+def test_bad_profiles(content: str, message: str, tmp_path: Path, cli) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_profile(path)
+    result = cli("lint", "--profile", str(path), str(REDIS))
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(str(path)) and message in line

@@ -1,0 +1,171 @@
+"""Every rule has a failing case (it reports) and a passing case (it stays quiet)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runbookkit.lint import RULES, Rule
+from runbookkit.lint.rules import RULES as CHECKS
+from tests.lint.helpers import BASE, lint_text, variant
+
+FIX_STEP = (
+    "# Step 1: Remove old logs\n"
+    "ssh ops@db1.example.com \"find /var/log/app -name '*.gz' -mtime +7 -delete\""
+)
+VERIFICATION = (
+    "**Verification:**\n```bash\n# Step 1: Check free space again\n"
+    'ssh ops@db1.example.com "df -h /var"\n```\n'
+)
+RM = 'ssh ops@db1.example.com "rm -rf /var/log/app/old"'
+DIAG_STEP = '# Step 1: Check free space\nssh ops@db1.example.com "df -h /var"\n# Expected: /var'
+
+# rule → (bad runbook, good runbook, the line the finding is on)
+CASES: dict[str, tuple[str, str, int]] = {
+    "RBK001": (variant(("## Diagnosis", "## Notes")), BASE, 1),
+    "RBK002": (variant(("`(?i)no space left on device`", "`(?i)no space (left`")), BASE, 3),
+    "RBK003": (
+        variant(("`(?i)no space left on device`", "`(?i)no space (?=left)left on device`")),
+        variant(("`(?i)no space left on device`", "`(?i)no space (?:left) on device`")),
+        3,
+    ),
+    "RBK004": (
+        variant(("`(?i)no space left on device`", "`No space left on device`")),
+        variant(("`(?i)no space left on device`", "`no space left on device`")),
+        3,
+    ),
+    "RBK005": (
+        variant(("## Symptoms", "## ðŸ“‹ Symptoms")),
+        variant(("## Symptoms", "## 📋 Symptoms")),
+        9,
+    ),
+    "RBK006": (
+        variant(("**Next Review:** 2026-12-31", "**Next Review:** 2026-05-31")),
+        variant(("**Next Review:** 2026-12-31", "**Next Review:** 2026-06-01")),
+        7,
+    ),
+    "RBK007": (
+        variant(("**Last Updated:** 2026-01-10", "**Last Updated:** 2026-06-02")),
+        variant(("**Last Updated:** 2026-01-10", "**Last Updated:** 2026-06-01")),
+        6,
+    ),
+    "RBK008": (
+        variant(
+            (
+                FIX_STEP,
+                '# Step 1: Remove old logs\nssh ops@db1.example.com "rm -rf /var/log/app/old"',
+            )
+        ),
+        variant((FIX_STEP, f"# Step 1: Remove old logs\n# WARNING: deletes the old logs\n{RM}")),
+        28,
+    ),
+    "RBK009": (
+        variant((VERIFICATION, "")),
+        variant((VERIFICATION, ""), ('-delete"', '-delete"\n# Expected: deleted')),
+        24,
+    ),
+    "RBK010": (
+        variant(("```bash\n# Step 1: Check free space\n", "```\n# Step 1: Check free space\n")),
+        BASE,
+        19,
+    ),
+    "RBK011": (
+        variant((DIAG_STEP, DIAG_STEP + "\n# Step 2: Look at inodes")),
+        variant(
+            (DIAG_STEP, DIAG_STEP + "\n# Step 2: Look at inodes\n# Compare with yesterday's graph")
+        ),
+        22,
+    ),
+    "RBK012": (
+        variant(('"df -h /var"\n# Expected', '"redis-cli -a hunter2 ping"\n# Expected')),
+        variant(('"df -h /var"\n# Expected', '"redis-cli -a $REDIS_PASSWORD ping"\n# Expected')),
+        20,
+    ),
+    "RBK013": (
+        variant(
+            (DIAG_STEP, DIAG_STEP + '\n# Step 2: Check free space\nssh ops@db1.example.com "df -i"')
+        ),
+        variant(
+            (
+                DIAG_STEP,
+                DIAG_STEP + '\n# Step 2: Check free inodes\nssh ops@db1.example.com "df -i"',
+            )
+        ),
+        22,
+    ),
+    "RBK014": (
+        variant(
+            (
+                'ssh ops@db1.example.com "df -h /var"\n```\n',
+                'ssh ops@db2.example.com "df -h /var"\n```\n',
+            )
+        ),
+        variant(
+            (
+                'ssh ops@db1.example.com "df -h /var"\n```\n',
+                'ssh admin@db1.example.com "df -h /var"\n```\n',
+            )
+        ),
+        24,
+    ),
+}
+
+
+def test_every_rule_has_cases_and_a_check() -> None:
+    assert sorted(CASES) == sorted(rule.code for rule in RULES)
+    assert [code for code, _ in CHECKS] == list(Rule)
+
+
+def test_base_is_clean(tmp_path: Path) -> None:
+    assert lint_text(tmp_path, BASE) == []
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_rule_fails(code: str, tmp_path: Path) -> None:
+    bad, _, line = CASES[code]
+    found = [f for f in lint_text(tmp_path, bad) if f.code == code]
+    assert found, f"{code} found nothing"
+    assert found[0].line == line
+    assert found[0].level == Rule(code).level
+    others = [f.code for f in lint_text(tmp_path, bad) if f.code != code]
+    assert others == [], f"{code}'s case also trips {others}"
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_rule_passes(code: str, tmp_path: Path) -> None:
+    _, good, _ = CASES[code]
+    assert [f.code for f in lint_text(tmp_path, good)] == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "curl https://admin:s3cretpw@api.example.com/health",
+        'curl -H "Authorization: Bearer abcdef0123456789" https://api.example.com',
+        "aws s3 ls --profile x # AKIAIOSFODNN7EXAMPLE",
+        "mysql --password=hunter2 -e 'select 1'",
+        "echo '-----BEGIN RSA PRIVATE KEY-----' > key.pem",
+    ],
+)
+def test_secret_shapes(command: str, tmp_path: Path) -> None:
+    text = variant(('"df -h /var"\n# Expected', f'"df -h /var"\n{command}\n# Expected'))
+    found = [f for f in lint_text(tmp_path, text) if f.code == "RBK012"]
+    assert len(found) == 1
+    assert "hunter2" not in found[0].message and "s3cretpw" not in found[0].message
+
+
+def test_lossy_damage_is_not_fixable(tmp_path: Path) -> None:
+    found = lint_text(tmp_path, variant(("## Diagnosis", "## ðŸ” Diagnosis")))
+    assert [(f.code, f.fixable) for f in found] == [("RBK005", False)]
+    assert "bytes were lost" in found[0].message
+
+
+def test_invalid_pattern_keeps_other_rules(tmp_path: Path) -> None:
+    text = variant(
+        ("`(?i)no space left on device`", "`(unclosed`"),
+        ("**Next Review:** 2026-12-31", "**Next Review:** 2026-01-01"),
+    )
+    found = lint_text(tmp_path, text)
+    assert [(f.code, f.line) for f in found] == [("RBK002", 3), ("RBK006", 7)]
+    assert "missing ), unterminated subpattern" in found[0].message
