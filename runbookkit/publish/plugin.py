@@ -80,6 +80,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         found, errors = read_runbooks(self.runbooks_dir)
         for error in errors:
             log.warning(str(error))
+        self.lint_profile = _lint_profile() if self.config.show_lint else None
         self.history: History = read_history(self.history_path, self.config.max_runs, self.now)
         self.runbooks: dict[str, Runbook] = {}
         self.runbook_files: dict[str, File] = {}
@@ -179,7 +180,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
         shown = self.history.runs.get(runbook.id, [])
         table = runs.history_table(shown, href, runbook.sha256)
-        findings = lint_findings(runbook) if self.config.show_lint else []
+        findings = []
+        if self.config.show_lint:
+            findings = lint_findings(runbook, self.lint_profile, self.now.date())
         return page_markdown(source, runbook, slots, self.now.date(), findings, table)
 
     def _catalog_html(self, from_url: str, href: runs.Href) -> str:
@@ -252,9 +255,21 @@ def page_markdown(
     )
 
 
-def lint_findings(runbook: Runbook) -> list[page.Finding]:
-    """The lint findings shown on a runbook's page (none until the linter is available)."""
-    return []
+def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page.Finding]:
+    """The lint findings shown on a runbook's page, with the default format profile."""
+    from runbookkit.lint import lint_runbook
+
+    return [
+        page.Finding(f.code, f.level.value, f.line, f.message)
+        for f in lint_runbook(runbook, profile=profile, today=today)
+    ]
+
+
+def _lint_profile() -> Any:
+    """The default format profile, compiled once per build."""
+    from runbookkit.lint import load_profile
+
+    return load_profile(None)
 
 
 def _stylesheet() -> str:

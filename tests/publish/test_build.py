@@ -116,3 +116,13 @@ def test_clash_with_a_docs_page_is_refused(tmp_path: Path) -> None:
     done = mkdocs_build(write_site(tmp_path, RUNBOOKS))
     assert done.returncode != 0
     assert "clashes with the runbook" in done.stderr
+
+
+@pytest.mark.parametrize("show_lint", [True, False])
+def test_lint_findings_as_an_admonition(tmp_path: Path, show_lint: bool) -> None:
+    # The redis runbook's Next Review (2025-12-24) has passed: the linter reports RBK006.
+    done = mkdocs_build(write_site(tmp_path, RUNBOOKS, show_lint=show_lint), "--strict")
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "site" / "runbooks" / "redis-connection-refused" / "index.html").read_text()
+    assert ('class="admonition warning rbk-lint"' in page) is show_lint
+    assert ("<code>RBK006</code> warning (line 215): Next Review 2025-12-24" in page) is show_lint
