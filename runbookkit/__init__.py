@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "NotFoundError": "runbookkit.errors",
     "ExecutionError": "runbookkit.errors",
     "HistoryError": "runbookkit.errors",
+    "Matcher": "runbookkit.match",
 }
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ConfigError",
     "ExecutionError",
     "HistoryError",
+    "Matcher",
     "Metadata",
     "NotFoundError",
     "ParseError",
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
         ParseError,
         RunbookError,
     )
+    from runbookkit.match import Matcher
     from runbookkit.model import (
         Command,
         Metadata,

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hosts": ("runbookkit.cli.hosts", "hosts_command"),
     "lint": ("runbookkit.cli.lint", "lint_command"),
     "list": ("runbookkit.cli.catalog", "list_command"),
+    "match": ("runbookkit.cli.match", "match_command"),
     "parse": ("runbookkit.cli.catalog", "parse_command"),
     "rule": ("runbookkit.cli.lint", "rule_command"),
     "schema": ("runbookkit.cli.catalog", "schema_command"),

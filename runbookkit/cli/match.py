@@ -1,0 +1,206 @@
+"""``runbookkit match``: say which runbook answers an error message or the lines of a log."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
+from runbookkit.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from runbookkit.match import Match, Matcher, Route
+
+TYPE_MESSAGE = "message"
+_OS_ERRORS = {
+    FileNotFoundError: "no such file",
+    IsADirectoryError: "is a directory, expected a log file",
+    PermissionError: "permission denied",
+}
+
+
+@click.command("match")
+@click.argument("message", required=False)
+@click.option("--file", "-f", "files", multiple=True, help="A log file to scan (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per match, with its trace.")
+@click.option("--count", "-c", is_flag=True, help="Print how many lines matched each runbook.")
+@click.option("--first", is_flag=True, help="Stop at the first match.")
+@click.option("--runbook", "-r", "only", multiple=True, help="Only this runbook (repeatable).")
+@click.option(
+    "--line-buffered/--block-buffered",
+    default=None,
+    help="Flush after each match [default: line-buffered on stdin].",
+)
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@runbooks_dir_option
+def match_command(
+    message: str | None,
+    files: tuple[str, ...],
+    as_json: bool,
+    count: bool,
+    first: bool,
+    only: tuple[str, ...],
+    line_buffered: bool | None,
+    color: str,
+    runbooks_dir: Path | None,
+) -> None:
+    """Route MESSAGE, the lines of --file logs, or stdin (`-`) to the runbooks they match.
+
+    Each match shows the runbook id, severity, MTTR target and title, then the log's file:line
+    and the line with the matched text highlighted; the matches of one line come most severe
+    first. Exit status: 0 when something matched, 1 when nothing did, 2 on errors.
+    """
+    matcher, failed = _matcher(load_settings(runbooks_dir=runbooks_dir).runbooks_dir, only)
+    sources = _sources(message, files)
+    stdin = any(kind == "-" for kind, _ in sources)
+    out = Printer(
+        as_json=as_json,
+        count=count,
+        color=color == "always" or (color == "auto" and _tty()),
+        flush=line_buffered if line_buffered is not None else stdin,
+    )
+    for kind, value in sources:
+        try:
+            for match in _scan(matcher, kind, value, context=as_json and not count):
+                out.add(match)
+                if first:
+                    break
+        except OSError as exc:
+            failed = True
+            what = next((t for c, t in _OS_ERRORS.items() if isinstance(exc, c)), exc.strerror)
+            click.echo(f"{value}: {what}", err=True)
+        if first and out.total:
+            break
+    out.finish()
+    if failed:
+        raise SystemExit(ExitCode.USAGE)
+    raise SystemExit(ExitCode.OK if out.total else ExitCode.FAILED)
+
+
+def _matcher(directory: Path, only: tuple[str, ...]) -> tuple[Matcher, bool]:
+    """The matcher of the runbooks in ``directory`` (or of ``only`` those); True if any failed."""
+    from runbookkit import catalog
+    from runbookkit.match import Matcher, Route
+
+    runbooks, errors = catalog.load_all(directory)
+    if only:
+        missing = sorted(set(only) - {rb.id for rb in runbooks})
+        if missing:
+            raise NotFoundError(f"no runbook named {', '.join(map(repr, missing))} in {directory}")
+        runbooks = [rb for rb in runbooks if rb.id in only]
+    routes = [route for rb in runbooks if (route := Route.from_runbook(rb)) is not None]
+    if not routes and not errors:
+        raise NotFoundError(f"no runbook in {directory} has a Pattern to match")
+    matcher = Matcher(routes, strict=False)
+    for problem in [*errors, *matcher.errors]:
+        click.echo(str(problem), err=True)
+    for warning in matcher.warnings:
+        click.echo(warning, err=True)
+    return matcher, bool(errors or matcher.errors)
+
+
+def _sources(message: str | None, files: tuple[str, ...]) -> list[tuple[str, str]]:
+    sources = []
+    if message is not None:
+        sources.append(("-", "-") if message == "-" else (TYPE_MESSAGE, message))
+    sources += [("-", "-") if name == "-" else ("file", name) for name in files]
+    return sources or [("-", "-")]
+
+
+def _scan(matcher: Matcher, kind: str, value: str, *, context: bool) -> Iterator[Match]:
+    if kind == TYPE_MESSAGE:
+        return iter(matcher.match(value, TYPE_MESSAGE))
+    if kind == "-":
+        return matcher.scan(sys.stdin.buffer, "-", context=context)
+    if os.path.isdir(value):
+        raise IsADirectoryError(value)
+    return matcher.scan_file(value, context=context)
+
+
+def _tty() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+class Printer:
+    """Print matches as text, JSON lines or counts, and remember how many lines matched."""
+
+    def __init__(self, *, as_json: bool, count: bool, color: bool, flush: bool) -> None:
+        self.as_json, self.count, self.color, self.flush = as_json, count, color, flush
+        self.lines: set[tuple[str, int]] = set()
+        self.per_runbook: Counter[str] = Counter()
+        self.routes: dict[str, Route] = {}
+
+    @property
+    def total(self) -> int:
+        """How many distinct lines matched."""
+        return len(self.lines)
+
+    def add(self, match: Match) -> None:
+        """Count ``match`` and, unless counting only, print it."""
+        self.lines.add((match.source, match.line))
+        self.per_runbook[match.route.id] += 1
+        self.routes[match.route.id] = match.route
+        if self.count:
+            return
+        sys.stdout.write(render_json(match) if self.as_json else render_text(match, self.color))
+        if self.flush:
+            sys.stdout.flush()
+
+    def finish(self) -> None:
+        """Print the counts, if asked for."""
+        if not self.count:
+            return
+        if self.as_json:
+            body = {"lines": self.total, "runbooks": dict(self.per_runbook)}
+            sys.stdout.write(json.dumps(body) + "\n")
+            return
+        for line in render_counts(self.per_runbook, self.routes.values(), self.total):
+            sys.stdout.write(line + "\n")
+
+
+def render_text(match: Match, color: bool) -> str:
+    """Two lines: which runbook (id, severity, MTTR, title), then ``file:line`` and the line."""
+    route = match.route
+    facts = ", ".join(
+        part for part in (route.severity, route.mttr and f"MTTR {route.mttr}") if part
+    )
+    head = f"{route.id} ({facts}) {route.title}" if facts else f"{route.id} {route.title}"
+    text = match.text.rstrip("\r")
+    if color:
+        head = click.style(route.id, bold=True) + head[len(route.id) :]
+        hit = click.style(text[match.start : match.end], fg="red", bold=True)
+        text = text[: match.start] + hit + text[match.end :]
+    return f"{head}\n  {match.source}:{match.line}: {text}\n"
+
+
+def render_json(match: Match) -> str:
+    """One JSON object on one line."""
+    route = match.route
+    body = {
+        "runbook": route.id,
+        "title": route.title,
+        "severity": route.severity,
+        "mttr": route.mttr,
+        "runbook_path": route.path,
+        "pattern_line": route.line,
+        "file": match.source,
+        "line": match.line,
+        "text": match.text,
+        "match": {"start": match.start, "end": match.end, "text": match.matched},
+        "continuation": match.continuation,
+    }
+    return json.dumps(body, ensure_ascii=False) + "\n"
+
+
+def render_counts(per_runbook: Counter[str], routes: Iterable[Route], total: int) -> list[str]:
+    """``COUNT  ID  (severity) title`` per runbook that matched, most severe first, then total."""
+    ordered = sorted(routes, key=lambda r: (r.rank, r.id))
+    lines = [f"{per_runbook[r.id]:>9}  {r.id}  ({r.severity or '-'}) {r.title}" for r in ordered]
+    return [*lines, f"{total:>9}  lines matched"]

@@ -1,0 +1,153 @@
+"""Routes: the Pattern of each runbook, checked and translated for RE2.
+
+A runbook's Pattern is a Python regular expression. RE2 runs nearly all of them in time linear in
+the input; the few it refuses (backreferences, lookaround, atomic groups) are run with Python's
+``re`` for that runbook alone, and the matcher warns about them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from runbookkit.errors import ParseError
+
+if TYPE_CHECKING:
+    from runbookkit.model import Runbook
+
+# RE2 keeps a cache of DFA states within this budget; 200 seed-like patterns need far more than
+# the 8 MiB default, or RE2 gives up on the DFA and crawls. Memory is only used as states appear.
+MAX_MEM = 1 << 30
+# Severity rank of a runbook without a severity: after every known one.
+NO_RANK = 99
+
+
+class PatternError(ParseError):
+    """A runbook's Pattern is not a valid regular expression."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """What the matcher needs of a runbook: who it is and the error it answers.
+
+    Attributes:
+        id: the runbook id.
+        title: its title.
+        pattern: the Pattern, a Python regular expression.
+        severity: the severity name, if any.
+        rank: 0 for critical and up, for ordering the matches of one line.
+        mttr: the MTTR target as written, if any.
+        path: the runbook file.
+        line: the line of the Pattern in that file.
+    """
+
+    id: str
+    title: str
+    pattern: str
+    severity: str | None = None
+    rank: int = NO_RANK
+    mttr: str | None = None
+    path: str = ""
+    line: int | None = None
+
+    @classmethod
+    def from_runbook(cls, runbook: Runbook) -> Route | None:
+        """The route of a parsed runbook, or None when it has no Pattern."""
+        meta = runbook.metadata
+        if not meta.pattern:
+            return None
+        return cls(
+            id=runbook.id,
+            title=meta.title,
+            pattern=meta.pattern,
+            severity=meta.severity.value if meta.severity else None,
+            rank=meta.severity.rank if meta.severity else NO_RANK,
+            mttr=meta.mttr.text if meta.mttr else None,
+            path=runbook.path,
+            line=meta.lines.get("pattern"),
+        )
+
+    def error(self, message: str) -> PatternError:
+        """A :class:`PatternError` located at this route's Pattern line."""
+        return PatternError(message, path=self.path or None, line=self.line)
+
+
+def re2_options(*, buffer: bool) -> Any:
+    """RE2 options for a line (``buffer=False``) or a whole buffer of lines."""
+    import re2
+
+    options = re2.Options()
+    options.max_mem = MAX_MEM
+    options.log_errors = False
+    if buffer:
+        # A match never spans lines, even through `\s` or `[^x]`; groups are not needed.
+        options.never_nl = True
+        options.never_capture = True
+    return options
+
+
+def translate(pattern: str, *, buffer: bool) -> str:
+    r"""Rewrite the Python-only escapes of ``pattern`` into RE2 syntax.
+
+    ``\Z`` (Python's end of text) becomes ``\z``. For a buffer scanned in multi-line mode, where
+    the text of one line is a slice of the buffer, ``\A`` and ``\Z`` become ``^`` and ``$``.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escape = pattern[i : i + 2]
+            if escape == r"\Z":
+                escape = "$" if buffer else r"\z"
+            elif escape == r"\A" and buffer:
+                escape = "^"
+            out.append(escape)
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+@dataclass(slots=True)
+class Compiled:
+    """A route with its compiled pattern: RE2 when RE2 accepts it, else Python ``re``."""
+
+    route: Route
+    regex: Any
+    engine: str  # "re2" or "re"
+    line_pattern: str  # the RE2 text for one line ("" for the re engine)
+    buffer_pattern: str  # the RE2 text for a multi-line buffer ("" for the re engine)
+
+
+def compile_route(route: Route) -> tuple[Compiled, str | None]:
+    """Compile one route; return it and a warning when it fell back to Python ``re``.
+
+    Raises:
+        PatternError: the Pattern is not a valid Python regular expression.
+    """
+    import re2
+
+    try:
+        fallback = re.compile(route.pattern)
+    except re.error as exc:
+        raise route.error(
+            f"invalid regex in Pattern of runbook {route.id!r}: {exc}; "
+            "expected a Python regular expression"
+        ) from None
+    line_pattern = translate(route.pattern, buffer=False)
+    try:
+        regex = re2.compile(line_pattern, re2_options(buffer=False))
+        buffer_pattern = translate(route.pattern, buffer=True)
+        re2.compile(buffer_pattern, re2_options(buffer=True))
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        where = route.error("").location()
+        warning = (
+            f"{where + ': ' if where else ''}warning: runbook {route.id!r}: RE2 cannot run its "
+            f"Pattern ({reason}); matching it with Python re instead, which can be slow"
+        )
+        return Compiled(route, fallback, "re", "", ""), warning
+    return Compiled(route, regex, "re2", line_pattern, buffer_pattern), None

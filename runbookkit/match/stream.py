@@ -1,0 +1,121 @@
+"""Scan a stream (stdin behind ``tail -f``) block by block, yielding each match as it arrives.
+
+Whatever the pipe holds is read at once and scanned as one buffer, so a fast producer is
+scanned at buffer speed and a slow one line by line. A match whose stack trace may still be
+arriving is held until a line that does not continue it, or until the stream has been idle for
+``idle`` seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from runbookkit.match import context
+from runbookkit.match.engine import Match, normalise
+
+if TYPE_CHECKING:
+    from runbookkit.match.engine import Matcher
+
+CHUNK = 1 << 20
+IDLE = 0.2
+
+Reader = tuple[Callable[[], bytes], Callable[[float], bool]]
+
+
+def scan(
+    matcher: Matcher,
+    stream: IO[Any],
+    source: str = "-",
+    *,
+    context: bool = True,
+    idle: float = IDLE,
+) -> Iterator[Match]:
+    """Yield every match of ``stream`` as soon as its line has arrived.
+
+    Args:
+        matcher: the compiled runbooks.
+        stream: a binary or text stream; one with a file descriptor is read without waiting
+            for a full buffer.
+        source: the name matches report.
+        context: attach stack-trace lines that follow a match (holds the match until they end).
+        idle: seconds of silence after which a held match is yielded anyway.
+    """
+    read, ready = _reader(stream)
+    pending: list[Match] = []
+    rest = b""
+    line = 1
+    while True:
+        if pending and not ready(idle):
+            yield from pending
+            pending = []
+            continue
+        chunk = read()
+        if chunk:
+            rest += chunk
+            cut = rest.rfind(b"\n") + 1
+            if cut == 0:
+                continue
+            block, rest = normalise(rest[:cut]), rest[cut:]
+        else:
+            block, rest = normalise(rest), b""
+        count = block.count(b"\n") + (0 if block.endswith(b"\n") or not block else 1)
+        if pending and not _extend(pending, block):
+            yield from pending
+            pending = []
+        matches, _ = matcher.scan_block(block, source, line, context)
+        line += count
+        for match in matches:
+            if pending or (context and chunk and _reaches(match, line - 1)):
+                pending.append(match)
+            else:
+                yield match
+        if not chunk:
+            yield from pending
+            return
+
+
+def _reaches(match: Match, last: int) -> bool:
+    """Whether the match's trace runs to ``last``, the last line read so far."""
+    return match.line + len(match.continuation) == last and (
+        len(match.continuation) < context.MAX_LINES
+    )
+
+
+def _extend(pending: list[Match], block: bytes) -> bool:
+    """Add the leading trace lines of ``block`` to the held matches; True if it may go on."""
+    tail = pending[-1]
+    previous = tail.continuation[-1] if tail.continuation else tail.text
+    lines, still_open = context.following(block, 0, previous)
+    seen: set[int] = set()
+    for match in pending:
+        if id(match.continuation) not in seen:
+            seen.add(id(match.continuation))
+            room = context.MAX_LINES - len(match.continuation)
+            match.continuation.extend(lines[:room])
+    return still_open and len(tail.continuation) < context.MAX_LINES
+
+
+def _reader(stream: IO[Any]) -> Reader:
+    """A function reading what is available (b"" at the end) and one waiting for input."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    if fd is None:
+
+        def read_any() -> bytes:
+            data = stream.read(CHUNK)
+            return data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
+
+        return read_any, lambda _timeout: True
+
+    def read_fd() -> bytes:
+        return os.read(fd, CHUNK)
+
+    def ready(timeout: float) -> bool:
+        return bool(select.select([fd], [], [], timeout)[0])
+
+    return read_fd, ready
