@@ -21,6 +21,7 @@ from runbookkit.errors import RunbookError
 COMMANDS: dict[str, tuple[str, str]] = {
     "hosts": ("runbookkit.cli.hosts", "hosts_command"),
     "lint": ("runbookkit.cli.lint", "lint_command"),
+    "history": ("runbookkit.cli.history", "history_group"),
     "list": ("runbookkit.cli.catalog", "list_command"),
     "match": ("runbookkit.cli.match", "match_command"),
     "parse": ("runbookkit.cli.catalog", "parse_command"),

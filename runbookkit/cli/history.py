@@ -1,0 +1,251 @@
+"""``runbookkit history``: list, show, export and import recorded runs.
+
+``runbookkit history [NAME]`` is short for ``runbookkit history list [NAME]``. Everything
+printed passes the secret masking again, so even a store imported from elsewhere shows none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+
+from runbookkit.cli.common import load_settings, runbooks_dir_option
+from runbookkit.errors import HistoryError
+from runbookkit.execute.events import RunStatus
+from runbookkit.history import SQLiteStore, open_store
+from runbookkit.history.records import RunRecord, StepRecord, from_json, to_json, utc
+from runbookkit.history.redaction import Redactor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class HistoryGroup(click.Group):
+    """A group whose first argument, when it is not a subcommand, goes to ``list``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+def store_options(func: F) -> F:
+    """``--history PATH`` and ``--runbooks-dir DIR`` (the default store sits beside it)."""
+    func = click.option(
+        "--history",
+        "history",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="The run history store [env RUNBOOKKIT_HISTORY; default "
+        ".runbookkit/history.sqlite beside the runbooks directory].",
+    )(func)
+    return runbooks_dir_option(func)
+
+
+def store_path(history: Path | None, runbooks_dir: Path | None) -> Path:
+    """Where the history store is, from the flags and every settings layer."""
+    return load_settings(history=history, runbooks_dir=runbooks_dir).history_path
+
+
+def parse_since(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> dt.datetime | None:
+    """``--since`` as an aware datetime (a date alone means its midnight, UTC)."""
+    if value is None:
+        return None
+    try:
+        return utc(dt.datetime.fromisoformat(value))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (expected e.g. 2026-01-31)") from None
+
+
+@click.group("history", cls=HistoryGroup)
+def history_group() -> None:
+    """Recorded runs: who ran what, when, where, and what happened.
+
+    ``runbookkit history [NAME] [OPTIONS]`` lists runs (``history list --help``).
+    """
+
+
+@history_group.command("list")
+@click.argument("name", required=False)
+@click.option("--section", "-s", help="Only runs of this section.")
+@click.option("--status", type=click.Choice([s.value for s in RunStatus]), help="Only these.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as a JSON list.")
+@store_options
+def list_command(
+    name: str | None,
+    section: str | None,
+    status: str | None,
+    limit: int,
+    as_json: bool,
+    history: Path | None,
+    runbooks_dir: Path | None,
+) -> None:
+    """List the runs (of runbook NAME, if given), newest first."""
+    path = store_path(history, runbooks_dir)
+    if not path.exists():
+        if as_json:
+            click.echo("[]")
+        else:
+            click.echo(f"no runs recorded yet ({path})")
+        return
+    with open_store(path) as store:
+        runs = store.list_runs(runbook=name, section=section, status=status, limit=limit)
+    runs = [Redactor().run(run) for run in runs]
+    if as_json:
+        data = [
+            {**to_json(run), "duration": run.duration, "failed_title": run.failed_title}
+            for run in runs
+        ]
+        for item in data:
+            item.pop("steps")
+        click.echo(json.dumps(data, indent=2))
+        return
+    _print_table(runs, path)
+
+
+def _print_table(runs: list[RunRecord], path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"runs in {path} (times in UTC)")
+    for column in ("run", "when", "who", "runbook", "section", "status", "took", "failed at"):
+        table.add_column(column, no_wrap=column in ("run", "when", "status", "took"))
+    for run in runs:
+        failed = f"{run.failed_step} {run.failed_title or ''}".strip() if run.failed_step else ""
+        table.add_row(
+            run.id,
+            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            run.operator,
+            run.runbook_id,
+            run.section,
+            str(run.status),
+            _seconds(run.duration),
+            failed,
+        )
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+@history_group.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
+@store_options
+def show_command(
+    run_id: str, as_json: bool, history: Path | None, runbooks_dir: Path | None
+) -> None:
+    """Show run RUN_ID (a unique prefix is enough) with each step's commands and output."""
+    with open_store(store_path(history, runbooks_dir)) as store:
+        run = Redactor().run(store.get_run(run_id))
+    if as_json:
+        click.echo(json.dumps({**to_json(run), "duration": run.duration}, indent=2))
+        return
+    click.echo("\n".join(describe(run)))
+
+
+def describe(run: RunRecord) -> Iterator[str]:
+    """The lines of ``history show``: the run, then each step with its output."""
+    yield f"run {run.id}: {run.runbook_id} ({run.runbook_title}), section {run.section}"
+    exit_code = "" if run.exit_code is None else f" (exit {run.exit_code})"
+    yield f"  status    {run.status}{exit_code}"
+    start = run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    yield f"  started   {start}, took {_seconds(run.duration) or '-'}"
+    yield f"  operator  {run.operator} on {', '.join(run.targets) or '-'}"
+    yield f"  runbook   sha256 {run.runbook_sha256}, runbookkit {run.version}"
+    if run.rollback_of:
+        yield f"  rolls back run {run.rollback_of}"
+    if run.rollback_run:
+        yield f"  rolled back by run {run.rollback_run}"
+    for step in run.steps:
+        yield ""
+        yield from _describe_step(step)
+
+
+def _describe_step(step: StepRecord) -> Iterator[str]:
+    host = f" [{step.host}]" if step.host else ""
+    exit_text = "" if step.exit_code is None else f", exit {step.exit_code}"
+    took = _seconds(step.duration)
+    yield f"step {step.number}: {step.title}{host}  ({step.status}{exit_text}, {took})"
+    yield f"  on {step.target}, line {step.line}, {step.attempts} attempt(s)"
+    yield from (f"  $ {command}" for command in step.commands)
+    if step.expected is not None:
+        verdict = {True: "matched", False: "NOT matched", None: "not checked"}[step.matched]
+        yield f"  expected {step.expected!r}: {verdict}"
+    if step.error:
+        yield f"  error: {step.error}"
+    for label, text in (("stdout", step.stdout), ("stderr", step.stderr)):
+        if text:
+            yield f"  {label}:"
+            yield from (f"    {line}" for line in text.rstrip("\n").split("\n"))
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value < 10:
+        return f"{value:.2f}s"
+    return f"{value:.1f}s" if value < 120 else f"{value / 60:.1f}m"
+
+
+@history_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--since", callback=parse_since, help="Only runs started on or after this date.")
+@click.option("--output", "-o", type=click.File("w"), default="-", help="File to write [stdout].")
+@store_options
+def export_command(
+    fmt: str,
+    since: dt.datetime | None,
+    output: IO[str],
+    history: Path | None,
+    runbooks_dir: Path | None,
+) -> None:
+    """Write the runs (with steps), oldest first, one JSON object a line, for archiving."""
+    path = store_path(history, runbooks_dir)
+    if not path.exists():
+        return
+    redactor = Redactor()
+    with open_store(path) as store:
+        for run in store.export_runs(since=since):
+            output.write(json.dumps(to_json(redactor.run(run)), ensure_ascii=False) + "\n")
+
+
+@history_group.command("import")
+@click.argument("source", type=click.File("r"), default="-")
+@store_options
+def import_command(source: IO[str], history: Path | None, runbooks_dir: Path | None) -> None:
+    """Add the runs of an export (SOURCE, default stdin) not already in the store, by run id."""
+    name = "<stdin>" if source is sys.stdin else source.name
+    runs = list(read_export(source, name))
+    path = store_path(history, runbooks_dir)
+    redactor = Redactor()
+    store: SQLiteStore
+    with open_store(path, readonly=False) as store:
+        added, present = store.import_runs(redactor.run(run) for run in runs)
+    click.echo(f"imported {added} runs ({present} already there) into {path}")
+
+
+def read_export(source: IO[str], name: str) -> Iterator[RunRecord]:
+    """The runs of an export, each line checked before anything is imported."""
+    runs = []
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            runs.append(from_json(json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise HistoryError(
+                f"not JSON ({exc.msg}); expected one run a line, as `history export` writes",
+                path=name,
+                line=number,
+            ) from None
+        except ValueError as exc:
+            raise HistoryError(
+                f"{exc}; expected a run as `history export` writes", path=name, line=number
+            ) from None
+    return iter(runs)

@@ -1,0 +1,132 @@
+"""The schema of the SQLite store as a plain list of forward migrations.
+
+``PRAGMA user_version`` holds the version a store is at; opening a store applies every later
+migration in one transaction. A migration is never edited once released: a change to the
+schema is a new entry at the end, so a store written by any earlier runbookkit can be opened.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from runbookkit.errors import HistoryError
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: the version it leads to, what it does, its SQL statements."""
+
+    version: int
+    summary: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "runs and their steps",
+        (
+            """CREATE TABLE runs (
+                id TEXT PRIMARY KEY,
+                runbook_id TEXT NOT NULL,
+                runbook_title TEXT NOT NULL,
+                runbook_sha256 TEXT NOT NULL,
+                section TEXT NOT NULL,
+                operator TEXT NOT NULL,
+                targets TEXT NOT NULL,  -- JSON list of labels
+                version TEXT NOT NULL,
+                started_at TEXT NOT NULL,  -- ISO 8601 UTC, so text order is time order
+                finished_at TEXT,
+                status TEXT NOT NULL,
+                exit_code INTEGER,
+                failed_step INTEGER,
+                planned_steps INTEGER,
+                rollback_of TEXT,
+                rollback_run TEXT
+            )""",
+            "CREATE INDEX runs_by_runbook ON runs (runbook_id, started_at)",
+            "CREATE INDEX runs_by_start ON runs (started_at)",
+            """CREATE TABLE steps (
+                run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                number INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                target TEXT NOT NULL,
+                host TEXT,
+                commands TEXT NOT NULL,  -- JSON list, as run
+                status TEXT NOT NULL,
+                exit_code INTEGER,
+                duration REAL NOT NULL,
+                expected TEXT,
+                matched INTEGER,
+                stdout TEXT NOT NULL,
+                stderr TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                error TEXT,
+                line INTEGER NOT NULL,
+                PRIMARY KEY (run_id, seq)
+            )""",
+        ),
+    ),
+    Migration(
+        2,
+        "who records a running run (machine, pid, process token) and its heartbeat",
+        (
+            "ALTER TABLE runs ADD COLUMN machine TEXT",
+            "ALTER TABLE runs ADD COLUMN pid INTEGER",
+            "ALTER TABLE runs ADD COLUMN process TEXT",
+            "ALTER TABLE runs ADD COLUMN heartbeat_at TEXT",
+            "CREATE INDEX runs_running ON runs (id) WHERE status = 'running'",
+        ),
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def version(conn: sqlite3.Connection) -> int:
+    """The schema version a store is at (0 for a new, empty database)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> int:
+    """Bring the store on ``conn`` (autocommit mode) up to :data:`SCHEMA_VERSION`.
+
+    Returns the version it was at. Raises:
+        HistoryError: the file is another application's database, or a newer runbookkit's.
+    """
+    found = version(conn)
+    if found == SCHEMA_VERSION:
+        return found
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = version(conn)  # another process may have migrated it while we waited
+        _check(conn, found, path)
+        for migration in MIGRATIONS:
+            if migration.version > found:
+                for statement in migration.statements:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {migration.version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return found
+
+
+def _check(conn: sqlite3.Connection, found: int, path: str) -> None:
+    if found > SCHEMA_VERSION:
+        raise HistoryError(
+            f"written by a newer runbookkit (schema version {found}, this one knows up to "
+            f"{SCHEMA_VERSION}); upgrade runbookkit or use --history to choose another file",
+            path=path,
+        )
+    if found == 0:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables:
+            raise HistoryError(
+                "an SQLite database of something else, not a runbookkit history store; "
+                "use --history to choose another file",
+                path=path,
+            )

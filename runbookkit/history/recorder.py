@@ -1,0 +1,129 @@
+"""The listener that records a run into a store as the run's events arrive.
+
+Every text that reaches the store passes :func:`runbookkit.secrets.redact` first, with the
+secret values of this run. A store that fails mid-run does not stop the run: the failure is
+kept in :attr:`HistoryRecorder.failures` for the command line to report at the end.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from runbookkit.errors import HistoryError
+from runbookkit.execute.events import Event, RunFinished, RunStarted, StepFinished, StepResult
+from runbookkit.history import process
+from runbookkit.history.records import RunRecord, StepRecord
+from runbookkit.history.redaction import Redactor
+from runbookkit.history.store import Store
+
+
+class HistoryRecorder:
+    """A run listener writing each run, step by step, into ``store``.
+
+    Args:
+        store: where to record.
+        secrets: values to mask wherever they appear (``--secret`` values, secret ``--var``s).
+        heartbeat: seconds between heartbeats while a run goes on (0 for none).
+    """
+
+    def __init__(
+        self, store: Store, *, secrets: Iterable[str] = (), heartbeat: float = process.HEARTBEAT
+    ) -> None:
+        self.store = store
+        self.redactor = Redactor(secrets)
+        self.failures: list[str] = []
+        self.recorded: list[str] = []  # ids of the runs recorded, in order
+        self._interval = heartbeat
+        self._seq: dict[str, int] = {}
+        self._beats: dict[str, threading.Event] = {}
+
+    def __call__(self, event: Event) -> None:
+        try:
+            if isinstance(event, RunStarted):
+                self._started(event)
+            elif isinstance(event, StepFinished):
+                self._step(event)
+            elif isinstance(event, RunFinished):
+                self._finished(event)
+        except HistoryError as exc:
+            self.failures.append(str(exc))
+
+    def close(self) -> None:
+        """Stop every heartbeat (a run that never finished stays ``running`` until reaped)."""
+        for stop in self._beats.values():
+            stop.set()
+        self._beats.clear()
+
+    def _started(self, event: RunStarted) -> None:
+        run = RunRecord(
+            id=event.run_id,
+            runbook_id=event.runbook_id,
+            runbook_title=event.runbook_title,
+            runbook_sha256=event.runbook_sha256,
+            section=event.section,
+            operator=self.redactor.text(event.operator),
+            targets=[self.redactor.text(target) for target in event.targets],
+            version=event.version,
+            started_at=event.started_at,
+            planned_steps=event.steps,
+            rollback_of=event.rollback_of,
+        )
+        self.store.begin_run(run)
+        self.recorded.append(event.run_id)
+        self._seq[event.run_id] = 0
+        if self._interval > 0:
+            self._beats[event.run_id] = self._start_heartbeat(event.run_id)
+
+    def _step(self, event: StepFinished) -> None:
+        seq = self._seq.get(event.run_id, 0) + 1
+        self._seq[event.run_id] = seq
+        self.store.record_step(event.run_id, self.redactor.step(step_record(event.result, seq)))
+
+    def _finished(self, event: RunFinished) -> None:
+        stop = self._beats.pop(event.run_id, None)
+        if stop is not None:
+            stop.set()
+        self.store.finish_run(
+            event.run_id,
+            status=event.status,
+            exit_code=event.exit_code,
+            finished_at=event.finished_at,
+            failed_step=event.failed_step,
+            rollback_run=event.rollback_run,
+        )
+
+    def _start_heartbeat(self, run_id: str) -> threading.Event:
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self._interval):
+                try:
+                    self.store.heartbeat(run_id)
+                except HistoryError as exc:
+                    self.failures.append(str(exc))
+
+        threading.Thread(target=beat, name=f"heartbeat-{run_id}", daemon=True).start()
+        return stop
+
+
+def step_record(result: StepResult, seq: int) -> StepRecord:
+    """A step's result as a record (not yet masked)."""
+    return StepRecord(
+        seq=seq,
+        number=result.number,
+        title=result.title,
+        target=result.target,
+        commands=list(result.commands),
+        status=result.status,
+        exit_code=result.exit_code,
+        duration=result.duration,
+        expected=result.expected,
+        matched=result.matched,
+        stdout=result.stdout,
+        stderr=result.stderr,
+        attempts=result.attempts,
+        error=result.error,
+        line=result.line,
+        host=result.host,
+    )

@@ -1,0 +1,124 @@
+"""What the history keeps: one :class:`RunRecord` per run, with a :class:`StepRecord` per step.
+
+Plain dataclasses, so every reader (``runbookkit history``, the docs site, an export) sees the
+same shape whatever store they came from. Times are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from runbookkit.execute.events import RunStatus, StepStatus
+
+TAIL_BYTES = 4096  # the most of each output stream a step keeps
+
+
+@dataclass
+class StepRecord:
+    """One step of a recorded run, as it ran (commands after placeholders were filled)."""
+
+    seq: int  # order in which the run recorded it (a fleet run has one per host and step)
+    number: int
+    title: str
+    target: str
+    commands: list[str]
+    status: StepStatus
+    exit_code: int | None = None
+    duration: float = 0.0
+    expected: str | None = None
+    matched: bool | None = None
+    stdout: str = ""
+    stderr: str = ""
+    attempts: int = 1
+    error: str | None = None
+    line: int = 0
+    host: str | None = None
+
+
+@dataclass
+class RunRecord:
+    """One run of a runbook section: what, who, where, when and how it ended."""
+
+    id: str
+    runbook_id: str
+    runbook_title: str
+    runbook_sha256: str
+    section: str
+    operator: str
+    targets: list[str]
+    version: str
+    started_at: dt.datetime
+    status: RunStatus = RunStatus.running
+    finished_at: dt.datetime | None = None
+    exit_code: int | None = None
+    failed_step: int | None = None
+    failed_title: str | None = None  # the failed step's title, when the store knows it
+    planned_steps: int | None = None
+    rollback_of: str | None = None  # the run this run rolled back
+    rollback_run: str | None = None  # the rollback run that followed this one
+    machine: str | None = None  # where the recording process ran
+    pid: int | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end, or None while running (or if it never finished)."""
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """The stored form of a time: ISO 8601 in UTC with microseconds, so text order is time order."""
+    return utc(moment).isoformat(timespec="microseconds")
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """A stored time back as an aware datetime."""
+    return utc(dt.datetime.fromisoformat(text))
+
+
+def tail(text: str, limit: int = TAIL_BYTES) -> str:
+    """The last ``limit`` bytes of ``text`` (UTF-8), cut on a character boundary."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return text
+    return data[-limit:].decode("utf-8", "ignore")
+
+
+def to_json(run: RunRecord) -> dict[str, Any]:
+    """A run (with its steps) as a JSON-ready dict: the line format of ``history export``."""
+    data = asdict(run)
+    data.pop("failed_title")
+    for key in ("started_at", "finished_at"):
+        if data[key] is not None:
+            data[key] = timestamp(data[key])
+    return data
+
+
+def from_json(data: Any) -> RunRecord:
+    """A run from its exported form, validated field by field.
+
+    Raises:
+        ValueError: a field is missing or has the wrong type; the message names the field.
+    """
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        run = TypeAdapter(RunRecord).validate_python(data, strict=False)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "record"
+        raise ValueError(f"{where}: {problem['msg']}") from None
+    run.started_at = utc(run.started_at)
+    run.finished_at = utc(run.finished_at) if run.finished_at else None
+    return run

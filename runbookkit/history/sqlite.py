@@ -1,0 +1,308 @@
+"""The SQLite store: one file, WAL mode, each write its own short transaction.
+
+Writers take the write lock up front (``BEGIN IMMEDIATE``) and wait for it up to a busy timeout,
+so two runs recording into one store at once both get through. A run still marked ``running``
+whose process is gone reads as ``interrupted`` (see :mod:`runbookkit.history.process`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from runbookkit.errors import HistoryError
+from runbookkit.execute.events import RunStatus
+from runbookkit.history import migrations, process, queries
+from runbookkit.history.records import RunRecord, StepRecord, parse_timestamp, timestamp
+
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
+
+
+class SQLiteStore:
+    """Run history in one SQLite file (see :class:`runbookkit.history.store.Store`)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str, readonly: bool) -> None:
+        self.path = path
+        self.readonly = readonly
+        self._conn = conn
+        self._lock = threading.Lock()  # the heartbeat thread shares the connection
+
+    @classmethod
+    def open(cls, path: str | Path, *, readonly: bool = False) -> SQLiteStore:
+        """Open (or, unless ``readonly``, create) the store at ``path``, migrated and checked.
+
+        A writable store is proved writable here, before a run starts. Raises:
+            HistoryError: the file cannot be created, read or written, or is not a store.
+        """
+        where = str(path)
+        try:
+            if readonly:
+                conn = _connect_readonly(Path(path), where)
+            else:
+                conn = _connect_writable(Path(path), where)
+        except sqlite3.Error as exc:
+            raise HistoryError(_explain(exc, readonly), path=where) from None
+        store = cls(conn, where, readonly)
+        if not readonly:
+            store.reap()
+        return store
+
+    def close(self) -> None:
+        """Close the connection (the last one to close folds the WAL back into the file)."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise HistoryError(f"cannot write run history: {exc}", path=self.path) from None
+
+    def begin_run(self, run: RunRecord) -> None:
+        """Record that ``run`` started, and which process records it."""
+        me = process.current()
+        row = queries.run_row(run)
+        row.update(machine=me.machine, pid=me.pid, process=me.token, heartbeat_at=_now())
+        with self._write() as conn:
+            conn.execute(queries.INSERT_RUN, row)
+
+    def record_step(self, run_id: str, step: StepRecord) -> None:
+        """Record one finished step in its own transaction."""
+        row = queries.step_row(run_id, step)
+        with self._write() as conn:
+            conn.execute(queries.INSERT_STEP, row)
+            conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (_now(), run_id))
+
+    def heartbeat(self, run_id: str) -> None:
+        """Note that the run is still going."""
+        with self._write() as conn:
+            conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (_now(), run_id))
+
+    def finish_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus,
+        exit_code: int,
+        finished_at: dt.datetime,
+        failed_step: int | None = None,
+        rollback_run: str | None = None,
+    ) -> None:
+        """Record how a run ended."""
+        values = (str(status), exit_code, timestamp(finished_at), failed_step, rollback_run, run_id)
+        with self._write() as conn:
+            conn.execute(queries.FINISH_RUN, values)
+
+    def reap(self) -> int:
+        """Mark runs whose recording process died as ``interrupted``; returns how many."""
+        dead = self._dead_runs()
+        if dead:
+            with self._write() as conn:
+                conn.execute(queries.REAP, {"dead": json.dumps(dead)})
+        return len(dead)
+
+    def import_runs(self, runs: Iterable[RunRecord]) -> tuple[int, int]:
+        """Add the runs whose id is not in the store yet; returns (added, already there)."""
+        added = present = 0
+        for run in runs:
+            row = queries.run_row(run)
+            if run.status == RunStatus.running:
+                # Nobody will ever finish it here: its recording process writes elsewhere.
+                row["status"] = str(RunStatus.interrupted)
+            with self._write() as conn:
+                if conn.execute(queries.INSERT_RUN_IF_NEW, row).rowcount == 0:
+                    present += 1
+                    continue
+                conn.executemany(
+                    queries.INSERT_STEP, [queries.step_row(run.id, s) for s in run.steps]
+                )
+                added += 1
+        return added, present
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _read(self, sql: str, params: dict[str, Any] | tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise HistoryError(f"cannot read run history: {exc}", path=self.path) from None
+
+    def _dead_runs(self) -> list[str]:
+        rows = self._read(queries.RUNNING)
+        return [
+            row["id"]
+            for row in rows
+            if process.is_dead(
+                row["machine"],
+                row["pid"],
+                row["process"],
+                parse_timestamp(row["heartbeat_at"]) if row["heartbeat_at"] else None,
+            )
+        ]
+
+    def list_runs(
+        self,
+        *,
+        runbook: str | None = None,
+        section: str | None = None,
+        status: str | None = None,
+        since: dt.datetime | None = None,
+        limit: int | None = 20,
+    ) -> list[RunRecord]:
+        """Runs newest first, without their steps, filtered by the arguments that are given."""
+        params: dict[str, Any] = {"dead": json.dumps(self._dead_runs()), "limit": limit or -1}
+        sql = queries.list_runs(runbook=runbook, section=section, status=status, since=since)
+        params.update(runbook=runbook, section=section, status=status)
+        params["since"] = timestamp(since) if since else None
+        return [queries.run_from_row(row) for row in self._read(sql, params)]
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """One run with its steps, by id or a unique prefix of it."""
+        from runbookkit.errors import NotFoundError
+
+        dead = json.dumps(self._dead_runs())
+        rows = self._read(queries.RUN_BY_PREFIX, {"dead": dead, "id": run_id})
+        exact = [row for row in rows if row["id"] == run_id]
+        if exact:
+            rows = exact
+        if not rows:
+            raise NotFoundError(f"no run {run_id!r} in the run history", path=self.path)
+        if len(rows) > 1:
+            ids = ", ".join(row["id"] for row in rows)
+            raise HistoryError(f"run id prefix {run_id!r} is ambiguous: {ids}", path=self.path)
+        return self._with_steps([queries.run_from_row(rows[0])])[0]
+
+    def runs_by_runbook(self, limit_per_runbook: int | None = 20) -> dict[str, list[RunRecord]]:
+        """The latest runs (with steps) of every runbook, newest first, keyed by runbook id."""
+        params = {"dead": json.dumps(self._dead_runs()), "limit": limit_per_runbook or -1}
+        runs = [queries.run_from_row(row) for row in self._read(queries.LATEST_PER_RUNBOOK, params)]
+        grouped: dict[str, list[RunRecord]] = {}
+        for run in self._with_steps(runs):
+            grouped.setdefault(run.runbook_id, []).append(run)
+        return grouped
+
+    def export_runs(self, since: dt.datetime | None = None) -> Iterator[RunRecord]:
+        """Every run (with steps) started at or after ``since``, oldest first, in batches."""
+        dead = json.dumps(self._dead_runs())
+        after = (timestamp(since) if since else "", "")
+        while True:
+            params = {"dead": dead, "at": after[0], "id": after[1], "batch": 500}
+            runs = [queries.run_from_row(row) for row in self._read(queries.EXPORT_BATCH, params)]
+            if not runs:
+                return
+            yield from self._with_steps(runs)
+            after = (timestamp(runs[-1].started_at), runs[-1].id)
+
+    def _with_steps(self, runs: list[RunRecord]) -> list[RunRecord]:
+        by_id = {run.id: run for run in runs}
+        for start in range(0, len(runs), 5000):
+            ids = json.dumps([run.id for run in runs[start : start + 5000]])
+            for row in self._read(queries.STEPS_OF_RUNS, {"ids": ids}):
+                by_id[row["run_id"]].steps.append(queries.step_from_row(row))
+        return runs
+
+
+def _now() -> str:
+    return timestamp(dt.datetime.now(dt.UTC))
+
+
+def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _connect_writable(path: Path, where: str) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistoryError(
+            f"cannot create the directory of the run history: {exc.strerror}", path=where
+        ) from None
+    if path.exists() and not path.is_file():
+        raise HistoryError("not a file; the run history must be an SQLite file", path=where)
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+    )
+    try:
+        _configure(conn)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable across a crash of the process
+        if migrations.migrate(conn, where) == migrations.SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")  # prove now, not mid-run, that we may write
+            conn.execute("COMMIT")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _connect_readonly(path: Path, where: str) -> sqlite3.Connection:
+    if not path.is_file():
+        raise HistoryError("no run history here (nothing has been recorded yet)", path=where)
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        conn, found = _connect_uri(uri)
+    except sqlite3.OperationalError:
+        if Path(f"{path}-wal").exists():
+            raise
+        # A WAL store in a directory we may not write to: without a -wal file to read, it can
+        # be read as a plain immutable file (the -shm index it would need cannot be created).
+        conn, found = _connect_uri(f"{uri}&immutable=1")
+    if found == migrations.SCHEMA_VERSION:
+        return conn
+    conn.close()
+    # An older store is brought up to date once by a writable connection, then read.
+    _connect_writable(path, where).close()
+    return _connect_readonly(path, where)
+
+
+def _connect_uri(uri: str) -> tuple[sqlite3.Connection, int]:
+    conn = sqlite3.connect(
+        uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+    )
+    try:
+        _configure(conn)
+        return conn, migrations.version(conn)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _explain(exc: sqlite3.Error, readonly: bool) -> str:
+    text = str(exc)
+    if "not a database" in text:
+        return f"not an SQLite database ({text}); use --history to choose another file"
+    if readonly:
+        return f"cannot read the run history ({text})"
+    return (
+        f"cannot write the run history ({text}); fix the permissions of the file and its "
+        "directory or use --history to choose another file"
+    )

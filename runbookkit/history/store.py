@@ -1,0 +1,77 @@
+"""The store interface: record a run, record a step, finish, query.
+
+The SQLite store (:mod:`runbookkit.history.sqlite`) is the one runbookkit ships; a shared
+database for teams could implement the same few methods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+from runbookkit.execute.events import RunStatus
+from runbookkit.history.records import RunRecord, StepRecord
+
+
+class Store(Protocol):
+    """Where runs are recorded and read back from."""
+
+    path: str
+
+    def begin_run(self, run: RunRecord) -> None:
+        """Record that ``run`` started (its steps, if any, are ignored)."""
+
+    def record_step(self, run_id: str, step: StepRecord) -> None:
+        """Record one finished step of a run, durably, in its own transaction."""
+
+    def heartbeat(self, run_id: str) -> None:
+        """Note that the run is still going (a run whose heartbeat stops is interrupted)."""
+
+    def finish_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus,
+        exit_code: int,
+        finished_at: dt.datetime,
+        failed_step: int | None = None,
+        rollback_run: str | None = None,
+    ) -> None:
+        """Record how a run ended."""
+
+    def list_runs(
+        self,
+        *,
+        runbook: str | None = None,
+        section: str | None = None,
+        status: str | None = None,
+        since: dt.datetime | None = None,
+        limit: int | None = 20,
+    ) -> list[RunRecord]:
+        """Runs newest first, without their steps, filtered by the arguments that are given."""
+        ...
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """One run with its steps, by id or a unique prefix of it.
+
+        Raises:
+            NotFoundError: no run has that id (or prefix).
+            HistoryError: the prefix is shared by several runs.
+        """
+        ...
+
+    def runs_by_runbook(self, limit_per_runbook: int | None = 20) -> dict[str, list[RunRecord]]:
+        """The latest runs (with steps) of every runbook, newest first, keyed by runbook id."""
+        ...
+
+    def export_runs(self, since: dt.datetime | None = None) -> Iterator[RunRecord]:
+        """Every run (with steps) started at or after ``since``, oldest first."""
+        ...
+
+    def import_runs(self, runs: Iterable[RunRecord]) -> tuple[int, int]:
+        """Add runs not already present (by id); returns (added, already there)."""
+        ...
+
+    def close(self) -> None:
+        """Release the store."""

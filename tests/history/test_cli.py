@@ -1,0 +1,143 @@
+"""``runbookkit history``: list, show, export and import through the real command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from runbookkit.history import HistoryRecorder, open_store
+from tests.conftest import run_cli
+from tests.history.conftest import T0, run_events
+from tests.history.test_secrets import store_bytes
+
+
+@pytest.fixture
+def filled(store_path: Path) -> Path:
+    """A store of five runs of two runbooks, one failed, one day apart."""
+    with open_store(store_path, readonly=False) as store:
+        recorder = HistoryRecorder(store, heartbeat=0)
+        for i in range(5):
+            runbook = "redis-down" if i % 2 == 0 else "disk-full"
+            at = T0 + dt.timedelta(days=i)
+            for event in run_events(f"run-{i}", runbook, at=at, fail_at=2 if i == 4 else None):
+                recorder(event)
+    return store_path
+
+
+def history(store: Path, *args: str, **kw: object):
+    return run_cli("history", *args, "--history", str(store), **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("args", "ids"),
+    [
+        ((), ["run-4", "run-3", "run-2", "run-1", "run-0"]),
+        (("redis-down",), ["run-4", "run-2", "run-0"]),
+        (("list", "redis-down", "--limit", "2"), ["run-4", "run-2"]),
+        (("--status", "failed"), ["run-4"]),
+        (("--section", "fix", "-n", "1"), ["run-4"]),
+        (("nosuch",), []),
+    ],
+)
+def test_list_filters(filled: Path, args: tuple[str, ...], ids: list[str]) -> None:
+    done = history(filled, *args, "--json")
+    assert done.returncode == 0, done.stderr
+    assert [run["id"] for run in json.loads(done.stdout)] == ids
+
+
+def test_list_table_shows_who_when_status_and_failing_step(filled: Path) -> None:
+    done = history(filled)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "run-4" in line)
+    for text in (
+        "2026-01-06 03:04:05",
+        "ops@box",
+        "redis-down",
+        "fix",
+        "failed",
+        "3.00s",
+        "2 step 2",
+    ):
+        assert text in row
+
+
+def test_list_of_an_empty_place_says_so(tmp_path: Path) -> None:
+    done = history(tmp_path / "none.sqlite")
+    assert done.returncode == 0 and "no runs recorded yet" in done.stdout
+
+
+def test_show_prints_every_step_with_its_output(filled: Path) -> None:
+    done = history(filled, "show", "run-4")
+    assert done.returncode == 0, done.stderr
+    assert "status    failed (exit 1)" in done.stdout
+    assert "step 2: step 2  (failed, exit 1" in done.stdout
+    assert "  $ echo step 2" in done.stdout and "    step 2" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("run_id", "message"),
+    [("run-", "is ambiguous: run-0, run-1"), ("nope", "no run 'nope' in the run history")],
+)
+def test_show_of_an_unknown_or_ambiguous_id_is_one_line(
+    filled: Path, run_id: str, message: str
+) -> None:
+    done = history(filled, "show", run_id)
+    assert done.returncode == 2
+    assert message in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_export_then_import_round_trips_and_is_idempotent(filled: Path, tmp_path: Path) -> None:
+    exported = history(filled, "export", "--since", "2026-01-04")
+    assert exported.returncode == 0, exported.stderr
+    lines = exported.stdout.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["run-2", "run-3", "run-4"]
+    target = tmp_path / "copy.sqlite"
+    first = history(target, "import", input=exported.stdout)
+    again = history(target, "import", input=exported.stdout)
+    assert "imported 3 runs (0 already there)" in first.stdout, first.stderr
+    assert "imported 0 runs (3 already there)" in again.stdout
+    assert history(target, "export").stdout.splitlines() == lines
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "<stdin>:2: not JSON"),
+        ('{"id": "x"}', "<stdin>:2: runbook_id: Field required"),
+        ('{"id": 3}', "<stdin>:2: id: Input should be a valid string"),
+    ],
+)
+def test_a_bad_import_line_is_one_line_and_imports_nothing(
+    filled: Path, tmp_path: Path, line: str, message: str
+) -> None:
+    good = history(filled, "export").stdout.splitlines()[0]
+    target = tmp_path / "copy.sqlite"
+    done = history(target, "import", input=f"{good}\n{line}\n")
+    assert done.returncode == 2
+    assert done.stderr.startswith(message) and done.stderr.count("\n") == 1
+    assert not target.exists() or json.loads(history(target, "--json").stdout) == []
+
+
+def test_import_masks_secrets_of_a_foreign_export(filled: Path, tmp_path: Path) -> None:
+    run = json.loads(history(filled, "export").stdout.splitlines()[0])
+    run["steps"][0]["commands"] = ["mysql --password=hunter2xyz -e 1"]
+    target = tmp_path / "copy.sqlite"
+    assert history(target, "import", input=json.dumps(run)).returncode == 0
+    assert b"hunter2xyz" not in store_bytes(target)
+    assert "--password=***" in history(target, "show", run["id"]).stdout
+
+
+@pytest.mark.parametrize(
+    "args", [("--limit", "0"), ("--status", "bogus"), ("export", "--since", "soon")]
+)
+def test_bad_options_are_usage_errors(filled: Path, args: tuple[str, ...]) -> None:
+    assert history(filled, *args).returncode == 2
+
+
+def test_every_history_command_has_help() -> None:
+    for command in ("list", "show", "export", "import"):
+        done = run_cli("history", command, "--help")
+        assert done.returncode == 0 and len(done.stdout.split("\n\n")[1].strip()) > 20

@@ -1,0 +1,158 @@
+"""The SQLite store records runs step by step and reads them back the way every reader needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from runbookkit.errors import HistoryError, NotFoundError
+from runbookkit.execute.events import RunStatus, StepFinished, StepStatus
+from runbookkit.history import HistoryRecorder, SQLiteStore, open_store
+from runbookkit.history.records import TAIL_BYTES, from_json, to_json
+from tests.history.conftest import T0, result, run_events
+
+
+def record(store: SQLiteStore, *runs: list) -> None:
+    recorder = HistoryRecorder(store, heartbeat=0)
+    for events in runs:
+        for event in events:
+            recorder(event)
+    assert recorder.failures == []
+
+
+def test_a_run_reads_back_whole(store: SQLiteStore) -> None:
+    record(store, run_events("r1", fail_at=2))
+    run = store.get_run("r1")
+    assert (run.runbook_id, run.section, run.operator, run.status) == (
+        "redis-down",
+        "fix",
+        "ops@box",
+        RunStatus.failed,
+    )
+    assert run.started_at == T0 and run.duration == 3.0
+    assert (run.failed_step, run.failed_title, run.exit_code) == (2, "step 2", 1)
+    assert [(s.number, s.status, s.matched) for s in run.steps] == [
+        (1, StepStatus.passed, True),
+        (2, StepStatus.failed, False),
+    ]
+    assert run.steps[0].commands == ["echo step 1"] and run.steps[0].stdout == "step 1\n"
+
+
+def test_the_store_is_sqlite_in_wal_mode(store: SQLiteStore, store_path: Path) -> None:
+    record(store, run_events("r1"))
+    with sqlite3.connect(store_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT count(*) FROM steps").fetchone()[0] == 3
+
+
+def test_each_step_is_committed_as_it_finishes(store: SQLiteStore, store_path: Path) -> None:
+    events = run_events("r1", steps=3)
+    recorder = HistoryRecorder(store, heartbeat=0)
+    other = sqlite3.connect(store_path)  # another process's view of the file
+    for seen, event in enumerate(events[:3]):
+        recorder(event)
+        assert other.execute("SELECT count(*) FROM steps").fetchone()[0] == seen
+    assert other.execute("SELECT status FROM runs").fetchone()[0] == "running"
+    other.close()
+
+
+@pytest.mark.parametrize(("prefix", "found"), [("r-10", "r-10"), ("r-2", "r-2"), ("r-", "r-2")])
+def test_a_run_is_found_by_a_unique_prefix(store: SQLiteStore, prefix: str, found: str) -> None:
+    record(store, run_events("r-10"), run_events("r-2"))
+    if prefix == "r-":
+        with pytest.raises(HistoryError, match="'r-' is ambiguous: r-10, r-2"):
+            store.get_run(prefix)
+    else:
+        assert store.get_run(prefix).id == found
+
+
+@pytest.mark.parametrize("run_id", ["nope", "r-3", "r-10x"])
+def test_a_missing_run_is_not_found(store: SQLiteStore, run_id: str) -> None:
+    record(store, run_events("r-10"))
+    with pytest.raises(NotFoundError, match=f"no run '{run_id}'"):
+        store.get_run(run_id)
+
+
+def test_list_newest_first_with_filters(store: SQLiteStore) -> None:
+    for i in range(6):
+        runbook = "redis-down" if i % 2 else "disk-full"
+        at = T0 + dt.timedelta(hours=i)
+        record(store, run_events(f"r{i}", runbook, at=at, fail_at=1 if i == 5 else None))
+    assert [r.id for r in store.list_runs()] == ["r5", "r4", "r3", "r2", "r1", "r0"]
+    assert [r.id for r in store.list_runs(runbook="redis-down", limit=2)] == ["r5", "r3"]
+    assert [r.id for r in store.list_runs(status="failed")] == ["r5"]
+    assert [r.id for r in store.list_runs(since=T0 + dt.timedelta(hours=4))] == ["r5", "r4"]
+    assert store.list_runs(section="nosuch") == []
+    assert store.list_runs()[0].steps == []  # lists come without steps
+
+
+def test_runs_by_runbook_keeps_the_latest_of_each(store: SQLiteStore) -> None:
+    for i in range(5):
+        for runbook in ("a", "b"):
+            record(store, run_events(f"{runbook}{i}", runbook, at=T0 + dt.timedelta(minutes=i)))
+    grouped = store.runs_by_runbook(limit_per_runbook=2)
+    assert {k: [r.id for r in v] for k, v in grouped.items()} == {
+        "a": ["a4", "a3"],
+        "b": ["b4", "b3"],
+    }
+    assert all(len(run.steps) == 3 for runs in grouped.values() for run in runs)
+    assert sum(map(len, store.runs_by_runbook(limit_per_runbook=None).values())) == 10
+
+
+def test_outputs_keep_only_their_last_4_kib(store: SQLiteStore) -> None:
+    long = "".join(f"line {i}\n" for i in range(2000))
+    events = run_events("r1", steps=1)
+    events[1] = StepFinished("r1", result(1, stdout=long, stderr="é" * 5000))
+    record(store, events)
+    step = store.get_run("r1").steps[0]
+    assert long.endswith(step.stdout) and len(step.stdout.encode()) == TAIL_BYTES
+    assert set(step.stderr) == {"é"} and len(step.stderr.encode()) <= TAIL_BYTES
+
+
+def test_export_then_import_is_idempotent(store: SQLiteStore, tmp_path: Path) -> None:
+    for i in range(3):
+        record(store, run_events(f"r{i}", at=T0 + dt.timedelta(days=i), fail_at=2 if i else None))
+    lines = [json.dumps(to_json(run)) for run in store.export_runs()]
+    since = [run.id for run in store.export_runs(since=T0 + dt.timedelta(days=1))]
+    assert since == ["r1", "r2"]
+    other = open_store(tmp_path / "other.sqlite", readonly=False)
+    runs = [from_json(json.loads(line)) for line in lines]
+    assert other.import_runs(runs) == (3, 0)
+    assert other.import_runs(runs) == (0, 3)
+    assert [json.dumps(to_json(run)) for run in other.export_runs()] == lines
+    other.close()
+
+
+def test_a_running_run_imported_reads_as_interrupted(store: SQLiteStore) -> None:
+    run = from_json(to_json(store_run_running(store)))
+    store.close()
+    fresh = open_store(store.path + ".2", readonly=False)
+    fresh.import_runs([run])
+    assert fresh.get_run(run.id).status == RunStatus.interrupted
+    fresh.close()
+
+
+def store_run_running(store: SQLiteStore):
+    record(store, run_events("r1")[:2])
+    return store.get_run("r1")
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ({}, "id: Field required"),
+        ({"id": "x"}, "runbook_id: Field required"),
+    ],
+)
+def test_a_bad_export_line_names_its_field(store: SQLiteStore, data: dict, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        from_json(data)
+
+
+def test_reading_an_absent_store_says_so(tmp_path: Path) -> None:
+    with pytest.raises(HistoryError, match="no run history here"):
+        open_store(tmp_path / "none.sqlite")
