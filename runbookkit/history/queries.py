@@ -51,6 +51,7 @@ LATEST_PER_RUNBOOK = f"""SELECT {RUN_COLUMNS} FROM (
         SELECT *, row_number() OVER (PARTITION BY runbook_id ORDER BY started_at DESC, id DESC)
         AS rank FROM runs) AS runs
     WHERE :limit < 0 OR rank <= :limit ORDER BY runbook_id, started_at DESC, id DESC"""
+RUN_COUNTS = "SELECT runbook_id, count(*) FROM runs WHERE started_at >= :since GROUP BY runbook_id"
 EXPORT_BATCH = f"""SELECT {RUN_COLUMNS} FROM runs
     WHERE started_at > :at OR (started_at = :at AND id > :id)
     ORDER BY started_at, id LIMIT :batch"""

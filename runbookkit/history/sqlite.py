@@ -207,6 +207,11 @@ class SQLiteStore:
             grouped.setdefault(run.runbook_id, []).append(run)
         return grouped
 
+    def run_counts(self, since: dt.datetime | None = None) -> dict[str, int]:
+        """How many runs each runbook has had (started at or after ``since``)."""
+        rows = self._read(queries.RUN_COUNTS, {"since": timestamp(since) if since else ""})
+        return {row[0]: row[1] for row in rows}
+
     def export_runs(self, since: dt.datetime | None = None) -> Iterator[RunRecord]:
         """Every run (with steps) started at or after ``since``, oldest first, in batches."""
         dead = json.dumps(self._dead_runs())

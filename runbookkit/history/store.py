@@ -65,6 +65,10 @@ class Store(Protocol):
         """The latest runs (with steps) of every runbook, newest first, keyed by runbook id."""
         ...
 
+    def run_counts(self, since: dt.datetime | None = None) -> dict[str, int]:
+        """How many runs each runbook has had (started at or after ``since``)."""
+        ...
+
     def export_runs(self, since: dt.datetime | None = None) -> Iterator[RunRecord]:
         """Every run (with steps) started at or after ``since``, oldest first."""
         ...

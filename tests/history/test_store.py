@@ -101,6 +101,8 @@ def test_runs_by_runbook_keeps_the_latest_of_each(store: SQLiteStore) -> None:
     }
     assert all(len(run.steps) == 3 for runs in grouped.values() for run in runs)
     assert sum(map(len, store.runs_by_runbook(limit_per_runbook=None).values())) == 10
+    assert store.run_counts() == {"a": 5, "b": 5}
+    assert store.run_counts(since=T0 + dt.timedelta(minutes=3)) == {"a": 2, "b": 2}
 
 
 def test_outputs_keep_only_their_last_4_kib(store: SQLiteStore) -> None:
