@@ -33,6 +33,9 @@ _EXPORTS: dict[str, str] = {
     "ExecutionError": "runbookkit.errors",
     "HistoryError": "runbookkit.errors",
     "Matcher": "runbookkit.match",
+    "run": "runbookkit.execute.runner",
+    "RunOptions": "runbookkit.execute.runner",
+    "RunOutcome": "runbookkit.execute.runner",
 }
 
 __all__ = [
@@ -45,6 +48,8 @@ __all__ = [
     "NotFoundError",
     "ParseError",
     "Plan",
+    "RunOptions",
+    "RunOutcome",
     "Runbook",
     "RunbookError",
     "Section",
@@ -56,6 +61,7 @@ __all__ = [
     "parse_file",
     "parse_text",
     "plan",
+    "run",
 ]
 
 if TYPE_CHECKING:
@@ -79,6 +85,7 @@ if TYPE_CHECKING:
         Target,
     )
     from runbookkit.parsing import parse_file, parse_text
+    from runbookkit.execute.runner import RunOptions, RunOutcome, run
     from runbookkit.plan import Plan, plan
 
 

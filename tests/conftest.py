@@ -42,3 +42,90 @@ def run_cli(
 def cli():
     """The :func:`run_cli` helper as a fixture."""
     return run_cli
+
+
+# Real servers on loopback (tests/support): sshd and redis-server, stopped by PID at teardown.
+
+SSHD_MISSING = not Path("/usr/sbin/sshd").exists()
+REDIS_MISSING = not Path("/usr/bin/redis-server").exists()
+
+
+@pytest.fixture(scope="session")
+def ssh_keys(tmp_path_factory):
+    """Host key, accepted client key and an unaccepted key, generated once per session."""
+    from tests.support.sshd import Keys
+
+    return Keys.generate(tmp_path_factory.mktemp("ssh-keys"))
+
+
+@pytest.fixture
+def sshd_factory(tmp_path, ssh_keys):
+    """Start sshd servers: ``sshd_factory(address="127.0.0.2", env={...})``; all stopped after."""
+    from tests.support.sshd import start_sshd
+
+    if SSHD_MISSING:
+        pytest.skip("sshd is not installed (scripts/system-deps installs it)")
+    servers = []
+
+    def start(address: str = "127.0.0.1", env: dict[str, str] | None = None):
+        server = start_sshd(tmp_path / f"sshd-{len(servers)}", ssh_keys, address=address, env=env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def sshd(sshd_factory):
+    """One real sshd on 127.0.0.1 (a free port), accepting ``ssh_keys.client`` for root."""
+    return sshd_factory()
+
+
+@pytest.fixture
+def redis_factory(tmp_path):
+    """Create redis services (``redis_factory(broken=False)``, not started); all stopped after."""
+    from tests.support.redis import RedisService
+
+    if REDIS_MISSING:
+        pytest.skip("redis-server is not installed (scripts/system-deps installs it)")
+    services = []
+
+    def create(broken: bool = False, address: str = "127.0.0.1"):
+        directory = tmp_path / f"redis-{len(services)}"
+        service = RedisService.create(directory, address=address, broken=broken)
+        services.append(service)
+        return service
+
+    yield create
+    for service in services:
+        service.stop()
+
+
+@pytest.fixture
+def redis_server(redis_factory):
+    """A running real redis-server on a free loopback port."""
+    service = redis_factory()
+    service.start()
+    return service
+
+
+@pytest.fixture
+def redis_host(sshd_factory, redis_factory, tmp_path):
+    """The redis runbook's host 46.149.70.219, played by a test sshd with a real redis service.
+
+    ``redis_host(broken=False)`` returns a :class:`tests.support.hosts.RedisHost` whose
+    ``ssh_config`` maps 46.149.70.219 to the sshd; its login has ``systemctl``, ``pm2`` and
+    ``redis-cli`` stand-ins acting on the service (started unless ``running=False``).
+    """
+    from tests.support.hosts import make_redis_host
+
+    def make(broken: bool = False, running: bool = True):
+        service = redis_factory(broken=broken)
+        if running and not broken:
+            service.start()
+        server = sshd_factory()
+        return make_redis_host(server, service, tmp_path / f"client-{server.port}")
+
+    return make

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "match": ("runbookkit.cli.match", "match_command"),
     "parse": ("runbookkit.cli.catalog", "parse_command"),
     "rule": ("runbookkit.cli.lint", "rule_command"),
+    "run": ("runbookkit.cli.run", "run_command"),
     "schema": ("runbookkit.cli.catalog", "schema_command"),
     "show": ("runbookkit.cli.catalog", "show_command"),
 }

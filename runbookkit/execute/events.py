@@ -106,6 +106,28 @@ class StepFinished:
 
 
 @dataclass
+class StepRetrying:
+    """An attempt at a step failed and the step will be tried again after ``delay`` seconds."""
+
+    run_id: str
+    number: int
+    attempt: int  # the attempt that failed
+    error: str
+    delay: float
+    host: str | None = None
+
+
+@dataclass
+class RunNotice:
+    """Something the operator should know that is not a step's result (a missing key file…)."""
+
+    run_id: str
+    message: str
+    level: str = "warning"
+    host: str | None = None
+
+
+@dataclass
 class RunFinished:
     """A run ended."""
 
@@ -117,7 +139,9 @@ class RunFinished:
     rollback_run: str | None = None
 
 
-Event = RunStarted | StepStarted | StepOutput | StepFinished | RunFinished
+Event = (
+    RunStarted | StepStarted | StepOutput | StepFinished | RunFinished | StepRetrying | RunNotice
+)
 Listener = Callable[[Event], None]
 
 

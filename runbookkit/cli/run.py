@@ -1,0 +1,146 @@
+"""``runbookkit run``: execute a section's steps here and over SSH, with a live view."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from runbookkit import catalog
+from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
+
+_FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
+
+
+@click.command("run")
+@click.argument("runbook")
+@click.option(
+    "--section", "-s", required=True, help="Section id or title; section/sub for a subsection."
+)
+@click.option("--step", "only", type=click.IntRange(min=1), help="Run only step N.")
+@click.option("--from", "start", type=click.IntRange(min=1), help="Resume from step N.")
+@click.option("--dry-run", is_flag=True, help="Print the exact plan and run nothing.")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Answer yes to ordinary confirmations (manual steps done)."
+)
+@click.option(
+    "--allow-destructive", is_flag=True, help="Run destructive steps without typing their number."
+)
+@click.option(
+    "--rollback-on-failure", is_flag=True, help="Run the section's rollback when a step fails."
+)
+@click.option("--host", help="Send every remote step to HOST ([user@]host[:port]; 'local' = here).")
+@click.option(
+    "--ssh-config", type=_FILE, help="ssh_config file (Host, HostName, Port, User, IdentityFile)."
+)
+@click.option(
+    "--identity", "-i", type=click.Path(path_type=Path, dir_okay=False), help="Private key to try."
+)
+@click.option(
+    "--accept-new-host-key", is_flag=True, help="Record unknown host keys (never changed ones)."
+)
+@click.option(
+    "--var", "var", multiple=True, metavar="KEY=VALUE", help="Fill ${KEY} / {{KEY}} (shell-quoted)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Seconds per step.",
+)
+@click.option(
+    "--retry", type=click.IntRange(min=1), help="Attempts for steps without their own # Retry."
+)
+@click.option(
+    "--retry-delay",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between attempts.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON event per line on stdout, nothing else."
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Show output only for a failing step (its last lines)."
+)
+@runbooks_dir_option
+def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: Any) -> None:
+    """Run SECTION of RUNBOOK step by step, on this machine and over SSH.
+
+    Exit codes: 0 all steps passed, 1 a step failed, 2 usage or parse error, 3 declined, aborted
+    or incomplete, 130 interrupted.
+    """
+    from runbookkit.execute import listeners, variables
+    from runbookkit.execute.runner import Runner, RunOptions
+    from runbookkit.execute.ssh import SshOptions
+    from runbookkit.plan import plan, render
+
+    settings = load_settings(runbooks_dir=runbooks_dir)
+    parsed = catalog.load(runbook, settings.runbooks_dir)
+    values = variables.parse_assignments(flags["var"])
+    planned = plan(parsed, section, only=flags["only"], start=flags["start"])
+    options = RunOptions(
+        only=flags["only"],
+        start=flags["start"],
+        yes=flags["yes"],
+        allow_destructive=flags["allow_destructive"],
+        rollback_on_failure=flags["rollback_on_failure"],
+        host=flags["host"],
+        variables=values,
+        timeout=flags["timeout"],
+        retry=flags["retry"],
+        retry_delay=flags["retry_delay"],
+        ssh=SshOptions(
+            ssh_config=flags["ssh_config"],
+            identity=flags["identity"],
+            accept_new_host_key=flags["accept_new_host_key"],
+        ),
+    )
+    context = listeners.RunContext(settings, parsed, section, options, flags["dry_run"], flags)
+    if flags["dry_run"]:
+        click.echo(render(variables.fill_plan(planned, values), host=flags["host"]))
+        for name in variables.missing(planned, values):
+            click.echo(
+                f"warning: placeholder {name} has no value (give --var {name}=VALUE)", err=True
+            )
+        listeners.build(context)
+        return
+    extra = listeners.build(context)
+    runner = Runner(planned, options, listeners=[_view(flags), *extra], operator=_operator(flags))
+    outcome = runner.run()
+    _report(outcome, parsed.path)
+    if outcome.exit_code:
+        raise SystemExit(outcome.exit_code)
+
+
+def _view(flags: dict[str, Any]) -> Any:
+    from runbookkit.execute import display
+
+    if flags["as_json"]:
+        return display.JsonView(sys.stdout)
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return display.RichView(quiet=flags["quiet"])
+    return display.PlainView(sys.stdout, quiet=flags["quiet"])
+
+
+def _operator(flags: dict[str, Any]) -> Any:
+    from runbookkit.execute.operator import TerminalOperator, Unattended
+
+    if not sys.stdin.isatty():
+        return Unattended()
+    return TerminalOperator(out=sys.stderr if flags["as_json"] else sys.stdout, inp=sys.stdin)
+
+
+def _report(outcome: Any, path: str) -> None:
+    """One line on stderr saying why the run did not pass."""
+    if outcome.exit_code == ExitCode.OK or outcome.error is None:
+        if outcome.exit_code == ExitCode.INTERRUPTED:
+            click.echo("interrupted", err=True)
+        return
+    where = f"{path}:{outcome.line}: " if outcome.line else ""
+    click.echo(f"{where}{outcome.status.value}: {outcome.error}", err=True)

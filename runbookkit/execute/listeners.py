@@ -1,0 +1,43 @@
+"""Listeners the command line adds to every run, registered by one line each.
+
+A factory gets the :class:`RunContext` and returns a listener, or None to stay out of this run
+(a dry run, a disabled store). It may raise a ``RunbookError`` (say, a history store that can't
+be written): the run then stops before any step executes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from runbookkit.execute.events import Listener
+from runbookkit.execute.runner import RunOptions
+from runbookkit.model import Runbook
+from runbookkit.settings import Settings
+
+# name → (module, factory); add a listener to every `runbookkit run` by adding a line here.
+FACTORIES: dict[str, tuple[str, str]] = {}
+
+
+@dataclass
+class RunContext:
+    """What a listener factory may want to know about the run about to start."""
+
+    settings: Settings
+    runbook: Runbook
+    section: str
+    options: RunOptions
+    dry_run: bool = False
+    flags: dict[str, Any] = field(default_factory=dict)  # the command line's own values
+
+
+def build(context: RunContext) -> list[Listener]:
+    """Every registered listener that wants this run, in registration order."""
+    listeners: list[Listener] = []
+    for module, attribute in FACTORIES.values():
+        factory = getattr(importlib.import_module(module), attribute)
+        listener = factory(context)
+        if listener is not None:
+            listeners.append(listener)
+    return listeners

@@ -1,0 +1,97 @@
+"""The person running a runbook: answers manual steps, destructive confirmations, rollbacks.
+
+The runner asks an :class:`Operator`; ``None`` means nobody could be asked (no terminal), and the
+runner decides what that means (incomplete, refused). ``--yes``, ``--allow-destructive`` and
+``--rollback-on-failure`` are applied by the runner before an operator is asked at all.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Protocol, TextIO
+
+from runbookkit.plan import PlannedStep
+
+
+class Choice(StrEnum):
+    """What an operator can answer at a manual step."""
+
+    done = "done"
+    skip = "skip"
+    abort = "abort"
+
+
+class Operator(Protocol):
+    """Answers the questions a run asks; None when nobody can answer."""
+
+    def manual(self, planned: PlannedStep, notes: list[str]) -> Choice | None:
+        """The operator did the manual step (done), skipped it, or aborts the run."""
+
+    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> bool | None:
+        """The operator typed the step number to run this destructive step."""
+
+    def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
+        """The operator wants the section's rollback after step ``failed`` failed."""
+
+
+class Unattended:
+    """Nobody at a terminal: every question goes unanswered."""
+
+    def manual(self, planned: PlannedStep, notes: list[str]) -> Choice | None:
+        """Nobody to do it."""
+        return None
+
+    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> bool | None:
+        """Nobody to confirm."""
+        return None
+
+    def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
+        """Nobody to decide."""
+        return None
+
+
+class TerminalOperator:
+    """Asks on a terminal: questions on ``out``, answers read from ``inp``."""
+
+    def __init__(self, out: TextIO | None = None, inp: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.inp = inp or sys.stdin
+
+    def _ask(self, prompt: str) -> str | None:
+        self.out.write(prompt)
+        self.out.flush()
+        line = self.inp.readline()
+        return None if not line else line.strip()
+
+    def manual(self, planned: PlannedStep, notes: list[str]) -> Choice | None:
+        """Show the step's text; ask done / skip / abort until one of them is given."""
+        lines = [f"\nStep {planned.number} is manual: {planned.step.title}"]
+        lines += [f"    {note}" for note in notes] or ["    (no instructions written)"]
+        self.out.write("\n".join(lines) + "\n")
+        while True:
+            answer = self._ask("Done, skip or abort? [d/s/a]: ")
+            if answer is None:
+                return Choice.abort
+            for choice in Choice:
+                if answer.lower() in (choice.value, choice.value[0]):
+                    return choice
+
+    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> bool | None:
+        """Show the exact commands and targets; the step number typed back confirms."""
+        step = planned.step
+        reasons = "; ".join(step.destructive_reasons) or "marked destructive"
+        lines = [f"\nStep {planned.number} is DESTRUCTIVE ({reasons}): {step.title}"]
+        lines += [f"    {command}" for command in commands]
+        self.out.write("\n".join(lines) + "\n")
+        answer = self._ask(
+            f"Type the step number ({planned.number}) to run it, anything else refuses: "
+        )
+        return answer == str(planned.number)
+
+    def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
+        """Ask yes/no (default no)."""
+        answer = self._ask(
+            f"\nStep {failed} failed. Run the rollback {title!r} ({steps} steps) now? [y/N]: "
+        )
+        return answer is not None and answer.lower() in ("y", "yes")

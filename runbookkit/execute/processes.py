@@ -1,0 +1,164 @@
+"""invoke and Fabric runners that can stop what they started, whole process group included.
+
+invoke's local runner kills only the shell on timeout, and Fabric's remote runner merely closes
+the channel (the remote process keeps running, and Ctrl-C is only forwarded through a pty).
+These subclasses run each command in its own process group and stop the group: locally with
+``killpg``; remotely by learning the group id (the remote shell's pid, since sshd starts every
+session with ``setsid``) from a marker line on stderr and signalling it over a second channel.
+Imported only when a step runs: it pulls in invoke and Fabric.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from typing import Any
+
+from fabric.runners import Remote
+from invoke.runners import Local
+
+GRACE = 1.0  # seconds between the polite signal and SIGKILL
+_MARK = "\x1erunbookkit-pgid="
+_MARK_RE = re.compile(rb"\x1erunbookkit-pgid=(\d+)\x1e\n")
+_SCAN_LIMIT = 65536
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C arrived while a command ran; the command was stopped."""
+
+
+class StoppableLocal(Local):
+    """invoke's local runner, with each command in a new session it can stop as a whole."""
+
+    def start(self, command: str, shell: str, env: dict[str, Any]) -> None:
+        """Start ``command`` in a session of its own, stdin closed (no prompts can hang)."""
+        if self.using_pty:
+            super().start(command, shell, env)
+            return
+        self.process = subprocess.Popen(
+            command,
+            shell=True,
+            executable=shell,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        """Stop the command's process group (timeout): SIGTERM, then SIGKILL."""
+        _stop_group(self.process.pid, signal.SIGTERM)
+
+    def send_interrupt(self, interrupt: KeyboardInterrupt) -> None:
+        """Forward Ctrl-C to the command's group, make sure it stops, and stop the run."""
+        _stop_group(self.process.pid, signal.SIGINT)
+        raise Interrupted() from interrupt
+
+
+def _stop_group(pgid: int, first: signal.Signals) -> None:
+    for sig in (first, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + GRACE
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.02)
+
+
+class StoppableRemote(Remote):
+    """Fabric's remote runner, able to stop the remote command's process group."""
+
+    def start(self, command: str, shell: str, env: dict[str, Any], timeout: Any = None) -> None:
+        """Start ``command`` behind a one-line marker that tells us its process group id."""
+        self._pgid: int | None = None
+        self._scanned = b""
+        marked = f"printf '{_MARK}%s\\036\\n' \"$$\" >&2; {command}"
+        super().start(marked, shell, env, timeout)
+        # Like `ssh -n`: the remote command reads end-of-file, never a prompt that hangs.
+        self.channel.shutdown_write()
+
+    def read_proc_stderr(self, num_bytes: int) -> bytes:
+        """stderr without the marker line (read until it has come by, within reason)."""
+        if self._pgid is not None:
+            return self.channel.recv_stderr(num_bytes)
+        while True:
+            chunk = self.channel.recv_stderr(num_bytes)
+            self._scanned += chunk
+            found = _MARK_RE.search(self._scanned)
+            if found or not chunk or len(self._scanned) > _SCAN_LIMIT:
+                break
+        self._pgid = int(found.group(1)) if found else 0
+        data = (
+            self._scanned[: found.start()] + self._scanned[found.end() :]
+            if found
+            else self._scanned
+        )
+        self._scanned = b""
+        return data or self.channel.recv_stderr(num_bytes)
+
+    def kill(self) -> None:
+        """Stop the remote command (timeout): SIGTERM to its group, then SIGKILL."""
+        self._signal_group("TERM")
+        self.channel.close()
+
+    def send_interrupt(self, interrupt: KeyboardInterrupt) -> None:
+        """Send SIGINT to the remote group, make sure it stops, and stop the run."""
+        self._signal_group("INT")
+        self.channel.close()
+        raise Interrupted() from interrupt
+
+    def _signal_group(self, first: str) -> None:
+        pgid = self._wait_pgid()
+        if not pgid:
+            return
+        ticks = int(GRACE / 0.05)
+        script = (
+            f"kill -{first} -- -{pgid} 2>/dev/null || exit 0; i=0; "
+            f"while [ $i -lt {ticks} ]; do kill -0 -- -{pgid} 2>/dev/null || exit 0; "
+            f"sleep 0.05; i=$((i+1)); done; kill -KILL -- -{pgid} 2>/dev/null; exit 0"
+        )
+        try:
+            channel = self.context.create_session()
+            channel.settimeout(GRACE + 5)
+            channel.exec_command(script)
+            channel.recv_exit_status()
+            channel.close()
+        except Exception:
+            return
+
+    def _wait_pgid(self) -> int:
+        # The stderr reader thread learns the id from the first bytes the command writes.
+        deadline = time.monotonic() + 2
+        while getattr(self, "_pgid", None) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self._pgid or 0
+
+
+class Sink:
+    """A write-only text stream that hands every chunk to a callback (invoke's out_stream)."""
+
+    def __init__(self, callback: Any, stream: str) -> None:
+        self.callback = callback
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Pass ``text`` on."""
+        if text:
+            self.callback(self.stream, text)
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+    def isatty(self) -> bool:
+        """Never a terminal."""
+        return False

@@ -1,0 +1,353 @@
+"""The runner: a section's steps in order, each answered, confirmed or executed, as events.
+
+Listeners (terminal view, ``--json``, history) receive every :mod:`~runbookkit.execute.events`
+event of the run. Step failures are data; the run stops at the first step that fails, is
+declined or can't be completed, and offers the section's rollback after a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from runbookkit import __version__
+from runbookkit.errors import ExecutionError
+from runbookkit.execute import variables
+from runbookkit.execute.events import (
+    Event,
+    Listener,
+    RunFinished,
+    RunNotice,
+    RunStarted,
+    RunStatus,
+    StepFinished,
+    StepResult,
+    StepStarted,
+    StepStatus,
+)
+from runbookkit.execute.ids import new_run_id
+from runbookkit.execute.operator import Choice, Operator, Unattended
+from runbookkit.execute.ssh import Connections, SshOptions
+from runbookkit.execute.steps import StepExecutor
+from runbookkit.model import Command, Retry, Runbook
+from runbookkit.plan import Plan, PlannedStep, plan, rollback_plan
+
+EXIT_CODES = {
+    RunStatus.passed: 0,
+    RunStatus.failed: 1,
+    RunStatus.aborted: 3,
+    RunStatus.incomplete: 3,
+    RunStatus.interrupted: 130,
+}
+_STOPS = {
+    StepStatus.failed: RunStatus.failed,
+    StepStatus.declined: RunStatus.aborted,
+    StepStatus.incomplete: RunStatus.incomplete,
+}
+
+
+@dataclass
+class RunOptions:
+    """How to run: which steps, where, what to answer unasked, limits."""
+
+    only: int | None = None  # --step N
+    start: int | None = None  # --from N
+    yes: bool = False  # manual steps count as done without asking
+    allow_destructive: bool = False
+    rollback_on_failure: bool = False
+    host: str | None = None  # every remote step goes here; "local" runs them on this machine
+    variables: dict[str, str] = field(default_factory=dict)
+    timeout: float | None = 300.0
+    retry: int | None = None  # attempts for steps without their own "# Retry:"
+    retry_delay: float = 1.0
+    ssh: SshOptions = field(default_factory=SshOptions)
+    operator: str | None = None  # who runs it (default user@machine)
+
+
+@dataclass
+class RunOutcome:
+    """How a run ended, with every step's result (and the rollback run's, if one followed)."""
+
+    run_id: str
+    status: RunStatus
+    exit_code: int
+    results: list[StepResult]
+    failed_step: int | None = None
+    error: str | None = None  # why it stopped, in one line
+    line: int | None = None  # where the step that stopped it is written
+    rollback: RunOutcome | None = None
+
+
+class Runner:
+    """Runs one plan, emitting events to ``listeners`` and asking ``operator`` when needed.
+
+    Raises (from the constructor, before anything runs):
+        ExecutionError: a placeholder has no value.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        options: RunOptions | None = None,
+        *,
+        listeners: Iterable[Listener] = (),
+        operator: Operator | None = None,
+        rollback_of: str | None = None,
+        connections: Connections | None = None,
+    ) -> None:
+        self.plan = plan
+        self.options = options or RunOptions()
+        self.listeners = list(listeners)
+        self.operator = operator or Unattended()
+        self.rollback_of = rollback_of
+        self.run_id = new_run_id()
+        self._notices: list[str] | None = []
+        self._own_connections = connections is None
+        self.connections = connections or Connections(self.options.ssh, self._notice)
+        check_placeholders(plan, self.options.variables)
+        retry = None
+        if self.options.retry:
+            retry = Retry(attempts=self.options.retry, delay=self.options.retry_delay)
+        self.executor = StepExecutor(
+            self.run_id,
+            self.emit,
+            self.connections,
+            host=self.options.host,
+            timeout=self.options.timeout,
+            retry=retry,
+        )
+
+    def emit(self, event: Event) -> None:
+        """Hand ``event`` to every listener."""
+        for listener in self.listeners:
+            listener(event)
+
+    def _notice(self, message: str) -> None:
+        if self._notices is not None:
+            self._notices.append(message)  # before RunStarted: held until it is out
+        else:
+            self.emit(RunNotice(self.run_id, message))
+
+    def run(self) -> RunOutcome:
+        """Run every planned step; never raises for a step's failure or Ctrl-C."""
+        self.emit(self._started())
+        for message in self._notices or []:
+            self.emit(RunNotice(self.run_id, message))
+        self._notices = None
+        outcome = RunOutcome(self.run_id, RunStatus.passed, 0, [])
+        try:
+            self._steps(outcome)
+        except KeyboardInterrupt:
+            outcome.status = RunStatus.interrupted
+        finally:
+            outcome.exit_code = EXIT_CODES[outcome.status]
+            try:
+                self._finish(outcome)
+            finally:
+                if self._own_connections:
+                    self.connections.close()
+        return outcome
+
+    def _steps(self, outcome: RunOutcome) -> None:
+        for planned in self.plan.steps:
+            current = planned
+            try:
+                result = self._step(planned)
+            except KeyboardInterrupt:
+                result = self._interrupted(current)
+                outcome.results.append(result)
+                self._stopped(outcome, result, RunStatus.interrupted)
+                raise
+            outcome.results.append(result)
+            self.emit(StepFinished(self.run_id, result))
+            if result.status in _STOPS:
+                self._stopped(outcome, result, _STOPS[result.status])
+                return
+
+    def _stopped(self, outcome: RunOutcome, result: StepResult, status: RunStatus) -> None:
+        outcome.status = status
+        outcome.failed_step = result.number
+        outcome.error = f"step {result.number} ({result.title}): {result.error}"
+        outcome.line = result.line
+
+    def _interrupted(self, planned: PlannedStep) -> StepResult:
+        result = self._result(
+            planned, StepStatus.failed, "interrupted (Ctrl-C); the command was stopped"
+        )
+        self.emit(StepFinished(self.run_id, result))
+        return result
+
+    def _step(self, planned: PlannedStep) -> StepResult:
+        step = planned.step
+        values = self.options.variables
+        if step.kind == "manual":
+            return self._manual(
+                planned, [variables.fill(n, values, quote=False) for n in step.notes]
+            )
+        commands = [
+            c.model_copy(update={"text": variables.fill(c.text, values)}) for c in step.commands
+        ]
+        if step.destructive and not self.options.allow_destructive:
+            refusal = self._confirm(planned, commands)
+            if refusal is not None:
+                self.emit(StepStarted(self.run_id, planned.number, step.title, "operator"))
+                return self._result(planned, StepStatus.declined, refusal, commands)
+        return self.executor.run(planned, commands)
+
+    def _manual(self, planned: PlannedStep, notes: list[str]) -> StepResult:
+        self.emit(StepStarted(self.run_id, planned.number, planned.step.title, "operator"))
+        if self.options.yes:
+            self._notice(
+                f"step {planned.number} is manual, marked done by --yes: " + " / ".join(notes)
+            )
+            return self._result(planned, StepStatus.manual, None)
+        choice = self.operator.manual(planned, notes)
+        if choice is None:
+            why = (
+                "manual step and no terminal to ask the operator (run it from a terminal, or --yes)"
+            )
+            return self._result(planned, StepStatus.incomplete, why)
+        if choice is Choice.abort:
+            return self._result(planned, StepStatus.declined, "aborted by the operator")
+        status = StepStatus.manual if choice is Choice.done else StepStatus.skipped
+        return self._result(planned, status, None)
+
+    def _confirm(self, planned: PlannedStep, commands: list[Command]) -> str | None:
+        """None when the destructive step may run, else why it is refused."""
+        shown = [f"on {self.executor.label(self.executor.target(c))}: {c.text}" for c in commands]
+        answer = self.operator.confirm_destructive(planned, shown)
+        reasons = "; ".join(planned.step.destructive_reasons) or "marked destructive"
+        if answer is None:
+            return (
+                f"destructive step ({reasons}) refused: no terminal to confirm it "
+                "(run it from a terminal, or pass --allow-destructive)"
+            )
+        return None if answer else f"destructive step ({reasons}) not confirmed by the operator"
+
+    def _result(
+        self,
+        planned: PlannedStep,
+        status: StepStatus,
+        error: str | None,
+        commands: list[Command] | None = None,
+    ) -> StepResult:
+        return StepResult(
+            number=planned.number,
+            title=planned.step.title,
+            target="operator" if planned.step.kind == "manual" else "local",
+            commands=[c.text for c in commands or planned.step.commands],
+            status=status,
+            error=error,
+            line=planned.step.line,
+        )
+
+    def _started(self) -> RunStarted:
+        plan, runbook = self.plan, self.plan.runbook
+        targets: list[str] = []
+        for planned in plan.steps:
+            for command in planned.step.commands:
+                targets.append(self.executor.label(self.executor.target(command)))
+        return RunStarted(
+            run_id=self.run_id,
+            runbook_id=runbook.id,
+            runbook_title=runbook.title,
+            runbook_sha256=runbook.sha256,
+            section=plan.scope.id,
+            operator=self.options.operator or f"{getpass.getuser()}@{socket.gethostname()}",
+            targets=list(dict.fromkeys(targets)),
+            steps=len(plan.steps),
+            started_at=dt.datetime.now(dt.UTC),
+            version=__version__,
+            rollback_of=self.rollback_of,
+        )
+
+    def _finish(self, outcome: RunOutcome) -> None:
+        rollback = self._rollback_wanted(outcome)
+        rollback_id = rollback.run_id if rollback else None
+        self.emit(
+            RunFinished(
+                self.run_id,
+                outcome.status,
+                outcome.exit_code,
+                dt.datetime.now(dt.UTC),
+                outcome.failed_step,
+                rollback_id,
+            )
+        )
+        if rollback is not None:
+            outcome.rollback = rollback.run()
+
+    def _rollback_wanted(self, outcome: RunOutcome) -> Runner | None:
+        """The rollback runner, when the run failed, the section has one and it is wanted."""
+        rollback = rollback_plan(self.plan) if outcome.status is RunStatus.failed else None
+        if rollback is None or self.rollback_of is not None:
+            return None
+        wanted = self.options.rollback_on_failure
+        if not wanted:
+            answer = self.operator.offer_rollback(
+                outcome.failed_step or 0, rollback.scope.title, len(rollback.steps)
+            )
+            wanted = bool(answer)
+            if answer is None:
+                self._notice(
+                    f"the section has a rollback, {rollback.scope.id!r} ({len(rollback.steps)} "
+                    "steps): run it with --rollback-on-failure, or as its own section "
+                    f"(--section {rollback.scope.id})"
+                )
+        if not wanted:
+            return None
+        options = replace(self.options, only=None, start=None)
+        return Runner(
+            rollback,
+            options,
+            listeners=self.listeners,
+            operator=self.operator,
+            rollback_of=self.run_id,
+            connections=self.connections,
+        )
+
+
+def check_placeholders(plan: Plan, values: dict[str, str]) -> None:
+    """Raise when a command of the plan (or of its rollback) has a placeholder without a value.
+
+    Raises:
+        ExecutionError: names the placeholder, the step and its line.
+    """
+    for planned in [*plan.steps, *plan.rollback]:
+        for command in planned.step.commands:
+            missing = [n for n in variables.names(command.text) if n not in values]
+            if missing:
+                given = ", ".join(f"--var {n}=VALUE" for n in missing)
+                raise ExecutionError(
+                    f"step {planned.number} ({planned.step.title}) needs a value for "
+                    f"{', '.join(missing)}: give it with {given}",
+                    path=plan.runbook.path,
+                    line=command.line,
+                )
+
+
+def run(
+    runbook: Runbook | str | Path,
+    section: str,
+    options: RunOptions | None = None,
+    *,
+    listeners: Iterable[Listener] = (),
+    operator: Operator | None = None,
+) -> RunOutcome:
+    """Run ``section`` of ``runbook`` (a parsed runbook or a path) and return how it went.
+
+    Raises:
+        RunbookError: the runbook can't be read, the section or step doesn't exist, or a
+            placeholder has no value; nothing ran.
+    """
+    if not isinstance(runbook, Runbook):
+        from runbookkit.parsing import parse_file
+
+        runbook = parse_file(Path(runbook))
+    options = options or RunOptions()
+    planned = plan(runbook, section, only=options.only, start=options.start)
+    return Runner(planned, options, listeners=listeners, operator=operator).run()
