@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         ParseError,
         RunbookError,
     )
+    from runbookkit.execute.runner import RunOptions, RunOutcome, run
     from runbookkit.match import Matcher
     from runbookkit.model import (
         Command,
@@ -85,7 +86,6 @@ if TYPE_CHECKING:
         Target,
     )
     from runbookkit.parsing import parse_file, parse_text
-    from runbookkit.execute.runner import RunOptions, RunOutcome, run
     from runbookkit.plan import Plan, plan
 
 
