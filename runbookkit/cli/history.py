@@ -126,7 +126,7 @@ def _print_table(runs: list[RunRecord], path: Path) -> None:
             run.operator,
             run.runbook_id,
             run.section,
-            str(run.status),
+            f"{run.status} (dry run)" if run.dry_run else str(run.status),
             _seconds(run.duration),
             failed,
         )
@@ -153,7 +153,8 @@ def describe(run: RunRecord) -> Iterator[str]:
     """The lines of ``history show``: the run, then each step with its output."""
     yield f"run {run.id}: {run.runbook_id} ({run.runbook_title}), section {run.section}"
     exit_code = "" if run.exit_code is None else f" (exit {run.exit_code})"
-    yield f"  status    {run.status}{exit_code}"
+    dry = ", a dry run: nothing was executed" if run.dry_run else ""
+    yield f"  status    {run.status}{exit_code}{dry}"
     start = run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     yield f"  started   {start}, took {_seconds(run.duration) or '-'}"
     yield f"  operator  {run.operator} on {', '.join(run.targets) or '-'}"

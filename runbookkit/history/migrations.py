@@ -80,6 +80,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX runs_running ON runs (id) WHERE status = 'running'",
         ),
     ),
+    Migration(
+        3,
+        "dry runs recorded on request (--record)",
+        ("ALTER TABLE runs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0",),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -37,17 +37,20 @@ class HistoryRecorder:
         self._interval = heartbeat
         self._seq: dict[str, int] = {}
         self._beats: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, event: Event) -> None:
-        try:
-            if isinstance(event, RunStarted):
-                self._started(event)
-            elif isinstance(event, StepFinished):
-                self._step(event)
-            elif isinstance(event, RunFinished):
-                self._finished(event)
-        except HistoryError as exc:
-            self.failures.append(str(exc))
+        # A fleet run may report the steps of several hosts from several threads at once.
+        with self._lock:
+            try:
+                if isinstance(event, RunStarted):
+                    self._started(event)
+                elif isinstance(event, StepFinished):
+                    self._step(event)
+                elif isinstance(event, RunFinished):
+                    self._finished(event)
+            except HistoryError as exc:
+                self.failures.append(str(exc))
 
     def close(self) -> None:
         """Stop every heartbeat (a run that never finished stays ``running`` until reaped)."""

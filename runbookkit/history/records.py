@@ -58,6 +58,7 @@ class RunRecord:
     planned_steps: int | None = None
     rollback_of: str | None = None  # the run this run rolled back
     rollback_run: str | None = None  # the rollback run that followed this one
+    dry_run: bool = False  # a plan recorded with --record: nothing was executed
     machine: str | None = None  # where the recording process ran
     pid: int | None = None
     steps: list[StepRecord] = field(default_factory=list)

@@ -158,3 +158,26 @@ def test_a_bad_export_line_names_its_field(store: SQLiteStore, data: dict, probl
 def test_reading_an_absent_store_says_so(tmp_path: Path) -> None:
     with pytest.raises(HistoryError, match="no run history here"):
         open_store(tmp_path / "none.sqlite")
+
+
+def test_steps_reported_from_many_threads_are_all_recorded(store: SQLiteStore) -> None:
+    import threading
+
+    recorder = HistoryRecorder(store, heartbeat=0)
+    events = run_events("fleet", steps=1)
+    recorder(events[0])
+
+    def host(name: str) -> None:
+        for number in range(1, 21):
+            recorder(StepFinished("fleet", result(number, host=name)))
+
+    threads = [threading.Thread(target=host, args=(f"web-{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    recorder(events[-1])
+    assert recorder.failures == []
+    steps = store.get_run("fleet").steps
+    assert [s.seq for s in steps] == list(range(1, 81))
+    assert {s.host for s in steps} == {"web-0", "web-1", "web-2", "web-3"}
