@@ -166,6 +166,7 @@ class RichView(_Base):
         super().__init__(quiet)
         self.console = console or Console()
         self.live: Any = None
+        self.spinner: Any = None
         self.since = 0.0
 
     def __rich__(self) -> Any:
@@ -174,9 +175,12 @@ class RichView(_Base):
         from rich.text import Text
 
         elapsed = time.monotonic() - self.since
-        spinner = Spinner("dots", text=Text(f"{self.header}  {elapsed:.1f}s", style="bold"))
+        text = Text(f"{self.header}  {elapsed:.1f}s", style="bold")
+        if self.spinner is None:
+            self.spinner = Spinner("dots", text=text)
+        self.spinner.update(text=text)
         tail = self.lines[-QUIET_LINES:] + ([self.partial] if self.partial else [])
-        return Group(spinner, Text("\n".join(f"  {line}" for line in tail), style="dim"))
+        return Group(self.spinner, Text("\n".join(f"  {line}" for line in tail), style="dim"))
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -188,6 +192,7 @@ class RichView(_Base):
                 from rich.live import Live
 
                 self.since = time.monotonic()
+                self.spinner = None
                 self.live = Live(self, console=self.console, refresh_per_second=10, transient=True)
                 self.live.start()
         elif isinstance(event, StepOutput):

@@ -51,7 +51,13 @@ class StoppableLocal(Local):
 
     def kill(self) -> None:
         """Stop the command's process group (timeout): SIGTERM, then SIGKILL."""
+        self._killed = True
         _stop_group(self.process.pid, signal.SIGTERM)
+
+    @property
+    def timed_out(self) -> bool:
+        """True once the timer fired, even while :meth:`kill` is still making sure."""
+        return getattr(self, "_killed", False) or bool(super().timed_out)
 
     def send_interrupt(self, interrupt: KeyboardInterrupt) -> None:
         """Forward Ctrl-C to the command's group, make sure it stops, and stop the run."""
@@ -107,8 +113,14 @@ class StoppableRemote(Remote):
 
     def kill(self) -> None:
         """Stop the remote command (timeout): SIGTERM to its group, then SIGKILL."""
+        self._killed = True
         self._signal_group("TERM")
         self.channel.close()
+
+    @property
+    def timed_out(self) -> bool:
+        """True once the timer fired, even while :meth:`kill` is still making sure."""
+        return getattr(self, "_killed", False) or bool(super().timed_out)
 
     def send_interrupt(self, interrupt: KeyboardInterrupt) -> None:
         """Send SIGINT to the remote group, make sure it stops, and stop the run."""

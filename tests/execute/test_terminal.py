@@ -1,0 +1,129 @@
+"""`runbookkit run` in a real pseudo-terminal, answered as a person would (pexpect)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.conftest import ROOT
+
+RUNBOOK = """# Terminal
+
+## Fix
+
+**Immediate Actions:**
+```bash
+# Step 1: Prepare
+echo prepared
+
+# Step 2: Look at the dashboard
+# Open the dashboard and check the graph is green
+
+# Step 3: Wipe the scratch folder
+rm -rf {victim}
+
+# Step 4: Check
+test ! -e {victim} && echo wiped
+# Expected: wiped
+
+# Step 5: Fail on purpose
+{fail}
+```
+
+**Rollback Plan (if fix fails):**
+```bash
+# Step 1: Put it back
+mkdir -p {victim} && echo restored
+```
+"""
+
+
+def spawn(path: Path, *args: str) -> pexpect.spawn:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "runbookkit", "run", str(path), "-s", "fix", *args],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 120),
+    )
+
+
+def write(tmp_path: Path, fail: str = "true") -> tuple[Path, Path]:
+    victim = tmp_path / "scratch"
+    victim.mkdir()
+    path = tmp_path / "terminal.md"
+    path.write_text(RUNBOOK.format(victim=victim, fail=fail), encoding="utf-8")
+    return path, victim
+
+
+def test_manual_and_destructive_steps_answered_at_the_terminal(tmp_path):
+    path, victim = write(tmp_path)
+    child = spawn(path)
+    child.expect("Step 2 is manual: Look at the dashboard")
+    child.expect("check the graph is green")
+    child.expect(r"Done, skip or abort\? \[d/s/a\]: ")
+    child.sendline("d")
+    child.expect(r"Step 3 is DESTRUCTIVE \(rm -rf\): Wipe the scratch folder")
+    child.expect(f"on local: rm -rf {victim}")
+    child.expect(r"Type the step number \(3\) to run it")
+    assert victim.exists()  # nothing ran before the answer
+    child.sendline("3")
+    child.expect("summary")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert not victim.exists()
+
+
+def test_refusing_the_destructive_step_stops_the_run(tmp_path):
+    path, victim = write(tmp_path)
+    child = spawn(path)
+    child.expect(r"\[d/s/a\]: ")
+    child.sendline("s")
+    child.expect(r"Type the step number \(3\)")
+    child.sendline("no")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 3
+    assert victim.exists()
+    assert "not confirmed by the operator" in child.before
+
+
+def test_rollback_is_offered_after_a_failure_and_runs_when_accepted(tmp_path):
+    path, victim = write(tmp_path, fail="echo broken >&2; exit 4")
+    child = spawn(path, "--allow-destructive")
+    child.expect(r"\[d/s/a\]: ")
+    child.sendline("done")
+    child.expect(
+        r"Step 5 failed\. Run the rollback 'Rollback Plan \(if fix fails\)' \(1 steps\) now\? "
+        r"\[y/N\]: "
+    )
+    assert not victim.exists()
+    child.sendline("y")
+    child.expect("rollback after run")
+    child.expect("restored")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert victim.exists()
+
+
+@pytest.mark.parametrize("answer", ["", "n"])
+def test_rollback_declined(tmp_path, answer):
+    path, victim = write(tmp_path, fail="exit 4")
+    child = spawn(path, "--allow-destructive", "--yes")
+    child.expect(r"\[y/N\]: ")
+    child.sendline(answer)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert not victim.exists()
+    assert "restored" not in child.before
