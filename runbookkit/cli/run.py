@@ -112,7 +112,11 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
         return
     extra = listeners.build(context)
     runner = Runner(planned, options, listeners=[_view(flags), *extra], operator=_operator(flags))
-    outcome = runner.run()
+    try:
+        outcome = runner.run()
+    finally:
+        for warning in listeners.finish(extra):
+            click.echo(f"warning: {warning}", err=True)
     _report(outcome, parsed.path)
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
@@ -144,3 +148,14 @@ def _report(outcome: Any, path: str) -> None:
         return
     where = f"{path}:{outcome.line}: " if outcome.line else ""
     click.echo(f"{where}{outcome.status.value}: {outcome.error}", err=True)
+
+
+def _add_listener_options() -> None:
+    """Options that registered listeners (history…) add to this command."""
+    from runbookkit.execute import listeners
+
+    for option in reversed(listeners.cli_options()):
+        option(run_command)
+
+
+_add_listener_options()

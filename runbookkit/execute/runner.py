@@ -188,9 +188,7 @@ class Runner:
             return self._manual(
                 planned, [variables.fill(n, values, quote=False) for n in step.notes]
             )
-        commands = [
-            c.model_copy(update={"text": variables.fill(c.text, values)}) for c in step.commands
-        ]
+        commands = [variables.fill_command(c, values) for c in step.commands]
         if step.destructive and not self.options.allow_destructive:
             refusal = self._confirm(planned, commands)
             if refusal is not None:

@@ -7,6 +7,7 @@ import shlex
 from dataclasses import replace
 
 from runbookkit.errors import ConfigError
+from runbookkit.model import Command
 from runbookkit.plan import Plan, PlannedStep
 
 PLACEHOLDER = re.compile(
@@ -39,6 +40,14 @@ def fill(text: str, values: dict[str, str], *, quote: bool = True) -> str:
     return PLACEHOLDER.sub(replace, text)
 
 
+def fill_command(command: Command, values: dict[str, str]) -> Command:
+    """``command`` with its text filled (shell-quoted) and its expected output filled (as is)."""
+    expected = command.expected
+    if expected is not None:
+        expected = fill(expected, values, quote=False)
+    return command.model_copy(update={"text": fill(command.text, values), "expected": expected})
+
+
 def parse_assignments(items: tuple[str, ...] | list[str]) -> dict[str, str]:
     """``KEY=VALUE`` strings as a dict.
 
@@ -60,9 +69,7 @@ def fill_plan(plan: Plan, values: dict[str, str]) -> Plan:
     def steps(planned: list[PlannedStep]) -> list[PlannedStep]:
         out = []
         for item in planned:
-            commands = [
-                c.model_copy(update={"text": fill(c.text, values)}) for c in item.step.commands
-            ]
+            commands = [fill_command(c, values) for c in item.step.commands]
             step = item.step.model_copy(update={"commands": commands})
             out.append(PlannedStep(item.number, item.block, step))
         return out

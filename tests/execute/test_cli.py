@@ -1,0 +1,82 @@
+"""`runbookkit run` options that need no server: dry run, JSON lines, usage errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.execute.conftest import write_runbook
+
+BODY = "# Step 1: Touch\ntouch {marker}\n\n# Step 2: Say\necho ${{WHO}}\n# Expected: ${{WHO}}"
+
+
+def test_dry_run_prints_the_exact_plan_and_runs_nothing(cli, tmp_path):
+    marker = tmp_path / "ran"
+    path = write_runbook(tmp_path, BODY.format(marker=marker))
+    done = cli("run", str(path), "-s", "fix", "--dry-run", "--var", "WHO=ops team")
+    assert done.returncode == 0, done.stderr
+    assert f"1. Touch  (line 6)\n       on local: touch {marker}" in done.stdout
+    assert "on local: echo 'ops team'" in done.stdout
+    assert not marker.exists()
+
+
+def test_dry_run_of_the_redis_fix_shows_targets_markers_and_rollback(cli):
+    done = cli("run", "redis-connection-refused", "-s", "fix", "--dry-run", "--host", "staging")
+    assert done.returncode == 0, done.stderr
+    assert "on staging (runbook: root@46.149.70.219): systemctl start redis-server" in done.stdout
+    assert "[MANUAL]" in done.stdout
+    assert "on failure, offers rollback fix/rollback-plan-if-fix-fails:" in done.stdout
+    assert "[DESTRUCTIVE: systemctl stop; marked WARNING]" in done.stdout
+
+
+def test_json_prints_only_events(cli, tmp_path):
+    path = write_runbook(tmp_path, BODY.format(marker=tmp_path / "m"))
+    done = cli("run", str(path), "-s", "fix", "--json", "--var", "WHO=me")
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert events[0]["event"] == "RunStarted"
+    assert events[-1] == {**events[-1], "event": "RunFinished", "status": "passed", "exit_code": 0}
+    outputs = [e["text"] for e in events if e["event"] == "StepOutput"]
+    assert outputs == ["me\n"]
+
+
+def test_plain_output_without_a_terminal(cli, tmp_path):
+    path = write_runbook(tmp_path, BODY.format(marker=tmp_path / "m"))
+    done = cli("run", str(path), "-s", "fix", "--var", "WHO=me")
+    assert done.returncode == 0
+    assert "\x1b[" not in done.stdout
+    assert "[2/2] step 2: Say  on local\n    | me\n    -> ok" in done.stdout
+    assert "step  title  target  status  time" in done.stdout
+
+
+def test_quiet_shows_only_the_tail_of_a_failing_step(cli, tmp_path):
+    body = "# Step 1: Chatty\nseq 1 50\n\n# Step 2: Fails\nseq 100 130; exit 2"
+    done = cli("run", str(write_runbook(tmp_path, body)), "-s", "fix", "--quiet")
+    assert done.returncode == 1
+    assert "| 25\n" not in done.stdout
+    assert "| 121\n" in done.stdout and "| 120\n" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-s", "nope"], "has no section 'nope'"),
+        (["-s", "fix", "--step", "9"], "section 'fix' has no step 9 (it has 2)"),
+        (["-s", "fix", "--var", "not a pair"], "--var 'not a pair': expected KEY=VALUE"),
+        (["-s", "fix", "--timeout", "0"], "Invalid value for '--timeout'"),
+        (["-s", "fix", "--ssh-config", "/nonexistent/config"], "does not exist"),
+    ],
+)
+def test_usage_errors_exit_2(cli, tmp_path, args, message):
+    path = write_runbook(tmp_path, BODY.format(marker=tmp_path / "m"))
+    done = cli("run", str(path), *args, "--var", "WHO=x")
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_help_documents_the_exit_codes(cli):
+    done = cli("run", "--help")
+    assert done.returncode == 0
+    assert "130 interrupted" in done.stdout

@@ -1,0 +1,180 @@
+"""The Python API: events in order, retries, --host, placeholders, listeners added by the CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+import runbookkit
+from runbookkit.errors import ExecutionError
+from runbookkit.execute import listeners
+from runbookkit.execute.events import (
+    Recorder,
+    RunFinished,
+    RunNotice,
+    RunStarted,
+    StepFinished,
+    StepOutput,
+    StepRetrying,
+    StepStarted,
+    to_json,
+)
+from runbookkit.execute.ids import new_run_id
+from runbookkit.execute.runner import RunOptions
+from runbookkit.execute.ssh import SshOptions
+from runbookkit.settings import Settings
+from tests.execute.conftest import write_runbook
+
+
+def kinds(recorder: Recorder) -> list[str]:
+    return [type(e).__name__ for e in recorder.events if not isinstance(e, StepOutput)]
+
+
+def test_events_of_a_passing_local_run(tmp_path):
+    path = write_runbook(
+        tmp_path, "# Step 1: One\necho one\n# Expected: one\n\n# Step 2: Two\necho two"
+    )
+    recorder = Recorder()
+    outcome = runbookkit.run(path, "fix", listeners=[recorder])
+    assert outcome.exit_code == 0
+    assert kinds(recorder) == [
+        "RunStarted",
+        "StepStarted",
+        "StepFinished",
+        "StepStarted",
+        "StepFinished",
+        "RunFinished",
+    ]
+    started = recorder.events[0]
+    assert isinstance(started, RunStarted)
+    assert (started.runbook_id, started.section, started.steps) == ("matrix", "fix", 2)
+    assert started.targets == ["local"]
+    output = "".join(e.text for e in recorder.events if isinstance(e, StepOutput))
+    assert output == "one\ntwo\n"
+    first = next(e.result for e in recorder.events if isinstance(e, StepFinished))
+    assert (first.status, first.matched, first.exit_code, first.line) == ("passed", True, 0, 6)
+    finished = recorder.events[-1]
+    assert isinstance(finished, RunFinished) and finished.status == "passed"
+    assert all(to_json(e)["run_id"] == outcome.run_id for e in recorder.events)
+
+
+def test_retry_tries_again_until_the_expectation_holds(tmp_path):
+    counter = tmp_path / "count"
+    body = (
+        "# Step 1: Come up\n"
+        f"echo x >> {counter}; [ $(wc -l < {counter}) -ge 3 ] && echo up || echo down\n"
+        "# Expected: up\n# Retry: 5 every 0.05s"
+    )
+    recorder = Recorder()
+    outcome = runbookkit.run(write_runbook(tmp_path, body), "fix", listeners=[recorder])
+    assert outcome.exit_code == 0
+    retries = [e for e in recorder.events if isinstance(e, StepRetrying)]
+    assert [r.attempt for r in retries] == [1, 2]
+    assert "expected output 'up', got 'down'" in retries[0].error
+    assert [e.attempt for e in recorder.events if isinstance(e, StepStarted)] == [1, 2, 3]
+    assert outcome.results[0].attempts == 3
+
+
+def test_run_level_retry_gives_up_after_its_attempts(tmp_path):
+    path = write_runbook(tmp_path, "# Step 1: Never\necho no\n# Expected: yes")
+    options = RunOptions(retry=3, retry_delay=0)
+    outcome = runbookkit.run(path, "fix", options)
+    assert outcome.exit_code == 1
+    assert outcome.results[0].attempts == 3
+    assert outcome.error == "step 1 (Never): expected output 'yes', got 'no'"
+
+
+def test_host_local_runs_remote_steps_here(tmp_path):
+    path = write_runbook(
+        tmp_path, '# Step 1: Where\nssh -i /nonexistent root@db.invalid "echo here"'
+    )
+    recorder = Recorder()
+    outcome = runbookkit.run(path, "fix", RunOptions(host="local"), listeners=[recorder])
+    assert outcome.exit_code == 0, outcome.error
+    assert outcome.results[0].target == "local"
+    assert outcome.results[0].stdout == "here\n"
+
+
+def test_host_override_keeps_the_runbook_user(tmp_path, target):
+    server, files = target
+    path = write_runbook(tmp_path, '# Step 1: Who\nssh root@db.example.invalid "whoami"')
+    options = RunOptions(host="target", ssh=SshOptions(ssh_config=files.ssh_config))
+    outcome = runbookkit.run(path, "fix", options)
+    assert outcome.exit_code == 0, outcome.error
+    assert outcome.results[0].target == f"root@127.0.0.1:{server.port}"
+    assert outcome.results[0].stdout.strip() == "root"
+
+
+def test_placeholders_are_filled_shell_quoted(tmp_path):
+    path = write_runbook(tmp_path, "# Step 1: Say\necho ${GREETING} {{ NAME }}")
+    values = {"GREETING": "hello; touch pwned", "NAME": "it's me"}
+    outcome = runbookkit.run(path, "fix", RunOptions(variables=values))
+    assert outcome.results[0].stdout == "hello; touch pwned it's me\n"
+    assert outcome.results[0].commands == ["echo 'hello; touch pwned' 'it'\"'\"'s me'"]
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_missing_placeholder_raises_before_anything_runs(tmp_path):
+    path = write_runbook(tmp_path, "# Step 1: Say\necho ${GREETING}")
+    recorder = Recorder()
+    with pytest.raises(ExecutionError, match="needs a value for GREETING"):
+        runbookkit.run(path, "fix", listeners=[recorder])
+    assert recorder.events == []
+
+
+def test_one_connection_per_target_for_the_whole_run(tmp_path, target):
+    _, files = target
+    body = "\n\n".join(f'# Step {n}: S{n}\nssh root@target "echo $SSH_CLIENT"' for n in range(1, 6))
+    options = RunOptions(ssh=SshOptions(ssh_config=files.ssh_config))
+    outcome = runbookkit.run(write_runbook(tmp_path, body), "fix", options)
+    assert outcome.exit_code == 0, outcome.error
+    client_ports = {r.stdout.split()[1] for r in outcome.results}
+    assert len(client_ports) == 1  # the same TCP connection served every step
+
+
+def test_missing_identity_of_the_runbook_is_a_notice(tmp_path, target):
+    _, files = target
+    path = write_runbook(tmp_path, '# Step 1: Hi\nssh -i ~/.ssh/nope_rbk root@target "echo hi"')
+    recorder = Recorder()
+    options = RunOptions(ssh=SshOptions(ssh_config=files.ssh_config))
+    outcome = runbookkit.run(path, "fix", options, listeners=[recorder])
+    assert outcome.exit_code == 0, outcome.error
+    notices = [e.message for e in recorder.events if isinstance(e, RunNotice)]
+    assert any(
+        "identity ~/.ssh/nope_rbk (from the runbook) does not exist here" in n for n in notices
+    )
+
+
+def test_run_ids_sort_by_creation():
+    ids = [new_run_id() for _ in range(1000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 1000
+    assert all(len(i) == 26 for i in ids)
+    assert new_run_id(now=1.0) < new_run_id(now=4102444800.0)
+
+
+class _Closing(Recorder):
+    closed = False
+    failures: list[str]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def make_listener(context: listeners.RunContext) -> _Closing | None:
+    if context.dry_run:
+        return None
+    listener = _Closing()
+    listener.failures = [f"could not record {context.section}"]
+    return listener
+
+
+def test_registered_listener_factories(monkeypatch, tmp_path):
+    monkeypatch.setitem(listeners.FACTORIES, "test", (__name__, "make_listener"))
+    runbook = runbookkit.parse_file(write_runbook(tmp_path, "# Step 1: One\necho one"))
+    context = listeners.RunContext(Settings(), runbook, "fix", RunOptions())
+    built = listeners.build(context)
+    assert len(built) == 1
+    assert listeners.finish(built) == ["could not record fix"]
+    assert built[0].closed
+    context.dry_run = True
+    assert listeners.build(context) == []
