@@ -137,7 +137,9 @@ def _operator(flags: dict[str, Any]) -> Any:
 
     if not sys.stdin.isatty():
         return Unattended()
-    return TerminalOperator(out=sys.stderr if flags["as_json"] else sys.stdout, inp=sys.stdin)
+    # Questions go where a person sees them: stdout when it is the terminal, else stderr.
+    visible = sys.stdout.isatty() and not flags["as_json"]
+    return TerminalOperator(out=sys.stdout if visible else sys.stderr, inp=sys.stdin)
 
 
 def _report(outcome: Any, path: str) -> None:

@@ -178,3 +178,58 @@ def test_registered_listener_factories(monkeypatch, tmp_path):
     assert built[0].closed
     context.dry_run = True
     assert listeners.build(context) == []
+
+
+ROLLBACK = """# Rollback test
+
+## Fix
+
+```bash
+# Step 1: Break
+exit 4
+```
+
+**Rollback Plan (if fix fails):**
+```bash
+# Step 1: Note it
+echo rolled back
+
+# Step 2: Wipe (WARNING: destructive)
+rm -rf {victim}
+```
+"""
+
+
+def test_rollback_on_failure_runs_as_its_own_linked_run(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    path = tmp_path / "rollback.md"
+    path.write_text(ROLLBACK.format(victim=victim))
+    recorder = Recorder()
+    outcome = runbookkit.run(
+        path, "fix", RunOptions(rollback_on_failure=True), listeners=[recorder]
+    )
+    assert outcome.exit_code == 1
+    assert outcome.rollback is not None
+    # Its destructive step still needs a confirmation, which nobody can give here.
+    assert outcome.rollback.status == "aborted"
+    assert outcome.rollback.results[0].stdout == "rolled back\n"
+    assert outcome.rollback.results[1].status == "declined"
+    assert victim.exists()
+    starts = [e for e in recorder.events if isinstance(e, RunStarted)]
+    finishes = [e for e in recorder.events if isinstance(e, RunFinished)]
+    assert [s.rollback_of for s in starts] == [None, outcome.run_id]
+    assert finishes[0].rollback_run == starts[1].run_id == outcome.rollback.run_id
+    assert finishes[0].failed_step == 1
+    assert starts[1].section == "fix/rollback-plan-if-fix-fails"
+
+
+def test_without_the_flag_or_a_terminal_the_rollback_is_only_offered(tmp_path):
+    path = tmp_path / "rollback.md"
+    path.write_text(ROLLBACK.format(victim=tmp_path / "victim"))
+    recorder = Recorder()
+    outcome = runbookkit.run(path, "fix", listeners=[recorder])
+    assert outcome.exit_code == 1
+    assert outcome.rollback is None
+    notices = [e.message for e in recorder.events if isinstance(e, RunNotice)]
+    assert any("--rollback-on-failure" in n for n in notices)
