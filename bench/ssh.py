@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runbookkit.execute.runner import RunOptions, run  # noqa: E402
-from runbookkit.execute.ssh import SshOptions  # noqa: E402
-from runbookkit.parsing import parse_file  # noqa: E402
-from tests.support.sshd import Keys, client_files, start_sshd  # noqa: E402
+from runbookkit.execute.runner import RunOptions, run
+from runbookkit.execute.ssh import SshOptions
+from runbookkit.parsing import parse_file
+from tests.support.sshd import Keys, client_files, start_sshd
 
 
 def section(directory: Path, steps: int, remote: bool) -> Path:
@@ -121,9 +121,8 @@ def measure(directory: Path, config: Path, steps: int, rounds: int) -> None:
     raw = median_time(lambda: plain_ssh(config, steps), rounds)
     master = median_time(lambda: control_master(config, steps, directory / "cm.sock"), rounds)
     print(f"{steps}-step remote section on loopback sshd (median of {rounds} rounds)")
-    print(
-        f"  runbookkit (API, one connection):   {rbk * 1000:8.1f} ms  ({rbk / steps * 1000:.1f} ms/step)"
-    )
+    per_step = rbk / steps * 1000
+    print(f"  runbookkit (API, one connection):   {rbk * 1000:8.1f} ms  ({per_step:.1f} ms/step)")
     print(f"  runbookkit run (CLI, whole process): {cli * 1000:7.1f} ms")
     print(f"  {steps} separate ssh processes:       {raw * 1000:8.1f} ms")
     print(f"  ssh ControlMaster + {steps} clients:  {master * 1000:8.1f} ms")
