@@ -38,6 +38,13 @@ def run_cli(
     )
 
 
+@pytest.fixture(autouse=True)
+def _history_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Runs made by tests are recorded in a store of their own, never in the checkout."""
+    store = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("RUNBOOKKIT_HISTORY", str(store))
+
+
 @pytest.fixture
 def cli():
     """The :func:`run_cli` helper as a fixture."""

@@ -63,6 +63,10 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
     help="Seconds between attempts.",
 )
 @click.option(
+    "--secret", "secret", multiple=True, metavar="KEY=VALUE", help="Like --var, masked as ***."
+)
+@click.option("--operator", help="Who runs it, as recorded [default user@machine].")
+@click.option(
     "--json", "as_json", is_flag=True, help="One JSON event per line on stdout, nothing else."
 )
 @click.option(
@@ -82,7 +86,7 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
 
     settings = load_settings(runbooks_dir=runbooks_dir)
     parsed = catalog.load(runbook, settings.runbooks_dir)
-    values = variables.parse_assignments(flags["var"])
+    values = variables.parse_assignments([*flags["var"], *flags["secret"]])
     planned = plan(parsed, section, only=flags["only"], start=flags["start"])
     options = RunOptions(
         only=flags["only"],
@@ -91,6 +95,7 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
         allow_destructive=flags["allow_destructive"],
         rollback_on_failure=flags["rollback_on_failure"],
         host=flags["host"],
+        operator=flags["operator"],
         variables=values,
         timeout=flags["timeout"],
         retry=flags["retry"],

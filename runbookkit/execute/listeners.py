@@ -21,7 +21,9 @@ from runbookkit.model import Runbook
 from runbookkit.settings import Settings
 
 # name → (module, factory); add a listener to every `runbookkit run` by adding a line here.
-FACTORIES: dict[str, tuple[str, str]] = {}
+FACTORIES: dict[str, tuple[str, str]] = {
+    "history": ("runbookkit.history.attach", "recorder_for_run"),
+}
 
 
 @dataclass

@@ -25,12 +25,19 @@ class HistoryRecorder:
         store: where to record.
         secrets: values to mask wherever they appear (``--secret`` values, secret ``--var``s).
         heartbeat: seconds between heartbeats while a run goes on (0 for none).
+        close_store: whether :meth:`close` closes the store too (it was opened for this run).
     """
 
     def __init__(
-        self, store: Store, *, secrets: Iterable[str] = (), heartbeat: float = process.HEARTBEAT
+        self,
+        store: Store,
+        *,
+        secrets: Iterable[str] = (),
+        heartbeat: float = process.HEARTBEAT,
+        close_store: bool = False,
     ) -> None:
         self.store = store
+        self._close_store = close_store
         self.redactor = Redactor(secrets)
         self.failures: list[str] = []
         self.recorded: list[str] = []  # ids of the runs recorded, in order
@@ -54,9 +61,12 @@ class HistoryRecorder:
 
     def close(self) -> None:
         """Stop every heartbeat (a run that never finished stays ``running`` until reaped)."""
-        for stop in self._beats.values():
-            stop.set()
-        self._beats.clear()
+        with self._lock:
+            for stop in self._beats.values():
+                stop.set()
+            self._beats.clear()
+            if self._close_store:
+                self.store.close()
 
     def _started(self, event: RunStarted) -> None:
         run = RunRecord(

@@ -169,7 +169,7 @@ def make_listener(context: listeners.RunContext) -> _Closing | None:
 
 
 def test_registered_listener_factories(monkeypatch, tmp_path):
-    monkeypatch.setitem(listeners.FACTORIES, "test", (__name__, "make_listener"))
+    monkeypatch.setattr(listeners, "FACTORIES", {"test": (__name__, "make_listener")})
     runbook = runbookkit.parse_file(write_runbook(tmp_path, "# Step 1: One\necho one"))
     context = listeners.RunContext(Settings(), runbook, "fix", RunOptions())
     built = listeners.build(context)

@@ -1,0 +1,122 @@
+"""History for ``runbookkit run``: the listener factory registered in ``execute.listeners``.
+
+The store is opened (created, migrated, proved writable) when the factory is called, which is
+before the runner starts: a store that can't be written stops the run before any step.
+``--history`` and ``--record`` are this module's options of ``runbookkit run``; ``--secret`` and
+``--operator`` are the run command's own (a secret fills placeholders like ``--var``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from runbookkit.execute.events import RunStatus, StepStatus
+from runbookkit.history.recorder import HistoryRecorder
+from runbookkit.history.records import RunRecord, StepRecord
+from runbookkit.history.redaction import Redactor
+from runbookkit.history.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from runbookkit.execute.listeners import RunContext
+    from runbookkit.plan import Plan
+
+
+CLI_OPTIONS = [
+    click.option(
+        "--history",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Run history store [env RUNBOOKKIT_HISTORY; default .runbookkit/history.sqlite "
+        "beside the runbooks directory].",
+    ),
+    click.option("--record", is_flag=True, help="Record a --dry-run in the run history too."),
+]
+
+
+def recorder_for_run(context: RunContext) -> HistoryRecorder | None:
+    """The recorder of a real run; a dry run is recorded (as a plan) only with ``--record``."""
+    flags = context.flags
+    if context.dry_run and not flags.get("record"):
+        return None
+    path = Path(flags.get("history") or context.settings.history_path)
+    store = SQLiteStore.open(path, readonly=False)
+    secrets = secret_values(context)
+    if context.dry_run:
+        with store:
+            record_plan(store, context, Redactor(secrets))
+        return None
+    return HistoryRecorder(store, secrets=secrets, close_store=True)
+
+
+def secret_values(context: RunContext) -> list[str]:
+    """The values to mask: every ``--secret`` and each ``--var`` the runbook lists as secret."""
+    from runbookkit.execute.variables import parse_assignments
+
+    given = parse_assignments(list(context.flags.get("secret") or ()))
+    named = context.runbook.metadata.secrets
+    listed = [value for key, value in context.options.variables.items() if key in named]
+    return [*given.values(), *listed]
+
+
+def record_plan(store: SQLiteStore, context: RunContext, redactor: Redactor) -> str:
+    """Record a dry run: the plan's steps, commands filled, none executed. Returns the run id."""
+    from runbookkit import __version__
+    from runbookkit.execute import variables
+    from runbookkit.execute.ids import new_run_id
+    from runbookkit.plan import plan
+
+    options = context.options
+    planned = variables.fill_plan(
+        plan(context.runbook, context.section, only=options.only, start=options.start),
+        options.variables,
+    )
+    now = dt.datetime.now(dt.UTC)
+    steps = _planned_steps(planned)
+    run = RunRecord(
+        id=new_run_id(),
+        runbook_id=context.runbook.id,
+        runbook_title=context.runbook.title,
+        runbook_sha256=context.runbook.sha256,
+        section=planned.scope.id,
+        operator=options.operator or _default_operator(),
+        targets=list(dict.fromkeys(step.target for step in steps)),
+        version=__version__,
+        started_at=now,
+        planned_steps=len(steps),
+        dry_run=True,
+    )
+    store.begin_run(redactor.run(run))
+    for step in steps:
+        store.record_step(run.id, redactor.step(step))
+    store.finish_run(run.id, status=RunStatus.passed, exit_code=0, finished_at=now)
+    return run.id
+
+
+def _planned_steps(planned: Plan) -> list[StepRecord]:
+    steps = []
+    for seq, item in enumerate(planned.steps, start=1):
+        commands = item.step.commands
+        target = next((c.target.label for c in commands if c.target), "local")
+        steps.append(
+            StepRecord(
+                seq=seq,
+                number=item.number,
+                title=item.step.title,
+                target="operator" if item.step.kind == "manual" else target,
+                commands=[c.text for c in commands],
+                status=StepStatus.skipped,
+                expected=next((c.expected for c in commands if c.expected), None),
+                line=item.step.line,
+            )
+        )
+    return steps
+
+
+def _default_operator() -> str:
+    import getpass
+    import socket
+
+    return f"{getpass.getuser()}@{socket.gethostname()}"
