@@ -66,6 +66,7 @@ class RunOptions:
     retry_delay: float = 1.0
     ssh: SshOptions = field(default_factory=SshOptions)
     operator: str | None = None  # who runs it (default user@machine)
+    fleet_host: str | None = None  # stamped as ``host`` on every event, for fleet runs
 
 
 @dataclass
@@ -122,7 +123,13 @@ class Runner:
         )
 
     def emit(self, event: Event) -> None:
-        """Hand ``event`` to every listener."""
+        """Hand ``event`` to every listener (stamped with the fleet host, if there is one)."""
+        host = self.options.fleet_host
+        if host is not None:
+            if isinstance(event, StepFinished):
+                event.result.host = host
+            elif hasattr(event, "host"):
+                event.host = host
         for listener in self.listeners:
             listener(event)
 

@@ -233,3 +233,15 @@ def test_without_the_flag_or_a_terminal_the_rollback_is_only_offered(tmp_path):
     assert outcome.rollback is None
     notices = [e.message for e in recorder.events if isinstance(e, RunNotice)]
     assert any("--rollback-on-failure" in n for n in notices)
+
+
+def test_fleet_host_is_stamped_on_every_event(tmp_path):
+    path = write_runbook(tmp_path, "# Step 1: One\necho one")
+    recorder = Recorder()
+    runbookkit.run(path, "fix", RunOptions(fleet_host="cache-1"), listeners=[recorder])
+    hosts = {
+        getattr(e, "host", None) or e.result.host
+        for e in recorder.events
+        if isinstance(e, StepStarted | StepOutput | StepFinished)
+    }
+    assert hosts == {"cache-1"}
