@@ -79,7 +79,7 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
     Exit codes: 0 all steps passed, 1 a step failed, 2 usage or parse error, 3 declined, aborted
     or incomplete, 130 interrupted.
     """
-    from runbookkit.execute import listeners, variables
+    from runbookkit.execute import display, listeners, variables
     from runbookkit.execute.runner import Runner, RunOptions
     from runbookkit.execute.ssh import SshOptions
     from runbookkit.plan import plan, render
@@ -107,8 +107,11 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
         ),
     )
     context = listeners.RunContext(settings, parsed, section, options, flags["dry_run"], flags)
+    secret_keys = {*variables.parse_assignments(flags["secret"]), *parsed.metadata.secrets}
+    secrets = [value for key, value in values.items() if key in secret_keys]
     if flags["dry_run"]:
-        click.echo(render(variables.fill_plan(planned, values), host=flags["host"]))
+        text = render(variables.fill_plan(planned, values), host=flags["host"])
+        click.echo(display.Masked(None, secrets).mask(text))
         for name in variables.missing(planned, values):
             click.echo(
                 f"warning: placeholder {name} has no value (give --var {name}=VALUE)", err=True
@@ -116,13 +119,14 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
         listeners.build(context)
         return
     extra = listeners.build(context)
-    runner = Runner(planned, options, listeners=[_view(flags), *extra], operator=_operator(flags))
+    view = display.Masked(_view(flags), secrets)
+    runner = Runner(planned, options, listeners=[view, *extra], operator=_operator(flags))
     try:
         outcome = runner.run()
     finally:
         for warning in listeners.finish(extra):
             click.echo(f"warning: {warning}", err=True)
-    _report(outcome, parsed.path)
+    _report(outcome, parsed.path, view)
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 
@@ -147,14 +151,14 @@ def _operator(flags: dict[str, Any]) -> Any:
     return TerminalOperator(out=sys.stdout if visible else sys.stderr, inp=sys.stdin)
 
 
-def _report(outcome: Any, path: str) -> None:
+def _report(outcome: Any, path: str, view: Any) -> None:
     """One line on stderr saying why the run did not pass."""
     if outcome.exit_code == ExitCode.OK or outcome.error is None:
         if outcome.exit_code == ExitCode.INTERRUPTED:
             click.echo("interrupted", err=True)
         return
     where = f"{path}:{outcome.line}: " if outcome.line else ""
-    click.echo(f"{where}{outcome.status.value}: {outcome.error}", err=True)
+    click.echo(view.mask(f"{where}{outcome.status.value}: {outcome.error}"), err=True)
 
 
 def _add_listener_options() -> None:

@@ -244,3 +244,50 @@ class RichView(_Base):
                 str(r.number), r.title, r.target, r.status.value, f"{r.duration:.2f}s", style=style
             )
         return table
+
+
+def mask(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every secret value replaced by ``***`` (longest first)."""
+    for value in secrets:
+        text = text.replace(value, "***")
+    return text
+
+
+class Masked:
+    """Wraps a view so that secret values never reach the screen or the JSON lines."""
+
+    def __init__(self, listener: Any, secrets: list[str]) -> None:
+        self.listener = listener
+        self.secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
+
+    def __call__(self, event: Event) -> None:
+        self.listener(self._masked(event) if self.secrets else event)
+
+    def mask(self, text: str) -> str:
+        """``text`` with the secrets masked."""
+        return mask(text, self.secrets)
+
+    def _masked(self, event: Event) -> Event:
+        from dataclasses import replace
+
+        def m(text: str) -> str:
+            return mask(text, self.secrets)
+
+        if isinstance(event, StepOutput):
+            return replace(event, text=m(event.text))
+        if isinstance(event, StepRetrying):
+            return replace(event, error=m(event.error))
+        if isinstance(event, RunNotice):
+            return replace(event, message=m(event.message))
+        if isinstance(event, StepFinished):
+            r = event.result
+            result = replace(
+                r,
+                commands=[m(c) for c in r.commands],
+                stdout=m(r.stdout),
+                stderr=m(r.stderr),
+                error=None if r.error is None else m(r.error),
+                expected=None if r.expected is None else m(r.expected),
+            )
+            return replace(event, result=result)
+        return event

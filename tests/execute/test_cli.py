@@ -80,3 +80,15 @@ def test_help_documents_the_exit_codes(cli):
     done = cli("run", "--help")
     assert done.returncode == 0
     assert "130 interrupted" in done.stdout
+
+
+@pytest.mark.parametrize("mode", [[], ["--json"], ["--dry-run"]])
+def test_secret_values_never_reach_the_screen(cli, tmp_path, mode):
+    body = "# Step 1: Log in\necho token is ${TOKEN}\n\n# Step 2: Fail\necho ${TOKEN} >&2; exit 1"
+    path = write_runbook(tmp_path, body)
+    done = cli("run", str(path), "-s", "fix", "--secret", "TOKEN=s3cr3t-value", *mode)
+    assert "s3cr3t-value" not in done.stdout + done.stderr
+    assert "***" in done.stdout
+    if not mode or mode == ["--json"]:
+        assert done.returncode == 1
+        assert "exit 1: ***" in done.stderr
