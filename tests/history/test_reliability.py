@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,12 @@ def test_a_writer_killed_mid_step_leaves_an_interrupted_run(store_path: Path) ->
     assert proc.stdout.readline().strip() == "hanging"
     with open_store(store_path) as store:
         assert store.get_run("k-0000").status == RunStatus.running  # alive: still running
+    beats = set()
+    with sqlite3.connect(store_path) as conn:
+        for _ in range(40):  # the heartbeat moves on while the step hangs
+            beats.add(conn.execute("SELECT heartbeat_at FROM runs").fetchone()[0])
+            time.sleep(0.05)
+    assert len(beats) > 3
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     with sqlite3.connect(store_path) as conn:

@@ -181,3 +181,19 @@ def test_steps_reported_from_many_threads_are_all_recorded(store: SQLiteStore) -
     steps = store.get_run("fleet").steps
     assert [s.seq for s in steps] == list(range(1, 81))
     assert {s.host for s in steps} == {"web-0", "web-1", "web-2", "web-3"}
+
+
+def test_a_rollback_run_is_linked_both_ways(store: SQLiteStore) -> None:
+    from runbookkit.cli.history import describe
+    from runbookkit.execute.events import RunFinished
+    from tests.history.conftest import started
+
+    failed = run_events("main", fail_at=1)
+    failed[-1] = RunFinished("main", RunStatus.failed, 1, T0, failed_step=1, rollback_run="back")
+    rollback = run_events("back", steps=2, at=T0 + dt.timedelta(seconds=5))
+    rollback[0] = started("back", at=T0 + dt.timedelta(seconds=5), steps=2, rollback_of="main")
+    record(store, failed + rollback)  # the rollback runs inside the failed run's listeners
+    parent, child = store.get_run("main"), store.get_run("back")
+    assert (parent.rollback_run, child.rollback_of, child.status) == ("back", "main", "passed")
+    assert "  rolled back by run back" in describe(parent)
+    assert "  rolls back run main" in describe(child)
