@@ -20,6 +20,8 @@ SIGNATURE = re.compile(f"[\u00c2-\u00f4][{_CONTINUATION}]")
 _RUN = re.compile(
     f"[\u00c2-\u00f4{_CONTINUATION}]*{SIGNATURE.pattern}[\u00c2-\u00f4{_CONTINUATION}]*"
 )
+# ftfy steps that guess bytes rather than decode them.
+_GUESSES = frozenset({"restore_byte_a0", "replace_lossy_sequences"})
 
 
 @cache
@@ -34,9 +36,9 @@ def _fixer() -> tuple[Any, Any]:
         fix_character_width=False,
         fix_line_breaks=False,
         normalization=None,
-        explain=False,
+        explain=True,
     )
-    return ftfy.fix_text, config
+    return ftfy.fix_and_explain, config
 
 
 def has_damage(text: str) -> bool:
@@ -44,10 +46,16 @@ def has_damage(text: str) -> bool:
     return SIGNATURE.search(text) is not None
 
 
-def repair_line(line: str) -> str:
-    """Repair one line with ftfy (what it can; lost bytes stay lost)."""
-    fix_text, config = _fixer()
-    return str(fix_text(line, config))
+def repair_line(line: str) -> tuple[str, bool]:
+    """Repair one line with ftfy; return the text and whether it is only partly restored.
+
+    A repair is partial when mojibake remains, or when ftfy had to guess a lost byte (it reads
+    a space as the byte 0xA0, which turned the seed's ``🔍 Diagnosis`` into ``🔠Diagnosis``).
+    """
+    fix_and_explain, config = _fixer()
+    fixed = fix_and_explain(line, config=config)
+    guessed = any(step[1] in _GUESSES for step in fixed.explanation or [])
+    return str(fixed.text), guessed or has_damage(fixed.text)
 
 
 def repair(lines: list[str]) -> tuple[list[str], list[Damage]]:
@@ -64,9 +72,9 @@ def repair(lines: list[str]) -> tuple[list[str], list[Damage]]:
     for index, line in enumerate(lines):
         if not has_damage(line):
             continue
-        fixed = repair_line(line)
+        fixed, lossy = repair_line(line)
         out[index] = fixed
-        damage.append(Damage(line=index + 1, text=line, repaired=fixed, lossy=has_damage(fixed)))
+        damage.append(Damage(line=index + 1, text=line, repaired=fixed, lossy=lossy))
     return out, damage
 
 

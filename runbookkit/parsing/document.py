@@ -222,7 +222,11 @@ class Walker:
             language is None and token.type == "fence" and section_id in _STEP_SECTIONS
         )
         if is_shell:
-            found, preamble = steps.shell_steps(token.content, first, language, self.context)
+            try:
+                found, preamble = steps.shell_steps(token.content, first, language, self.context)
+            except ParseError as exc:
+                exc.path = self.path
+                raise
             self.block.steps.extend(found)
             self.block.text.extend(preamble)
         elif language in steps.CONSOLE_LANGUAGES:

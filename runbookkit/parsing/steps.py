@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from runbookkit.errors import ParseError
 from runbookkit.model import Command, Retry, Step
 from runbookkit.parsing import safety, shellwords
 from runbookkit.parsing.targets import split_remote
@@ -33,6 +34,8 @@ _RETRY = re.compile(
 )
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _UNITS = {"ms": 0.001, "m": 60.0, "min": 60.0}
+MAX_ATTEMPTS = 10_000
+MAX_DELAY = 86_400.0  # seconds between attempts
 
 
 @dataclass
@@ -55,6 +58,9 @@ def shell_steps(
         first_line: the source line of the block's first content line.
         language: the block's language as written (None for none).
         context: the title to give a block without step comments.
+
+    Raises:
+        ParseError: a ``# Retry:`` comment is out of range (with its line, without a path).
     """
     lines = text.splitlines()
     marked = any(_STEP.match(line.strip()) for line in lines)
@@ -119,15 +125,26 @@ def _comment(stripped: str, line_no: int, drafts: list[_Draft], preamble: list[s
         last.expected = value if last.expected is None else f"{last.expected}\n{value}"
         return
     if (retry := _RETRY.match(stripped)) and current:
-        unit = (retry.group(3) or "s").lower()
-        delay = float(retry.group(2) or 1) * _UNITS.get(unit, 1.0)
-        current.retry = Retry(attempts=int(retry.group(1)), delay=delay)
+        current.retry = _retry(retry, line_no)
         return
     note = stripped.lstrip("#").strip()
     if current is None:
         preamble.append(note)
     elif note:
         current.notes.append(note)
+
+
+def _retry(found: re.Match[str], line_no: int) -> Retry:
+    unit = (found.group(3) or "s").lower()
+    attempts = int(found.group(1))
+    delay = float(found.group(2) or 1) * _UNITS.get(unit, 1.0)
+    if not (1 <= attempts <= MAX_ATTEMPTS and delay <= MAX_DELAY):
+        raise ParseError(
+            f"retry of {attempts} attempts every {delay:g}s is out of range, expected 1 to "
+            f"{MAX_ATTEMPTS} attempts at most {MAX_DELAY:g}s apart",
+            line=line_no,
+        )
+    return Retry(attempts=attempts, delay=delay)
 
 
 def _command(chunk: str, line_no: int) -> Command:

@@ -44,7 +44,7 @@ def split_remote(command: str) -> tuple[str, Target] | None:
         elif flag == "-l":
             user = value
         elif flag == "-p":
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 65535):
                 return None
             port = int(value)
         else:

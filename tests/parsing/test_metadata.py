@@ -1,0 +1,140 @@
+"""Metadata from front matter, ``**Key:** value`` lines and the footer, normalised or refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from runbookkit.errors import ParseError
+from runbookkit.model import Metadata
+from runbookkit.parsing import parse_text
+from runbookkit.parsing.metadata import Entry, build, normalise_key
+
+
+def _meta(text: str) -> Metadata:
+    return parse_text(text, path="m.md").metadata
+
+
+@pytest.mark.parametrize(
+    ("key", "normal"),
+    [
+        ("MTTR Target", "mttr_target"),
+        ("Last-Updated", "last_updated"),
+        ("  Reviewed  By ", "reviewed_by"),
+        ("Ключ", ""),
+    ],
+)
+def test_normalise_key(key: str, normal: str) -> None:
+    assert normalise_key(key) == normal
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("3-5 minutes", 3, 5),
+        ("15m", 15, 15),
+        ("15 min", 15, 15),
+        ("1-2 hours", 60, 120),
+        ("2h", 120, 120),
+        ("90 seconds", 1.5, 1.5),
+        ("10 to 20 minutes", 10, 20),
+        ("5–3 minutes", 3, 5),
+        ("30", 30, 30),
+    ],
+)
+def test_mttr(text: str, low: float, high: float) -> None:
+    mttr = build([Entry("MTTR Target", text, 4)], "T", "m.md").mttr
+    assert mttr is not None and (mttr.min_minutes, mttr.max_minutes) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("Severity", "urgent", "unknown severity 'urgent', expected one of Critical, High"),
+        ("MTTR Target", "soon", "is not a duration"),
+        ("Last Updated", "2025-02-30", "is not a date, expected YYYY-MM-DD"),
+        ("Next Review", "next week", "is not a date"),
+        ("Pattern", "(unclosed", "invalid regex in Pattern"),
+    ],
+)
+def test_invalid_values_raise_with_their_line(key: str, value: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message) as info:
+        build([Entry(key, value, 7)], "T", "m.md")
+    assert (info.value.path, info.value.line) == ("m.md", 7)
+
+
+@pytest.mark.parametrize("severity", ["Critical", "HIGH", "medium", "Low", "info"])
+def test_severity_is_case_insensitive(severity: str) -> None:
+    meta = build([Entry("Severity", severity, 1)], "T", "m.md")
+    assert meta.severity is not None and meta.severity.value == severity.lower()
+
+
+def test_header_lines() -> None:
+    meta = _meta(
+        "# Disk full\n\n**Pattern:** `No space left on device`\n**Severity:** High\n"
+        "**MTTR Target:** 3-5 minutes\n**Last Updated:** 2025-11-24\n**Team:** storage\n\n## Fix\n"
+    )
+    assert meta.title == "Disk full"
+    assert meta.pattern == "No space left on device"
+    assert meta.last_updated == dt.date(2025, 11, 24)
+    assert meta.extra == {"team": "storage"}
+    assert meta.lines == {"pattern": 3, "severity": 4, "mttr": 5, "last_updated": 6, "team": 7}
+
+
+def test_pattern_takes_the_backticked_regex() -> None:
+    meta = _meta("# T\n\n**Pattern:** `a|b` (either)\n")
+    assert meta.pattern == "a|b"
+
+
+def test_front_matter() -> None:
+    meta = _meta(
+        "---\ntitle: From YAML\nseverity: critical\ntags: [a, b]\nsecrets:\n  - TOKEN\n"
+        "hosts: web\nlast_updated: 2025-10-01\nrunbook_url: https://x\n---\n\n# Heading title\n"
+    )
+    assert meta.title == "From YAML"
+    assert (meta.tags, meta.secrets, meta.hosts) == (["a", "b"], ["TOKEN"], "web")
+    assert meta.last_updated == dt.date(2025, 10, 1)
+    assert meta.extra == {"runbook_url": "https://x"}
+    assert meta.lines["severity"] == 3 and meta.lines["secrets"] == 5
+
+
+def test_tags_as_a_comma_list() -> None:
+    meta = build([Entry("Tags", "redis, `cache` , ", 2)], "T", "m.md")
+    assert meta.tags == ["redis", "cache"]
+
+
+def test_footer_block() -> None:
+    meta = _meta(
+        "# T\n\n## Fix\n\ntext\n\n---\n\n**Runbook Version:** 1.0\n**Author:** Ops\n"
+        "**Reviewed By:** [Pending]\n**Next Review:** 2025-12-24\n"
+    )
+    assert (meta.version, meta.author, meta.reviewed_by) == ("1.0", "Ops", "[Pending]")
+    assert meta.next_review == dt.date(2025, 12, 24)
+    assert meta.lines["next_review"] == 12
+
+
+def test_key_value_lines_inside_sections_are_not_metadata() -> None:
+    meta = _meta("# T\n\n## Fix\n\n**Owner:** not metadata here\n\nRestart it.\n")
+    assert meta.owner is None
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("---\ntitle: [unclosed\n---\n# T\n", 2, "not valid YAML"),
+        ("---\n- a\n---\n# T\n", 1, "not a mapping"),
+        ("---\nnext_review: 2025-13-45\n---\n# T\n", 2, "invalid value"),
+        ("---\nseverity: urgent\n---\n# T\n", 2, "unknown severity"),
+        ("# T\n\n**Severity:** High\n**Last Updated:** soon\n", 4, "is not a date"),
+    ],
+)
+def test_invalid_metadata_in_documents(text: str, line: int, message: str) -> None:
+    with pytest.raises(ParseError, match=message) as info:
+        _meta(text)
+    assert info.value.line == line
+
+
+def test_title_falls_back_to_the_id() -> None:
+    runbook = parse_text("## Fix\n\n```bash\nls\n```\n", path="x.md", runbook_id="disk-full")
+    assert runbook.metadata.title == "Disk full"

@@ -1,0 +1,124 @@
+"""Section ids from titles in many dialects, subsections, rollback and H1-only documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from runbookkit.parsing import parse_text
+from runbookkit.parsing.sections import canonical_id, exact_id, slug, unique, words
+
+CANONICAL = {
+    "Symptoms": "symptoms",
+    "📋 Symptoms": "symptoms",
+    "ðŸ“‹ Symptoms": "symptoms",
+    "Meaning": "symptoms",
+    "Impact": "symptoms",
+    "Overview": "symptoms",
+    "Summary": "symptoms",
+    "🔍 Diagnosis": "diagnosis",
+    "ðŸ” Diagnosis": "diagnosis",
+    "Investigation": "diagnosis",
+    "Troubleshooting": "diagnosis",
+    "🚨 Triage": "diagnosis",
+    "ðŸ›\xa0ï¸ Fix": "fix",
+    "Mitigation": "fix",
+    "Remediation": "fix",
+    "Resolution steps": "fix",
+    "Resolve": "fix",
+    "🚫 Prevention": "prevention",
+    "📊 History": "history",
+    "🔗 Related Resources": "related-resources",
+    "References": "related-resources",
+    "Links": "related-resources",
+    "See also": "related-resources",
+    "Diagnosis and fix": "diagnosis",
+    "Fix / Diagnosis": "fix",
+    "Escalation": None,
+    "Prefix": None,
+    "Fixtures": None,
+    "": None,
+}
+
+
+@pytest.mark.parametrize("title", sorted(CANONICAL))
+def test_canonical_id(title: str) -> None:
+    assert canonical_id(title) == CANONICAL[title]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("📋 Overview", "symptoms"),
+        ("See Also", "related-resources"),
+        ("Kafka Troubleshooting", None),
+    ],
+)
+def test_exact_id(title: str, expected: str | None) -> None:
+    assert exact_id(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Rollback Plan (if fix fails)", "rollback-plan-if-fix-fails"),
+        ("🛠️ Immediate Actions", "immediate-actions"),
+        ("Step-by-step restore", "step-by-step-restore"),
+        ("Проверка сервиса", "проверка-сервиса"),
+        ("CAUTION: data loss!", "caution-data-loss"),
+        ("⚠️ ⚠️", ""),
+    ],
+)
+def test_slug(title: str, expected: str) -> None:
+    assert slug(title) == expected
+    assert words(title) == expected.replace("-", " ")
+
+
+def test_unique() -> None:
+    taken: set[str] = set()
+    assert [unique("fix", taken) for _ in range(3)] == ["fix", "fix-2", "fix-3"]
+
+
+def _ids(text: str) -> list[str]:
+    return [s.id for s in parse_text(text, path="s.md").sections]
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("# T\n\n## Meaning\n\n## Impact\n\n## Mitigation\n", ["symptoms", "impact", "fix"]),
+        ("# T\n\n## Fix\n\n## Fix\n", ["fix", "fix-2"]),
+        ("# T\n\n## ⚠️\n\n## ⚠️\n", ["section", "section-2"]),
+        ("# Title\n\n# Overview\n\n# Resolution\n", ["symptoms", "fix"]),
+        ("# Overview\n\n# Triage\n\n# Remediation\n", ["symptoms", "diagnosis", "fix"]),
+        ("# Kafka Lag Troubleshooting\n\n# Overview\n\n# Resolution\n", ["symptoms", "fix"]),
+        ("---\ntitle: X\n---\n# Fix things\n\n# Notes\n", ["fix", "notes"]),
+        ("## Fix\n\n### Verify\n", ["fix"]),
+        ("# T\n\n### Deep before any section\n\n## Fix\n", ["fix"]),
+        ("# T\n\nno sections at all\n", []),
+    ],
+)
+def test_section_ids_in_documents(text: str, ids: list[str]) -> None:
+    assert _ids(text) == ids
+
+
+def test_subsections_from_headings_and_labels() -> None:
+    runbook = parse_text(
+        "# T\n\n## Fix\n\n**Immediate Actions:**\n\ntext\n\n### Verify it\n\n"
+        "**Rollback Plan (if fix fails):**\nundo\n\n#### Roll back the config\n\n"
+        "**Not a label**\n\n**Label:** with text is not a subsection\n",
+        path="s.md",
+    )
+    fix = runbook.sections[0]
+    subs = [(s.id, s.kind, s.level, s.rollback) for s in fix.subsections]
+    assert subs == [
+        ("fix/immediate-actions", "label", 0, False),
+        ("fix/verify-it", "heading", 3, False),
+        ("fix/rollback-plan-if-fix-fails", "label", 0, True),
+        ("fix/roll-back-the-config", "heading", 4, True),
+    ]
+    assert fix.subsections[2].text == ["undo"]
+
+
+def test_labels_in_quotes_are_not_subsections() -> None:
+    runbook = parse_text("# T\n\n## Fix\n\n> **Note:**\n> be careful\n", path="s.md")
+    assert runbook.sections[0].subsections == []

@@ -1,0 +1,195 @@
+"""Shell and console code blocks → steps: markers, commands, expectations, retries, kinds."""
+
+from __future__ import annotations
+
+import pytest
+
+from runbookkit.errors import ParseError
+from runbookkit.model import Step
+from runbookkit.parsing.steps import console_steps, shell_steps
+
+
+def _shell(text: str, context: str = "Context") -> list[Step]:
+    return shell_steps(text, 10, "bash", context)[0]
+
+
+def _summary(steps: list[Step]) -> list[tuple[int | None, str, str, list[str]]]:
+    return [(s.number, s.title, s.kind, [c.text for c in s.commands]) for s in steps]
+
+
+MARKERS = {
+    "step-colon": (
+        "# Step 1: Check\nredis-cli ping\n",
+        [(1, "Check", "shell", ["redis-cli ping"])],
+    ),
+    "step-dash": (
+        "# Step 2 - Restart\nsystemctl restart x\n",
+        [(2, "Restart", "shell", ["systemctl restart x"])],
+    ),
+    "step-dot": ("# Step 3. Look\nls\n", [(3, "Look", "shell", ["ls"])]),
+    "number-dot": (
+        "# 1. First\na\n# 2. Second\nb\n",
+        [(1, "First", "shell", ["a"]), (2, "Second", "shell", ["b"])],
+    ),
+    "number-paren": ("# 4) Fourth\nd\n", [(4, "Fourth", "shell", ["d"])]),
+    "step-no-title": ("# Step 5\ne\n", [(5, "Step 5", "shell", ["e"])]),
+    "double-hash": ("## Step 1: Deep\nx\n", [(1, "Deep", "shell", ["x"])]),
+    "ip-comment-is-no-step": (
+        "# 10.0.0.1 is the primary\nping 10.0.0.1\n",
+        [(None, "Context", "shell", ["ping 10.0.0.1"])],
+    ),
+    "version-comment-is-no-step": ("# 2.4 changed this\nx\n", [(None, "Context", "shell", ["x"])]),
+    "unmarked-block-is-one-step": ("a\nb\n\nc\n", [(None, "Context", "shell", ["a", "b", "c"])]),
+    "manual-step": ("# Step 1: Ask\n# Send: hi\n# Bot answers\n", [(1, "Ask", "manual", [])]),
+    "commands-before-first-marker": (
+        "a\n# Step 1: One\nb\n",
+        [(None, "Context", "shell", ["a"]), (1, "One", "shell", ["b"])],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MARKERS))
+def test_step_markers(case: str) -> None:
+    text, expected = MARKERS[case]
+    assert _summary(_shell(text)) == expected
+
+
+JOINED = {
+    "continuation": "curl -s \\\n  -H 'a: b' \\\n  http://x",
+    "heredoc": "psql <<'SQL'\nDELETE FROM t;\n# not a comment\nSQL",
+    "heredoc-dash": "cat <<-EOF\n\tline\n\tEOF",
+    "single-quote": "kubectl patch cm x -p '\ndata:\n  a: b\n'",
+    "double-quote": 'echo "one\ntwo"',
+    "for-loop": 'for h in a b; do\n  ssh "$h" uptime\ndone',
+    "while-loop": "while ! redis-cli ping; do\n  sleep 1\ndone",
+    "if-block": "if systemctl is-active x; then\n  echo up\nelse\n  echo down\nfi",
+    "case-block": 'case "$1" in\n  a) echo a ;;\n  *) echo other ;;\nesac',
+    "trailing-pipe": "journalctl -u x |\n  grep error",
+    "trailing-and": "make &&\n  make install",
+}
+
+
+@pytest.mark.parametrize("case", sorted(JOINED))
+def test_multi_line_commands_stay_whole(case: str) -> None:
+    (step,) = _shell(JOINED[case])
+    (command,) = step.commands
+    assert command.raw == JOINED[case]
+    assert command.line == 10
+
+
+def test_words_that_only_look_like_keywords_do_not_join() -> None:
+    (step,) = _shell("echo for\necho done\necho if")
+    assert [c.text for c in step.commands] == ["echo for", "echo done", "echo if"]
+
+
+def test_expected_attaches_to_the_command_before_it() -> None:
+    (step,) = _shell(
+        "# Step 1: Ping\nredis-cli ping\n# Expected: PONG\n# expected output: still PONG\nls"
+    )
+    first, second = step.commands
+    assert first.expected == "PONG\nstill PONG"
+    assert second.expected is None
+
+
+def test_expected_before_any_command_is_a_note() -> None:
+    (step,) = _shell("# Step 1: x\n# Expected: nothing yet\n")
+    assert step.kind == "manual"
+    assert step.notes == ["Expected: nothing yet"]
+
+
+@pytest.mark.parametrize(
+    ("comment", "attempts", "delay"),
+    [
+        ("# Retry: 10 every 1s", 10, 1.0),
+        ("# Retry: 3 times every 500ms", 3, 0.5),
+        ("# retry: 5x every 2 seconds", 5, 2.0),
+        ("# Retry: 2 every 1m", 2, 60.0),
+        ("# Retry: 7", 7, 1.0),
+    ],
+)
+def test_retry(comment: str, attempts: int, delay: float) -> None:
+    (step,) = _shell(f"# Step 1: Wait\ncurl -f http://x\n{comment}\n")
+    assert step.retry is not None
+    assert (step.retry.attempts, step.retry.delay) == (attempts, delay)
+
+
+@pytest.mark.parametrize(
+    "comment", ["# Retry: 0 every 1s", "# Retry: 10001", "# Retry: 3 every 2 days"]
+)
+def test_retry_out_of_range(comment: str) -> None:
+    text = f"# Step 1: Wait\ncurl -f http://x\n{comment}\n"
+    if "days" in comment:  # not a retry comment at all: stays a note
+        (step,) = _shell(text)
+        assert step.retry is None
+        return
+    with pytest.raises(ParseError, match="out of range") as info:
+        _shell(text)
+    assert info.value.line == 12
+
+
+@pytest.mark.parametrize(
+    ("text", "reasons"),
+    [
+        ("# Step 1: Clean (WARNING: loses data)\nls", ["marked WARNING"]),
+        ("# Step 1: Clean\n# danger: irreversible\nls", ["marked DANGER"]),
+        ("# Step 1: Clean\nrm -rf /tmp/x\nredis-cli FLUSHALL", ["rm -rf", "redis-cli FLUSHALL"]),
+        ("# Step 1: Clean\nls", []),
+    ],
+)
+def test_destructive_steps(text: str, reasons: list[str]) -> None:
+    (step,) = _shell(text)
+    assert step.destructive is bool(reasons)
+    assert step.destructive_reasons == reasons
+
+
+def test_preamble_comments_before_the_first_marker() -> None:
+    steps, preamble = shell_steps("# If Redis won't start:\n\n# 1. Check\nls\n", 1, "bash", "c")
+    assert preamble == ["If Redis won't start:"]
+    assert [s.title for s in steps] == ["Check"]
+
+
+def test_ssh_command_gets_a_target() -> None:
+    (step,) = _shell('ssh -p 2222 ops@h "uptime"')
+    (command,) = step.commands
+    assert command.text == "uptime" and command.raw == 'ssh -p 2222 ops@h "uptime"'
+    assert command.target is not None and command.target.port == 2222
+
+
+CONSOLE = {
+    "prompt-and-output": (
+        "$ redis-cli ping\nPONG\n",
+        [("redis-cli ping", "PONG")],
+    ),
+    "two-commands": (
+        "$ a\nout a\n$ b\nout b\nmore b\n",
+        [("a", "out a"), ("b", "out b\nmore b")],
+    ),
+    "no-output": (
+        "$ systemctl restart x\n$ echo ok\nok\n",
+        [("systemctl restart x", None), ("echo ok", "ok")],
+    ),
+    "continuation": (
+        "$ rabbitmqctl list_queues \\\n>   --vhost billing\nq 1\n",
+        [("rabbitmqctl list_queues \\\n  --vhost billing", "q 1")],
+    ),
+    "ssh-in-console": ('$ ssh -p 2200 u@h "uptime"\nup 3 days\n', [("uptime", "up 3 days")]),
+    "comment-before-prompt": ("# restart first\n$ x\n", [("x", None)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONSOLE))
+def test_console(case: str) -> None:
+    text, expected = CONSOLE[case]
+    (step,) = console_steps(text, 5, "console", "Check")
+    assert [(c.text, c.expected) for c in step.commands] == expected
+    assert step.title == "Check" and step.kind == "shell"
+
+
+def test_console_without_prompts_is_manual() -> None:
+    (step,) = console_steps("just output\n", 5, "console", "Look")
+    assert step.kind == "manual" and step.notes == ["just output"]
+
+
+def test_console_lines() -> None:
+    (step,) = console_steps("$ a\n1\n2\n$ b\n", 20, "shell-session", "x")
+    assert [c.line for c in step.commands] == [20, 23]
