@@ -46,7 +46,12 @@ def has_damage(text: str) -> bool:
     return SIGNATURE.search(text) is not None
 
 
-def repair_line(line: str) -> tuple[str, bool]:
+def repair_line(line: str) -> str:
+    """Repair one line with ftfy (what it can; lost bytes stay lost)."""
+    return restore(line)[0]
+
+
+def restore(line: str) -> tuple[str, bool]:
     """Repair one line with ftfy; return the text and whether it is only partly restored.
 
     A repair is partial when mojibake remains, or when ftfy had to guess a lost byte (it reads
@@ -72,7 +77,7 @@ def repair(lines: list[str]) -> tuple[list[str], list[Damage]]:
     for index, line in enumerate(lines):
         if not has_damage(line):
             continue
-        fixed, lossy = repair_line(line)
+        fixed, lossy = restore(line)
         out[index] = fixed
         damage.append(Damage(line=index + 1, text=line, repaired=fixed, lossy=lossy))
     return out, damage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runbookkit.parsing.damage import has_damage, repair, repair_line, strip_damage
+from runbookkit.parsing.damage import has_damage, repair, repair_line, restore, strip_damage
 
 
 def _mangle(text: str) -> str:
@@ -27,7 +27,8 @@ def _mangle(text: str) -> str:
 def test_repair_round_trip(clean: str, lossy: bool) -> None:
     damaged = _mangle(clean)
     assert damaged != clean and has_damage(damaged)
-    repaired, partial = repair_line(damaged)
+    repaired, partial = restore(damaged)
+    assert repair_line(damaged) == repaired
     assert partial is lossy
     assert (repaired == clean) is not lossy
 
@@ -58,7 +59,7 @@ def test_repair_keeps_line_count_and_reports_each_line() -> None:
 
 def test_repair_does_not_straighten_quotes_or_unescape_html() -> None:
     line = _mangle("‘curly’ &amp; ﬂ ligature 📋")
-    assert repair_line(line) == ("‘curly’ &amp; ﬂ ligature 📋", False)
+    assert restore(line) == ("‘curly’ &amp; ﬂ ligature 📋", False)
 
 
 @pytest.mark.parametrize(
