@@ -10,11 +10,13 @@ Imported only when a step runs: it pulls in invoke and Fabric.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from fabric.runners import Remote
@@ -61,8 +63,19 @@ class StoppableLocal(Local):
 
     def send_interrupt(self, interrupt: KeyboardInterrupt) -> None:
         """Forward Ctrl-C to the command's group, make sure it stops, and stop the run."""
-        _stop_group(self.process.pid, signal.SIGINT)
+        with _uninterrupted():
+            _stop_group(self.process.pid, signal.SIGINT)
         raise Interrupted() from interrupt
+
+
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ignore further Ctrl-C while a stop is under way (a second one must not cut it short)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _stop_group(pgid: int, first: signal.Signals) -> None:
@@ -124,8 +137,9 @@ class StoppableRemote(Remote):
 
     def send_interrupt(self, interrupt: KeyboardInterrupt) -> None:
         """Send SIGINT to the remote group, make sure it stops, and stop the run."""
-        self._signal_group("INT")
-        self.channel.close()
+        with _uninterrupted():
+            self._signal_group("INT")
+            self.channel.close()
         raise Interrupted() from interrupt
 
     def _signal_group(self, first: str) -> None:

@@ -177,6 +177,11 @@ def _open(conn: Any, label: str) -> None:
             f"authentication failed for {label} (keys tried: {tried}): {exc}"
         ) from None
     except (SSHException, EOFError, OSError) as exc:
+        if "No authentication methods available" in str(exc):
+            raise ConnectError(
+                f"authentication failed for {label}: no key to try (give --identity, an "
+                "IdentityFile in ssh_config, or load the key into the agent)"
+            ) from None
         raise ConnectError(
             f"SSH connection to {label} failed: {exc or type(exc).__name__}"
         ) from None

@@ -245,3 +245,20 @@ def test_fleet_host_is_stamped_on_every_event(tmp_path):
         if isinstance(e, StepStarted | StepOutput | StepFinished)
     }
     assert hosts == {"cache-1"}
+
+
+def test_identity_flag_is_tried_when_the_runbook_key_is_missing(tmp_path, sshd, ssh_keys):
+    config = tmp_path / "ssh_config"
+    known = tmp_path / "known_hosts"
+    known.write_text(sshd.known_hosts_line())
+    config.write_text(
+        f"Host target\n  HostName {sshd.address}\n  Port {sshd.port}\n  IdentitiesOnly yes\n"
+        f"  UserKnownHostsFile {known}\n"
+    )
+    path = write_runbook(tmp_path, '# Step 1: Hi\nssh -i ~/.ssh/nope_rbk root@target "echo hi"')
+    without = runbookkit.run(path, "fix", RunOptions(ssh=SshOptions(ssh_config=config)))
+    assert without.exit_code == 1
+    assert "authentication failed" in (without.error or "")
+    ssh = SshOptions(ssh_config=config, identity=ssh_keys.client)
+    outcome = runbookkit.run(path, "fix", RunOptions(ssh=ssh))
+    assert outcome.exit_code == 0, outcome.error
