@@ -260,3 +260,24 @@ def test_a_run_killed_mid_step_is_interrupted_with_its_finished_steps(tmp_path: 
         run_cli("history", "show", listed[0]["id"], "--history", str(store), "--json").stdout
     )
     assert [(s["number"], s["status"]) for s in shown["steps"]] == [(1, "passed"), (2, "passed")]
+
+
+def test_pyproject_chooses_the_store(book: Path, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.runbookkit]\nhistory = "var/runs.sqlite"\n')
+    env = {"RUNBOOKKIT_HISTORY": ""}
+    done = run_cli(
+        "run",
+        "demo",
+        "-s",
+        "fix",
+        "--step",
+        "1",
+        "--runbooks-dir",
+        "runbooks",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "var" / "runs.sqlite").is_file()
+    listed = json.loads(run_cli("history", "--json", cwd=tmp_path, env=env).stdout)
+    assert [run["status"] for run in listed] == ["passed"]
