@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbookkit.errors import NotFoundError, ParseError
-from runbookkit.model import Runbook
-from runbookkit.parsing import parse_file
+
+if TYPE_CHECKING:
+    from runbookkit.model import Runbook
 
 
 def discover(directory: Path) -> list[Path]:
@@ -46,11 +48,15 @@ def resolve(name: str, directory: Path) -> Path:
 
 def load(name: str, directory: Path) -> Runbook:
     """Resolve and parse a runbook."""
+    from runbookkit.parsing import parse_file
+
     return parse_file(resolve(name, directory))
 
 
 def load_all(directory: Path) -> tuple[list[Runbook], list[ParseError]]:
     """Parse every runbook in ``directory``; errors are returned, not raised, one per file."""
+    from runbookkit.parsing import parse_file
+
     runbooks: list[Runbook] = []
     errors: list[ParseError] = []
     for path in discover(directory):

@@ -61,6 +61,7 @@ def match_command(
     sources = _sources(message, files)
     stdin = any(kind == "-" for kind, _ in sources)
     out = Printer(
+        matcher.routes,
         as_json=as_json,
         count=count,
         color=color == "always" or (color == "auto" and _tty()),
@@ -68,6 +69,9 @@ def match_command(
     )
     for kind, value in sources:
         try:
+            if count and not first and kind == "file":
+                out.add_counts(*matcher.count_file(_regular(value)))
+                continue
             for match in _scan(matcher, kind, value, context=as_json and not count):
                 out.add(match)
                 if first:
@@ -86,16 +90,16 @@ def match_command(
 
 def _matcher(directory: Path, only: tuple[str, ...]) -> tuple[Matcher, bool]:
     """The matcher of the runbooks in ``directory`` (or of ``only`` those); True if any failed."""
-    from runbookkit import catalog
-    from runbookkit.match import Matcher, Route
+    from runbookkit.match import Matcher
+    from runbookkit.match.load import load_routes
 
-    runbooks, errors = catalog.load_all(directory)
+    routes, errors = load_routes(directory)
     if only:
-        missing = sorted(set(only) - {rb.id for rb in runbooks})
+        missing = sorted(set(only) - {route.id for route in routes})
         if missing:
-            raise NotFoundError(f"no runbook named {', '.join(map(repr, missing))} in {directory}")
-        runbooks = [rb for rb in runbooks if rb.id in only]
-    routes = [route for rb in runbooks if (route := Route.from_runbook(rb)) is not None]
+            names = ", ".join(map(repr, missing))
+            raise NotFoundError(f"no runbook with a Pattern named {names} in {directory}")
+        routes = [route for route in routes if route.id in only]
     if not routes and not errors:
         raise NotFoundError(f"no runbook in {directory} has a Pattern to match")
     matcher = Matcher(routes, strict=False)
@@ -119,9 +123,13 @@ def _scan(matcher: Matcher, kind: str, value: str, *, context: bool) -> Iterator
         return iter(matcher.match(value, TYPE_MESSAGE))
     if kind == "-":
         return matcher.scan(sys.stdin.buffer, "-", context=context)
-    if os.path.isdir(value):
-        raise IsADirectoryError(value)
-    return matcher.scan_file(value, context=context)
+    return matcher.scan_file(_regular(value), context=context)
+
+
+def _regular(path: str) -> str:
+    if os.path.isdir(path):
+        raise IsADirectoryError(path)
+    return path
 
 
 def _tty() -> bool:
@@ -131,22 +139,30 @@ def _tty() -> bool:
 class Printer:
     """Print matches as text, JSON lines or counts, and remember how many lines matched."""
 
-    def __init__(self, *, as_json: bool, count: bool, color: bool, flush: bool) -> None:
+    def __init__(
+        self, routes: list[Route], *, as_json: bool, count: bool, color: bool, flush: bool
+    ) -> None:
         self.as_json, self.count, self.color, self.flush = as_json, count, color, flush
         self.lines: set[tuple[str, int]] = set()
         self.per_runbook: Counter[str] = Counter()
-        self.routes: dict[str, Route] = {}
+        self.routes = routes
+
+        self.counted = 0
 
     @property
     def total(self) -> int:
         """How many distinct lines matched."""
-        return len(self.lines)
+        return len(self.lines) + self.counted
+
+    def add_counts(self, per_runbook: Counter[str], lines: int) -> None:
+        """Add the counts of a whole file (``--count`` without ``--first``)."""
+        self.per_runbook.update(per_runbook)
+        self.counted += lines
 
     def add(self, match: Match) -> None:
         """Count ``match`` and, unless counting only, print it."""
         self.lines.add((match.source, match.line))
         self.per_runbook[match.route.id] += 1
-        self.routes[match.route.id] = match.route
         if self.count:
             return
         sys.stdout.write(render_json(match) if self.as_json else render_text(match, self.color))
@@ -161,7 +177,7 @@ class Printer:
             body = {"lines": self.total, "runbooks": dict(self.per_runbook)}
             sys.stdout.write(json.dumps(body) + "\n")
             return
-        for line in render_counts(self.per_runbook, self.routes.values(), self.total):
+        for line in render_counts(self.per_runbook, self.routes, self.total):
             sys.stdout.write(line + "\n")
 
 
@@ -201,6 +217,6 @@ def render_json(match: Match) -> str:
 
 def render_counts(per_runbook: Counter[str], routes: Iterable[Route], total: int) -> list[str]:
     """``COUNT  ID  (severity) title`` per runbook that matched, most severe first, then total."""
-    ordered = sorted(routes, key=lambda r: (r.rank, r.id))
+    ordered = sorted((r for r in routes if per_runbook[r.id]), key=lambda r: (r.rank, r.id))
     lines = [f"{per_runbook[r.id]:>9}  {r.id}  ({r.severity or '-'}) {r.title}" for r in ordered]
     return [*lines, f"{total:>9}  lines matched"]

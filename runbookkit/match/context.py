@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import mmap
 import re
+from typing import TypeAlias
+
+# What log lines are scanned in: bytes, or a file mapped into memory.
+Buffer: TypeAlias = bytes | mmap.mmap
 
 # Lines that continue an event: Java/Node `at …` frames, `... 12 more`, Python's traceback header
 # and `File "…"` frames, chained-exception headers. Anchored and without nested repetition, so
@@ -31,7 +36,7 @@ def is_continuation(line: str, previous: str) -> bool:
     return previous.lstrip().startswith('File "') or previous.startswith("    ")
 
 
-def following(data: bytes, start: int, previous: str) -> tuple[list[str], bool]:
+def following(data: Buffer, start: int, previous: str) -> tuple[list[str], bool]:
     """The continuation lines of ``data`` from offset ``start`` (a line start) on.
 
     Returns the lines and whether they reach the end of ``data``, so that more of the event may

@@ -7,15 +7,23 @@ an RE2 set tell which runbooks match. Both run in time linear in the input.
 
 from __future__ import annotations
 
+import mmap
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
-from runbookkit.match import context
-from runbookkit.match.routes import Compiled, PatternError, Route, compile_route, re2_options
+from runbookkit.match import context, scanner
+from runbookkit.match.context import Buffer
+from runbookkit.match.routes import Compiled, PatternError, Route, fallback, re2_options
+from runbookkit.match.scanner import normalise
 
 if TYPE_CHECKING:
     from runbookkit.model import Runbook
+
+# A matching line: its index, where it starts and ends in its buffer, the routes that match it.
+Line: TypeAlias = tuple[int, int, int, list["Compiled"]]
 
 
 @dataclass(slots=True)
@@ -46,17 +54,6 @@ class Match:
         return self.text[self.start : self.end]
 
 
-def normalise(data: bytes) -> bytes:
-    """``data`` as valid UTF-8: invalid bytes become U+FFFD; no newline is added or lost."""
-    if data.isascii():
-        return data
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", "replace").encode("utf-8")
-    return data
-
-
 class Matcher:
     """Route log lines to the runbooks whose Pattern they match.
 
@@ -78,32 +75,39 @@ class Matcher:
         self.errors: list[PatternError] = []
         self._fast: list[Compiled] = []
         self._slow: list[Compiled] = []
+        self._set: Any = re2.Set.SearchSet(re2_options(buffer=False))
         for item in runbooks:
             route = item if isinstance(item, Route) else Route.from_runbook(item)
             if route is not None:
                 self._add(route, strict)
         self.routes = [c.route for c in self._fast + self._slow]
+        # Python's re is not consulted for the Patterns RE2 accepts: compiling 200 of them would
+        # cost more than scanning a large log, and the parser has checked them. The combined
+        # patterns are compiled when first needed.
+        self._set.Compile()
+        self._which = self._set.Match
+        self._ascii = all(c.route.pattern.isascii() for c in self._fast)
         self._combined: Any = None
-        self._set: Any = None
-        if self._fast:
-            union = "|".join(f"(?:{c.buffer_pattern})" for c in self._fast)
-            self._combined = re2.compile(f"(?m){union}", re2_options(buffer=True))
-            self._set = re2.Set.SearchSet(re2_options(buffer=False))
-            for compiled in self._fast:
-                self._set.Add(compiled.line_pattern)
-            self._set.Compile()
+        self._latin1: Any = None
 
     def _add(self, route: Route, strict: bool) -> None:
+        import re2
+
+        compiled = Compiled(route, "re2")
         try:
-            compiled, warning = compile_route(route)
-        except PatternError as exc:
-            if strict:
-                raise
-            self.errors.append(exc)
-            return
-        if warning:
+            self._set.Add(compiled.line_pattern)
+        except re2.error:
+            try:
+                compiled, warning = fallback(route, _re2_reason(compiled.line_pattern))
+            except PatternError as error:
+                if strict:
+                    raise
+                self.errors.append(error)
+                return
             self.warnings.append(warning)
-        (self._slow if compiled.engine == "re" else self._fast).append(compiled)
+            self._slow.append(compiled)
+            return
+        self._fast.append(compiled)
 
     def match(self, text: str | bytes, source: str = "<message>") -> list[Match]:
         """Every match in ``text`` (a message or a whole log), line by line, in order."""
@@ -112,9 +116,14 @@ class Matcher:
 
     def scan_file(self, path: str, *, context: bool = True) -> Iterator[Match]:
         """Every match in the file at ``path``; OSError propagates (missing, directory…)."""
-        with open(path, "rb") as handle:
-            data = handle.read()
-        yield from self.scan_buffer(data, path, context=context)
+        with open(path, "rb") as handle, _mapped(handle) as data:
+            matches = self.scan_block(data, path, 1, context)[0]
+        yield from matches
+
+    def count_file(self, path: str) -> tuple[Counter[str], int]:
+        """How many lines of the file matched each runbook (by id), and how many matched."""
+        with open(path, "rb") as handle, _mapped(handle) as data:
+            return self.count_block(data)
 
     def scan(self, stream: IO[Any], source: str = "-", **options: Any) -> Iterator[Match]:
         """Every match of a stream, yielded as soon as its line (and stack trace) arrived.
@@ -129,16 +138,17 @@ class Matcher:
         self, data: bytes, source: str, *, first_line: int = 1, context: bool = True
     ) -> Iterator[Match]:
         """Every match in ``data``, a buffer of whole lines; ``first_line`` numbers its first."""
-        yield from self.scan_block(normalise(data), source, first_line, context)[0]
+        yield from self.scan_block(data, source, first_line, context)[0]
 
     def scan_block(
-        self, data: bytes, source: str, first_line: int, with_context: bool
+        self, data: Buffer, source: str, first_line: int, with_context: bool
     ) -> tuple[list[Match], bool]:
-        """The matches of valid UTF-8 ``data``; also whether the last match's trace may go on."""
+        """The matches of ``data``; also whether the last match's trace may go on after it."""
         matches: list[Match] = []
         still_open = False
-        for index, start, stop, hits in self._hits(data):
-            text = data[start:stop].decode("utf-8")
+        data, lines = self._lines(data, count=True)
+        for index, start, stop, hits in lines:
+            text = data[start:stop].decode("utf-8", "replace")
             trace: list[str] = []
             if with_context:
                 trace, still_open = context.following(data, stop + 1, text)
@@ -149,40 +159,46 @@ class Matcher:
                 matches.append(Match(compiled.route, source, line, text, begin, end, trace))
         return matches, still_open
 
-    def _hits(self, data: bytes) -> Iterator[tuple[int, int, int, list[Compiled]]]:
-        """(line index, line start, line end, compiled routes) of each matching line."""
+    def count_block(self, data: Buffer) -> tuple[Counter[str], int]:
+        """How many lines of ``data`` matched each runbook, and how many lines matched."""
+        counts: Counter[str] = Counter()
+        lines = self._lines(data, count=False)[1]
+        for _index, _start, _stop, hits in lines:
+            counts.update(c.route.id for c in hits)
+        return counts, len(lines)
+
+    def _lines(self, data: Buffer, *, count: bool) -> tuple[Buffer, list[Line]]:
+        """The buffer to slice lines from, and each matching line (numbered if ``count``)."""
+        if self._slow or not self._ascii:
+            data = normalise(bytes(data))
+            return data, self._merged(data, count)
+        # ASCII Patterns over raw bytes in Latin-1 mode mean the same as over UTF-8 text for
+        # every ASCII line; lines with other bytes are all candidates, decoded and checked alone.
+        if self._latin1 is None:
+            self._latin1 = _compile_latin1(self._fast)
+        return data, self._routed(
+            scanner.scan(data, self._latin1, self._which, raw=True, count=count)
+        )
+
+    def _merged(self, data: bytes, count: bool) -> list[Line]:
+        """The matching lines of valid UTF-8 ``data``, by RE2 and by Python's ``re``."""
+        fast: list[Line] = []
+        if self._fast:
+            if self._combined is None:
+                self._combined = _compile_utf8(self._fast)
+            found = scanner.scan(data, self._combined, self._which, raw=False, count=True)
+            fast = self._routed(found)
         if not self._slow:
-            yield from self._fast_hits(data)
-            return
-        merged: dict[int, tuple[int, int, list[Compiled]]] = {}
-        for index, start, stop, hits in self._fast_hits(data):
-            merged[index] = (start, stop, hits)
-        for index, start, stop, hits in self._slow_hits(data):
-            merged.setdefault(index, (start, stop, []))[2].extend(hits)
-        for index in sorted(merged):
-            yield (index, *merged[index])
+            return fast
+        merged: dict[int, Line] = {line[0]: line for line in fast}
+        for index, start, stop, hits in self._slow_lines(data):
+            merged.setdefault(index, (index, start, stop, []))[3].extend(hits)
+        return [merged[index] for index in sorted(merged)]
 
-    def _fast_hits(self, data: bytes) -> Iterator[tuple[int, int, int, list[Compiled]]]:
-        if self._combined is None:
-            return
-        size = len(data)
-        search = self._combined.search
-        pos = counted = index = 0
-        while pos < size:
-            found = search(data, pos, size)
-            if found is None:
-                return
-            start = data.rfind(b"\n", 0, found.start()) + 1
-            stop = data.find(b"\n", found.start())
-            stop = size if stop < 0 else stop
-            index += data.count(b"\n", counted, start)
-            counted = start
-            which = self._set.Match(data[start:stop])
-            if which:
-                yield index, start, stop, [self._fast[i] for i in which]
-            pos = stop + 1
+    def _routed(self, hits: list[scanner.Hit]) -> list[Line]:
+        return [(i, start, stop, [self._fast[n] for n in found]) for i, start, stop, found in hits]
 
-    def _slow_hits(self, data: bytes) -> Iterator[tuple[int, int, int, list[Compiled]]]:
+    def _slow_lines(self, data: bytes) -> Iterator[Line]:
         start = 0
         for index, raw in enumerate(data.split(b"\n")):
             stop = start + len(raw)
@@ -192,3 +208,46 @@ class Matcher:
                 if hits:
                     yield index, start, stop, hits
             start = stop + 1
+
+
+@contextmanager
+def _mapped(handle: IO[bytes]) -> Iterator[Buffer]:
+    """The file's bytes, mapped into memory when it can be (no copy), else read."""
+    try:
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        mapped = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+    except (OSError, ValueError):  # empty, a pipe or a special file
+        yield handle.read()
+        return
+    with mapped:
+        yield mapped
+
+
+def _union(fast: list[Compiled]) -> str:
+    return "(?m)" + "|".join(f"(?:{c.buffer_pattern})" for c in fast)
+
+
+def _compile_utf8(fast: list[Compiled]) -> Any:
+    import re2
+
+    return re2.compile(_union(fast), re2_options(buffer=True))
+
+
+def _compile_latin1(fast: list[Compiled]) -> Any:
+    import re2
+
+    options = re2_options(buffer=True)
+    options.encoding = re2.Options.Encoding.LATIN1
+    return re2.compile(_union(fast).encode("ascii") + rb"|[\x80-\xff]", options)
+
+
+def _re2_reason(pattern: str) -> str:
+    """Why RE2 refuses ``pattern``, in RE2's words."""
+    import re2
+
+    try:
+        re2.compile(pattern, re2_options(buffer=False))
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+    return "not accepted in a set"

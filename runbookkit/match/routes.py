@@ -111,43 +111,54 @@ def translate(pattern: str, *, buffer: bool) -> str:
     return "".join(out)
 
 
-@dataclass(slots=True)
 class Compiled:
-    """A route with its compiled pattern: RE2 when RE2 accepts it, else Python ``re``."""
+    """A route ready to run: with RE2 (compiled on first use) or with Python's ``re``."""
 
-    route: Route
-    regex: Any
-    engine: str  # "re2" or "re"
-    line_pattern: str  # the RE2 text for one line ("" for the re engine)
-    buffer_pattern: str  # the RE2 text for a multi-line buffer ("" for the re engine)
+    __slots__ = ("_regex", "engine", "route")
+
+    def __init__(self, route: Route, engine: str, regex: Any = None) -> None:
+        self.route = route
+        self.engine = engine  # "re2" or "re"
+        self._regex = regex
+
+    @property
+    def line_pattern(self) -> str:
+        """The RE2 text of the Pattern for one line on its own."""
+        return translate(self.route.pattern, buffer=False)
+
+    @property
+    def buffer_pattern(self) -> str:
+        """The RE2 text of the Pattern for a buffer of lines scanned in multi-line mode."""
+        return translate(self.route.pattern, buffer=True)
+
+    @property
+    def regex(self) -> Any:
+        """The compiled pattern for one line, to find where on the line it matched."""
+        if self._regex is None:
+            import re2
+
+            self._regex = re2.compile(self.line_pattern, re2_options(buffer=False))
+        return self._regex
 
 
-def compile_route(route: Route) -> tuple[Compiled, str | None]:
-    """Compile one route; return it and a warning when it fell back to Python ``re``.
+def fallback(route: Route, reason: object) -> tuple[Compiled, str]:
+    """The route compiled with Python's ``re``, and the warning that says so.
 
     Raises:
-        PatternError: the Pattern is not a valid Python regular expression.
+        PatternError: the Pattern is not a valid Python regular expression either.
     """
-    import re2
-
     try:
-        fallback = re.compile(route.pattern)
+        regex = re.compile(route.pattern)
     except re.error as exc:
         raise route.error(
             f"invalid regex in Pattern of runbook {route.id!r}: {exc}; "
             "expected a Python regular expression"
         ) from None
-    line_pattern = translate(route.pattern, buffer=False)
-    try:
-        regex = re2.compile(line_pattern, re2_options(buffer=False))
-        buffer_pattern = translate(route.pattern, buffer=True)
-        re2.compile(buffer_pattern, re2_options(buffer=True))
-    except re2.error as exc:
-        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
-        where = route.error("").location()
-        warning = (
-            f"{where + ': ' if where else ''}warning: runbook {route.id!r}: RE2 cannot run its "
-            f"Pattern ({reason}); matching it with Python re instead, which can be slow"
-        )
-        return Compiled(route, fallback, "re", "", ""), warning
-    return Compiled(route, regex, "re2", line_pattern, buffer_pattern), None
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    where = route.error("").location()
+    warning = (
+        f"{where + ': ' if where else ''}warning: runbook {route.id!r}: RE2 cannot run its "
+        f"Pattern ({reason}); matching it with Python re instead, which can be slow"
+    )
+    return Compiled(route, "re", regex), warning

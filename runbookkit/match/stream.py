@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from runbookkit.match import context
-from runbookkit.match.engine import Match, normalise
+from runbookkit.match.engine import Match
+from runbookkit.match.scanner import normalise
 
 if TYPE_CHECKING:
     from runbookkit.match.engine import Matcher

@@ -26,3 +26,11 @@ def runbooks_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "runbooks"
     directory.mkdir()
     return directory
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache of routes of this test's own (the command line sees it through the environment)."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("RUNBOOKKIT_CACHE_DIR", str(directory))
+    return directory

@@ -83,7 +83,7 @@ def test_count_first_and_runbook_filter(cli, runbooks_dir: Path, tmp_path: Path)
         "timeout",
     ]
     unknown = cli(*base, "--runbook", "nope")
-    assert unknown.returncode == 2 and "no runbook named 'nope'" in unknown.stderr
+    assert unknown.returncode == 2 and "no runbook with a Pattern named 'nope'" in unknown.stderr
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,129 @@
+"""Find the matching lines of a buffer: one combined RE2 pass, then an RE2 set on the few hits.
+
+RE2 releases the GIL while it searches, so a large buffer is cut at line boundaries into one
+part per core and the parts are scanned by threads at once.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from runbookkit.match.context import Buffer
+
+# A part smaller than this is not worth a thread.
+MIN_PART = 4 << 20
+MAX_THREADS = 8
+# (line index, line start, line end, indices of the matching patterns in the set)
+Hit = tuple[int, int, int, list[int]]
+
+
+def normalise(data: bytes) -> bytes:
+    """``data`` as valid UTF-8: invalid bytes become U+FFFD; no newline is added or lost."""
+    if data.isascii():
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace").encode("utf-8")
+    return data
+
+
+def newlines(data: Buffer, start: int, stop: int) -> int:
+    """How many newlines ``data[start:stop]`` holds."""
+    if isinstance(data, bytes):
+        return data.count(b"\n", start, stop)
+    return data[start:stop].count(b"\n")
+
+
+def scan(
+    data: Buffer, regex: Any, which: Callable[[bytes], Any], *, raw: bool, count: bool
+) -> list[Hit]:
+    """Every line of ``data`` that ``which`` (an RE2 set) matches, found through ``regex``.
+
+    Args:
+        data: whole lines.
+        regex: the combined pattern; every line a pattern of the set matches, it matches too.
+        which: the set's match function: line bytes → indices of the patterns that match.
+        raw: ``data`` may hold invalid UTF-8; each candidate line is normalised before ``which``.
+        count: number the lines (otherwise every line index is 0).
+    """
+    bounds = _parts(data)
+    if len(bounds) == 1:
+        return _scan_part(data, regex, which, 0, len(data), raw, count)[0]
+    results: list[tuple[list[Hit], int]] = [([], 0)] * len(bounds)
+
+    def work(number: int, low: int, high: int) -> None:
+        results[number] = _scan_part(data, regex, which, low, high, raw, count)
+
+    threads = [
+        threading.Thread(target=work, args=(number, low, high), daemon=True)
+        for number, (low, high) in enumerate(bounds)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    hits: list[Hit] = []
+    before = 0
+    for part, lines in results:
+        hits += [(before + index, start, stop, found) for index, start, stop, found in part]
+        before += lines
+    return hits
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _parts(data: Buffer) -> list[tuple[int, int]]:
+    """Cut ``data`` into about equal runs of whole lines, one per available core."""
+    count = max(1, min(cores(), MAX_THREADS, len(data) // MIN_PART))
+    bounds, low = [], 0
+    for number in range(1, count):
+        cut = data.find(b"\n", len(data) * number // count)
+        if cut < 0:
+            break
+        if cut + 1 > low:
+            bounds.append((low, cut + 1))
+            low = cut + 1
+    bounds.append((low, len(data)))
+    return bounds
+
+
+def _scan_part(
+    data: Buffer,
+    regex: Any,
+    which: Callable[[bytes], Any],
+    low: int,
+    high: int,
+    raw: bool,
+    count: bool,
+) -> tuple[list[Hit], int]:
+    """The hits of ``data[low:high]`` (line indices from ``low``) and how many lines it holds."""
+    hits: list[Hit] = []
+    search = regex.search
+    index = 0
+    pos = counted = low
+    while pos < high:
+        found = search(data, pos, high)
+        if found is None:
+            break
+        start = data.rfind(b"\n", low, found.start()) + 1 or low
+        stop = data.find(b"\n", found.start(), high)
+        stop = high if stop < 0 else stop
+        line = data[start:stop]
+        matched = which(normalise(line) if raw else line)
+        if matched:
+            if count:
+                index += newlines(data, counted, start)
+                counted = start
+            hits.append((index, start, stop, matched))
+        pos = stop + 1
+    lines = index + newlines(data, counted, high) if count else 0
+    return hits, lines
