@@ -69,8 +69,8 @@ def match_command(
     )
     for kind, value in sources:
         try:
-            if count and not first and kind == "file":
-                out.add_counts(*matcher.count_file(_regular(value)))
+            if count and not first and kind != TYPE_MESSAGE:
+                out.add_counts(*_count(matcher, kind, value))
                 continue
             for match in _scan(matcher, kind, value, context=as_json and not count):
                 out.add(match)
@@ -124,6 +124,14 @@ def _scan(matcher: Matcher, kind: str, value: str, *, context: bool) -> Iterator
     if kind == "-":
         return matcher.scan(sys.stdin.buffer, "-", context=context)
     return matcher.scan_file(_regular(value), context=context)
+
+
+def _count(matcher: Matcher, kind: str, value: str) -> tuple[Counter[str], int]:
+    if kind == "-":
+        from runbookkit.match.stream import count
+
+        return count(matcher, sys.stdin.buffer)
+    return matcher.count_file(_regular(value))
 
 
 def _regular(path: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import select
+import stat
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 
 CHUNK = 1 << 20
 IDLE = 0.2
+# Linux's fcntl to resize a pipe: a larger pipe means fewer, larger reads from a fast writer.
+F_SETPIPE_SZ = 1031
 
 Reader = tuple[Callable[[], bytes], Callable[[float], bool]]
 
@@ -78,6 +82,24 @@ def scan(
             return
 
 
+def count(matcher: Matcher, stream: IO[Any]) -> tuple[Counter[str], int]:
+    """How many lines of ``stream`` matched each runbook (by id), and how many lines matched."""
+    read, _ = _reader(stream)
+    counts: Counter[str] = Counter()
+    matched = 0
+    rest = b""
+    while True:
+        chunk = read()
+        rest += chunk
+        cut = rest.rfind(b"\n") + 1 if chunk else len(rest)
+        block, rest = rest[:cut], rest[cut:]
+        found, lines = matcher.count_block(block)
+        counts.update(found)
+        matched += lines
+        if not chunk:
+            return counts, matched
+
+
 def _reaches(match: Match, last: int) -> bool:
     """Whether the match's trace runs to ``last``, the last line read so far."""
     return match.line + len(match.continuation) == last and (
@@ -112,6 +134,14 @@ def _reader(stream: IO[Any]) -> Reader:
             return data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
 
         return read_any, lambda _timeout: True
+
+    try:
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            import fcntl
+
+            fcntl.fcntl(fd, F_SETPIPE_SZ, CHUNK)
+    except (OSError, ImportError):
+        pass  # a smaller pipe only means more reads
 
     def read_fd() -> bytes:
         return os.read(fd, CHUNK)
