@@ -33,6 +33,9 @@ _EXPORTS: dict[str, str] = {
     "ExecutionError": "runbookkit.errors",
     "HistoryError": "runbookkit.errors",
     "Matcher": "runbookkit.match",
+    "lint_runbook": "runbookkit.lint",
+    "lint_paths": "runbookkit.lint",
+    "Finding": "runbookkit.lint",
     "run": "runbookkit.execute.runner",
     "RunOptions": "runbookkit.execute.runner",
     "RunOutcome": "runbookkit.execute.runner",
@@ -42,6 +45,7 @@ __all__ = [
     "Command",
     "ConfigError",
     "ExecutionError",
+    "Finding",
     "HistoryError",
     "Matcher",
     "Metadata",
@@ -58,6 +62,8 @@ __all__ = [
     "Subsection",
     "Target",
     "__version__",
+    "lint_paths",
+    "lint_runbook",
     "parse_file",
     "parse_text",
     "plan",
@@ -74,6 +80,7 @@ if TYPE_CHECKING:
         RunbookError,
     )
     from runbookkit.execute.runner import RunOptions, RunOutcome, run
+    from runbookkit.lint import Finding, lint_paths, lint_runbook
     from runbookkit.match import Matcher
     from runbookkit.model import (
         Command,
