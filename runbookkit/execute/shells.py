@@ -36,7 +36,16 @@ def run_remote(
     conn: Any, command: str, timeout: float | None, on_output: OutputCallback
 ) -> Outcome:
     """Run ``command`` through ``fabric.Connection.run`` on an open connection."""
-    return _run(conn.run, command, timeout, on_output)
+    outcome = _run(conn.run, command, timeout, on_output)
+    if outcome.exit_code == -1 and outcome.error is None:
+        # paramiko reports -1 when no exit status came: the connection died, or a signal
+        # killed the command (paramiko doesn't read exit-signal messages).
+        transport = conn.client.get_transport()
+        if transport is None or not transport.is_active():
+            outcome.error = "connection lost: the remote end closed the connection"
+        else:
+            outcome.error = "the command ended without an exit status (killed by a signal?)"
+    return outcome
 
 
 def local_context() -> Any:

@@ -146,48 +146,54 @@ class Connections:
 
 def _open(conn: Any, label: str) -> None:
     """Connect (own socket with TCP_NODELAY when there is no proxy) and map errors to one line."""
-    from paramiko.ssh_exception import (
-        AuthenticationException,
-        BadHostKeyException,
-        SSHException,
-    )
+    sock = None
+    if not conn.gateway:
+        sock = conn.connect_kwargs["sock"] = _socket(conn.host, conn.port, conn.connect_timeout)
+    try:
+        conn.open()
+    except Exception as exc:
+        message = _explain(exc, conn, label)
+        conn.client.close()
+        if sock is not None:
+            sock.close()
+        if message is None:
+            raise
+        raise ConnectError(message) from None
+    transport_sock = getattr(conn.transport, "sock", None)
+    if isinstance(transport_sock, socket.socket):
+        transport_sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _explain(exc: Exception, conn: Any, label: str) -> str | None:
+    """One line for a person about why connecting failed (None: not a connection problem)."""
+    from paramiko.ssh_exception import AuthenticationException, BadHostKeyException, SSHException
 
     from runbookkit.execute.hostkeys import UnknownHostKey, fingerprint, host_id
 
-    if not conn.gateway:
-        conn.connect_kwargs["sock"] = _socket(conn.host, conn.port, conn.connect_timeout)
-    try:
-        conn.open()
-    except UnknownHostKey as exc:
+    if isinstance(exc, UnknownHostKey):
         files = ", ".join(str(p) for p in exc.files)
-        raise ConnectError(
+        return (
             f"unknown host key for {exc.host_id} ({exc.fingerprint}), not in {files}: "
             "check the fingerprint, then run again with --accept-new-host-key to record it"
-        ) from None
-    except BadHostKeyException as exc:
+        )
+    if isinstance(exc, BadHostKeyException):
         name = host_id(conn.host, conn.port)
-        raise ConnectError(
+        return (
             f"HOST KEY CHANGED for {name}: it offers {exc.key.get_name()} "
             f"{fingerprint(exc.key)}, known_hosts has {fingerprint(exc.expected_key)}; refusing "
             f"to connect (if the change is expected: ssh-keygen -R '{name}')"
-        ) from None
-    except AuthenticationException as exc:
+        )
+    if isinstance(exc, AuthenticationException):
         tried = ", ".join(conn.connect_kwargs.get("key_filename") or []) or "agent/default keys"
-        raise ConnectError(
-            f"authentication failed for {label} (keys tried: {tried}): {exc}"
-        ) from None
-    except (SSHException, EOFError, OSError) as exc:
-        if "No authentication methods available" in str(exc):
-            raise ConnectError(
-                f"authentication failed for {label}: no key to try (give --identity, an "
-                "IdentityFile in ssh_config, or load the key into the agent)"
-            ) from None
-        raise ConnectError(
-            f"SSH connection to {label} failed: {exc or type(exc).__name__}"
-        ) from None
-    sock = getattr(conn.transport, "sock", None)
-    if isinstance(sock, socket.socket):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return f"authentication failed for {label} (keys tried: {tried}): {exc}"
+    if isinstance(exc, SSHException) and "No authentication methods available" in str(exc):
+        return (
+            f"authentication failed for {label}: no key to try (give --identity, an "
+            "IdentityFile in ssh_config, or load the key into the agent)"
+        )
+    if isinstance(exc, SSHException | EOFError | OSError):
+        return f"SSH connection to {label} failed: {exc or type(exc).__name__}"
+    return None
 
 
 def _socket(host: str, port: int, timeout: float | None) -> socket.socket:

@@ -227,3 +227,26 @@ def test_placeholder_without_value_stops_before_any_step(cli, tmp_path):
     line = one_line(done.stderr)
     assert f"{runbook}:10: step 2 (Port) needs a value for PORT" in line
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            "echo before; kill -9 $PPID; sleep 5",
+            "connection lost: the remote end closed the connection",
+        ),
+        ("kill -9 $$", "the command ended without an exit status (killed by a signal?)"),
+    ],
+    ids=["connection-lost", "killed"],
+)
+def test_remote_command_cut_short(cli, tmp_path, target, command, message):
+    _, files = target
+    runbook = write_runbook(
+        tmp_path, f'# Step 1: Cut\nssh root@target "{command}"\n\n# Step 2: Next\necho next'
+    )
+    args = ["run", str(runbook), "-s", "fix", "--allow-destructive", "--retry", "3"]
+    done = cli(*args, "--retry-delay", "0", "--ssh-config", str(files.ssh_config))
+    assert done.returncode == 1
+    assert f"step 1 (Cut): {message}" in one_line(done.stderr)
+    assert "| next" not in done.stdout
