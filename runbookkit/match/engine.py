@@ -8,6 +8,7 @@ an RE2 set tell which runbooks match. Both run in time linear in the input.
 from __future__ import annotations
 
 import mmap
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -114,13 +115,13 @@ class Matcher:
         data = text.encode("utf-8") if isinstance(text, str) else text
         return list(self.scan_buffer(data, source))
 
-    def scan_file(self, path: str, *, context: bool = True) -> Iterator[Match]:
+    def scan_file(self, path: str | os.PathLike[str], *, context: bool = True) -> Iterator[Match]:
         """Every match in the file at ``path``; OSError propagates (missing, directory…)."""
         with open(path, "rb") as handle, _mapped(handle) as data:
-            matches = self.scan_block(data, path, 1, context)[0]
+            matches = self.scan_block(data, os.fspath(path), 1, context)[0]
         yield from matches
 
-    def count_file(self, path: str) -> tuple[Counter[str], int]:
+    def count_file(self, path: str | os.PathLike[str]) -> tuple[Counter[str], int]:
         """How many lines of the file matched each runbook (by id), and how many matched."""
         with open(path, "rb") as handle, _mapped(handle) as data:
             return self.count_block(data)
@@ -169,6 +170,8 @@ class Matcher:
 
     def _lines(self, data: Buffer, *, count: bool) -> tuple[Buffer, list[Line]]:
         """The buffer to slice lines from, and each matching line (numbered if ``count``)."""
+        if not self.routes:
+            return data, []
         if self._slow or not self._ascii:
             data = normalise(bytes(data))
             return data, self._merged(data, count)

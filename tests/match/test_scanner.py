@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import random
 import re
@@ -92,3 +93,17 @@ def test_parts_are_whole_lines(monkeypatch) -> None:
     assert parts[0][0] == 0 and parts[-1][1] == len(data)
     for (_, end), (start, _) in itertools.pairwise(parts):
         assert end == start and data[end - 1 : end] == b"\n"
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_streams_in_any_chunks_agree_with_the_buffer(chunk: int, monkeypatch) -> None:
+    from runbookkit.match import stream
+
+    monkeypatch.setattr(stream, "CHUNK", chunk)
+    data = random_log(5, 400)
+    routes = [Route(id=f"r{n}", title="t", pattern=p) for n, p in enumerate(PATTERNS)]
+    matcher = Matcher(routes)
+    expected = [(m.line, m.route.id, m.continuation) for m in matcher.scan_buffer(data, "-")]
+    streamed = [(m.line, m.route.id, m.continuation) for m in matcher.scan(io.BytesIO(data))]
+    assert streamed == expected
+    assert stream.count(matcher, io.BytesIO(data)) == matcher.count_block(data)
