@@ -93,6 +93,8 @@ def translate(pattern: str, *, buffer: bool) -> str:
     ``\Z`` (Python's end of text) becomes ``\z``. For a buffer scanned in multi-line mode, where
     the text of one line is a slice of the buffer, ``\A`` and ``\Z`` become ``^`` and ``$``.
     """
+    if r"\A" not in pattern and r"\Z" not in pattern:
+        return pattern  # the common case, without walking the pattern
     out: list[str] = []
     i = 0
     while i < len(pattern):

@@ -1,11 +1,15 @@
 """Find the matching lines of a buffer: one combined RE2 pass, then an RE2 set on the few hits.
 
-RE2 releases the GIL while it searches, so a large buffer is cut at line boundaries into one
-part per core and the parts are scanned by threads at once.
+A large buffer is cut at line boundaries into one part per core. The binding of RE2 holds the
+GIL while it searches, so threads would take turns: the other parts are scanned by forked
+children (which share the buffer, a file mapped into memory, without copying it) and come back
+as a few numbers through a pipe. Where forking is not safe (other threads running, no fork) the
+parts are scanned one after the other.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import threading
 from collections.abc import Callable
@@ -13,9 +17,9 @@ from typing import Any
 
 from runbookkit.match.context import Buffer
 
-# A part smaller than this is not worth a thread.
-MIN_PART = 4 << 20
-MAX_THREADS = 8
+# A part smaller than this is not worth a process.
+MIN_PART = 8 << 20
+MAX_PARTS = 8
 # (line index, line start, line end, indices of the matching patterns in the set)
 Hit = tuple[int, int, int, list[int]]
 
@@ -51,27 +55,55 @@ def scan(
         count: number the lines (otherwise every line index is 0).
     """
     bounds = _parts(data)
-    if len(bounds) == 1:
-        return _scan_part(data, regex, which, 0, len(data), raw, count)[0]
-    results: list[tuple[list[Hit], int]] = [([], 0)] * len(bounds)
-
-    def work(number: int, low: int, high: int) -> None:
-        results[number] = _scan_part(data, regex, which, low, high, raw, count)
-
-    threads = [
-        threading.Thread(target=work, args=(number, low, high), daemon=True)
-        for number, (low, high) in enumerate(bounds)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    if len(bounds) > 1 and (not hasattr(os, "fork") or threading.active_count() > 1):
+        bounds = [(0, len(data))]
+    children = [_spawn(data, regex, which, low, high, raw, count) for low, high in bounds[1:]]
+    results = [_scan_part(data, regex, which, *bounds[0], raw, count)]
+    for child, (low, high) in zip(children, bounds[1:], strict=True):
+        results.append(_collect(*child) or _scan_part(data, regex, which, low, high, raw, count))
     hits: list[Hit] = []
     before = 0
     for part, lines in results:
         hits += [(before + index, start, stop, found) for index, start, stop, found in part]
         before += lines
     return hits
+
+
+def _spawn(
+    data: Buffer,
+    regex: Any,
+    which: Callable[[bytes], Any],
+    low: int,
+    high: int,
+    raw: bool,
+    count: bool,
+) -> tuple[int, int]:
+    """Fork a child that scans ``data[low:high]`` and writes its hits to a pipe."""
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into the caller's code
+        status = 1
+        try:
+            os.close(reading)
+            payload = marshal.dumps(_scan_part(data, regex, which, low, high, raw, count))
+            with os.fdopen(writing, "wb") as pipe:
+                pipe.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writing)
+    return pid, reading
+
+
+def _collect(pid: int, reading: int) -> tuple[list[Hit], int] | None:
+    """The hits a child wrote, or None if it failed (the caller then scans that part itself)."""
+    with os.fdopen(reading, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return None
+    hits, lines = marshal.loads(payload)
+    return hits, lines
 
 
 def cores() -> int:
@@ -83,7 +115,7 @@ def cores() -> int:
 
 def _parts(data: Buffer) -> list[tuple[int, int]]:
     """Cut ``data`` into about equal runs of whole lines, one per available core."""
-    count = max(1, min(cores(), MAX_THREADS, len(data) // MIN_PART))
+    count = max(1, min(cores(), MAX_PARTS, len(data) // MIN_PART))
     bounds, low = [], 0
     for number in range(1, count):
         cut = data.find(b"\n", len(data) * number // count)

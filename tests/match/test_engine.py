@@ -186,3 +186,20 @@ def test_stack_trace_lines_are_attached(matcher: Matcher, text: str, attached: i
     first = matcher.match(text)[0]
     assert first.line == 1
     assert first.continuation == text.splitlines()[1 : 1 + attached]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "line", "buffer"),
+    [
+        ("plain", "plain", "plain"),
+        (r"end\Z", r"end\z", "end$"),
+        (r"\Astart", r"\Astart", "^start"),
+        (r"dir\\Z", r"dir\\Z", r"dir\\Z"),
+        (r"a\\\Z", r"a\\\z", r"a\\$"),
+    ],
+)
+def test_python_anchors_are_translated(pattern: str, line: str, buffer: str) -> None:
+    from runbookkit.match.routes import translate
+
+    assert translate(pattern, buffer=False) == line
+    assert translate(pattern, buffer=True) == buffer
