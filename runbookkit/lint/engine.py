@@ -153,6 +153,8 @@ def _blank(lines: list[str], exc: ParseError) -> tuple[str, str] | None:
     if name is None or name in ("title", "tags", "secrets"):
         return None
     raw = found.group("value").strip()
+    if not raw:
+        return None  # already blank: the error is about something else on this line
     if raw.startswith("`") and raw.endswith("`") and len(raw) > 1:
         raw = raw.strip("`").strip()
     lines[exc.line - 1] = found.group("head")

@@ -68,8 +68,10 @@ def summary_line(summary: Summary) -> str:
     """One line of counts, like ``Found 3 problems (2 errors, 1 warning) in 2 files.``."""
     files = _plural(summary.files, "file")
     fixed = f" Fixed {_plural(summary.fixed, 'line')}." if summary.fixed else ""
+    if summary.unreadable:
+        fixed += f" {_plural(summary.unreadable, 'file')} could not be linted."
     total = summary.errors + summary.warnings
-    if total == 0:
+    if total == 0 and not summary.unreadable:
         return f"All checks passed ({files}).{fixed}"
     counts = f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}"
     fixable = f" {summary.fixable} fixable with --fix." if summary.fixable else ""

@@ -112,3 +112,47 @@ def test_commands_have_help(cli) -> None:
     for command in ("lint", "rule"):
         result = cli(command, "--help")
         assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+def test_pool_reports_the_same_as_one_process(tmp_path: Path) -> None:
+    from runbookkit.lint import Options, lint_paths
+    from tests.lint.helpers import TODAY
+
+    paths = []
+    for index in range(6):
+        path = tmp_path / f"r{index}.md"
+        path.write_text(variant(("Disk full", f"Disk full {index}")))
+        paths.append(path)
+    paths[2].write_bytes(b"# T\n\x00")
+    paths[4].write_bytes(SEED.read_bytes())
+    options = Options(today=TODAY)
+    serial = lint_paths(paths, options, jobs=1)
+    pooled = lint_paths(paths, options, jobs=2)
+    assert [r.findings for r in pooled] == [r.findings for r in serial]
+    assert [str(r.error) for r in pooled] == [str(r.error) for r in serial]
+    assert pooled[2].error is not None and pooled[2].error.line == 2
+    assert len(pooled[4].findings) == 10
+
+
+def test_lint_imports_jsonschema_and_re2_only_when_linting(cli) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, runbookkit.lint, runbookkit.cli.lint; "
+        "print(sorted(m for m in ('jsonschema', 're2') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_summary_counts_unreadable_files(tmp_path: Path, cli) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"")
+    good = tmp_path / "good.md"
+    good.write_text(BASE)
+    result = cli("lint", "--today", "2026-06-01", str(bad), str(good))
+    assert (
+        result.stdout
+        == "Found 0 problems (0 errors, 0 warnings) in 2 files. 1 file could not be linted.\n"
+    )

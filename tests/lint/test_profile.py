@@ -113,3 +113,10 @@ def test_bad_profiles(content: str, message: str, tmp_path: Path, cli) -> None:
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert line.startswith(str(path)) and message in line
+
+
+def test_front_matter_values_are_checked_too(tmp_path: Path) -> None:
+    text = "---\nowner: dba\nseverity: urgent\n---\n" + variant(("**Severity:** High\n", ""))
+    found = lint_text(tmp_path, text)
+    assert [(f.code, f.line) for f in found] == [("RBK001", 3)]
+    assert "unknown severity 'urgent'" in found[0].message

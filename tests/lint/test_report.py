@@ -107,3 +107,27 @@ def test_text_colour_only_when_asked() -> None:
     )
     coloured = render_text(results, color=True)
     assert "\x1b[33m" in coloured and "RBK006" in coloured
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+def test_colour_on_a_terminal(no_color: bool) -> None:
+    import os
+    import sys
+
+    import pexpect
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color:
+        env["NO_COLOR"] = "1"
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "runbookkit", "lint", "--today", "2026-11-26", str(REDIS)],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+    )
+    output = child.read()
+    child.close()
+    assert "RBK006" in output
+    assert ("\x1b[33m" in output) is not no_color
+    assert child.exitstatus == 0
