@@ -80,15 +80,42 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
     or incomplete, 130 interrupted.
     """
     from runbookkit.execute import display, listeners, variables
-    from runbookkit.execute.runner import Runner, RunOptions
-    from runbookkit.execute.ssh import SshOptions
+    from runbookkit.execute.runner import Runner
     from runbookkit.plan import plan, render
 
     settings = load_settings(runbooks_dir=runbooks_dir)
     parsed = catalog.load(runbook, settings.runbooks_dir)
     values = variables.parse_assignments([*flags["var"], *flags["secret"]])
     planned = plan(parsed, section, only=flags["only"], start=flags["start"])
-    options = RunOptions(
+    options = _options(flags, values)
+    context = listeners.RunContext(settings, parsed, section, options, flags["dry_run"], flags)
+    secret_keys = {*variables.parse_assignments(flags["secret"]), *parsed.metadata.secrets}
+    view = display.Masked(None, [value for key, value in values.items() if key in secret_keys])
+    if flags["dry_run"]:
+        click.echo(view.mask(render(variables.fill_plan(planned, values), host=flags["host"])))
+        for name in variables.missing(planned, values):
+            click.echo(f"warning: placeholder {name} has no value (--var {name}=VALUE)", err=True)
+        listeners.build(context)
+        return
+    extra = listeners.build(context)
+    view.listener = _view(flags)
+    runner = Runner(planned, options, listeners=[view, *extra], operator=_operator(flags))
+    try:
+        outcome = runner.run()
+    finally:
+        for warning in listeners.finish(extra):
+            click.echo(f"warning: {warning}", err=True)
+    _report(outcome, parsed.path, view)
+    if outcome.exit_code:
+        raise SystemExit(outcome.exit_code)
+
+
+def _options(flags: dict[str, Any], values: dict[str, str]) -> Any:
+    """The runner's options from the command line's."""
+    from runbookkit.execute.runner import RunOptions
+    from runbookkit.execute.ssh import SshOptions
+
+    return RunOptions(
         only=flags["only"],
         start=flags["start"],
         yes=flags["yes"],
@@ -106,29 +133,6 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
             accept_new_host_key=flags["accept_new_host_key"],
         ),
     )
-    context = listeners.RunContext(settings, parsed, section, options, flags["dry_run"], flags)
-    secret_keys = {*variables.parse_assignments(flags["secret"]), *parsed.metadata.secrets}
-    secrets = [value for key, value in values.items() if key in secret_keys]
-    if flags["dry_run"]:
-        text = render(variables.fill_plan(planned, values), host=flags["host"])
-        click.echo(display.Masked(None, secrets).mask(text))
-        for name in variables.missing(planned, values):
-            click.echo(
-                f"warning: placeholder {name} has no value (give --var {name}=VALUE)", err=True
-            )
-        listeners.build(context)
-        return
-    extra = listeners.build(context)
-    view = display.Masked(_view(flags), secrets)
-    runner = Runner(planned, options, listeners=[view, *extra], operator=_operator(flags))
-    try:
-        outcome = runner.run()
-    finally:
-        for warning in listeners.finish(extra):
-            click.echo(f"warning: {warning}", err=True)
-    _report(outcome, parsed.path, view)
-    if outcome.exit_code:
-        raise SystemExit(outcome.exit_code)
 
 
 def _view(flags: dict[str, Any]) -> Any:
