@@ -72,7 +72,8 @@ def match_command(
             if count and not first and kind != TYPE_MESSAGE:
                 out.add_counts(*_count(matcher, kind, value))
                 continue
-            for match in _scan(matcher, kind, value, context=as_json and not count):
+            context = as_json and not count
+            for match in _scan(matcher, kind, value, context=context, first=first):
                 out.add(match)
                 if first:
                     break
@@ -118,12 +119,14 @@ def _sources(message: str | None, files: tuple[str, ...]) -> list[tuple[str, str
     return sources or [("-", "-")]
 
 
-def _scan(matcher: Matcher, kind: str, value: str, *, context: bool) -> Iterator[Match]:
+def _scan(
+    matcher: Matcher, kind: str, value: str, *, context: bool, first: bool
+) -> Iterator[Match]:
     if kind == TYPE_MESSAGE:
         return iter(matcher.match(value, TYPE_MESSAGE))
     if kind == "-":
         return matcher.scan(sys.stdin.buffer, "-", context=context)
-    return matcher.scan_file(_regular(value), context=context)
+    return matcher.scan_file(_regular(value), context=context, first=first)
 
 
 def _count(matcher: Matcher, kind: str, value: str) -> tuple[Counter[str], int]:

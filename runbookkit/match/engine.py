@@ -115,10 +115,15 @@ class Matcher:
         data = text.encode("utf-8") if isinstance(text, str) else text
         return list(self.scan_buffer(data, source))
 
-    def scan_file(self, path: str | os.PathLike[str], *, context: bool = True) -> Iterator[Match]:
-        """Every match in the file at ``path``; OSError propagates (missing, directory…)."""
+    def scan_file(
+        self, path: str | os.PathLike[str], *, context: bool = True, first: bool = False
+    ) -> Iterator[Match]:
+        """Every match in the file at ``path`` (only the first line's if ``first``).
+
+        OSError propagates: the file is missing, a directory, unreadable.
+        """
         with open(path, "rb") as handle, _mapped(handle) as data:
-            matches = self.scan_block(data, os.fspath(path), 1, context)[0]
+            matches = self.scan_block(data, os.fspath(path), 1, context, first=first)[0]
         yield from matches
 
     def count_file(self, path: str | os.PathLike[str]) -> tuple[Counter[str], int]:
@@ -142,12 +147,18 @@ class Matcher:
         yield from self.scan_block(data, source, first_line, context)[0]
 
     def scan_block(
-        self, data: Buffer, source: str, first_line: int, with_context: bool
+        self,
+        data: Buffer,
+        source: str,
+        first_line: int,
+        with_context: bool,
+        *,
+        first: bool = False,
     ) -> tuple[list[Match], bool]:
         """The matches of ``data``; also whether the last match's trace may go on after it."""
         matches: list[Match] = []
         still_open = False
-        data, lines = self._lines(data, count=True)
+        data, lines = self._lines(data, count=True, first=first)
         for index, start, stop, hits in lines:
             text = data[start:stop].decode("utf-8", "replace")
             trace: list[str] = []
@@ -168,7 +179,9 @@ class Matcher:
             counts.update(c.route.id for c in hits)
         return counts, len(lines)
 
-    def _lines(self, data: Buffer, *, count: bool) -> tuple[Buffer, list[Line]]:
+    def _lines(
+        self, data: Buffer, *, count: bool, first: bool = False
+    ) -> tuple[Buffer, list[Line]]:
         """The buffer to slice lines from, and each matching line (numbered if ``count``)."""
         if not self.routes:
             return data, []
@@ -180,7 +193,7 @@ class Matcher:
         if self._latin1 is None:
             self._latin1 = _compile_latin1(self._fast)
         return data, self._routed(
-            scanner.scan(data, self._latin1, self._which, raw=True, count=count)
+            scanner.scan(data, self._latin1, self._which, raw=True, count=count, first=first)
         )
 
     def _merged(self, data: bytes, count: bool) -> list[Line]:

@@ -43,7 +43,13 @@ def newlines(data: Buffer, start: int, stop: int) -> int:
 
 
 def scan(
-    data: Buffer, regex: Any, which: Callable[[bytes], Any], *, raw: bool, count: bool
+    data: Buffer,
+    regex: Any,
+    which: Callable[[bytes], Any],
+    *,
+    raw: bool,
+    count: bool,
+    first: bool = False,
 ) -> list[Hit]:
     """Every line of ``data`` that ``which`` (an RE2 set) matches, found through ``regex``.
 
@@ -53,7 +59,10 @@ def scan(
         which: the set's match function: line bytes → indices of the patterns that match.
         raw: ``data`` may hold invalid UTF-8; each candidate line is normalised before ``which``.
         count: number the lines (otherwise every line index is 0).
+        first: stop at the first matching line.
     """
+    if first:
+        return _scan_part(data, regex, which, 0, len(data), raw, count, first=True)[0]
     bounds = _parts(data)
     if len(bounds) > 1 and (not hasattr(os, "fork") or threading.active_count() > 1):
         bounds = [(0, len(data))]
@@ -136,6 +145,8 @@ def _scan_part(
     high: int,
     raw: bool,
     count: bool,
+    *,
+    first: bool = False,
 ) -> tuple[list[Hit], int]:
     """The hits of ``data[low:high]`` (line indices from ``low``) and how many lines it holds."""
     hits: list[Hit] = []
@@ -156,6 +167,8 @@ def _scan_part(
                 index += newlines(data, counted, start)
                 counted = start
             hits.append((index, start, stop, matched))
+            if first:
+                return hits, 0
         pos = stop + 1
     lines = index + newlines(data, counted, high) if count else 0
     return hits, lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,15 @@ def test_stdin_dash_reads_the_stream(cli) -> None:
 def test_match_uses_runbooks_dir_setting(cli) -> None:
     result = cli("match", REDIS_ERROR, env={"RUNBOOKKIT_DIR": str(RUNBOOKS)}, cwd=Path("/"))
     assert result.returncode == 0, result.stderr
+
+
+def test_catastrophic_pattern_in_a_runbook_cannot_freeze_routing(
+    cli, runbooks_dir: Path, tmp_path: Path
+) -> None:
+    write_runbook(runbooks_dir, "careless", "(a+)+$")
+    log = tmp_path / "a.log"
+    log.write_text("a" * 50 + "!\n" + "x" * 10_000_000 + " aaa\n")
+    started = time.monotonic()
+    result = cli("match", "--runbooks-dir", str(runbooks_dir), "--json", "--file", str(log))
+    assert time.monotonic() - started < 20  # Python's re would need 2**50 steps on line 1
+    assert [json.loads(x)["line"] for x in result.stdout.splitlines()] == [2]

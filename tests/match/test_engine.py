@@ -203,3 +203,14 @@ def test_python_anchors_are_translated(pattern: str, line: str, buffer: str) -> 
 
     assert translate(pattern, buffer=False) == line
     assert translate(pattern, buffer=True) == buffer
+
+
+def test_first_stops_at_the_first_matching_line(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("ok\nredis error\nok\nredis error\n")
+    matcher = Matcher([route("redis error"), route("(?i)REDIS", "any")])
+    assert [(m.line, m.route.id) for m in matcher.scan_file(log, first=True)] == [
+        (2, "any"),
+        (2, "r"),
+    ]
+    assert [m.line for m in matcher.scan_file(log)] == [2, 2, 4, 4]
