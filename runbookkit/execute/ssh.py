@@ -95,7 +95,8 @@ class Connections:
 
         options = {k.lower(): v for k, v in target.options.items()}
         for key in sorted(set(options) - _SUPPORTED_OPTIONS):
-            self.warn(f"{target.label}: ssh option -o {key} is ignored by runbookkit")
+            why = " (host keys are always checked)" if key == "stricthostkeychecking" else ""
+            self.warn(f"{target.label}: ssh option -o {key} is ignored by runbookkit{why}")
         port = target.port or (int(options["port"]) if "port" in options else None)
         keys = self._identities(target.identity or options.get("identityfile"), target)
         kwargs: dict[str, Any] = {"key_filename": keys} if keys else {}

@@ -1,0 +1,61 @@
+"""SSH connections as configured: TCP_NODELAY, known_hosts recorded where ssh_config says."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from runbookkit.execute.ssh import ConnectError, Connections, SshOptions
+from runbookkit.model import Target
+
+pytestmark = pytest.mark.ssh
+
+
+def test_connection_socket_has_tcp_nodelay(target):
+    server, files = target
+    notices: list[str] = []
+    connections = Connections(SshOptions(ssh_config=files.ssh_config), notices.append)
+    try:
+        conn = connections.get(Target(host="target"))
+        assert conn.transport.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        assert connections.get(Target(host="target")) is conn
+        assert connections.label(Target(host="target")) == f"root@127.0.0.1:{server.port}"
+    finally:
+        connections.close()
+    assert notices == []
+
+
+def test_accept_new_creates_the_known_hosts_file(tmp_path, sshd, ssh_keys):
+    known = tmp_path / "fresh" / "dir" / "known_hosts"
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        f"Host target\n  HostName 127.0.0.1\n  Port {sshd.port}\n  User root\n"
+        f"  IdentityFile {ssh_keys.client}\n  UserKnownHostsFile {known}\n"
+    )
+    refusing = Connections(SshOptions(ssh_config=config), print)
+    with pytest.raises(ConnectError, match="unknown host key"):
+        refusing.get(Target(host="target"))
+    assert not known.exists()
+    accepting = Connections(SshOptions(ssh_config=config, accept_new_host_key=True), print)
+    try:
+        accepting.get(Target(host="target"))
+    finally:
+        accepting.close()
+    assert known.read_text() == sshd.known_hosts_line()
+    assert known.stat().st_mode & 0o777 == 0o600
+
+
+def test_runbook_options_that_runbookkit_ignores_are_named(target):
+    _, files = target
+    notices: list[str] = []
+    connections = Connections(SshOptions(ssh_config=files.ssh_config), notices.append)
+    options = {"StrictHostKeyChecking": "no", "ConnectTimeout": "5"}
+    try:
+        connections.get(Target(host="target", options=options))
+    finally:
+        connections.close()
+    assert notices == [
+        "target: ssh option -o stricthostkeychecking is ignored by runbookkit "
+        "(host keys are always checked)"
+    ]
