@@ -23,6 +23,8 @@ from runbookkit.match.scanner import normalise
 if TYPE_CHECKING:
     from runbookkit.model import Runbook
 
+# The bytes looked at to choose between the Latin-1 scan of raw bytes and the UTF-8 one.
+SAMPLE = 1 << 16
 # A matching line: its index, where it starts and ends in its buffer, the routes that match it.
 Line: TypeAlias = tuple[int, int, int, list["Compiled"]]
 
@@ -185,11 +187,12 @@ class Matcher:
         """The buffer to slice lines from, and each matching line (numbered if ``count``)."""
         if not self.routes:
             return data, []
-        if self._slow or not self._ascii:
+        if self._slow or not self._ascii or not data[:SAMPLE].isascii():
             data = normalise(bytes(data))
             return data, self._merged(data, count)
         # ASCII Patterns over raw bytes in Latin-1 mode mean the same as over UTF-8 text for
         # every ASCII line; lines with other bytes are all candidates, decoded and checked alone.
+        # (A log that is not ASCII from its start takes the UTF-8 path above instead.)
         if self._latin1 is None:
             self._latin1 = _compile_latin1(self._fast)
         return data, self._routed(

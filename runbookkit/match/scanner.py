@@ -133,7 +133,8 @@ def _parts(data: Buffer) -> list[tuple[int, int]]:
         if cut + 1 > low:
             bounds.append((low, cut + 1))
             low = cut + 1
-    bounds.append((low, len(data)))
+    if low < len(data) or not bounds:
+        bounds.append((low, len(data)))
     return bounds
 
 
