@@ -18,6 +18,11 @@ def discover(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.md") if p.is_file())
 
 
+def is_path(name: str) -> bool:
+    """Whether ``name`` is given as a file path (ends in .md) rather than a runbook NAME."""
+    return name.endswith((".md", ".markdown"))
+
+
 def resolve(name: str, directory: Path) -> Path:
     """The file of a runbook given as NAME (``<directory>/NAME.md``) or as a PATH ending in .md.
 
@@ -28,7 +33,7 @@ def resolve(name: str, directory: Path) -> Path:
         NotFoundError: no such runbook, or the name escapes the runbooks directory.
     """
     as_path = Path(name)
-    if name.endswith((".md", ".markdown")):
+    if is_path(name):
         return as_path
     if as_path.is_absolute() or ".." in as_path.parts or name.startswith("~"):
         raise NotFoundError(

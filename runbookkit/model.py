@@ -29,6 +29,17 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
+# Pydantic inspects the signature of every default factory when it builds a class; for the
+# builtins ``list`` and ``dict`` that means parsing their text signatures, a few milliseconds
+# of start-up for this module. These plain functions are read at no cost.
+def _list() -> list[Any]:
+    return []
+
+
+def _dict() -> dict[str, Any]:
+    return {}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,12 +65,14 @@ class Metadata(_Model):
     author: str | None = None
     owner: str | None = None
     reviewed_by: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=_list)
     hosts: str | None = Field(None, description="Default host group of the runbook.")
-    secrets: list[str] = Field(default_factory=list, description="Variables holding secrets.")
-    extra: dict[str, Any] = Field(default_factory=dict, description="Keys runbookkit doesn't know.")
+    secrets: list[str] = Field(default_factory=_list, description="Variables holding secrets.")
+    extra: dict[str, Any] = Field(
+        default_factory=_dict, description="Keys runbookkit doesn't know."
+    )
     lines: dict[str, int] = Field(
-        default_factory=dict, description="Source line of each metadata key, by field name."
+        default_factory=_dict, description="Source line of each metadata key, by field name."
     )
 
 
@@ -70,7 +83,7 @@ class Target(_Model):
     user: str | None = None
     port: int | None = None
     identity: str | None = None
-    options: dict[str, str] = Field(default_factory=dict)
+    options: dict[str, str] = Field(default_factory=_dict)
 
     @property
     def label(self) -> str:
@@ -104,14 +117,14 @@ class Step(_Model):
     line: int
     kind: Literal["shell", "manual"]
     number: int | None = Field(None, description="The number the runbook gives the step.")
-    commands: list[Command] = Field(default_factory=list)
+    commands: list[Command] = Field(default_factory=_list)
     notes: list[str] = Field(
-        default_factory=list, description="Comment lines; a manual step's text."
+        default_factory=_list, description="Comment lines; a manual step's text."
     )
     language: str | None = None
     retry: Retry | None = None
     destructive: bool = False
-    destructive_reasons: list[str] = Field(default_factory=list)
+    destructive_reasons: list[str] = Field(default_factory=_list)
 
 
 class CodeBlock(_Model):
@@ -128,7 +141,7 @@ class Task(_Model):
     text: str
     done: bool
     line: int
-    code: list[CodeBlock] = Field(default_factory=list)
+    code: list[CodeBlock] = Field(default_factory=_list)
 
 
 class DatedItem(_Model):
@@ -153,12 +166,12 @@ class Block(_Model):
     id: str
     title: str
     line: int
-    text: list[str] = Field(default_factory=list, description="Paragraphs and list items as text.")
-    steps: list[Step] = Field(default_factory=list)
-    snippets: list[CodeBlock] = Field(default_factory=list)
-    tasks: list[Task] = Field(default_factory=list)
-    dated: list[DatedItem] = Field(default_factory=list)
-    links: list[Link] = Field(default_factory=list)
+    text: list[str] = Field(default_factory=_list, description="Paragraphs and list items as text.")
+    steps: list[Step] = Field(default_factory=_list)
+    snippets: list[CodeBlock] = Field(default_factory=_list)
+    tasks: list[Task] = Field(default_factory=_list)
+    dated: list[DatedItem] = Field(default_factory=_list)
+    links: list[Link] = Field(default_factory=_list)
 
 
 class Subsection(Block):
@@ -173,7 +186,7 @@ class Section(Block):
     """A top-level part of the runbook (an H2, or an H1 in dialects without H2)."""
 
     level: int
-    subsections: list[Subsection] = Field(default_factory=list)
+    subsections: list[Subsection] = Field(default_factory=_list)
 
     def blocks(self) -> list[Block]:
         """The section itself followed by its subsections, in source order."""
@@ -203,11 +216,11 @@ class Runbook(_Model):
     path: str
     sha256: str
     metadata: Metadata
-    sections: list[Section] = Field(default_factory=list)
-    examples: list[Example] = Field(default_factory=list)
-    damage: list[Damage] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=_list)
+    examples: list[Example] = Field(default_factory=_list)
+    damage: list[Damage] = Field(default_factory=_list)
     ignores: dict[str, list[int]] = Field(
-        default_factory=dict,
+        default_factory=_dict,
         description="Lint codes silenced by comments: code → lines (0 means the whole file).",
     )
 

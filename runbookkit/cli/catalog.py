@@ -13,6 +13,8 @@ from runbookkit.model import Runbook
 
 
 def _load(name: str, runbooks_dir: Path | None) -> Runbook:
+    if catalog.is_path(name):  # an explicit file: no runbooks directory, so no settings
+        return catalog.load(name, Path())
     directory = load_settings(runbooks_dir=runbooks_dir).runbooks_dir
     return catalog.load(name, directory)
 

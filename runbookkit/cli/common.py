@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from runbookkit import settings
-from runbookkit.settings import Settings
+if TYPE_CHECKING:
+    from runbookkit.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,4 +38,8 @@ def runbooks_dir_option(func: F) -> F:
 
 def load_settings(**flags: Any) -> Settings:
     """Settings from every layer, with these flags on top."""
+    # Imported here: a command that needs no settings (``parse PATH``, ``--help``) skips the
+    # pydantic model, tomllib and the pyproject.toml lookup.
+    from runbookkit import settings
+
     return settings.load(**flags)

@@ -23,6 +23,13 @@ from runbookkit.parsing import shellwords
 MARKER = re.compile(r"\b(WARNING|DANGER|CAUTION)\b", re.IGNORECASE)
 _SQL_DROP = re.compile(r"\b(DROP\s+(TABLE|DATABASE|SCHEMA|INDEX|VIEW|USER)|TRUNCATE)\b", re.I)
 _SQL_DELETE = re.compile(r"\bDELETE\s+FROM\b([^;]*)", re.IGNORECASE)
+# Every rule below needs text that one of these finds; a command without it is not destructive.
+_TRIGGER = re.compile(
+    r"\brm\b|flush(?:all|db)|\b(?:drop|truncate|delete)\b|\bmkfs|\bdd\b.*\bof=|"
+    r"\b(?:p?kill|killall)\b.*(?:-9|kill)|\b(?:shutdown|reboot|halt|poweroff)\b|"
+    r"\b(?:systemctl|service)\b.*\b(?:stop|disable|mask)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 _SEPARATORS = {"|", "||", "&&", ";", "&", "(", ")", "\n"}
 _WRAPPERS = {"sudo", "doas", "nohup", "exec", "time", "env", "xargs"}
 _POWER = {"shutdown", "reboot", "halt", "poweroff"}
@@ -37,6 +44,12 @@ def marker(text: str) -> str | None:
 
 def destructive_reason(command: str) -> str | None:
     """Why ``command`` is destructive, or None when nothing in it is on the list."""
+    if not _TRIGGER.search(command):
+        return None  # none of the listed words appears: no need to tokenise
+    return _reason(command)
+
+
+def _reason(command: str) -> str | None:
     sql = _sql_reason(command)
     if sql:
         return sql
@@ -56,7 +69,7 @@ def destructive_reason(command: str) -> str | None:
     # A quoted argument may hold a whole command (bash -c "...", ssh host "...").
     for word in words:
         if " " in word and word != command:
-            reason = destructive_reason(word)
+            reason = _reason(word)
             if reason:
                 return reason
     return None

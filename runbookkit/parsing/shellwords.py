@@ -8,11 +8,15 @@ with a stray newline.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 # A compound command's opening word → the word that closes it.
 _COMPOUND = {"if": "fi", "case": "esac", "for": "done", "while": "done", "until": "done"}
 _CLOSERS = frozenset(_COMPOUND.values())
+_QUOTED = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
+_QUOTING = re.compile(r"['\"\\#]")  # an open quote, a stray escape, or a comment: tokenise
+_KEYWORD = re.compile(r"(?<![^\s;&|()<>#])(?:if|case|for|while|until)(?![^\s;&|()<>#])")
 # Words (besides runs of ``;|&()`` and newlines) after which the next word is a command.
 _KEYWORDS_BEFORE_COMMAND = frozenset({"do", "then", "else", "elif"})
 _OPERATOR_CHARS = frozenset(";|&()\n")
@@ -60,6 +64,13 @@ def open_compound(text: str) -> bool:
     Raises:
         ValueError: a quote is never closed.
     """
+    outside = _QUOTED.sub("", text)  # what is left outside closed quotes and escapes
+    if not _QUOTING.search(outside) and not _KEYWORD.search(outside):
+        return False  # no open quote, comment or keyword: spare the tokeniser (most commands)
+    return _open_compound(text)
+
+
+def _open_compound(text: str) -> bool:
     lexer = shlex.shlex(join_continuations(text), posix=True, punctuation_chars="();<>|&\n")
     lexer.whitespace = " \t\r"
     lexer.whitespace_split = True

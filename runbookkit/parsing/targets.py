@@ -19,6 +19,8 @@ _SHELL_OPERATORS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1"}
 
 def split_remote(command: str) -> tuple[str, Target] | None:
     """Return the remote command and its target, or None when ``command`` isn't a plain ssh call."""
+    if not command.startswith("ssh"):
+        return None  # cheap check first: most commands are not ssh calls
     try:
         words = shellwords.split(command)
     except ValueError:

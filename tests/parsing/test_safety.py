@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from runbookkit.parsing.safety import destructive_reason, marker
+from runbookkit.parsing.safety import _reason, destructive_reason, marker
 
 DESTRUCTIVE = {
     "rm -rf /var/lib/redis": "rm -rf",
@@ -90,3 +92,38 @@ def test_not_destructive(command: str) -> None:
 )
 def test_marker(text: str, word: str | None) -> None:
     assert marker(text) == word
+
+
+command_text = st.lists(
+    st.sampled_from(
+        [
+            *DESTRUCTIVE,
+            *SAFE,
+            "sudo",
+            "ssh h",
+            "'",
+            '"',
+            " ",
+            ";",
+            "|",
+            "-9",
+            "KILL",
+            "stop",
+            "of=/dev/x",
+            "where",
+            "\\\n",
+            "rm",
+            "dd",
+            "systemctl",
+            "service",
+            "x",
+        ]
+    ),
+    max_size=6,
+).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(command_text)
+def test_prefilter_never_hides_a_destructive_command(command: str) -> None:
+    assert destructive_reason(command) == _reason(command)

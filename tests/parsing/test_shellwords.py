@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from runbookkit.parsing.shellwords import join_continuations, open_compound, split
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from runbookkit.parsing.shellwords import _open_compound, join_continuations, open_compound, split
 
 
 @pytest.mark.parametrize(
@@ -60,3 +64,56 @@ def test_split_comments_and_unclosed_quotes() -> None:
 )
 def test_open_compound(text: str, still_open: bool) -> None:
     assert open_compound(text) is still_open
+
+
+GLUED_KEYWORD = re.compile(r"[\\'\"](?:for|if|case|while|until)|(?:for|if|case|while|until)[\\'\"]")
+shell_text = st.lists(
+    st.sampled_from(
+        [
+            "for",
+            "if",
+            "case",
+            "while",
+            "until",
+            "do",
+            "done",
+            "fi",
+            "esac",
+            "then",
+            "x",
+            "echo",
+            "'",
+            '"',
+            "\\",
+            "\\\n",
+            "\n",
+            ";",
+            "|",
+            "&&",
+            " ",
+            "#",
+            "$(",
+            ")",
+            "'a b'",
+            '"c d"',
+        ]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(shell_text)
+def test_fast_path_agrees_with_the_tokeniser(text: str) -> None:
+    # shlex drops quotes, so it reads \\for or 'if'x as keywords; the shell (and the fast path)
+    # does not. Only that case may differ.
+    assume(not GLUED_KEYWORD.search(text))
+    try:
+        slow: bool | None = _open_compound(text)
+    except ValueError:
+        slow = None
+    try:
+        fast: bool | None = open_compound(text)
+    except ValueError:
+        fast = None
+    assert fast == slow
