@@ -6,6 +6,7 @@ pays for Fabric or MkDocs. Errors become one line on stderr and a documented exi
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -44,6 +45,9 @@ class LazyGroup(click.Group):
         module, attribute = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module), attribute)
         assert isinstance(command, click.Command)
+        # Start-up is over: keep what it built out of every later collection, collect the rest.
+        gc.freeze()
+        gc.enable()
         return command
 
 
@@ -55,6 +59,17 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the CLI and turn every error into one line and an exit code."""
+    # Importing a command builds thousands of long-lived objects (pydantic model classes,
+    # parser rules); with the cyclic GC on they are scanned again and again, and once more at
+    # exit. It stays off until the command is imported (see LazyGroup.get_command).
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        gc.enable()
+
+
+def _main(argv: list[str] | None) -> Any:
     try:
         cli.main(args=argv, prog_name="runbookkit", standalone_mode=False)
     except click.exceptions.Exit as exc:
