@@ -28,17 +28,26 @@ _OS_ERRORS = {
 
 @click.command("match")
 @click.argument("message", required=False)
-@click.option("--file", "-f", "files", multiple=True, help="A log file to scan (repeatable).")
+@click.option(
+    "--file", "-f", "files", multiple=True, metavar="PATH", help="A log file to scan (repeatable)."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per match, with its trace.")
 @click.option("--count", "-c", is_flag=True, help="Print how many lines matched each runbook.")
 @click.option("--first", is_flag=True, help="Stop at the first match.")
-@click.option("--runbook", "-r", "only", multiple=True, help="Only this runbook (repeatable).")
+@click.option(
+    "--runbook", "-r", "only", multiple=True, metavar="NAME", help="Only this runbook (repeatable)."
+)
 @click.option(
     "--line-buffered/--block-buffered",
     default=None,
     help="Flush after each match [default: line-buffered on stdin].",
 )
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    help="Highlight the matched text [default: auto, on a terminal without NO_COLOR].",
+)
 @runbooks_dir_option
 def match_command(
     message: str | None,
@@ -199,7 +208,7 @@ def render_text(match: Match, color: bool) -> str:
         part for part in (route.severity, route.mttr and f"MTTR {route.mttr}") if part
     )
     head = f"{route.id} ({facts}) {route.title}" if facts else f"{route.id} {route.title}"
-    text = match.text.rstrip("\r")
+    text = match.text
     if color:
         head = click.style(route.id, bold=True) + head[len(route.id) :]
         hit = click.style(text[match.start : match.end], fg="red", bold=True)

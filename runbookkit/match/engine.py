@@ -162,7 +162,7 @@ class Matcher:
         still_open = False
         data, lines = self._lines(data, count=True, first=first)
         for index, start, stop, hits in lines:
-            text = data[start:stop].decode("utf-8", "replace")
+            text = data[start:stop].decode("utf-8", "replace").removesuffix("\r")
             trace: list[str] = []
             if with_context:
                 trace, still_open = context.following(data, stop + 1, text)
@@ -222,7 +222,7 @@ class Matcher:
         for index, raw in enumerate(data.split(b"\n")):
             stop = start + len(raw)
             if start < len(data):
-                text = raw.decode("utf-8")
+                text = raw.decode("utf-8").removesuffix("\r")
                 hits = [c for c in self._slow if c.regex.search(text)]
                 if hits:
                     yield index, start, stop, hits

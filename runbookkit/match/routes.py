@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 # RE2 keeps a cache of DFA states within this budget; 200 seed-like patterns need far more than
 # the 8 MiB default, or RE2 gives up on the DFA and crawls. Memory is only used as states appear.
 MAX_MEM = 1 << 30
+# In a buffer, the end of a line, before its "\r" if it has one (as Python reads CRLF files).
+END_OF_LINE = r"(?:\r?$)"
 # Severity rank of a runbook without a severity: after every known one.
 NO_RANK = 99
 
@@ -91,25 +93,35 @@ def translate(pattern: str, *, buffer: bool) -> str:
     r"""Rewrite the Python-only escapes of ``pattern`` into RE2 syntax.
 
     ``\Z`` (Python's end of text) becomes ``\z``. For a buffer scanned in multi-line mode, where
-    the text of one line is a slice of the buffer, ``\A`` and ``\Z`` become ``^`` and ``$``.
+    the text of one line is a slice of the buffer, ``\A`` becomes ``^``, and ``\Z`` and ``$``
+    become ``(?:\r?$)``: a line of a CRLF log is matched without its ``\r``, as Python reads it.
     """
-    if r"\A" not in pattern and r"\Z" not in pattern:
+    specials = (r"\A", r"\Z", "$") if buffer else (r"\Z",)
+    if not any(special in pattern for special in specials):
         return pattern  # the common case, without walking the pattern
     out: list[str] = []
-    i = 0
+    i, class_start = 0, -1  # where the current [class] began, -1 outside one
     while i < len(pattern):
         char = pattern[i]
         if char == "\\" and i + 1 < len(pattern):
-            escape = pattern[i : i + 2]
-            if escape == r"\Z":
-                escape = "$" if buffer else r"\z"
-            elif escape == r"\A" and buffer:
-                escape = "^"
-            out.append(escape)
+            token = pattern[i : i + 2]
+            if class_start < 0 and token == r"\Z":
+                token = END_OF_LINE if buffer else r"\z"
+            elif class_start < 0 and token == r"\A" and buffer:
+                token = "^"
+            out.append(token)
             i += 2
-        else:
-            out.append(char)
-            i += 1
+            continue
+        if class_start >= 0:
+            # "]" right after "[" or "[^" is a member, not the end of the class.
+            if char == "]" and i > class_start:
+                class_start = -1
+        elif char == "[":
+            class_start = i + 2 if pattern[i + 1 : i + 2] == "^" else i + 1
+        elif char == "$" and buffer:
+            char = END_OF_LINE
+        out.append(char)
+        i += 1
     return "".join(out)
 
 

@@ -162,6 +162,8 @@ def _scan_part(
         stop = data.find(b"\n", found.start(), high)
         stop = high if stop < 0 else stop
         line = data[start:stop]
+        if line.endswith(b"\r"):
+            line = line[:-1]  # a CRLF line is matched without its "\r", as Python reads it
         matched = which(normalise(line) if raw else line)
         if matched:
             if count:

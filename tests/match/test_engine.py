@@ -192,10 +192,13 @@ def test_stack_trace_lines_are_attached(matcher: Matcher, text: str, attached: i
     ("pattern", "line", "buffer"),
     [
         ("plain", "plain", "plain"),
-        (r"end\Z", r"end\z", "end$"),
+        (r"end\Z", r"end\z", r"end(?:\r?$)"),
+        ("end$", "end$", r"end(?:\r?$)"),
         (r"\Astart", r"\Astart", "^start"),
         (r"dir\\Z", r"dir\\Z", r"dir\\Z"),
-        (r"a\\\Z", r"a\\\z", r"a\\$"),
+        (r"a\\\Z", r"a\\\z", r"a\\(?:\r?$)"),
+        (r"[$]|[]$]|[^]$]|[\]$]x$", r"[$]|[]$]|[^]$]|[\]$]x$", r"[$]|[]$]|[^]$]|[\]$]x(?:\r?$)"),
+        (r"cost \$5", r"cost \$5", r"cost \$5"),
     ],
 )
 def test_python_anchors_are_translated(pattern: str, line: str, buffer: str) -> None:

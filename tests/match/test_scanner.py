@@ -16,6 +16,7 @@ PATTERNS = [
     "(?i)(postgres.*(timed? ?out|timeout)|ETIMEDOUT.*:5432)",
     r"^FATAL\b.*disk",
     r"oom-kill$",
+    r"disk\Z",
     r"caf[ée] (crash|panic)",
 ]
 PIECES = [
@@ -43,7 +44,7 @@ def reference(data: bytes, patterns: list[str]) -> list[tuple[int, str]]:
     """(line, route id) by trying each Python ``re`` pattern on each decoded line."""
     compiled = [(f"r{n}", re.compile(p)) for n, p in enumerate(patterns)]
     text = data.decode("utf-8", "replace")
-    lines = text.split("\n")
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     if text.endswith("\n"):
         lines.pop()
     return [
@@ -69,12 +70,13 @@ def random_log(seed: int, lines: int) -> bytes:
 @pytest.mark.parametrize("threads", [1, 3])
 @pytest.mark.parametrize("patterns", [PATTERNS, PATTERNS[:-1]], ids=["utf8", "ascii"])
 @pytest.mark.parametrize("head", [0, 30_000], ids=["mixed", "ascii-head"])
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["lf", "crlf"])
 def test_scan_agrees_with_a_line_by_line_loop(
-    seed: int, threads: int, patterns: list[str], head: int, monkeypatch
+    seed: int, threads: int, patterns: list[str], head: int, newline: bytes, monkeypatch
 ) -> None:
     monkeypatch.setattr(scanner, "MIN_PART", 1000)
     monkeypatch.setattr(scanner, "cores", lambda: threads)
-    data = b"ok\n" * head + random_log(seed, 3000)
+    data = (b"ok\n" * head + random_log(seed, 3000)).replace(b"\n", newline)
     routes = [Route(id=f"r{n}", title="t", pattern=p) for n, p in enumerate(patterns)]
     matcher = Matcher(routes)
     found = sorted((m.line, m.route.id) for m in matcher.scan_buffer(data, "log"))
