@@ -41,6 +41,11 @@ class Rule(StrEnum):
         return str(self.value)
 
     @property
+    def severity(self) -> Level:
+        """The rule's level (error or warning); another name for :attr:`level`."""
+        return self.level
+
+    @property
     def slug(self) -> str:
         """The rule's readable name, ``pattern-misses-example``."""
         return self.name.lower().replace("_", "-")
@@ -114,7 +119,9 @@ class Rule(StrEnum):
         "Destructive step without a WARNING",
         """A step whose command destroys data or stops a service (rm -rf, FLUSHALL, DROP,
         systemctl stop, kill -9, …) must say so where the on-call engineer reads it: put WARNING
-        (or DANGER, CAUTION) in the step's title or a comment in it, with what is lost.""",
+        (or DANGER, CAUTION) in the step's title or a comment in it, with what is lost. The
+        commands that count as destructive are the documented list in
+        `runbookkit.parsing.safety`.""",
     )
     FIX_UNVERIFIED = (
         "RBK009",

@@ -94,7 +94,8 @@ def lint_runbook(
     return _run(ctx, options)
 
 
-def _run(ctx: Context, options: Options) -> list[Finding]:
+def _run(ctx: Context, options: Options, source: list[str] | None = None) -> list[Finding]:
+    """Run the selected rules; ``source`` (the file's lines) gives findings their columns."""
     findings: list[Finding] = []
     ignores = ctx.runbook.ignores
     for rule, check in RULES:
@@ -106,11 +107,21 @@ def _run(ctx: Context, options: Options) -> list[Finding]:
         level = Level.error if options.strict else rule.level
         for hit in check(ctx):
             if hit.line not in silenced:
+                column = _column(source, hit.line, hit.anchor)
                 findings.append(
-                    Finding(rule, ctx.runbook.path, hit.line, hit.message, level, 1, hit.fixable)
+                    Finding(
+                        rule, ctx.runbook.path, hit.line, hit.message, level, column, hit.fixable
+                    )
                 )
     findings.sort(key=lambda f: (f.line, f.column, f.code))
     return findings
+
+
+def _column(source: list[str] | None, line: int, anchor: str | None) -> int:
+    """1-based column (in characters) of ``anchor`` on ``line``, else 1."""
+    if not source or not anchor or not 0 < line <= len(source):
+        return 1
+    return source[line - 1].find(anchor) + 1 or 1
 
 
 def parse_tolerantly(
@@ -176,7 +187,7 @@ def lint_file(path: str | Path, options: Options) -> FileResult:
                 digest = hashlib.sha256(after.encode("utf-8")).hexdigest()
         runbook, refused = parse_tolerantly(text, shown, digest)
         ctx = Context(runbook, options.today, load_profile(options.profile), refused)
-        result.findings = _run(ctx, options)
+        result.findings = _run(ctx, options, text.split("\n"))
     except ParseError as exc:
         result.error = exc
     return result

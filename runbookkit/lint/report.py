@@ -188,6 +188,7 @@ def render_sarif(results: Sequence[FileResult]) -> str:
                 "rules": [_sarif_rule(rule) for rule in rules],
             }
         },
+        "columnKind": "unicodeCodePoints",
         "results": sarif_results,
         "invocations": [
             {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}

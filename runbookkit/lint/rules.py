@@ -19,14 +19,20 @@ from runbookkit.lint.codes import Rule
 from runbookkit.lint.profile import Profile
 from runbookkit.model import Block, Runbook, Section, Step
 from runbookkit.parsing import safety
+from runbookkit.parsing.damage import SIGNATURE
 
 
 class Hit(NamedTuple):
-    """What a rule found: the 1-based line, the message, and whether --fix repairs it."""
+    """What a rule found: the 1-based line, the message, and whether --fix repairs it.
+
+    ``anchor`` is text on that line the finding is about; when the source is at hand, the
+    finding's column is where the anchor starts.
+    """
 
     line: int
     message: str
     fixable: bool = False
+    anchor: str | None = None
 
 
 @dataclass
@@ -116,7 +122,7 @@ def pattern_invalid(ctx: Context) -> Iterator[Hit]:
         try:
             re.compile(raw)
         except re.error as exc:
-            yield Hit(line, f"Pattern doesn't compile: {exc}")
+            yield Hit(line, f"Pattern doesn't compile: {exc}", anchor=raw)
 
 
 @rule(Rule.PATTERN_BACKTRACKS)
@@ -128,6 +134,7 @@ def pattern_backtracks(ctx: Context) -> Iterator[Hit]:
             ctx.runbook.metadata.lines.get("pattern", 1),
             f"Pattern can backtrack catastrophically: RE2 refuses it ({reason}), "
             "expected a pattern RE2 accepts",
+            anchor=pattern,
         )
 
 
@@ -145,6 +152,7 @@ def pattern_misses_example(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 ctx.runbook.metadata.lines.get("pattern", 1),
                 f"Pattern doesn't match the example error at line {example.line}: {shown!r}",
+                anchor=pattern,
             )
 
 
@@ -157,14 +165,18 @@ def damaged_text(ctx: Context) -> Iterator[Hit]:
         found = repairs(damage.text)
         if found:
             pairs = ", ".join(f"{bad!r} should read {good!r}" for bad, good in found)
-            yield Hit(damage.line, f"damaged text (mojibake): {pairs}", fixable=True)
+            yield Hit(
+                damage.line, f"damaged text (mojibake): {pairs}", fixable=True, anchor=found[0][0]
+            )
             continue
         shown = damage.text.strip()
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        first = SIGNATURE.search(damage.text)
         yield Hit(
             damage.line,
             f"damaged text (mojibake) in {shown!r}: bytes were lost, so no tool can restore it, "
             "expected the line retyped",
+            anchor=first.group(0) if first else None,
         )
 
 
@@ -178,6 +190,7 @@ def review_overdue(ctx: Context) -> Iterator[Hit]:
             meta.lines.get("next_review", 1),
             f"Next Review {meta.next_review} has passed ({days} days before {ctx.today}), "
             "expected the runbook reviewed and the date moved forward",
+            anchor=str(meta.next_review),
         )
 
 
@@ -190,6 +203,7 @@ def updated_in_future(ctx: Context) -> Iterator[Hit]:
             meta.lines.get("last_updated", 1),
             f"Last Updated {meta.last_updated} lies in the future (today is {ctx.today}), "
             "expected the date of the last change",
+            anchor=str(meta.last_updated),
         )
 
 
@@ -205,6 +219,7 @@ def destructive_unmarked(ctx: Context) -> Iterator[Hit]:
                     command.line,
                     f"step {step.title!r} is destructive ({command.destructive}), "
                     "expected WARNING in its title or a comment saying what is lost",
+                    anchor=command.raw.splitlines()[0],
                 )
                 break
 
@@ -273,6 +288,7 @@ def secret_in_command(ctx: Context) -> Iterator[Hit]:
                     line,
                     f"{found.shape} in a command ({shown!r}), "
                     "expected a variable such as $PASSWORD",
+                    anchor=command.raw[found.start : found.end].splitlines()[0],
                 )
 
 

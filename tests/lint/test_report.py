@@ -32,7 +32,7 @@ def test_json(cli, broken: Path) -> None:
     assert first == {
         "path": str(SEED),
         "line": 3,
-        "column": 1,
+        "column": 15,
         "code": "RBK004",
         "rule": "pattern-misses-example",
         "level": "error",
@@ -68,7 +68,7 @@ def test_sarif_validates_against_the_official_schema(cli, broken: Path) -> None:
     assert seed_pattern["ruleId"] == "RBK004" and seed_pattern["level"] == "error"
     location = seed_pattern["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"].endswith("tests/data/seed.md")
-    assert location["region"] == {"startLine": 3, "startColumn": 1}
+    assert location["region"] == {"startLine": 3, "startColumn": 15}
     (notice,) = run["invocations"][0]["toolExecutionNotifications"]
     assert "never closed" in notice["message"]["text"]
 
@@ -83,11 +83,11 @@ def test_github_annotations(cli, broken: Path) -> None:
     result = cli("lint", "--today", "2026-11-26", "--format", "github", str(SEED), str(broken))
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        f"::error file={SEED},line=3,col=1,title=RBK004 pattern-misses-example::"
+        f"::error file={SEED},line=3,col=15,title=RBK004 pattern-misses-example::"
         "Pattern doesn't match the example error at line 22: "
         "'Error: connect ECONNREFUSED 127.0.0.1:6379'"
     )
-    assert lines[-2].startswith(f"::warning file={SEED},line=215,col=1,title=RBK006 ")
+    assert lines[-2].startswith(f"::warning file={SEED},line=215,col=18,title=RBK006 ")
     assert lines[-1].startswith(f"::error file={broken},line=5,title=unreadable runbook::")
 
 

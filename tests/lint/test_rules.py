@@ -117,6 +117,13 @@ def test_every_rule_has_cases_and_a_check() -> None:
     assert [code for code, _ in CHECKS] == list(Rule)
 
 
+@pytest.mark.parametrize("rule", list(Rule), ids=lambda r: r.code)
+def test_every_rule_is_documented(rule: Rule) -> None:
+    assert rule.code.startswith("RBK") and rule.severity is rule.level
+    assert rule.summary and "\n" not in rule.summary and len(rule.summary) < 60
+    assert len(rule.explanation.split(". ")) >= 2, "an explanation of a few sentences"
+
+
 def test_base_is_clean(tmp_path: Path) -> None:
     assert lint_text(tmp_path, BASE) == []
 
@@ -169,3 +176,14 @@ def test_invalid_pattern_keeps_other_rules(tmp_path: Path) -> None:
     found = lint_text(tmp_path, text)
     assert [(f.code, f.line) for f in found] == [("RBK002", 3), ("RBK006", 7)]
     assert "missing ), unterminated subpattern" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("code", "points_at"),
+    [("RBK012", "hunter2"), ("RBK004", "No space"), ("RBK006", "2026-05-31"), ("RBK005", "ðŸ“‹")],
+)
+def test_columns_point_at_the_problem(code: str, points_at: str, tmp_path: Path) -> None:
+    bad, _, line = CASES[code]
+    (found,) = [f for f in lint_text(tmp_path, bad) if f.code == code]
+    source = bad.splitlines()[line - 1]
+    assert source[found.column - 1 :].startswith(points_at)
