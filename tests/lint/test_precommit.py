@@ -38,7 +38,7 @@ def test_try_repo_fails_on_a_bad_runbook_then_passes(tmp_path: Path) -> None:
     _run(["git", "add", "."], team, env)
     failed = _run([*try_repo, "--all-files"], team, env)
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "runbooks/redis.md:3:1: RBK004 Pattern doesn't match" in failed.stdout
+    assert "runbooks/redis.md:3:15: RBK004 Pattern doesn't match" in failed.stdout
     assert "README.md" not in failed.stdout.split("runbookkit lint")[-1]
 
     runbook.write_bytes(REDIS.read_bytes())
