@@ -104,6 +104,8 @@ def _matcher(directory: Path, only: tuple[str, ...]) -> tuple[Matcher, bool]:
     from runbookkit.match.load import load_routes
 
     routes, errors = load_routes(directory)
+    for error in errors:
+        click.echo(str(error), err=True)
     if only:
         missing = sorted(set(only) - {route.id for route in routes})
         if missing:
@@ -113,7 +115,7 @@ def _matcher(directory: Path, only: tuple[str, ...]) -> tuple[Matcher, bool]:
     if not routes and not errors:
         raise NotFoundError(f"no runbook in {directory} has a Pattern to match")
     matcher = Matcher(routes, strict=False)
-    for problem in [*errors, *matcher.errors]:
+    for problem in matcher.errors:
         click.echo(str(problem), err=True)
     for warning in matcher.warnings:
         click.echo(warning, err=True)
