@@ -120,3 +120,10 @@ def test_front_matter_values_are_checked_too(tmp_path: Path) -> None:
     found = lint_text(tmp_path, text)
     assert [(f.code, f.line) for f in found] == [("RBK001", 3)]
     assert "unknown severity 'urgent'" in found[0].message
+
+
+def test_profile_from_the_environment(tmp_path: Path, cli) -> None:
+    team = _team_profile(tmp_path)
+    result = cli("lint", "--today", "2025-12-01", str(REDIS), env={"RUNBOOKKIT_PROFILE": str(team)})
+    assert result.returncode == 1
+    assert ":1:1: RBK001 missing Owner" in result.stdout
