@@ -112,6 +112,8 @@ def measure(directory: Path, config: Path, steps: int, rounds: int) -> None:
                 "--quiet",
                 "--ssh-config",
                 str(config),
+                "--history",
+                str(directory / "history.sqlite"),
             ],
             check=True,
             capture_output=True,

@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +27,7 @@ GRACE = 1.0  # seconds between the polite signal and SIGKILL
 _MARK = "\x1erunbookkit-pgid="
 _MARK_RE = re.compile(rb"\x1erunbookkit-pgid=(\d+)\x1e\n")
 _SCAN_LIMIT = 65536
+_WAKE = 0.05  # seconds: the longest a wait sleeps before it checks the reader threads again
 
 
 class Interrupted(KeyboardInterrupt):
@@ -37,6 +39,7 @@ class StoppableLocal(Local):
 
     def start(self, command: str, shell: str, env: dict[str, Any]) -> None:
         """Start ``command`` in a session of its own, stdin closed (no prompts can hang)."""
+        _hold_sigint(self)
         if self.using_pty:
             super().start(command, shell, env)
             return
@@ -51,10 +54,27 @@ class StoppableLocal(Local):
             start_new_session=True,
         )
 
+    def wait(self) -> None:
+        """Block until the command exits (invoke polls every 10 ms; this wakes at once)."""
+        _release_sigint(self)
+        if self.using_pty:
+            super().wait()
+            return
+        while not (self.process_is_finished or self.has_dead_threads):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(_WAKE)
+
+    def stop(self) -> None:
+        """invoke's clean-up, then Ctrl-C is let through again if ``wait()`` never was reached."""
+        try:
+            super().stop()
+        finally:
+            _release_sigint(self)
+
     def kill(self) -> None:
         """Stop the command's process group (timeout): SIGTERM, then SIGKILL."""
         self._killed = True
-        _stop_group(self.process.pid, signal.SIGTERM)
+        _stop_group(self.process, signal.SIGTERM)
 
     @property
     def timed_out(self) -> bool:
@@ -64,8 +84,40 @@ class StoppableLocal(Local):
     def send_interrupt(self, interrupt: KeyboardInterrupt) -> None:
         """Forward Ctrl-C to the command's group, make sure it stops, and stop the run."""
         with _uninterrupted():
-            _stop_group(self.process.pid, signal.SIGINT)
+            _stop_group(self.process, signal.SIGINT)
         raise Interrupted() from interrupt
+
+
+def _hold_sigint(runner: Any) -> None:
+    """Hold Ctrl-C back while a command starts, until :func:`_release_sigint` in ``wait()``.
+
+    invoke forwards Ctrl-C only while it waits for the command; one that lands while the command
+    is being started (or its reader threads are) would stop the run and leave the command
+    running. Held back (noted by a handler of ours), it is raised inside ``wait()``, where it
+    stops the command. Masking the signal instead would not do: another thread may take it,
+    and the children would inherit the mask.
+    """
+    runner._previous_sigint = None
+    runner._pending_sigint = False
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        runner._pending_sigint = True
+
+    runner._previous_sigint = signal.signal(signal.SIGINT, note)
+
+
+def _release_sigint(runner: Any) -> None:
+    """Put the previous Ctrl-C handler back, and raise a Ctrl-C that came in the meantime."""
+    previous = getattr(runner, "_previous_sigint", None)
+    if previous is None:
+        return
+    runner._previous_sigint = None
+    signal.signal(signal.SIGINT, previous)
+    if runner._pending_sigint and previous is signal.default_int_handler:
+        runner._pending_sigint = False
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -78,19 +130,16 @@ def _uninterrupted() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _stop_group(pgid: int, first: signal.Signals) -> None:
-    for sig in (first, signal.SIGKILL):
-        try:
-            os.killpg(pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        deadline = time.monotonic() + GRACE
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pgid, 0)
-            except (ProcessLookupError, PermissionError):
-                return
-            time.sleep(0.02)
+def _stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None:
+    """Signal the command's group; give its shell ``GRACE`` to end, then SIGKILL what is left."""
+    try:
+        os.killpg(process.pid, first)
+    except (ProcessLookupError, PermissionError):
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(GRACE)  # reaps the shell: a zombie would keep the group "alive"
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 class StoppableRemote(Remote):
@@ -98,12 +147,19 @@ class StoppableRemote(Remote):
 
     def start(self, command: str, shell: str, env: dict[str, Any], timeout: Any = None) -> None:
         """Start ``command`` behind a one-line marker that tells us its process group id."""
+        _hold_sigint(self)
         self._pgid: int | None = None
         self._scanned = b""
         marked = f"printf '{_MARK}%s\\036\\n' \"$$\" >&2; {command}"
         super().start(marked, shell, env, timeout)
         # Like `ssh -n`: the remote command reads end-of-file, never a prompt that hangs.
         self.channel.shutdown_write()
+
+    def wait(self) -> None:
+        """Block until the exit status arrives (invoke polls every 10 ms; this wakes at once)."""
+        _release_sigint(self)
+        while not (self.process_is_finished or self.has_dead_threads):
+            self.channel.status_event.wait(_WAKE)
 
     def read_proc_stderr(self, num_bytes: int) -> bytes:
         """stderr without the marker line (read until it has come by, within reason)."""
@@ -123,6 +179,13 @@ class StoppableRemote(Remote):
         )
         self._scanned = b""
         return data or self.channel.recv_stderr(num_bytes)
+
+    def stop(self) -> None:
+        """Fabric's clean-up, then Ctrl-C is let through again if ``wait()`` never was reached."""
+        try:
+            super().stop()
+        finally:
+            _release_sigint(self)
 
     def kill(self) -> None:
         """Stop the remote command (timeout): SIGTERM to its group, then SIGKILL."""

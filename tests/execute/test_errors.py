@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -28,6 +30,11 @@ def one_line(stderr: str) -> str:
 
 def remote_processes(marker: str) -> list[str]:
     """Command lines of processes on this machine (the sshd's too) containing ``marker``."""
+    return [cmdline for _, cmdline in processes(marker)]
+
+
+def processes(marker: str) -> list[tuple[int, str]]:
+    """(PID, command line) of the processes whose command line contains ``marker``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -37,8 +44,19 @@ def remote_processes(marker: str) -> list[str]:
         except OSError:
             continue
         if marker in cmdline:
-            found.append(cmdline)
+            found.append((int(entry.name), cmdline))
     return found
+
+
+@pytest.fixture
+def leftovers():
+    """Markers of commands a test starts; any still running afterwards are stopped by PID."""
+    markers: list[str] = []
+    yield markers
+    for marker in markers:
+        for pid, _ in processes(marker):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def wait_for(predicate, timeout: float = 10.0) -> bool:
@@ -129,9 +147,10 @@ def test_command_not_found(cli, tmp_path, target, where):
 
 
 @pytest.mark.parametrize("where", ["remote", "local"])
-def test_timeout_stops_the_process(cli, tmp_path, target, where):
+def test_timeout_stops_the_process(cli, tmp_path, target, where, leftovers):
     _, files = target
-    marker = f"sleep 3{'1' if where == 'remote' else '2'}.25"
+    marker = f"sleep 3{random.randrange(10**6)}.25"
+    leftovers.append(marker)
     line = f'ssh root@target "{marker}; echo late"' if where == "remote" else f"{marker}; echo late"
     runbook = write_runbook(tmp_path, f"# Step 1: Wait too long\n{line}")
     started = time.monotonic()
@@ -145,9 +164,10 @@ def test_timeout_stops_the_process(cli, tmp_path, target, where):
 
 
 @pytest.mark.parametrize("where", ["remote", "local"])
-def test_sigint_stops_the_running_step_and_exits_130(tmp_path, target, where):
+def test_sigint_stops_the_running_step_and_exits_130(tmp_path, target, where, leftovers):
     _, files = target
-    marker = f"sleep 4{'1' if where == 'remote' else '2'}.5"
+    marker = f"sleep 4{random.randrange(10**6)}.5"  # unique: never a leftover of another test
+    leftovers.append(marker)
     line = f'ssh root@target "{marker}; echo late"' if where == "remote" else f"{marker}; echo late"
     runbook = write_runbook(tmp_path, f"# Step 1: Hang\n{line}\n\n# Step 2: Never\necho never")
     env = {**os.environ, "NO_COLOR": "1"}
