@@ -69,3 +69,13 @@ def test_plan_is_callable_and_a_module_whatever_the_import_order(first: str) -> 
         "print(callable(runbookkit.plan), callable(runbookkit.plan.render))"
     )
     assert _run(code) == "True True"
+
+
+@pytest.mark.parametrize("argv", [["schema"], ["nope"], ["parse", "missing.md"], ["--help"]])
+def test_main_leaves_the_collector_on(argv: list[str]) -> None:
+    code = (
+        "import gc\nfrom runbookkit.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print(gc.isenabled())"
+    )
+    assert _run(code).splitlines()[-1] == "True"

@@ -14,7 +14,7 @@ import pytest
 
 from runbookkit.model import Runbook, Step
 from runbookkit.parsing import parse_file
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
 
 DIALECTS = DATA / "dialects"
 
@@ -379,3 +379,22 @@ def test_ssh_identity_and_options(
     (command,) = [c for _, s in _steps(runbook) for c in s.commands if c.line == line]
     assert command.target is not None
     assert (command.target.identity, command.target.options) == (identity, options)
+
+
+def test_json_validates_against_the_published_schema(case: tuple[Runbook, Case]) -> None:
+    import json
+
+    import jsonschema
+
+    runbook, _ = case
+    schema = json.loads((ROOT / "schema" / "runbook.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(json.loads(runbook.model_dump_json()))
+
+
+@pytest.mark.parametrize("name", ["kafka-consumer-lag", "nginx-502-bad-gateway"])
+def test_show_renders_every_section(name: str, cli) -> None:
+    result = cli("show", str(DIALECTS / f"{name}.md"))
+    assert result.returncode == 0, result.stderr
+    runbook = parse_file(DIALECTS / f"{name}.md")
+    for section in runbook.sections:
+        assert f"section {section.id}: {section.title}" in result.stdout
