@@ -11,6 +11,7 @@ import click
 
 from runbookkit import catalog
 from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
+from runbookkit.cli.fleet import fleet_for, fleet_run_options, run_on_fleet
 
 _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 
@@ -72,12 +73,14 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option(
     "--quiet", "-q", is_flag=True, help="Show output only for a failing step (its last lines)."
 )
+@fleet_run_options
 @runbooks_dir_option
 def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: Any) -> None:
     """Run SECTION of RUNBOOK step by step, on this machine and over SSH.
 
-    Exit codes: 0 all steps passed, 1 a step failed, 2 usage or parse error, 3 declined, aborted
-    or incomplete, 130 interrupted.
+    With --hosts or --group, every host runs the section (see "Fleet runs" in the README).
+    Exit codes: 0 all steps passed (on every host), 1 a step failed (on any host), 2 usage or
+    parse error, 3 declined, aborted or incomplete, 130 interrupted.
     """
     from runbookkit.execute import display, listeners, variables
     from runbookkit.execute.runner import Runner
@@ -91,6 +94,10 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
     context = listeners.RunContext(settings, parsed, section, options, flags["dry_run"], flags)
     secret_keys = {*variables.parse_assignments(flags["secret"]), *parsed.metadata.secrets}
     view = display.Masked(None, [value for key, value in values.items() if key in secret_keys])
+    fleet = fleet_for(parsed, flags)  # --hosts, --group or the runbook's hosts: group
+    if fleet is not None:
+        secrets = list(view.secrets)
+        return run_on_fleet(settings, parsed, section, planned, options, fleet, flags, secrets)
     if flags["dry_run"]:
         click.echo(view.mask(render(variables.fill_plan(planned, values), host=flags["host"])))
         for name in variables.missing(planned, values):

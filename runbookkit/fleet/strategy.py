@@ -97,11 +97,15 @@ def run_fleet(
     work: Callable[[Host], T],
     passed: Callable[[T], bool],
     strategy: Strategy,
+    *,
+    on_interrupt: Callable[[], None] | None = None,
 ) -> list[Outcome[T]]:
     """Run ``work`` for each host as ``strategy`` says; outcomes come back in host order.
 
     ``work`` must turn step failures into results (``passed`` tells them apart) rather than raise.
-    A host not started because of earlier failures has ``result`` None.
+    A host not started because of earlier failures has ``result`` None. On Ctrl-C no host
+    starts any more, ``on_interrupt`` is called (to cut the running hosts short), the running
+    hosts are waited for, and the ``KeyboardInterrupt`` goes on.
     """
     lock = threading.Lock()
     failures = 0
@@ -131,6 +135,8 @@ def run_fleet(
                     halted = True
         except BaseException:
             halted = True
+            if on_interrupt is not None:
+                on_interrupt()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     return [Outcome(host, results.get(index)) for index, host in enumerate(hosts)]

@@ -1,0 +1,314 @@
+"""A fleet run: one section on many hosts, each host through the single-run engine.
+
+Every host gets its own :class:`~runbookkit.execute.runner.Runner` over a copy of the plan whose
+commands all target that host, so a host runs the section's steps in order over one connection
+of its own, with the engine's checks, retries, timeouts and host-key rules. The hosts' events
+are relabelled into a single run (one run id, each step's ``host`` set) for the listeners, and
+manual and destructive questions are asked once per step for the whole fleet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext, suppress
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from runbookkit import __version__
+from runbookkit.errors import ConfigError, ExecutionError
+from runbookkit.execute import variables
+from runbookkit.execute.events import (
+    Event,
+    Listener,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    StepFinished,
+    StepResult,
+    StepStarted,
+)
+from runbookkit.execute.ids import new_run_id
+from runbookkit.execute.operator import Choice, Operator, Unattended
+from runbookkit.execute.runner import EXIT_CODES, Runner, RunOptions, RunOutcome
+from runbookkit.fleet.hosts import Host
+from runbookkit.fleet.strategy import Strategy, run_fleet
+from runbookkit.plan import Plan, PlannedStep
+
+# Which host status makes the fleet's status, most telling first.
+_PRECEDENCE = [RunStatus.interrupted, RunStatus.failed, RunStatus.aborted, RunStatus.incomplete]
+
+
+class HostWatcher(Protocol):
+    """A listener that also wants to know when each host starts and ends (the live table)."""
+
+    def host_started(self, host: Host) -> None:
+        """``host`` got a worker and begins its first step."""
+
+    def host_finished(self, host: Host, outcome: RunOutcome) -> None:
+        """``host`` ran to its end (passed, or stopped at a step)."""
+
+
+@dataclass
+class HostRun:
+    """One host of a fleet run: its outcome, or None when it was never started."""
+
+    host: Host
+    outcome: RunOutcome | None = None
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``failed``… or ``not started``."""
+        return self.outcome.status.value if self.outcome else "not started"
+
+
+@dataclass
+class FleetOutcome:
+    """How a fleet run ended, host by host."""
+
+    run_id: str
+    status: RunStatus
+    exit_code: int
+    hosts: list[HostRun] = field(default_factory=list)
+    steps: list[PlannedStep] = field(default_factory=list)
+
+    def results(self) -> list[StepResult]:
+        """Every host's step results, host by host."""
+        return [r for run in self.hosts if run.outcome for r in run.outcome.results]
+
+    def failed(self) -> list[HostRun]:
+        """The hosts that did not pass (not counting those never started)."""
+        return [run for run in self.hosts if run.outcome and run.outcome.exit_code != 0]
+
+
+def for_host(plan: Plan, host: Host) -> Plan:
+    """A copy of ``plan`` whose every command, local or ssh-wrapped, runs on ``host``."""
+    target = host.target()
+
+    def retarget(steps: list[PlannedStep]) -> list[PlannedStep]:
+        return [
+            PlannedStep(
+                p.number,
+                p.block,
+                p.step.model_copy(
+                    update={
+                        "commands": [
+                            c.model_copy(update={"target": target}) for c in p.step.commands
+                        ]
+                    }
+                ),
+            )
+            for p in steps
+        ]
+
+    return replace(plan, steps=retarget(plan.steps), rollback=retarget(plan.rollback))
+
+
+class FleetRunner:
+    """Runs one plan on every host of a fleet as ``strategy`` says, as one recorded run.
+
+    Raises (from the constructor, before anything runs):
+        ConfigError: options a fleet run can't honour (``--host``, ``--rollback-on-failure``).
+        ExecutionError: a placeholder has no value on some host.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        hosts: list[Host],
+        options: RunOptions | None = None,
+        strategy: Strategy | None = None,
+        *,
+        listeners: Iterable[Listener] = (),
+        watchers: Iterable[HostWatcher] = (),
+        operator: Operator | None = None,
+        pause: Callable[[], AbstractContextManager[Any]] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.hosts = hosts
+        self.options = options or RunOptions()
+        self.strategy = strategy or Strategy()
+        self.listeners = list(listeners)
+        self.watchers = list(watchers)
+        self.run_id = new_run_id()
+        if self.options.host is not None:
+            raise ConfigError("--host sends a single run elsewhere; with --hosts/--group give one")
+        if self.options.rollback_on_failure:
+            raise ConfigError(
+                "--rollback-on-failure is not available for fleet runs: run the rollback "
+                "section on the failed hosts with --section and --hosts"
+            )
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self.operator = FleetOperator(operator or Unattended(), self, pause)
+        self.runners = {host.name: self._runner(host) for host in hosts}
+        self.runs = {host.name: HostRun(host) for host in hosts}
+
+    def values(self, host: Host) -> dict[str, str]:
+        """The placeholder values on ``host``: its inventory variables, then ``--var``."""
+        return {**host.vars, **self.options.variables}
+
+    def _runner(self, host: Host) -> Runner:
+        options = replace(self.options, variables=self.values(host))
+        try:
+            return Runner(
+                for_host(self.plan, host),
+                options,
+                listeners=[_HostEvents(self, host)],
+                operator=self.operator,
+            )
+        except ExecutionError as exc:
+            raise ExecutionError(
+                f"on host {host.name}: {exc.message}", path=exc.path, line=exc.line
+            ) from None
+
+    def emit(self, event: Event) -> None:
+        """Hand ``event`` to every listener, one event at a time across the hosts' threads."""
+        with self._lock:
+            for listener in self.listeners:
+                listener(event)
+
+    def run(self) -> FleetOutcome:
+        """Run every host; never raises for a step's failure or Ctrl-C."""
+        self.emit(self._started())
+        interrupted = False
+        try:
+            run_fleet(
+                self.hosts, self._run_host, _passed, self.strategy, on_interrupt=self._interrupt
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+        outcome = self._outcome(interrupted)
+        first = next(
+            (r.outcome for r in outcome.hosts if r.outcome and r.outcome.failed_step), None
+        )
+        self.emit(
+            RunFinished(
+                self.run_id,
+                outcome.status,
+                outcome.exit_code,
+                dt.datetime.now(dt.UTC),
+                first.failed_step if first else None,
+            )
+        )
+        return outcome
+
+    def _run_host(self, host: Host) -> RunOutcome:
+        with self._lock:
+            for watcher in self.watchers:
+                watcher.host_started(host)
+        outcome = self.runners[host.name].run()
+        self.runs[host.name].outcome = outcome
+        with self._lock:
+            for watcher in self.watchers:
+                watcher.host_finished(host, outcome)
+        return outcome
+
+    def _interrupt(self) -> None:
+        """Ctrl-C: no host starts another step, and running commands lose their connection."""
+        self._stop.set()
+        for runner in self.runners.values():
+            with suppress(Exception):
+                runner.connections.close()
+
+    def _outcome(self, interrupted: bool) -> FleetOutcome:
+        runs = [self.runs[host.name] for host in self.hosts]
+        statuses = {run.outcome.status for run in runs if run.outcome}
+        if interrupted:
+            statuses.add(RunStatus.interrupted)
+        status = next((s for s in _PRECEDENCE if s in statuses), RunStatus.passed)
+        return FleetOutcome(self.run_id, status, EXIT_CODES[status], runs, self.plan.steps)
+
+    def _started(self) -> RunStarted:
+        runbook = self.plan.runbook
+        return RunStarted(
+            run_id=self.run_id,
+            runbook_id=runbook.id,
+            runbook_title=runbook.title,
+            runbook_sha256=runbook.sha256,
+            section=self.plan.scope.id,
+            operator=self.options.operator or f"{getpass.getuser()}@{socket.gethostname()}",
+            targets=[host.label for host in self.hosts],
+            steps=len(self.plan.steps),
+            started_at=dt.datetime.now(dt.UTC),
+            version=__version__,
+        )
+
+
+def _passed(outcome: RunOutcome) -> bool:
+    return outcome.status is RunStatus.passed
+
+
+class _HostEvents:
+    """One host's runner events, relabelled as part of the fleet's run."""
+
+    def __init__(self, fleet: FleetRunner, host: Host) -> None:
+        self.fleet = fleet
+        self.host = host.name
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted | RunFinished):
+            return  # the fleet run starts and finishes once, for every host
+        if isinstance(event, StepStarted) and self.fleet._stop.is_set():
+            raise KeyboardInterrupt  # the runner records the step as interrupted and stops
+        if isinstance(event, StepFinished):
+            relabelled: Event = StepFinished(
+                self.fleet.run_id, replace(event.result, host=self.host)
+            )
+        else:
+            relabelled = replace(event, run_id=self.fleet.run_id, host=self.host)
+        self.fleet.emit(relabelled)
+
+
+class FleetOperator:
+    """Asks each manual or destructive question once per step for the whole fleet.
+
+    The first host to reach a step asks (showing every host it will touch); the hosts that reach
+    it later get the same answer. Questions are asked one at a time, with the live view paused.
+    """
+
+    def __init__(
+        self,
+        inner: Operator,
+        fleet: FleetRunner,
+        pause: Callable[[], AbstractContextManager[Any]] | None,
+    ) -> None:
+        self.inner = inner
+        self.fleet = fleet
+        self.pause = pause or nullcontext
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[str, int], Any] = {}
+
+    def _once(self, kind: str, number: int, ask: Callable[[], Any]) -> Any:
+        with self._lock:
+            key = (kind, number)
+            if key not in self._answers:
+                with self.pause():
+                    self._answers[key] = ask()
+            return self._answers[key]
+
+    def manual(self, planned: PlannedStep, notes: list[str]) -> Choice | None:
+        """Ask once; the answer (done, skip, abort) holds for every host."""
+        hosts = self.fleet.hosts
+        where = f"(for all {len(hosts)} hosts: {', '.join(h.name for h in hosts)})"
+        return self._once(
+            "manual", planned.number, lambda: self.inner.manual(planned, [*notes, where])
+        )
+
+    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> bool | None:
+        """Show the step's commands on every host; one confirmation runs it on all of them."""
+        shown = []
+        for host in self.fleet.hosts:
+            values = self.fleet.values(host)
+            for command in planned.step.commands:
+                shown.append(f"on {host.label}: {variables.fill_command(command, values).text}")
+        return self._once(
+            "destructive", planned.number, lambda: self.inner.confirm_destructive(planned, shown)
+        )
+
+    def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
+        """Fleet runs don't run rollbacks (the runner then says how to run one)."""
+        return None

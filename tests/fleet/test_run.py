@@ -1,0 +1,346 @@
+"""Fleet runs end to end: real sshd servers on 127.0.0.2…, the real command line, its history."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.support.fleet_servers import FleetServers
+
+pytestmark = pytest.mark.ssh
+
+PROBE_OK = '#!/bin/sh\necho "probe ok on $(hostname)"\n'
+PROBE_FAIL = "#!/bin/sh\necho 'probe: disk full' >&2\nexit 1\n"
+
+
+def write_runbook(directory: Path, steps: str, front: str = "") -> Path:
+    """A runbook named ``fleet`` whose Fix section holds ``steps`` (one bash block)."""
+    head = f"---\ntitle: Fleet\n{front}---\n" if front else "---\ntitle: Fleet\n---\n"
+    text = f"{head}# Fleet\n\n## Fix\n\n```bash\n{textwrap.dedent(steps).strip()}\n```\n"
+    path = directory / "fleet.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+THREE_STEPS = """
+# Step 1: Where
+echo "at $SSH_CONNECTION"
+
+# Step 2: Probe
+probe
+
+# Step 3: Done
+echo done
+"""
+
+
+@pytest.fixture
+def fleet(fleet_servers: FleetServers) -> FleetServers:
+    """The module's servers with a passing ``probe`` on every host (tests make some fail)."""
+    for server in fleet_servers.servers:
+        server.stand_in("probe", PROBE_OK)
+    return fleet_servers
+
+
+def events(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def finished(stream: list[dict[str, Any]]) -> dict[str, list[tuple[int, str]]]:
+    """Each host's (step, status) in the order they finished."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for event in stream:
+        if event["event"] == "StepFinished":
+            result = event["result"]
+            out.setdefault(result["host"], []).append((result["number"], result["status"]))
+    return out
+
+
+def run_fleet(fleet: FleetServers, tmp_path: Path, *args: str, steps: str = THREE_STEPS):
+    runbook = write_runbook(tmp_path, steps)
+    inventory = fleet.inventory(tmp_path / "inventory.yaml")
+    return run_cli(
+        "run",
+        str(runbook),
+        "--section",
+        "fix",
+        "--hosts",
+        f"@{inventory}",
+        "--ssh-config",
+        str(fleet.ssh_config),
+        *args,
+        cwd=tmp_path,
+        env={"RUNBOOKKIT_HISTORY": str(tmp_path / "history.sqlite")},
+    )
+
+
+def test_every_host_runs_every_step_on_its_own_connection(fleet, tmp_path):
+    result = run_fleet(fleet, tmp_path, "--json", "--parallel", "4")
+    assert result.returncode == 0, result.stderr
+    stream = events(result.stdout)
+    assert [e["event"] for e in stream].count("RunStarted") == 1
+    assert stream[-1]["event"] == "RunFinished" and stream[-1]["status"] == "passed"
+    run_ids = {e["run_id"] for e in stream}
+    assert len(run_ids) == 1
+    assert finished(stream) == {
+        name: [(1, "passed"), (2, "passed"), (3, "passed")] for name in fleet.names()
+    }
+    for event in stream:
+        if event["event"] == "StepFinished" and event["result"]["number"] == 1:
+            server = fleet.by_name(event["result"]["host"])
+            assert f"{server.address} {server.port}" in event["result"]["stdout"]
+    # One run in the history, with every host's steps.
+    shown = run_cli(
+        "history", "show", run_ids.pop(), "--json", "--history", str(tmp_path / "history.sqlite")
+    )
+    assert shown.returncode == 0, shown.stderr
+    record = json.loads(shown.stdout)
+    assert record["status"] == "passed"
+    assert sorted({s["host"] for s in record["steps"]}) == fleet.names()
+    assert len(record["steps"]) == 3 * len(fleet.names())
+
+
+def test_one_failing_host_fails_the_run_and_the_others_finish(fleet, tmp_path):
+    fleet.by_name("host-2").stand_in("probe", PROBE_FAIL)
+    result = run_fleet(fleet, tmp_path)
+    assert result.returncode == 1
+    out = result.stdout
+    assert "step 1 Where: passed on 4/4 hosts" in out
+    assert "step 2 Probe: passed on 3/4 hosts (host-2 failed)" in out
+    assert "step 3 Done: passed on 3/4 hosts" in out
+    assert "host-2 failed at step 2 (Probe): exit 1: probe: disk full" in out
+    assert "    | probe: disk full" in out
+    assert "failed on 1 of 4 hosts: host-2" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "failing", "expected"),
+    [
+        # --serial --fail-fast: nothing starts after host-2 failed.
+        (("--serial", "--fail-fast"), ["host-2"], {"host-1": 3, "host-2": 2}),
+        # --max-failures 1: the second failure stops the fleet.
+        (
+            ("--serial", "--max-failures", "1"),
+            ["host-2", "host-3"],
+            {"host-1": 3, "host-2": 2, "host-3": 2},
+        ),
+        # Without a failure limit every host runs.
+        (("--serial",), ["host-2", "host-3"], {"host-1": 3, "host-2": 2, "host-3": 2, "host-4": 3}),
+        # --batch 2: host-2 fails in the first batch, the second never starts.
+        (("--batch", "2"), ["host-2"], {"host-1": 3, "host-2": 2}),
+        # --batch 2: the first batch passed, so the second runs (and host-3 fails in it).
+        (("--batch", "2"), ["host-3"], {"host-1": 3, "host-2": 3, "host-3": 2, "host-4": 3}),
+        # --continue-on-error rolls on past a failed batch.
+        (
+            ("--batch", "2", "--continue-on-error"),
+            ["host-1"],
+            {"host-1": 2, "host-2": 3, "host-3": 3, "host-4": 3},
+        ),
+    ],
+)
+def test_strategies_and_failure_limits(fleet, tmp_path, args, failing, expected):
+    for name in failing:
+        fleet.by_name(name).stand_in("probe", PROBE_FAIL)
+    result = run_fleet(fleet, tmp_path, "--json", *args)
+    assert result.returncode == 1, result.stderr
+    ran = finished(events(result.stdout))
+    assert {host: len(steps) for host, steps in ran.items()} == expected
+    for host in failing:
+        if host in ran:
+            assert ran[host][-1] == (2, "failed")
+
+
+def test_batches_start_only_after_the_previous_batch(fleet, tmp_path):
+    result = run_fleet(fleet, tmp_path, "--json", "--batch", "2")
+    assert result.returncode == 0, result.stderr
+    order = [
+        (e["event"], e.get("host") or e.get("result", {}).get("host"))
+        for e in events(result.stdout)
+        if e["event"] in ("StepStarted", "StepFinished")
+    ]
+    first_of_second = min(i for i, (kind, host) in enumerate(order) if host in ("host-3", "host-4"))
+    last_of_first = max(i for i, (kind, host) in enumerate(order) if host in ("host-1", "host-2"))
+    assert last_of_first < first_of_second
+
+
+def test_per_host_variables_fill_placeholders(fleet, tmp_path):
+    inventory = tmp_path / "vars.yaml"
+    lines = ["groups:", "  cache:", "    vars: {role: replica}", "    hosts:"]
+    for index, server in enumerate(fleet.servers[:2]):
+        role = ", vars: {role: primary}" if index == 0 else ""
+        lines.append(
+            f"      - {{name: {server.name}, hostname: {server.address}, "
+            f"port: {server.port}{role}}}"
+        )
+    inventory.write_text("\n".join(lines) + "\n")
+    runbook = write_runbook(tmp_path, '# Step 1: Role\necho "role=${role}"', front="hosts: cache\n")
+    result = run_cli(
+        "run",
+        str(runbook),
+        "-s",
+        "fix",
+        "--hosts",
+        f"@{inventory}",
+        "--ssh-config",
+        str(fleet.ssh_config),
+        "--json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    outputs = {
+        e["result"]["host"]: e["result"]["stdout"].strip()
+        for e in events(result.stdout)
+        if e["event"] == "StepFinished"
+    }
+    assert outputs == {"host-1": "role=primary", "host-2": "role=replica"}
+
+
+@pytest.mark.parametrize(
+    ("inventory", "args", "message"),
+    [
+        ("groups:\n  cache: [a\n", (), "inventory.yaml:3: invalid YAML"),
+        (
+            "groups:\n  cache: [host-1]\n",
+            ("--group", "db"),
+            "inventory.yaml:1: unknown host group 'db'",
+        ),
+    ],
+)
+def test_a_bad_inventory_runs_nothing(fleet, tmp_path, inventory, args, message):
+    (tmp_path / "inventory.yaml").write_text(inventory)
+    marker = 'touch "$HOME/ran-$(date +%s%N)"'
+    runbook = write_runbook(tmp_path, f"# Step 1: Mark\n{marker}")
+    before = {s.name: sorted(s.home.glob("ran-*")) for s in fleet.servers}
+    result = run_cli(
+        "run",
+        str(runbook),
+        "-s",
+        "fix",
+        "--hosts",
+        "@inventory.yaml",
+        *args,
+        "--ssh-config",
+        str(fleet.ssh_config),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert {s.name: sorted(s.home.glob("ran-*")) for s in fleet.servers} == before
+
+
+def test_destructive_step_is_confirmed_once_for_every_host(fleet, tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    runbook = write_runbook(
+        tmp_path, '# Step 1: Clean\nrm -rf "$HOME/scratch"\n\n# Step 2: Done\necho done'
+    )
+    inventory = fleet.inventory(tmp_path / "inventory.yaml")
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "RUNBOOKKIT_HISTORY": str(tmp_path / "h.sqlite"),
+    }
+    child = pexpect.spawn(
+        sys.executable,
+        [
+            "-m",
+            "runbookkit",
+            "run",
+            str(runbook),
+            "-s",
+            "fix",
+            "--hosts",
+            f"@{inventory}",
+            "--ssh-config",
+            str(fleet.ssh_config),
+        ],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.expect("DESTRUCTIVE")
+    child.expect(r"Type the step number \(1\)")
+    shown = child.before
+    for server in fleet.servers:
+        assert f"on root@{server.address}:{server.port}: rm -rf" in shown
+    child.sendline("1")
+    child.expect(pexpect.EOF)
+    child.close()
+    rest = child.before
+    assert "DESTRUCTIVE" not in rest  # asked once, not once per host
+    assert "step 1 Clean: passed on 4/4 hosts" in rest
+    assert child.exitstatus == 0
+
+
+def test_destructive_step_without_a_terminal_is_refused_on_every_host(fleet, tmp_path):
+    runbook = write_runbook(tmp_path, '# Step 1: Clean\nrm -rf "$HOME/scratch"')
+    result = run_fleet(fleet, tmp_path, steps='# Step 1: Clean\nrm -rf "$HOME/scratch"')
+    assert result.returncode == 3
+    assert "step 1 Clean: passed on 0/4 hosts" in result.stdout
+    assert runbook.exists()
+
+
+def test_a_host_going_down_mid_run_reports_a_connection_error(ssh_keys, tmp_path):
+    from tests.support.fleet_servers import start_fleet
+
+    servers = start_fleet(tmp_path / "servers", 3, ssh_keys, first=20)
+    try:
+        steps = (
+            "# Step 1: One\necho one\n\n# Step 2: Wait\nsleep 2; echo two\n\n"
+            "# Step 3: Three\necho three"
+        )
+        runbook = write_runbook(tmp_path, steps)
+        inventory = servers.inventory(tmp_path / "inventory.yaml")
+        env = {**os.environ, "RUNBOOKKIT_HISTORY": str(tmp_path / "h.sqlite")}
+        command = [
+            sys.executable,
+            "-m",
+            "runbookkit",
+            "run",
+            str(runbook),
+            "-s",
+            "fix",
+            "--hosts",
+            f"@{inventory}",
+            "--ssh-config",
+            str(servers.ssh_config),
+            "--json",
+        ]
+        with subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        ) as proc:
+            assert proc.stdout is not None
+            stream = []
+            for line in proc.stdout:
+                event = json.loads(line)
+                stream.append(event)
+                if event["event"] == "StepStarted" and (event["host"], event["number"]) == (
+                    "host-2",
+                    2,
+                ):
+                    servers.by_name("host-2").drop()
+            code = proc.wait(60)
+    finally:
+        servers.stop()
+    assert code == 1
+    ran = finished(stream)
+    assert ran["host-1"] == ran["host-3"] == [(1, "passed"), (2, "passed"), (3, "passed")]
+    assert ran["host-2"] == [(1, "passed"), (2, "failed")]
+    error = next(
+        e["result"]["error"]
+        for e in stream
+        if e["event"] == "StepFinished"
+        and e["result"]["host"] == "host-2"
+        and e["result"]["number"] == 2
+    )
+    assert "connection" in error.lower()
