@@ -163,9 +163,19 @@ def describe(run: RunRecord) -> Iterator[str]:
         yield f"  rolls back run {run.rollback_of}"
     if run.rollback_run:
         yield f"  rolled back by run {run.rollback_run}"
-    for step in run.steps:
-        yield ""
-        yield from _describe_step(step)
+    hosts = sorted({step.host for step in run.steps if step.host})
+    if hosts:  # a fleet run: each host's steps together, in the order they ran there
+        yield f"  hosts     {len(hosts)}"
+    for host in [None, *hosts] if hosts else [None]:
+        steps = [step for step in run.steps if step.host == host]
+        if host is not None:
+            failed = [s for s in steps if s.status not in ("passed", "manual", "skipped")]
+            verdict = f"failed at step {failed[0].number}" if failed else "passed"
+            yield ""
+            yield f"host {host}: {len(steps)} step(s), {verdict}"
+        for step in steps:
+            yield ""
+            yield from _describe_step(step)
 
 
 def _describe_step(step: StepRecord) -> Iterator[str]:

@@ -119,6 +119,19 @@ def test_one_failing_host_fails_the_run_and_the_others_finish(fleet, tmp_path):
     assert "host-2 failed at step 2 (Probe): exit 1: probe: disk full" in out
     assert "    | probe: disk full" in out
     assert "failed on 1 of 4 hosts: host-2" in result.stderr
+    # history show groups the steps by host.
+    runs = run_cli("history", "--json", "--history", str(tmp_path / "history.sqlite"))
+    run_id = json.loads(runs.stdout)[0]["id"]
+    shown = run_cli("history", "show", run_id, "--history", str(tmp_path / "history.sqlite"))
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout
+    assert "  hosts     4" in text
+    assert "host host-1: 3 step(s), passed" in text
+    assert "host host-2: 2 step(s), failed at step 2" in text
+    headers = [line for line in text.splitlines() if line.startswith("host ")]
+    assert [h.split(":")[0] for h in headers] == [f"host {n}" for n in fleet.names()]
+    block = text.split("host host-3:")[1].split("host host-4:")[0]
+    assert block.count("[host-3]") == 3 and "[host-1]" not in block
 
 
 @pytest.mark.parametrize(
