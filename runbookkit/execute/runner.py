@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -161,11 +162,11 @@ class Runner:
 
     def _steps(self, outcome: RunOutcome) -> None:
         for planned in self.plan.steps:
-            current = planned
+            started = time.monotonic()
             try:
                 result = self._step(planned)
             except KeyboardInterrupt:
-                result = self._interrupted(current)
+                result = self._interrupted(planned, time.monotonic() - started)
                 outcome.results.append(result)
                 self._stopped(outcome, result, RunStatus.interrupted)
                 raise
@@ -181,10 +182,10 @@ class Runner:
         outcome.error = f"step {result.number} ({result.title}): {result.error}"
         outcome.line = result.line
 
-    def _interrupted(self, planned: PlannedStep) -> StepResult:
-        result = self._result(
-            planned, StepStatus.failed, "interrupted (Ctrl-C); the command was stopped"
-        )
+    def _interrupted(self, planned: PlannedStep, duration: float) -> StepResult:
+        why = "interrupted (Ctrl-C); the command was stopped"
+        result = self._result(planned, StepStatus.failed, why)
+        result.duration = duration
         self.emit(StepFinished(self.run_id, result))
         return result
 

@@ -9,12 +9,14 @@ command on loopback instead of ≈ 14 ms).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runbookkit.errors import ConfigError
 from runbookkit.model import Target
 
 _SUPPORTED_OPTIONS = {"port", "user", "identityfile", "connecttimeout", "userknownhostsfile"}
@@ -83,9 +85,12 @@ class Connections:
             from runbookkit.execute.processes import StoppableRemote
 
             path = str(self.options.ssh_config) if self.options.ssh_config else None
-            self._config = Config(
-                runtime_ssh_path=path, overrides={"runners": {"remote": StoppableRemote}}
-            )
+            try:
+                self._config = Config(
+                    runtime_ssh_path=path, overrides={"runners": {"remote": StoppableRemote}}
+                )
+            except Exception as exc:  # paramiko's ConfigParseError, an unreadable file…
+                raise _config_error(exc, path) from None
         return self._config
 
     def _make(self, target: Target) -> Any:
@@ -210,3 +215,16 @@ def _socket(host: str, port: int, timeout: float | None) -> socket.socket:
         raise ConnectError(f"cannot reach {host}:{port}: {exc.strerror or exc}") from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
+
+
+def _config_error(exc: Exception, path: str | None) -> ConfigError:
+    """A one-line error about an ssh_config file, at the line paramiko could not parse."""
+    text = str(exc) or type(exc).__name__
+    line = None
+    bad = text.removeprefix("Unparsable line ").strip()
+    if path and bad != text:
+        with contextlib.suppress(OSError):
+            lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+            line = next((n for n, row in enumerate(lines, 1) if row.strip() == bad), None)
+    where = path or "~/.ssh/config or /etc/ssh/ssh_config"
+    return ConfigError(f"cannot read ssh_config: {text}", path=where, line=line)

@@ -92,3 +92,14 @@ def test_secret_values_never_reach_the_screen(cli, tmp_path, mode):
     if not mode or mode == ["--json"]:
         assert done.returncode == 1
         assert "exit 1: ***" in done.stderr
+
+
+def test_unparsable_ssh_config_is_a_usage_error_before_any_step(cli, tmp_path):
+    marker = tmp_path / "ran"
+    body = f'# Step 1: Here\ntouch {marker}\n\n# Step 2: There\nssh root@x "echo hi"'
+    config = tmp_path / "ssh_config"
+    config.write_text("Host x\n  HostName\n")
+    done = cli("run", str(write_runbook(tmp_path, body)), "-s", "fix", "--ssh-config", str(config))
+    assert done.returncode == 2
+    assert done.stderr == f"{config}:2: cannot read ssh_config: Unparsable line HostName\n"
+    assert not marker.exists()
