@@ -14,7 +14,8 @@ import shlex
 # A compound command's opening word → the word that closes it.
 _COMPOUND = {"if": "fi", "case": "esac", "for": "done", "while": "done", "until": "done"}
 _CLOSERS = frozenset(_COMPOUND.values())
-_QUOTED = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
+# A closed quoted string or an escaped character.
+QUOTED = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
 _QUOTING = re.compile(r"['\"\\#]")  # an open quote, a stray escape, or a comment: tokenise
 _KEYWORD = re.compile(r"(?<![^\s;&|()<>#])(?:if|case|for|while|until)(?![^\s;&|()<>#])")
 # Words (besides runs of ``;|&()`` and newlines) after which the next word is a command.
@@ -64,7 +65,7 @@ def open_compound(text: str) -> bool:
     Raises:
         ValueError: a quote is never closed.
     """
-    outside = _QUOTED.sub("", text)  # what is left outside closed quotes and escapes
+    outside = QUOTED.sub("", text)  # what is left outside closed quotes and escapes
     if not _QUOTING.search(outside) and not _KEYWORD.search(outside):
         return False  # no open quote, comment or keyword: spare the tokeniser (most commands)
     return _open_compound(text)

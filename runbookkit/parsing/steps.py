@@ -32,7 +32,7 @@ _RETRY = re.compile(
     r"(?:\s+every\s+(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min)?)?\s*$",
     re.IGNORECASE,
 )
-_HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _UNITS = {"ms": 0.001, "m": 60.0, "min": 60.0}
 MAX_ATTEMPTS = 10_000
 MAX_DELAY = 86_400.0  # seconds between attempts
@@ -98,6 +98,7 @@ def console_steps(text: str, first_line: int, language: str | None, context: str
         elif line.strip():
             draft.notes.append(line.strip().lstrip("#").strip())
     _flush_console(draft, pending, outputs)
+    draft.commands = [c for c in draft.commands if c.text]  # a bare "$" prompt runs nothing
     return [_finish(draft, language)]
 
 
@@ -199,11 +200,20 @@ def _logical_lines(lines: list[str], first_line: int) -> list[tuple[int, str]]:
     return out
 
 
+def _heredoc(chunk: str) -> re.Match[str] | None:
+    """The first ``<<WORD`` of ``chunk`` that is not inside quotes."""
+    quoted = [m.span() for m in shellwords.QUOTED.finditer(chunk)] if "<<" in chunk else []
+    for found in _HEREDOC.finditer(chunk):
+        if not any(start <= found.start() < end for start, end in quoted):
+            return found
+    return None
+
+
 def _incomplete(chunk: str) -> bool:
     stripped = chunk.rstrip()
     if stripped.endswith(("\\", "|", "&&", "||")):
         return True
-    heredoc = _HEREDOC.search(chunk)
+    heredoc = _heredoc(chunk)
     if heredoc:
         tail = chunk[heredoc.end() :].split("\n")[1:]
         word = heredoc.group(2)

@@ -77,6 +77,16 @@ def test_multi_line_commands_stay_whole(case: str) -> None:
     assert command.line == 10
 
 
+def test_quoted_heredoc_markers_are_text() -> None:
+    (step,) = _shell('echo "use <<EOF here"\necho next\nEOF')
+    assert [c.text for c in step.commands] == ['echo "use <<EOF here"', "echo next", "EOF"]
+
+
+def test_here_strings_are_not_heredocs() -> None:
+    (step,) = _shell('redis-cli <<< "PING"\necho next\nPING')
+    assert [c.text for c in step.commands] == ['redis-cli <<< "PING"', "echo next", "PING"]
+
+
 def test_words_that_only_look_like_keywords_do_not_join() -> None:
     (step,) = _shell("echo for\necho done\necho if")
     assert [c.text for c in step.commands] == ["echo for", "echo done", "echo if"]
@@ -174,6 +184,7 @@ CONSOLE = {
     ),
     "ssh-in-console": ('$ ssh -p 2200 u@h "uptime"\nup 3 days\n', [("uptime", "up 3 days")]),
     "comment-before-prompt": ("# restart first\n$ x\n", [("x", None)]),
+    "bare-prompt": ("$ a\nout\n$\n$ b\n", [("a", "out"), ("b", None)]),
 }
 
 
