@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -124,19 +124,29 @@ def run_fleet(
 
     size = strategy.batch or len(hosts) or 1
     batches = [range(start, min(start + size, len(hosts))) for start in range(0, len(hosts), size)]
-    with ThreadPoolExecutor(
-        max_workers=max(1, strategy.parallel), thread_name_prefix="host"
-    ) as pool:
+    workers = max(1, min(strategy.parallel, size))
+    submitted: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="host") as pool:
         try:
             for batch in batches:
-                wait([pool.submit(guarded, index) for index in batch])
+                futures = [pool.submit(guarded, index) for index in batch]
+                submitted += futures
+                # Wake up now and then: a Ctrl-C delivered to another thread is only noticed by
+                # the main thread when it runs Python code again.
+                while wait(futures, timeout=0.1).not_done:
+                    pass
                 failed = any(i in results and not passed(results[i]) for i in batch)
                 if strategy.batch and strategy.halt_batches and failed:
                     halted = True
         except BaseException:
             halted = True
-            if on_interrupt is not None:
-                on_interrupt()
+            # Keep cutting the running hosts short until they are all done: a host that was
+            # still connecting when Ctrl-C came must not run its step to the end.
+            while True:
+                if on_interrupt is not None:
+                    on_interrupt()
+                if not wait(submitted, timeout=0.1).not_done:
+                    break
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     return [Outcome(host, results.get(index)) for index, host in enumerate(hosts)]

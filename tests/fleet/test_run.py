@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -357,3 +358,29 @@ def test_a_host_going_down_mid_run_reports_a_connection_error(ssh_keys, tmp_path
         and e["result"]["number"] == 2
     )
     assert "connection" in error.lower()
+
+
+def test_ctrl_c_stops_every_host_and_exits_130(fleet, tmp_path):
+    steps = "# Step 1: Hang\nsleep 5; echo late\n\n# Step 2: Never\necho never"
+    runbook = write_runbook(tmp_path, steps)
+    inventory = fleet.inventory(tmp_path / "inventory.yaml")
+    env = {**os.environ, "RUNBOOKKIT_HISTORY": str(tmp_path / "h.sqlite")}
+    command = [
+        *(sys.executable, "-m", "runbookkit", "run", str(runbook), "-s", "fix"),
+        *("--hosts", f"@{inventory}", "--ssh-config", str(fleet.ssh_config), "--json"),
+    ]
+    with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        stream, started = [], set()
+        for line in proc.stdout:
+            event = json.loads(line)
+            stream.append(event)
+            if event["event"] == "StepStarted":
+                started.add(event["host"])
+                if started == set(fleet.names()):
+                    proc.send_signal(signal.SIGINT)
+        code = proc.wait(10)
+    assert code == 130
+    assert stream[-1]["event"] == "RunFinished" and stream[-1]["status"] == "interrupted"
+    ran = finished(stream)
+    assert all(steps == [(1, "failed")] for steps in ran.values()), ran
