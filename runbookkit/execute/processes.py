@@ -97,7 +97,7 @@ def _hold_sigint(runner: Any) -> None:
     stops the command. Masking the signal instead would not do: another thread may take it,
     and the children would inherit the mask.
     """
-    runner._previous_sigint = None
+    runner._holding_sigint = False
     runner._pending_sigint = False
     if threading.current_thread() is not threading.main_thread():
         return
@@ -106,15 +106,17 @@ def _hold_sigint(runner: Any) -> None:
         runner._pending_sigint = True
 
     runner._previous_sigint = signal.signal(signal.SIGINT, note)
+    runner._holding_sigint = True
 
 
 def _release_sigint(runner: Any) -> None:
     """Put the previous Ctrl-C handler back, and raise a Ctrl-C that came in the meantime."""
-    previous = getattr(runner, "_previous_sigint", None)
-    if previous is None:
+    if not getattr(runner, "_holding_sigint", False):
         return
-    runner._previous_sigint = None
-    signal.signal(signal.SIGINT, previous)
+    runner._holding_sigint = False
+    previous = runner._previous_sigint
+    # None: a handler not set from Python; the default disposition is the closest we can restore.
+    signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
     if runner._pending_sigint and previous is signal.default_int_handler:
         runner._pending_sigint = False
         raise KeyboardInterrupt
@@ -210,10 +212,11 @@ class StoppableRemote(Remote):
         if not pgid:
             return
         ticks = int(GRACE / 0.05)
+        # POSIX sh (dash's kill takes no "--"): a negative pid after the signal is the group.
         script = (
-            f"kill -{first} -- -{pgid} 2>/dev/null || exit 0; i=0; "
-            f"while [ $i -lt {ticks} ]; do kill -0 -- -{pgid} 2>/dev/null || exit 0; "
-            f"sleep 0.05; i=$((i+1)); done; kill -KILL -- -{pgid} 2>/dev/null; exit 0"
+            f"kill -{first} -{pgid} 2>/dev/null || exit 0; i=0; "
+            f"while [ $i -lt {ticks} ]; do kill -0 -{pgid} 2>/dev/null || exit 0; "
+            f"sleep 0.05; i=$((i+1)); done; kill -KILL -{pgid} 2>/dev/null; exit 0"
         )
         try:
             channel = self.context.create_session()
