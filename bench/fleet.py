@@ -34,8 +34,7 @@ from tests.support.sshd import Keys
 def section(directory: Path, steps: int) -> Path:
     """A runbook whose Fix section has ``steps`` small steps, each checking its output."""
     lines = [
-        f"# Step {n}: Step {n}\necho step {n} on $(hostname)\n# Expected: step {n}\n"
-        for n in range(1, steps + 1)
+        f"# Step {n}: Step {n}\necho step {n}\n# Expected: step {n}\n" for n in range(1, steps + 1)
     ]
     path = directory / "fleet.md"
     path.write_text("# Bench\n\n## Fix\n\n```bash\n" + "\n".join(lines) + "```\n")
