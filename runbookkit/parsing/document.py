@@ -183,8 +183,13 @@ class Walker:
             self.context = _first_line(inline) or self.context
 
     def _footer_paragraphs(self) -> set[int]:
-        """Indices of the trailing ``**Key:** value`` paragraphs (the footer block)."""
+        """Indices of the trailing ``**Key:** value`` paragraphs (the footer block).
+
+        They are a footer only when one of their keys is a metadata key (Author, Runbook
+        Version…): a last section that ends in ``**Escalation:** page the DBA`` keeps its text.
+        """
         found: set[int] = set()
+        known = False
         index = len(self.tokens) - 1
         while index >= 2:
             close, inline, opening = (
@@ -197,11 +202,13 @@ class Walker:
                 continue
             if close.type != "paragraph_close" or opening.level != 0:
                 break
-            if metadata.key_value_lines(inline) is None:
+            entries = metadata.key_value_lines(inline)
+            if entries is None:
                 break
+            known = known or any(metadata.is_known(entry.key) for entry in entries)
             found.add(index - 2)
             index -= 3
-        return found
+        return found if known else set()
 
     # -- code ----------------------------------------------------------------------------
 

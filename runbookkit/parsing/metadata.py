@@ -59,6 +59,11 @@ def normalise_key(key: str) -> str:
     return "_".join(re.findall(r"[a-z0-9]+", key.lower()))
 
 
+def is_known(key: str) -> bool:
+    """Whether ``key`` names a :class:`Metadata` field (under any of its aliases)."""
+    return normalise_key(key) in ALIASES
+
+
 def key_value_lines(inline: Token) -> list[Entry] | None:
     """The entries of a paragraph made only of ``**Key:** value`` lines, else None."""
     assert inline.map is not None and inline.children is not None

@@ -119,6 +119,19 @@ def test_key_value_lines_inside_sections_are_not_metadata() -> None:
     assert meta.owner is None
 
 
+def test_a_last_key_value_paragraph_with_unknown_keys_stays_text() -> None:
+    runbook = parse_text(
+        "# T\n\n## Fix\n\nRestart it.\n\n**Escalation:** page the DBA\n", path="m.md"
+    )
+    assert runbook.metadata.extra == {}
+    assert runbook.sections[0].text[-1] == "**Escalation:** page the DBA"
+
+
+def test_footer_keeps_unknown_keys_beside_known_ones() -> None:
+    meta = _meta("# T\n\n## Fix\n\nx\n\n**Team:** storage\n**Author:** Ops\n")
+    assert (meta.author, meta.extra) == ("Ops", {"team": "storage"})
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
