@@ -27,7 +27,6 @@ from runbookkit.execute.events import (
     RunFinished,
     RunStarted,
     RunStatus,
-    StepFinished,
     StepResult,
     StepStarted,
 )
@@ -152,7 +151,7 @@ class FleetRunner:
         return {**host.vars, **self.options.variables}
 
     def _runner(self, host: Host) -> Runner:
-        options = replace(self.options, variables=self.values(host))
+        options = replace(self.options, variables=self.values(host), fleet_host=host.name)
         try:
             return Runner(
                 for_host(self.plan, host),
@@ -254,13 +253,8 @@ class _HostEvents:
             return  # the fleet run starts and finishes once, for every host
         if isinstance(event, StepStarted) and self.fleet._stop.is_set():
             raise KeyboardInterrupt  # the runner records the step as interrupted and stops
-        if isinstance(event, StepFinished):
-            relabelled: Event = StepFinished(
-                self.fleet.run_id, replace(event.result, host=self.host)
-            )
-        else:
-            relabelled = replace(event, run_id=self.fleet.run_id, host=self.host)
-        self.fleet.emit(relabelled)
+        # The runner stamps the host itself (RunOptions.fleet_host); the run id is the fleet's.
+        self.fleet.emit(replace(event, run_id=self.fleet.run_id))
 
 
 class FleetOperator:
