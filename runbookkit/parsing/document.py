@@ -346,6 +346,8 @@ class Walker:
         self._ignore(found.group(1), line)
 
     def _inline_ignores(self, inline: Token) -> None:
+        if "runbookkit" not in inline.content:
+            return
         line = _line(inline)
         for child in inline.children or []:
             if child.type == "softbreak":
@@ -354,6 +356,8 @@ class Walker:
                 self._ignore(found.group(1), line)
 
     def _code_ignores(self, text: str, first: int) -> None:
+        if "runbookkit" not in text:
+            return
         for offset, line in enumerate(text.splitlines()):
             if line.strip().startswith("#") and (found := _IGNORE.search(line)):
                 self._ignore(found.group(1), first + offset + 1)

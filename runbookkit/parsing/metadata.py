@@ -67,6 +67,8 @@ def is_known(key: str) -> bool:
 def key_value_lines(inline: Token) -> list[Entry] | None:
     """The entries of a paragraph made only of ``**Key:** value`` lines, else None."""
     assert inline.map is not None and inline.children is not None
+    if not inline.content.startswith(("**", "__")):
+        return None  # every line must start with a bold key, the first one too
     lines: list[list[Token]] = [[]]
     for child in inline.children:
         if child.type == "text" and not child.content:
@@ -195,7 +197,7 @@ def front_matter(token: Token, path: str) -> list[Entry]:
     assert token.map is not None
     first = token.map[0] + 2  # the line after the opening ---
     try:
-        data = yaml.safe_load(token.content)
+        data = _load_yaml(token.content)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first + mark.line if mark is not None else token.map[0] + 1
@@ -221,6 +223,22 @@ def front_matter(token: Token, path: str) -> list[Entry]:
         )
     lines = token.content.splitlines()
     return [Entry(str(k), v, first + _key_line(lines, str(k))) for k, v in data.items()]
+
+
+def _load_yaml(text: str) -> Any:
+    """``yaml.safe_load``, through libyaml when PyYAML has it (several times faster).
+
+    On any error the pure-Python loader runs again, so messages and lines are always its own.
+    """
+    import yaml
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.load(text, Loader=fast)
+        except (yaml.YAMLError, ValueError):
+            pass
+    return yaml.safe_load(text)
 
 
 def _key_line(lines: list[str], key: str) -> int:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runbookkit.errors import ParseError
 from runbookkit.model import Metadata
 from runbookkit.parsing import parse_text
-from runbookkit.parsing.metadata import Entry, build, normalise_key
+from runbookkit.parsing.metadata import Entry, _load_yaml, build, normalise_key
 
 
 def _meta(text: str) -> Metadata:
@@ -151,3 +153,46 @@ def test_invalid_metadata_in_documents(text: str, line: int, message: str) -> No
 def test_title_falls_back_to_the_id() -> None:
     runbook = parse_text("## Fix\n\n```bash\nls\n```\n", path="x.md", runbook_id="disk-full")
     assert runbook.metadata.title == "Disk full"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "title: x",
+                "tags: [a, b]",
+                "d: 2025-01-01",
+                "d: 2025-13-45",
+                "k: [open",
+                "- item",
+                "? q",
+                "a: &x 1",
+                "b: *x",
+                "s: 'quoted",
+                "n: \u0085",
+                "e: \x07",
+                "u: тест",
+                ": v",
+                "  nested: 1",
+                "m: {a: 1}",
+                "t: yes",
+                "x: 0x1F",
+                "f: 1e400",
+            ]
+        ),
+        max_size=6,
+    ).map("\n".join)
+)
+def test_fast_yaml_loader_agrees_with_the_python_one(text: str) -> None:
+    import yaml
+
+    try:
+        expected: object = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        expected = type(exc)
+    try:
+        got: object = _load_yaml(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        got = type(exc)
+    assert got == expected
