@@ -43,6 +43,14 @@ def read_history(path: Path | None, max_runs: int, now: dt.datetime) -> History:
 
     A store that does not exist yet is an empty history, not an error.
     """
-    if path is None or not path.exists() or max_runs == 0:
+    if path is None or not path.exists():
         return History()
-    return History()
+    from runbookkit.history import open_store
+
+    store = open_store(path, readonly=True)
+    try:
+        latest = store.runs_by_runbook(max_runs) if max_runs else {}
+        recent = store.run_counts(since=now - RECENT)
+    finally:
+        store.close()
+    return History(runs=dict(latest), recent=recent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import os
 import re
@@ -65,3 +66,76 @@ def text_of(page: str) -> str:
 def build():
     """The :func:`mkdocs_build` helper as a fixture."""
     return mkdocs_build
+
+
+def make_run(
+    run_id: str,
+    runbook_id: str = "redis-connection-refused",
+    *,
+    sha256: str = "0" * 64,
+    started: dt.datetime | None = None,
+    section: str = "fix",
+    operator: str = "ops@bastion",
+    status: str = "passed",
+    steps: list[dict[str, Any]] | None = None,
+) -> Any:
+    """A finished run record with the given steps (each a dict of StepRecord fields)."""
+    from runbookkit.execute.events import RunStatus, StepStatus
+    from runbookkit.history import RunRecord, StepRecord
+
+    began = started or dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    records = []
+    for seq, fields in enumerate(steps or [{}], 1):
+        values: dict[str, Any] = {
+            "seq": seq,
+            "number": seq,
+            "title": f"Step {seq}",
+            "target": "local",
+            "commands": [f"echo step {seq}"],
+            "status": StepStatus.passed,
+            "exit_code": 0,
+            "duration": 0.25,
+            "stdout": f"step {seq} done\n",
+        }
+        values.update(fields)
+        values["status"] = StepStatus(values["status"])
+        records.append(StepRecord(**values))
+    failed = next((s.number for s in records if s.status == "failed"), None)
+    return RunRecord(
+        id=run_id,
+        runbook_id=runbook_id,
+        runbook_title=runbook_id.replace("-", " "),
+        runbook_sha256=sha256,
+        section=section,
+        operator=operator,
+        targets=["local"],
+        version="0.1.0",
+        started_at=began,
+        finished_at=began + dt.timedelta(seconds=2.5),
+        status=RunStatus(status),
+        exit_code=0 if status == "passed" else 1,
+        failed_step=failed,
+        steps=records,
+    )
+
+
+def record(store: Path, *runs: Any) -> None:
+    """Record ``runs`` in the history store at ``store`` the way a run does: step by step."""
+    from runbookkit.history import open_store
+
+    history = open_store(store, readonly=False)
+    try:
+        for run in runs:
+            steps, run.steps = run.steps, []
+            history.begin_run(run)
+            for step in steps:
+                history.record_step(run.id, step)
+            history.finish_run(
+                run.id,
+                status=run.status,
+                exit_code=run.exit_code,
+                finished_at=run.finished_at,
+                failed_step=run.failed_step,
+            )
+    finally:
+        history.close()

@@ -1,0 +1,203 @@
+"""Build time of the docs site: the plugin's history and catalog against the same pages without.
+
+Generates N runbooks with RUNS recorded runs each (5 steps per run) in a temporary directory,
+then times real ``mkdocs build`` runs in this process:
+
+- baseline: the plugin with no history store and no catalog (the same runbook pages);
+- full: the plugin with the history (run history tables and a page per listed run) and catalog.
+
+Prints the ratio full / baseline at 500 runbooks (goal ≤ 1.25×) and both times at 10, 100 and
+500 runbooks. Usage: ``python bench/docs.py [--theme material|mkdocs] [--repeat 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import logging
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from runbookkit.execute.events import RunStatus, StepStatus
+from runbookkit.history import RunRecord, StepRecord, open_store
+
+SEVERITIES = ["critical", "high", "medium", "low", "info"]
+SIZES = (10, 100, 500)
+RUNS = 50
+
+
+def runbook_text(index: int) -> str:
+    """A runbook in the seed's shape: header lines, Symptoms, Diagnosis, Fix, footer."""
+    review = dt.date(2025, 1, 1) + dt.timedelta(days=7 * index % 900)
+    return f"""# Service {index} is down - Runbook
+
+**Pattern:** `(?i)service-{index}.*(refused|timeout)`
+**Severity:** {SEVERITIES[index % 5].capitalize()}
+**MTTR Target:** 5-10 minutes
+**Last Updated:** 2025-11-24
+
+## Symptoms
+
+- Error message contains: `service-{index} refused`
+
+**Examples:**
+```
+ERROR service-{index} refused connection on port {8000 + index}
+```
+
+## Diagnosis
+
+```bash
+# Step 1: Check the service
+systemctl status service-{index}
+
+# Step 2: Check the port
+ss -ltn | grep {8000 + index}
+```
+
+## Fix
+
+```bash
+# Step 1: Restart the service
+systemctl restart service-{index}
+
+# Step 2: Check it answers
+curl -fsS http://127.0.0.1:{8000 + index}/health
+# Expected: ok
+
+# Step 3: Check the logs
+journalctl -u service-{index} -n 20
+```
+
+---
+
+**Author:** Ops team
+**Next Review:** {review.isoformat()}
+"""
+
+
+def make_runs(runbook_id: str, sha256: str, count: int) -> list[RunRecord]:
+    """``count`` finished runs of one runbook, one an hour, newest last, 5 steps each."""
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    runs = []
+    for number in range(count):
+        failed = number % 7 == 3
+        began = start + dt.timedelta(hours=number)
+        steps = [
+            StepRecord(
+                seq=step,
+                number=step,
+                title=f"Step {step} of {runbook_id}",
+                target="ops@10.0.0.5:22",
+                commands=[f"systemctl status {runbook_id} --lines {step}"],
+                status=StepStatus.failed if failed and step == 5 else StepStatus.passed,
+                exit_code=3 if failed and step == 5 else 0,
+                duration=0.05 * step,
+                expected="active" if step == 2 else None,
+                matched=True if step == 2 else None,
+                stdout=f"line {step}: {runbook_id} is active (running)\n" * 8,
+            )
+            for step in range(1, 6)
+        ]
+        runs.append(
+            RunRecord(
+                id=f"{number:04d}{hashlib.sha1(f'{runbook_id}{number}'.encode()).hexdigest()[:22]}",
+                runbook_id=runbook_id,
+                runbook_title=f"{runbook_id} is down",
+                runbook_sha256=sha256 if number > 10 else "0" * 64,
+                section="fix" if number % 2 else "diagnosis",
+                operator="ops@bastion",
+                targets=["ops@10.0.0.5:22"],
+                version="0.1.0",
+                started_at=began,
+                finished_at=began + dt.timedelta(seconds=0.75),
+                status=RunStatus.failed if failed else RunStatus.passed,
+                exit_code=1 if failed else 0,
+                failed_step=5 if failed else None,
+                steps=steps,
+            )
+        )
+    return runs
+
+
+def make_site(root: Path, count: int, runs: int) -> tuple[Path, Path]:
+    """Write ``count`` runbooks, their history and two mkdocs.yml (baseline and full)."""
+    books = root / "runbooks"
+    books.mkdir(parents=True)
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text("# Runbooks\n", encoding="utf-8")
+    store = open_store(root / "history.sqlite", readonly=False)
+    for index in range(count):
+        text = runbook_text(index)
+        (books / f"service-{index}.md").write_text(text, encoding="utf-8")
+        sha256 = hashlib.sha256(text.encode()).hexdigest()
+        store.import_runs(make_runs(f"service-{index}", sha256, runs))
+    store.close()
+    return root / "history.sqlite", books
+
+
+def write_config(root: Path, name: str, theme: str, plugin: dict[str, object]) -> Path:
+    """A mkdocs.yml building ``root``'s docs and runbooks into ``site-NAME``."""
+    config = {
+        "site_name": "Bench",
+        "docs_dir": "docs",
+        "site_dir": f"site-{name}",
+        "theme": {"name": theme},
+        "markdown_extensions": ["admonition", "tables"],
+        "plugins": [{"runbookkit": {"runbooks_dir": "runbooks", **plugin}}],
+    }
+    path = root / f"mkdocs-{name}.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def build_time(config: Path) -> float:
+    """Seconds of one real ``mkdocs build`` of ``config``."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    loaded = load_config(str(config))
+    began = time.perf_counter()
+    build(loaded)
+    return time.perf_counter() - began
+
+
+def measure(count: int, theme: str, repeat: int) -> tuple[float, float, int]:
+    """Median baseline and full build times for ``count`` runbooks, and the run pages made."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        history, _ = make_site(root, count, RUNS)
+        base = write_config(root, "base", theme, {"history": "missing.sqlite"})
+        full = write_config(root, "full", theme, {"history": str(history), "catalog": "catalog.md"})
+        times: dict[Path, list[float]] = {base: [], full: []}
+        for _ in range(repeat):
+            for config in (base, full):
+                times[config].append(build_time(config))
+        pages = len(list((root / "site-full" / "runs").glob("*")))
+        return statistics.median(times[base]), statistics.median(times[full]), pages
+
+
+def main() -> None:
+    """Measure and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--theme", default="material", choices=["material", "mkdocs"])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    print(f"theme {args.theme}, {RUNS} runs per runbook, median of {args.repeat} builds")
+    print(f"{'runbooks':>8}  {'baseline':>9}  {'history+catalog':>15}  {'ratio':>6}  run pages")
+    ratios = {}
+    for count in SIZES:
+        base, full, pages = measure(count, args.theme, args.repeat)
+        ratios[count] = full / base
+        print(f"{count:>8}  {base:>8.2f}s  {full:>14.2f}s  {full / base:>5.2f}×  {pages}")
+    print(f"ratio at 500 runbooks: {ratios[500]:.2f}× (goal ≤ 1.25×)")
+
+
+if __name__ == "__main__":
+    main()
