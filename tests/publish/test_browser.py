@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+import signal
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
 from tests.conftest import RUNBOOKS
-from tests.publish.browser import dump_dom, serve
-from tests.publish.conftest import make_run, mkdocs_build, record, write_site
+from tests.publish.browser import dump_dom, screenshot, serve
+from tests.publish.conftest import make_run, mkdocs_build, record, text_of, write_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+RUNBOOK = "redis-connection-refused"
 
 # Each payload, if it ever ran, leaves a mark the DOM dump shows.
 SCRIPT = "<script>document.title='PWNED-1'</script>"
@@ -73,3 +77,42 @@ def test_recorded_payloads_are_text_and_never_run(tmp_path: Path, theme: str) ->
                     assert html.escape(payload, quote=False) in dom
             elif path.startswith("runbooks/"):
                 assert html.escape(f"mallory{TABLE}@host", quote=False) in dom
+
+
+@pytest.mark.ssh
+@pytest.mark.redis
+def test_redis_page_shows_card_command_and_recorded_runs(tmp_path: Path, cli, redis_host) -> None:
+    host = redis_host()
+    host.service.stop(signal.SIGKILL)
+    store = tmp_path / "history.sqlite"
+    runs = [("diagnosis", []), ("fix", ["--yes"])]
+    for section, extra in runs:
+        done = cli(
+            "run", RUNBOOK, "--section", section, *extra, *host.args, "--history", str(store)
+        )
+        assert "Traceback" not in done.stderr
+    assert host.service.ping()  # the fix brought it back
+    config = write_site(tmp_path, RUNBOOKS, theme="material", history=store, catalog="catalog.md")
+    done = mkdocs_build(config, "--strict")
+    assert done.returncode == 0, done.stderr
+    with serve(tmp_path / "site") as base:
+        url = f"{base}runbooks/{RUNBOOK}/"
+        dom = dump_dom(url, tmp_path / "profile")
+        shot = screenshot(url, tmp_path / "redis-page.png", tmp_path / "profile", "1280,9000")
+        card = dom.split('class="rbk-card"', 1)[1].split("</div>", 1)[0]
+        assert 'rbk-sev-high">high<' in card and "3-5 minutes" in card
+        assert f"runbookkit run {RUNBOOK} --section fix" in text_of(dom)
+        table = dom.split('class="rbk-history"', 1)[1].split("</table>", 1)[0]
+        rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1])
+        assert [re.search(r"<code>(\w+)</code>", row).group(1) for row in rows] == [
+            "fix",
+            "diagnosis",
+        ]
+        assert all('rbk-badge rbk-bad">failed<' in row for row in rows)
+        link = re.search(r'href="([^"]+)"', rows[0]).group(1)
+        run_dom = dump_dom(urljoin(url, link), tmp_path / "profile")
+    assert shot.stat().st_size > 20_000
+    run_text = text_of(run_dom)
+    assert "systemctl start redis-server" in run_text
+    assert "PONG" in run_text
+    assert f"Redis Connection Refused - Runbook ({RUNBOOK})" in run_text
