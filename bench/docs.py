@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import logging
 import statistics
+import subprocess
+import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -83,7 +83,7 @@ journalctl -u service-{index} -n 20
 
 def make_runs(runbook_id: str, sha256: str, count: int) -> list[RunRecord]:
     """``count`` finished runs of one runbook, one an hour, newest last, 5 steps each."""
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=count + 1)
     runs = []
     for number in range(count):
         failed = number % 7 == 3
@@ -156,15 +156,26 @@ def write_config(root: Path, name: str, theme: str, plugin: dict[str, object]) -
     return path
 
 
-def build_time(config: Path) -> float:
-    """Seconds of one real ``mkdocs build`` of ``config``."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
+_BUILD = """
+import logging, sys, time
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+logging.getLogger("mkdocs").setLevel(logging.ERROR)
+config = load_config(sys.argv[1])
+began = time.perf_counter()
+build(config)
+print(time.perf_counter() - began)
+"""
 
-    loaded = load_config(str(config))
-    began = time.perf_counter()
-    build(loaded)
-    return time.perf_counter() - began
+
+def build_time(config: Path) -> float:
+    """Seconds of one real ``mkdocs build`` of ``config``, in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILD, str(config)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"mkdocs build of {config} failed:\n{done.stderr}")
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def measure(count: int, theme: str, repeat: int) -> tuple[float, float, int]:
@@ -188,7 +199,6 @@ def main() -> None:
     parser.add_argument("--theme", default="material", choices=["material", "mkdocs"])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    logging.getLogger("mkdocs").setLevel(logging.ERROR)
     print(f"theme {args.theme}, {RUNS} runs per runbook, median of {args.repeat} builds")
     print(f"{'runbooks':>8}  {'baseline':>9}  {'history+catalog':>15}  {'ratio':>6}  run pages")
     ratios = {}

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from runbookkit.model import Runbook
-from runbookkit.publish.html import esc, severity_badge, status_badge, when
+from runbookkit.publish.html import esc, severity_badge, when
 from runbookkit.publish.page import review
-from runbookkit.publish.runs import Href, RunLike, run_link
+from runbookkit.publish.runs import Href, RunLike, run_link, run_status
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,6 @@ def _row(entry: Entry, today: dt.date, href: Callable[[str], str | None], histor
             cells.append("never")
         else:
             link = run_link(last, href, when(last.started_at))
-            cells.append(f"{status_badge(last.status)} {link}")
+            cells.append(f"{run_status(last)} {link}")
         cells.append(esc(entry.recent_runs))
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"

@@ -9,6 +9,7 @@ runs builds at the cost of one extra page.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from importlib import resources
@@ -23,14 +24,14 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from runbookkit.model import Runbook
-from runbookkit.publish import catalog, page, runs
+from runbookkit.publish import catalog, page, runpages, runs
 from runbookkit.publish.html import Slots, safe_id
+from runbookkit.publish.runpages import RunPages
 from runbookkit.publish.sources import History, read_history, read_runbooks
 
 log = get_plugin_logger(__name__)
 
 CSS = "assets/runbookkit.css"
-_START, _END = "<!--rbk-run-->", "<!--/rbk-run-->"
 
 
 class RunbookConfig(base.Config):
@@ -92,8 +93,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         if self.config.catalog:
             self._replace(files, self.config.catalog)
             files.append(File.generated(config, self.config.catalog, content="# Runbook catalog\n"))
-        self._add_run_pages(files, config)
-        return files
+        return self._add_run_pages(files, config)
 
     def _add_runbook(
         self, files: Files, config: Any, docs_dir: Path, path: Path, runbook: Runbook
@@ -132,29 +132,39 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             if safe_id(run.id)
         ]
 
-    def _add_run_pages(self, files: Files, config: Any) -> None:
+    def _add_run_pages(self, files: Files, config: Any) -> Files:
         shown = self._shown_runs()
-        self.pending = shown[1:]
-        self.shell_id = shown[0].id if shown else None
-        self.shell: tuple[str, str] | None = None
-        if self.shell_id is None:
-            return
-        src = f"runs/{self.shell_id}.md"
+        self.run_pages: RunPages | None = None
+        if not shown:
+            return files
+        self.run_pages = RunPages(shown[0].id, shown[1:], self._run_html)
+        src = f"runs/{shown[0].id}.md"
         self._replace(files, src)
-        content = f"---\ntitle: Run {self.shell_id}\n---\n\nRBKRUNPAGE\n"
+        content = f"---\ntitle: Run {shown[0].id}\n---\n"
         hidden = InclusionLevel.NOT_IN_NAV  # run pages are reached from the runbook pages
-        files.append(File.generated(config, src, content=content, inclusion=hidden))
+        shell = File.generated(config, src, content=content, inclusion=hidden)
+        shell.dest_uri = runpages.url(shown[0].id)  # a file per run, no directory each
+        # First in line, so the other run pages are written while the rest is rendered.
+        return Files([shell, *files])
 
-    def run_url(self, run_id: str) -> str:
-        """The site URL of a run's page."""
-        if self.use_directory_urls:
-            return f"runs/{run_id}/"
-        return f"runs/{run_id}.html"
+    def _is_shell(self, page: Any) -> bool:
+        return (
+            self.run_pages is not None and page.file.src_uri == f"runs/{self.run_pages.shell_id}.md"
+        )
 
     def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
-        """Remember how URLs are formed (the theme decides it through the config)."""
-        self.use_directory_urls = bool(config.use_directory_urls)
+        """Keep the top of the navigation for the run pages (a whole nav on each costs too much)."""
+        from mkdocs.structure.nav import Navigation
+
+        top = [item for item in nav.items if getattr(item, "is_page", False)]
+        self.run_nav = Navigation(top, [p for p in nav.pages if p in top])
         return nav
+
+    def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
+        """Give the run page the short navigation, so that every run page stays small."""
+        if self._is_shell(page):
+            context["nav"] = self.run_nav
+        return context
 
     def on_page_read_source(self, page: Any, config: Any) -> str | None:
         """The Markdown of runbook pages, the catalog and the run page rendered by MkDocs."""
@@ -166,15 +176,17 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 return self._runbook_source(self.runbooks[runbook_id], page, slots, href)
         if uri == self.config.catalog:
             return "# Runbook catalog\n" + slots.add(self._catalog_html(page.url, href))
-        if self.shell_id is not None and uri == f"runs/{self.shell_id}.md":
-            run = next(r for r in self._shown_runs() if r.id == self.shell_id)
-            body = _START + self._run_html(run, page.url) + _END
-            return f"---\ntitle: Run {run.id}\n---\n" + slots.add(body)
+        if self.run_pages is not None and self._is_shell(page):
+            shell_id = self.run_pages.shell_id
+            run = next(r for r in self._shown_runs() if r.id == shell_id)
+            return f"---\ntitle: Run {run.id}\n---\n" + slots.add(self.run_pages.body(run))
         del self.slots[uri]
         return None
 
-    def _href(self, from_url: str) -> runs.Href:
-        return lambda run_id: get_relative_url(self.run_url(run_id), from_url)
+    @staticmethod
+    def _href(from_url: str) -> runs.Href:
+        base = get_relative_url(runpages.url("x"), from_url)[: -len("x.html")]
+        return lambda run_id: f"{base}{run_id}.html"
 
     def _runbook_source(self, runbook: Runbook, page: Any, slots: Slots, href: runs.Href) -> str:
         source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
@@ -209,31 +221,31 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         slots = self.slots.pop(page.file.src_uri, None)
         if slots is None:
             return html
-        return slots.fill(html.replace("<p>RBKRUNPAGE</p>", ""))
+        return slots.fill(html)
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        """Keep the rendered run page as the shape of every other run page."""
-        if self.shell_id is not None and page.file.src_uri == f"runs/{self.shell_id}.md":
-            head, _, rest = output.partition(_START)
-            _, _, tail = rest.partition(_END)
-            if not tail:
-                raise PluginError("runbookkit: the theme dropped the run page's content")
-            self.shell = (head, tail)
+        """Start writing every other run page from the rendered shape of this one."""
+        if self.run_pages is not None and self._is_shell(page):
+            try:
+                self.run_pages.start(output, config.site_dir)
+            except (OSError, ValueError) as exc:
+                raise PluginError(f"runbookkit: run pages: {exc}") from None
         return output
 
     def on_post_build(self, config: Any) -> None:
-        """Write the page of every other shown run from the shape of the first."""
-        if self.shell is None or self.shell_id is None:
-            return
-        head, tail = self.shell
-        site = Path(config.site_dir)
-        for run in self.pending:
-            url = self.run_url(run.id)
-            body = self._run_html(run, url)
-            dest = site / (url + "index.html" if url.endswith("/") else url)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            text = head.replace(self.shell_id, run.id) + body + tail.replace(self.shell_id, run.id)
-            dest.write_text(text, encoding="utf-8")
+        """Wait until every run page is written."""
+        if self.run_pages is not None:
+            try:
+                self.run_pages.finish()
+            except RuntimeError as exc:
+                raise PluginError(f"runbookkit: {exc}") from None
+
+    def on_build_error(self, error: Exception) -> None:
+        """Reap the run page writer of a failed build."""
+        run_pages = getattr(self, "run_pages", None)
+        if run_pages is not None:
+            with contextlib.suppress(RuntimeError):
+                run_pages.finish()
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         """Rebuild when a runbook changes."""

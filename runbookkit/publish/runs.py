@@ -82,6 +82,8 @@ class RunLike(Protocol):
     @property
     def rollback_run(self) -> str | None: ...
     @property
+    def dry_run(self) -> bool: ...
+    @property
     def duration(self) -> float | None: ...
     @property
     def steps(self) -> Sequence[StepLike]: ...
@@ -104,6 +106,12 @@ def _older(run: RunLike, sha256: str | None) -> str:
     if sha256 is None or run.runbook_sha256 == sha256:
         return ""
     return " " + badge("older runbook version", "muted")
+
+
+def run_status(run: RunLike) -> str:
+    """The run's status badge, marked when it was a recorded dry run (nothing executed)."""
+    dry = " " + badge("dry run", "info") if run.dry_run else ""
+    return status_badge(run.status) + dry
 
 
 def run_link(run: RunLike, href: Href, text: str) -> str:
@@ -133,7 +141,7 @@ def history_table(runs: Sequence[RunLike], href: Href, sha256: str | None) -> st
             f"<td>{run_link(run, href, when(run.started_at))}{_older(run, sha256)}</td>"
             f"<td>{esc(run.operator)}</td>"
             f"<td><code>{esc(run.section)}</code></td>"
-            f"<td>{status_badge(run.status)}</td>"
+            f"<td>{run_status(run)}</td>"
             f"<td>{esc(duration(run.duration))}</td>"
             f"<td>{esc(failing_step(run))}</td>"
             "</tr>"
@@ -159,7 +167,7 @@ def run_page(run: RunLike, *, runbook_href: str | None, href: Href, sha256: str 
     rows = [
         ("Runbook", f"{runbook} (<code>{esc(run.runbook_id)}</code>){_older(run, sha256)}"),
         ("Section", f"<code>{esc(run.section)}</code>"),
-        ("Status", f"{status_badge(run.status)} exit code {esc(run.exit_code)}"),
+        ("Status", f"{run_status(run)} exit code {esc(run.exit_code)}"),
         ("Operator", esc(run.operator)),
         ("Targets", esc(", ".join(run.targets)) or "local"),
         ("Started", when(run.started_at)),

@@ -78,6 +78,7 @@ def make_run(
     operator: str = "ops@bastion",
     status: str = "passed",
     steps: list[dict[str, Any]] | None = None,
+    dry_run: bool = False,
 ) -> Any:
     """A finished run record with the given steps (each a dict of StepRecord fields)."""
     from runbookkit.execute.events import RunStatus, StepStatus
@@ -115,6 +116,7 @@ def make_run(
         status=RunStatus(status),
         exit_code=0 if status == "passed" else 1,
         failed_step=failed,
+        dry_run=dry_run,
         steps=records,
     )
 

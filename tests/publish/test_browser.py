@@ -65,7 +65,7 @@ def test_recorded_payloads_are_text_and_never_run(tmp_path: Path, theme: str) ->
     site = tmp_path / "site"
     # A control page with the payloads unescaped proves the marks would show if they ran.
     (site / "control.html").write_text(f"<html><body>{SCRIPT}{IMG}<table>{TABLE}</body></html>")
-    pages = ["runbooks/redis-connection-refused/", "runs/xss01/", "catalog/"]
+    pages = ["runbooks/redis-connection-refused/", "runs/xss01.html", "catalog/"]
     with serve(site) as base:
         assert _ran(dump_dom(base + "control.html", tmp_path / "profile")) == list(MARKS)
         for path in pages:

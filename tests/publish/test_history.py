@@ -69,22 +69,22 @@ def test_history_table_and_run_pages(tmp_path: Path, theme: str) -> None:
     rows = _rows(page)
     assert len(rows) == 4
     assert [re.search(r'href="([^"]+)"', row).group(1) for row in rows] == [
-        "../../runs/run00aaaa/",
-        "../../runs/run01aaaa/",
-        "../../runs/run02aaaa/",
-        "../../runs/run09failed/",
+        "../../runs/run00aaaa.html",
+        "../../runs/run01aaaa.html",
+        "../../runs/run02aaaa.html",
+        "../../runs/run09failed.html",
     ]
     assert "older runbook version" in rows[3]
     assert all("older runbook version" not in row for row in rows[:3])
     assert "2. Test connection" in rows[3] and "alice@laptop" in rows[3]
-    failed = (site / "runs" / "run09failed" / "index.html").read_text()
+    failed = (site / "runs" / "run09failed.html").read_text()
     text = text_of(failed)
     for expected in ("systemctl start redis-server", "exit code 1", "Could not connect to Redis"):
         assert expected in text
     assert "Expected PONG in the output: not found" in text
-    assert 'href="../../runbooks/redis-connection-refused/"' in failed
+    assert 'href="../runbooks/redis-connection-refused/"' in failed
     for run in runs:  # every listed run has a page in the theme, with its own title
-        run_page = (site / "runs" / run.id / "index.html").read_text()
+        run_page = (site / "runs" / f"{run.id}.html").read_text()
         assert f"<title>Run {run.id} - Test runbooks</title>" in run_page
         assert "assets/runbookkit.css" in run_page
     cells = _catalog_cells(site, "redis-connection-refused")
@@ -98,7 +98,7 @@ def test_max_runs_limits_the_table_and_the_run_pages(tmp_path: Path) -> None:
     site = _site(tmp_path, runs, max_runs=5)
     rows = _rows((site / "runbooks" / "redis-connection-refused" / "index.html").read_text())
     assert len(rows) == 5
-    assert sorted(p.name for p in (site / "runs").iterdir()) == [f"r{n:03d}" for n in range(5)]
+    assert sorted(p.name for p in (site / "runs").iterdir()) == [f"r{n:03d}.html" for n in range(5)]
     assert _catalog_cells(site, "redis-connection-refused")[5] == "7"  # all of them, not 5
 
 
@@ -121,3 +121,12 @@ def test_use_directory_urls_off(tmp_path: Path) -> None:
     page = (tmp_path / "site" / "runbooks" / "redis-connection-refused.html").read_text()
     assert 'href="../runs/x0.html"' in page and 'href="../runs/x1.html"' in page
     assert (tmp_path / "site" / "runs" / "x1.html").is_file()
+
+
+def test_recorded_dry_run_is_marked(tmp_path: Path) -> None:
+    runs = [make_run("dry01", dry_run=True), make_run("real01", started=NOW - dt.timedelta(days=1))]
+    site = _site(tmp_path, runs)
+    rows = _rows((site / "runbooks" / "redis-connection-refused" / "index.html").read_text())
+    assert ["dry run" in row for row in rows] == [True, False]
+    assert "dry run" in (site / "runs" / "dry01.html").read_text()
+    assert _catalog_cells(site, "redis-connection-refused")[4].startswith("passed dry run")
