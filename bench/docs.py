@@ -7,7 +7,9 @@ then times real ``mkdocs build`` runs in this process:
 - full: the plugin with the history (run history tables and a page per listed run) and catalog.
 
 Prints the ratio full / baseline at 500 runbooks (goal ≤ 1.25×) and both times at 10, 100 and
-500 runbooks. Usage: ``python bench/docs.py [--theme material|mkdocs] [--repeat 3]``.
+500 runbooks. Usage: ``python bench/docs.py [--theme material|mkdocs] [--repeat 3] [--dir DIR]``
+(the sites are built under DIR, the working directory by default: a slow file system, as some
+temporary directories are, weighs on the thousands of run pages).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
@@ -178,9 +181,18 @@ def build_time(config: Path) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def measure(count: int, theme: str, repeat: int) -> tuple[float, float, int]:
+def file_cost(directory: Path, count: int = 1000) -> float:
+    """Milliseconds to create one small file in ``directory`` (file systems differ a lot)."""
+    with tempfile.TemporaryDirectory(dir=directory) as tmp:
+        began = time.perf_counter()
+        for index in range(count):
+            (Path(tmp) / f"{index}.html").write_text("x" * 12_000, encoding="utf-8")
+        return (time.perf_counter() - began) / count * 1000
+
+
+def measure(count: int, theme: str, repeat: int, where: Path) -> tuple[float, float, int]:
     """Median baseline and full build times for ``count`` runbooks, and the run pages made."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=where) as tmp:
         root = Path(tmp)
         history, _ = make_site(root, count, RUNS)
         base = write_config(root, "base", theme, {"history": "missing.sqlite"})
@@ -198,12 +210,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--theme", default="material", choices=["material", "mkdocs"])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=Path.cwd(), help="where to build the sites")
     args = parser.parse_args()
     print(f"theme {args.theme}, {RUNS} runs per runbook, median of {args.repeat} builds")
+    print(f"sites built in {args.dir}: {file_cost(args.dir):.3f} ms to create a file there")
     print(f"{'runbooks':>8}  {'baseline':>9}  {'history+catalog':>15}  {'ratio':>6}  run pages")
     ratios = {}
     for count in SIZES:
-        base, full, pages = measure(count, args.theme, args.repeat)
+        base, full, pages = measure(count, args.theme, args.repeat, args.dir)
         ratios[count] = full / base
         print(f"{count:>8}  {base:>8.2f}s  {full:>14.2f}s  {full / base:>5.2f}×  {pages}")
     print(f"ratio at 500 runbooks: {ratios[500]:.2f}× (goal ≤ 1.25×)")

@@ -29,8 +29,8 @@ def write_site(
     if not (docs / "index.md").exists():
         (docs / "index.md").write_text("# Home\n\nThe runbooks.\n", encoding="utf-8")
     plugin: dict[str, Any] = {"runbooks_dir": str(runbooks_dir), **options}
-    if history is not None:
-        plugin["history"] = str(history)
+    # Never the default store beside the runbooks: the repository's own may hold runs.
+    plugin["history"] = str(history if history is not None else root / "no-history.sqlite")
     config = {
         "site_name": "Test runbooks",
         "docs_dir": "docs",
