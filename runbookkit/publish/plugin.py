@@ -40,7 +40,8 @@ class RunbookConfig(base.Config):
     runbooks_dir = c.Type(str, default="runbooks")
     """Directory of the runbooks, relative to mkdocs.yml."""
     history = c.Optional(c.Type(str))
-    """The history store; default ``.runbookkit/history.sqlite`` beside the runbooks directory."""
+    """The history store; else ``RUNBOOKKIT_HISTORY``, else ``.runbookkit/history.sqlite`` beside
+    the runbooks directory."""
     max_runs = c.Type(int, default=20)
     """How many of the latest runs each runbook page lists (and gets run pages for)."""
     show_lint = c.Type(bool, default=True)
@@ -68,7 +69,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             raise PluginError(
                 f"runbookkit: catalog must be a page path like catalog.md, not {name!r}"
             )
-        history = self.config.history
+        # As elsewhere in runbookkit: the option, else RUNBOOKKIT_HISTORY, else the default.
+        history = self.config.history or os.environ.get("RUNBOOKKIT_HISTORY")
         default = self.runbooks_dir.parent / ".runbookkit" / "history.sqlite"
         self.history_path = (root / history).resolve() if history else default
         if CSS not in config.extra_css:

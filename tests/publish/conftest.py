@@ -44,9 +44,11 @@ def write_site(
     return path
 
 
-def mkdocs_build(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run a real ``mkdocs build`` of ``config``."""
-    env = {**os.environ, "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1"}
+def mkdocs_build(
+    config: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a real ``mkdocs build`` of ``config`` (``env`` added to the environment)."""
+    env = {**os.environ, "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "-f", str(config), *args],
         cwd=config.parent,

@@ -130,3 +130,13 @@ def test_recorded_dry_run_is_marked(tmp_path: Path) -> None:
     assert ["dry run" in row for row in rows] == [True, False]
     assert "dry run" in (site / "runs" / "dry01.html").read_text()
     assert _catalog_cells(site, "redis-connection-refused")[4].startswith("passed dry run")
+
+
+def test_history_from_the_environment_when_the_option_is_unset(tmp_path: Path) -> None:
+    store = tmp_path / "elsewhere.sqlite"
+    record(store, make_run("env01"))
+    config = write_site(tmp_path, RUNBOOKS)
+    config.write_text(config.read_text().replace(str(tmp_path / "no-history.sqlite"), ""))
+    env = {"RUNBOOKKIT_HISTORY": str(store)}
+    assert mkdocs_build(config, "--strict", env=env).returncode == 0
+    assert (tmp_path / "site" / "runs" / "env01.html").is_file()
