@@ -217,7 +217,7 @@ def main() -> None:
     print(f"{'runbooks':>8}  {'baseline':>9}  {'history+catalog':>15}  {'ratio':>6}  run pages")
     ratios = {}
     for count in SIZES:
-        base, full, pages = measure(count, args.theme, args.repeat, args.dir)
+        base, full, pages = measure(count, args.theme, args.repeat, args.dir.resolve())
         ratios[count] = full / base
         print(f"{count:>8}  {base:>8.2f}s  {full:>14.2f}s  {full / base:>5.2f}×  {pages}")
     print(f"ratio at 500 runbooks: {ratios[500]:.2f}× (goal ≤ 1.25×)")
