@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+# A shell that starts a job in the background (`scripts/test &`, some CI runners) makes it ignore
+# SIGINT, and an ignored signal stays ignored across exec: every `runbookkit` the tests start
+# would then shrug off Ctrl-C. A handler of our own is reset to the default by exec instead.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
