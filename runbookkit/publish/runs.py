@@ -102,6 +102,21 @@ def failing_step(run: RunLike) -> str:
     return f"{run.failed_step}. {title}".rstrip()
 
 
+def fleet_summary(run: RunLike) -> str:
+    """``20 hosts, 1 failed (web-3)`` for a fleet run, or an empty string for a single run."""
+    hosts = list(dict.fromkeys(s.host for s in run.steps if s.host is not None))
+    if not hosts:
+        return ""
+    failed = list(dict.fromkeys(s.host for s in run.steps if s.host and s.status == "failed"))
+    text = f"{len(hosts)} host{'s' if len(hosts) != 1 else ''}, {len(failed)} failed"
+    return f"{text} ({', '.join(failed)})" if failed else text
+
+
+def _fleet(run: RunLike) -> str:
+    summary = fleet_summary(run)
+    return f' <span class="rbk-hosts">{esc(summary)}</span>' if summary else ""
+
+
 def _older(run: RunLike, sha256: str | None) -> str:
     if sha256 is None or run.runbook_sha256 == sha256:
         return ""
@@ -141,7 +156,7 @@ def history_table(runs: Sequence[RunLike], href: Href, sha256: str | None) -> st
             f"<td>{run_link(run, href, when(run.started_at))}{_older(run, sha256)}</td>"
             f"<td>{esc(run.operator)}</td>"
             f"<td><code>{esc(run.section)}</code></td>"
-            f"<td>{run_status(run)}</td>"
+            f"<td>{run_status(run)}{_fleet(run)}</td>"
             f"<td>{esc(duration(run.duration))}</td>"
             f"<td>{esc(failing_step(run))}</td>"
             "</tr>"
@@ -170,6 +185,7 @@ def run_page(run: RunLike, *, runbook_href: str | None, href: Href, sha256: str 
         ("Status", f"{run_status(run)} exit code {esc(run.exit_code)}"),
         ("Operator", esc(run.operator)),
         ("Targets", esc(", ".join(run.targets)) or "local"),
+        *([("Hosts", esc(fleet_summary(run)))] if fleet_summary(run) else []),
         ("Started", when(run.started_at)),
         ("Finished", when(run.finished_at) or "—"),
         ("Duration", esc(duration(run.duration)) or "—"),

@@ -115,3 +115,29 @@ def test_slots_replace_their_paragraph_only() -> None:
     slots = Slots()
     token = slots.add("<div>\\1 kept</div>").strip()
     assert slots.fill(f"<p>before</p>\n<p>{token}</p>") == "<p>before</p>\n<div>\\1 kept</div>"
+
+
+def test_fleet_runs_show_their_host_count_and_failures() -> None:
+    from runbookkit.publish.runs import fleet_summary, history_table, run_page
+    from tests.publish.conftest import make_run
+
+    steps = [
+        {
+            "host": host,
+            "number": number,
+            "status": "failed" if (host, number) == ("c2", 2) else "passed",
+        }
+        for host in ("c1", "c2", "c3")
+        for number in (1, 2)
+    ]
+    fleet = make_run("01FLEET", steps=steps, status="failed")
+    assert fleet_summary(fleet) == "3 hosts, 1 failed (c2)"
+    assert "3 hosts, 1 failed (c2)" in history_table([fleet], lambda _: None, None)
+    assert "<dt>Hosts</dt><dd>3 hosts, 1 failed (c2)</dd>" in run_page(
+        fleet, runbook_href=None, href=lambda _: None, sha256=None
+    )
+    single = make_run("01SINGLE")
+    assert fleet_summary(single) == ""
+    assert "<dt>Hosts</dt>" not in run_page(
+        single, runbook_href=None, href=lambda _: None, sha256=None
+    )
