@@ -144,6 +144,23 @@ def _stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None
         os.killpg(process.pid, signal.SIGKILL)
 
 
+# Remote commands running now, so a fleet's Ctrl-C (caught on the main thread while the hosts'
+# commands run on worker threads) can stop each of them on its host.
+_RUNNING: set[StoppableRemote] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def interrupt_running() -> None:
+    """Send SIGINT to every remote command still running (then SIGKILL after a grace period)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    stoppers = [threading.Thread(target=r._signal_group, args=("INT",)) for r in running]
+    for thread in stoppers:
+        thread.start()
+    for thread in stoppers:
+        thread.join(GRACE + 5)
+
+
 class StoppableRemote(Remote):
     """Fabric's remote runner, able to stop the remote command's process group."""
 
@@ -152,6 +169,8 @@ class StoppableRemote(Remote):
         _hold_sigint(self)
         self._pgid: int | None = None
         self._scanned = b""
+        with _RUNNING_LOCK:
+            _RUNNING.add(self)
         marked = f"printf '{_MARK}%s\\036\\n' \"$$\" >&2; {command}"
         super().start(marked, shell, env, timeout)
         # Like `ssh -n`: the remote command reads end-of-file, never a prompt that hangs.
@@ -184,6 +203,8 @@ class StoppableRemote(Remote):
 
     def stop(self) -> None:
         """Fabric's clean-up, then Ctrl-C is let through again if ``wait()`` never was reached."""
+        with _RUNNING_LOCK:
+            _RUNNING.discard(self)
         try:
             super().stop()
         finally:

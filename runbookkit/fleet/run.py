@@ -207,8 +207,11 @@ class FleetRunner:
         return outcome
 
     def _interrupt(self) -> None:
-        """Ctrl-C: no host starts another step, and running commands lose their connection."""
+        """Ctrl-C: no host starts another step, running commands are stopped on their hosts."""
+        from runbookkit.execute.processes import interrupt_running
+
         self._stop.set()
+        interrupt_running()
         for runner in self.runners.values():
             with suppress(Exception):
                 runner.connections.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, run_cli
+from tests.execute.test_errors import remote_processes, wait_for
 from tests.support.fleet_servers import FleetServers
 
 pytestmark = pytest.mark.ssh
@@ -361,7 +363,8 @@ def test_a_host_going_down_mid_run_reports_a_connection_error(ssh_keys, tmp_path
 
 
 def test_ctrl_c_stops_every_host_and_exits_130(fleet, tmp_path):
-    steps = "# Step 1: Hang\nsleep 5; echo late\n\n# Step 2: Never\necho never"
+    marker = f"sleep 5{random.randrange(10**6)}.5"  # unique, to find the hosts' processes
+    steps = f"# Step 1: Hang\n{marker}; echo late\n\n# Step 2: Never\necho never"
     runbook = write_runbook(tmp_path, steps)
     inventory = fleet.inventory(tmp_path / "inventory.yaml")
     env = {**os.environ, "RUNBOOKKIT_HISTORY": str(tmp_path / "h.sqlite")}
@@ -384,3 +387,5 @@ def test_ctrl_c_stops_every_host_and_exits_130(fleet, tmp_path):
     assert stream[-1]["event"] == "RunFinished" and stream[-1]["status"] == "interrupted"
     ran = finished(stream)
     assert all(steps == [(1, "failed")] for steps in ran.values()), ran
+    # The commands that were running on the hosts are stopped too, not only cut off from us.
+    assert wait_for(lambda: not remote_processes(marker), 5), remote_processes(marker)
