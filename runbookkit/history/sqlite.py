@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -253,6 +254,20 @@ def _connect_writable(path: Path, where: str) -> sqlite3.Connection:
         ) from None
     if path.exists() and not path.is_file():
         raise HistoryError("not a file; the run history must be an SQLite file", path=where)
+    # Switching a new file to WAL, or recovering its WAL index, can report "database is locked"
+    # at once, without waiting on the busy timeout, while another process opens the same store.
+    # Every step below is idempotent, so a locked open is simply tried again until the timeout.
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            return _open_writable(path, where)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _open_writable(path: Path, where: str) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
     )
