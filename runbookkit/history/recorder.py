@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import asdict
 
 from runbookkit.errors import HistoryError
 from runbookkit.execute.events import Event, RunFinished, RunStarted, StepFinished, StepResult
@@ -122,21 +123,4 @@ class HistoryRecorder:
 
 def step_record(result: StepResult, seq: int) -> StepRecord:
     """A step's result as a record (not yet masked)."""
-    return StepRecord(
-        seq=seq,
-        number=result.number,
-        title=result.title,
-        target=result.target,
-        commands=list(result.commands),
-        status=result.status,
-        exit_code=result.exit_code,
-        duration=result.duration,
-        expected=result.expected,
-        matched=result.matched,
-        stdout=result.stdout,
-        stderr=result.stderr,
-        attempts=result.attempts,
-        error=result.error,
-        line=result.line,
-        host=result.host,
-    )
+    return StepRecord(**asdict(result), seq=seq)

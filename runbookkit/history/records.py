@@ -10,31 +10,20 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from runbookkit.execute.events import RunStatus, StepStatus
+from runbookkit.execute.events import RunStatus, StepResult
 
 TAIL_BYTES = 4096  # the most of each output stream a step keeps
 
 
 @dataclass
-class StepRecord:
-    """One step of a recorded run, as it ran (commands after placeholders were filled)."""
+class StepRecord(StepResult):
+    """One step of a recorded run, as it ran (commands after placeholders were filled).
 
-    seq: int  # order in which the run recorded it (a fleet run has one per host and step)
-    number: int
-    title: str
-    target: str
-    commands: list[str]
-    status: StepStatus
-    exit_code: int | None = None
-    duration: float = 0.0
-    expected: str | None = None
-    matched: bool | None = None
-    stdout: str = ""
-    stderr: str = ""
-    attempts: int = 1
-    error: str | None = None
-    line: int = 0
-    host: str | None = None
+    A :class:`StepResult` plus the order in which the run recorded it (a fleet run has one
+    record per host and step).
+    """
+
+    seq: int = field(kw_only=True)
 
 
 @dataclass
