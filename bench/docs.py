@@ -4,12 +4,12 @@ Generates N runbooks with RUNS recorded runs each (5 steps per run) in a tempora
 then times real ``mkdocs build`` runs in this process:
 
 - baseline: the plugin with no history store and no catalog (the same runbook pages);
-- full: the plugin with the history (run history tables and a page per listed run) and catalog.
+- full: the plugin with the history (run history tables and a runs page per runbook) and catalog.
 
 Prints the ratio full / baseline at 500 runbooks (goal ≤ 1.25×) and both times at 10, 100 and
 500 runbooks. Usage: ``python bench/docs.py [--theme material|mkdocs] [--repeat 3] [--dir DIR]``
 (the sites are built under DIR, the working directory by default: a slow file system, as some
-temporary directories are, weighs on the thousands of run pages).
+temporary directories are, weighs on the runs pages).
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def file_cost(directory: Path, count: int = 1000) -> float:
 
 
 def measure(count: int, theme: str, repeat: int, where: Path) -> tuple[float, float, int]:
-    """Median baseline and full build times for ``count`` runbooks, and the run pages made."""
+    """Median baseline and full build times for ``count`` runbooks, and the runs/ files made."""
     with tempfile.TemporaryDirectory(dir=where) as tmp:
         root = Path(tmp)
         history, _ = make_site(root, count, RUNS)
@@ -201,8 +201,8 @@ def measure(count: int, theme: str, repeat: int, where: Path) -> tuple[float, fl
         for _ in range(repeat):
             for config in (base, full):
                 times[config].append(build_time(config))
-        pages = len(list((root / "site-full" / "runs").glob("*")))
-        return statistics.median(times[base]), statistics.median(times[full]), pages
+        files = len(list((root / "site-full" / "runs").glob("*")))
+        return statistics.median(times[base]), statistics.median(times[full]), files
 
 
 def main() -> None:
@@ -214,12 +214,12 @@ def main() -> None:
     args = parser.parse_args()
     print(f"theme {args.theme}, {RUNS} runs per runbook, median of {args.repeat} builds")
     print(f"sites built in {args.dir}: {file_cost(args.dir):.3f} ms to create a file there")
-    print(f"{'runbooks':>8}  {'baseline':>9}  {'history+catalog':>15}  {'ratio':>6}  run pages")
+    print(f"{'runbooks':>8}  {'baseline':>9}  {'history+catalog':>15}  {'ratio':>6}  runs/ files")
     ratios = {}
     for count in SIZES:
-        base, full, pages = measure(count, args.theme, args.repeat, args.dir.resolve())
+        base, full, files = measure(count, args.theme, args.repeat, args.dir.resolve())
         ratios[count] = full / base
-        print(f"{count:>8}  {base:>8.2f}s  {full:>14.2f}s  {full / base:>5.2f}×  {pages}")
+        print(f"{count:>8}  {base:>8.2f}s  {full:>14.2f}s  {full / base:>5.2f}×  {files}")
     print(f"ratio at 500 runbooks: {ratios[500]:.2f}× (goal ≤ 1.25×)")
 
 

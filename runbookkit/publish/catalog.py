@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runbookkit.model import Runbook
@@ -40,7 +40,7 @@ def catalog_table(
     Args:
         entries: one per runbook, in any order.
         today: the date reviews are compared with.
-        href: link to a run's page, for the last run.
+        href: link to a run on its runs page, for the last run.
         history: whether to show the run columns (off when the site has no history).
     """
     names = ["Runbook", "Severity", "Pattern", "Next review"]
@@ -61,7 +61,7 @@ def _overdue(runbook: Runbook, today: dt.date) -> bool:
     return review_date is not None and review_date < today
 
 
-def _row(entry: Entry, today: dt.date, href: Callable[[str], str | None], history: bool) -> str:
+def _row(entry: Entry, today: dt.date, href: Href, history: bool) -> str:
     meta = entry.runbook.metadata
     title = esc(entry.runbook.title)
     name = f'<a href="{esc(entry.href)}">{title}</a>' if entry.href else title

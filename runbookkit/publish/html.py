@@ -8,6 +8,7 @@ text, never markup.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import re
 import secrets
@@ -25,6 +26,7 @@ _STATUS_CLASS = {
     "running": "info",
 }
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
+_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
 def esc(value: object) -> str:
@@ -35,6 +37,18 @@ def esc(value: object) -> str:
 def safe_id(run_id: str) -> bool:
     """Whether a run id can be used in a file name and a URL as it is."""
     return _SAFE_ID.fullmatch(run_id) is not None
+
+
+def safe_name(value: str) -> str:
+    """``value`` when :func:`safe_id` allows it, else a name made of its letters and a digest.
+
+    A made name starts with ``_``, which no safe id does, so it never equals another value's.
+    """
+    if safe_id(value):
+        return value
+    slug = _UNSAFE.sub("-", value).strip("-")[:40].rstrip("-")
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"_{slug}-{digest}" if slug else f"_{digest}"
 
 
 def badge(text: str, kind: str) -> str:

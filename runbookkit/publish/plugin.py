@@ -1,10 +1,11 @@
-"""The MkDocs plugin ``runbookkit``: runbook pages, run pages and a catalog, from the sources.
+"""The MkDocs plugin ``runbookkit``: runbook pages, runs pages and a catalog, from the sources.
 
 The runbook files are added to the site where they are (no copy, no symlink) and their directory
 is watched by ``mkdocs serve``. Runbooks and history are read once per build, in ``on_files``.
-Run pages all share one shape, so MkDocs renders the first through the theme and the plugin
-writes the others from that rendering, swapping in each run's record: a site with thousands of
-runs builds at the cost of one extra page.
+Each runbook with recorded runs gets one runs page, ``runs/NAME.html``, with a section per run.
+Runs pages all share one shape, so MkDocs renders the first through the theme and the plugin
+writes the others from that rendering (see :mod:`runbookkit.publish.runpages`): a site with
+hundreds of runbooks builds at the cost of one extra page and a file per runbook.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from runbookkit.model import Runbook
 from runbookkit.publish import catalog, page, runpages, runs
-from runbookkit.publish.html import Slots, safe_id
-from runbookkit.publish.runpages import RunPages
+from runbookkit.publish.html import Slots, esc, safe_name
+from runbookkit.publish.runpages import RunPages, RunsPage
 from runbookkit.publish.sources import History, read_history, read_runbooks
 
 log = get_plugin_logger(__name__)
@@ -43,7 +44,7 @@ class RunbookConfig(base.Config):
     """The history store; else ``RUNBOOKKIT_HISTORY``, else ``.runbookkit/history.sqlite`` beside
     the runbooks directory."""
     max_runs = c.Type(int, default=20)
-    """How many of the latest runs each runbook page lists (and gets run pages for)."""
+    """How many of the latest runs each runbook page lists (and its runs page shows)."""
     show_lint = c.Type(bool, default=True)
     """Show each runbook's lint findings as an admonition."""
     catalog = c.Optional(c.Type(str))
@@ -125,51 +126,60 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             log.warning(f"{src_uri}: replaced by the runbook catalog (set another `catalog` path)")
             files.remove(existing)
 
-    def _shown_runs(self) -> list[runs.RunLike]:
-        """Every run some page lists and links to, in page order."""
-        return [
-            run
-            for runbook_id in self.runbooks
-            for run in self.history.runs.get(runbook_id, [])
-            if safe_id(run.id)
-        ]
-
     def _add_run_pages(self, files: Files, config: Any) -> Files:
-        shown = self._shown_runs()
+        pages = [
+            RunsPage(safe_name(runbook_id), f"Runs of {runbook.title or runbook_id}", runbook_id)
+            for runbook_id, runbook in self.runbooks.items()
+            if self.history.runs.get(runbook_id)
+        ]
+        self.page_names = {page.runbook_id: page.name for page in pages}
         self.run_pages: RunPages | None = None
-        if not shown:
+        self.shell: File | None = None
+        if not pages:
             return files
-        self.run_pages = RunPages(shown[0].id, shown[1:], self._run_html)
-        src = f"runs/{shown[0].id}.md"
+        self.run_pages = RunPages(pages, self._runs_html)
+        src = f"runs/{pages[0].name}.md"
         self._replace(files, src)
-        content = f"---\ntitle: Run {shown[0].id}\n---\n"
-        hidden = InclusionLevel.NOT_IN_NAV  # run pages are reached from the runbook pages
-        shell = File.generated(config, src, content=content, inclusion=hidden)
-        shell.dest_uri = runpages.url(shown[0].id)  # a file per run, no directory each
-        # First in line, so the other run pages are written while the rest is rendered.
-        return Files([shell, *files])
+        written = {runpages.url(page.name) for page in pages}
+        for file in [f for f in files if f.dest_uri in written]:
+            log.warning(f"{file.src_uri}: replaced by a runs page ({file.dest_uri})")
+            files.remove(file)
+        hidden = InclusionLevel.NOT_IN_NAV  # runs pages are reached from the runbook pages
+        self.shell = File.generated(config, src, content="", inclusion=hidden)
+        self.shell.dest_uri = runpages.url(pages[0].name)  # a file per runbook, no directory
+        # First in line, so the other runs pages are written while the rest is rendered.
+        return Files([self.shell, *files])
 
     def _is_shell(self, page: Any) -> bool:
-        return (
-            self.run_pages is not None and page.file.src_uri == f"runs/{self.run_pages.shell_id}.md"
-        )
+        return self.shell is not None and page.file is self.shell
 
     def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
-        """Keep the top of the navigation for the run pages (a whole nav on each costs too much)."""
+        """Keep the top of the navigation for runs pages (a whole nav on each costs too much)."""
         from mkdocs.structure.nav import Navigation
 
         top = [item for item in nav.items if getattr(item, "is_page", False)]
         self.run_nav = Navigation(top, [p for p in nav.pages if p in top])
         return nav
 
+    @event_priority(-100)  # after the other plugins (search) took the real title and URL
     def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
-        """Give the run page the short navigation, so that every run page stays small."""
-        if self._is_shell(page):
-            context["nav"] = self.run_nav
+        """Give the runs page the short navigation, and tokens for its title and URL."""
+        if self.run_pages is None or not self._is_shell(page):
+            return context
+        context["nav"] = self.run_nav
+        self.shell_urls = (page.title, page.file.url, page.canonical_url, page.abs_url)
+        real = page.file.url
+        page.title = self.run_pages.title_token
+        page.file.url = runpages.url(self.run_pages.name_token)
+        # The canonical and absolute URLs end with the page's URL (themes show them in the head).
+        if page.canonical_url:
+            page.canonical_url = page.canonical_url.removesuffix(real) + page.file.url
+        if page.abs_url:
+            page.abs_url = page.abs_url.removesuffix(real) + page.file.url
         return context
 
     def on_page_read_source(self, page: Any, config: Any) -> str | None:
-        """The Markdown of runbook pages, the catalog and the run page rendered by MkDocs."""
+        """The Markdown of runbook pages, the catalog and the runs page rendered by MkDocs."""
         uri = page.file.src_uri
         slots = self.slots[uri] = Slots()
         href = self._href(page.url)
@@ -179,16 +189,20 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         if uri == self.config.catalog:
             return "# Runbook catalog\n" + slots.add(self._catalog_html(page.url, href))
         if self.run_pages is not None and self._is_shell(page):
-            shell_id = self.run_pages.shell_id
-            run = next(r for r in self._shown_runs() if r.id == shell_id)
-            return f"---\ntitle: Run {run.id}\n---\n" + slots.add(self.run_pages.body(run))
+            page.title = esc(self.run_pages.shell.title)  # themes put page titles in as HTML
+            return slots.add(self.run_pages.body())
         del self.slots[uri]
         return None
 
-    @staticmethod
-    def _href(from_url: str) -> runs.Href:
+    def _href(self, from_url: str) -> runs.Href:
         base = get_relative_url(runpages.url("x"), from_url)[: -len("x.html")]
-        return lambda run_id: f"{base}{run_id}.html"
+        names = self.page_names
+
+        def href(run: runs.RunLike) -> str | None:
+            name = names.get(run.runbook_id)
+            return f"{base}{name}.html#{runs.anchor(run.id)}" if name else None
+
+        return href
 
     def _runbook_source(self, runbook: Runbook, page: Any, slots: Slots, href: runs.Href) -> str:
         source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
@@ -211,12 +225,13 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         ]
         return catalog.catalog_table(entries, today=self.now.date(), href=href)
 
-    def _run_html(self, run: runs.RunLike, from_url: str) -> str:
-        runbook = self.runbooks.get(run.runbook_id)
-        file = self.runbook_files.get(run.runbook_id)
-        back = get_relative_url(file.url, from_url) if file else None
-        sha256 = runbook.sha256 if runbook else None
-        return runs.run_page(run, runbook_href=back, href=self._href(from_url), sha256=sha256)
+    def _runs_html(self, page: RunsPage, from_url: str) -> str:
+        runbook = self.runbooks[page.runbook_id]
+        back = get_relative_url(self.runbook_files[page.runbook_id].url, from_url)
+        shown = self.history.runs.get(page.runbook_id, [])
+        return runs.runs_page(
+            runbook.title, runbook.id, shown, runbook_href=back, sha256=runbook.sha256
+        )
 
     def on_page_content(self, html: str, page: Any, config: Any, files: Files) -> str:
         """Put the kept HTML in place of its placeholders."""
@@ -226,16 +241,17 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         return slots.fill(html)
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        """Start writing every other run page from the rendered shape of this one."""
-        if self.run_pages is not None and self._is_shell(page):
-            try:
-                self.run_pages.start(output, config.site_dir)
-            except (OSError, ValueError) as exc:
-                raise PluginError(f"runbookkit: run pages: {exc}") from None
-        return output
+        """Start writing every other runs page from the rendered shape of this one."""
+        if self.run_pages is None or not self._is_shell(page):
+            return output
+        page.title, page.file.url, page.canonical_url, page.abs_url = self.shell_urls
+        try:
+            return self.run_pages.start(output, config.site_dir)
+        except (OSError, ValueError) as exc:
+            raise PluginError(f"runbookkit: runs pages: {exc}") from None
 
     def on_post_build(self, config: Any) -> None:
-        """Wait until every run page is written."""
+        """Wait until every runs page is written."""
         if self.run_pages is not None:
             try:
                 self.run_pages.finish()
@@ -243,7 +259,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 raise PluginError(f"runbookkit: {exc}") from None
 
     def on_build_error(self, error: Exception) -> None:
-        """Reap the run page writer of a failed build."""
+        """Reap the runs page writer of a failed build."""
         run_pages = getattr(self, "run_pages", None)
         if run_pages is not None:
             with contextlib.suppress(RuntimeError):

@@ -1,4 +1,7 @@
-"""Run history on the site: the table at the end of a runbook's page and one page per run.
+"""Run history on the site: the table at the end of a runbook's page and its runs page.
+
+A runbook's runs page holds its listed runs, newest first, each in a section whose anchor comes
+from the run id (:func:`anchor`); the table and the catalog link to those sections.
 
 The renderers take anything shaped like the history's run and step records (see
 :class:`RunLike`), so they stay independent of the store that produced them.
@@ -7,14 +10,14 @@ The renderers take anything shaped like the history's run and step records (see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Protocol
 
-from runbookkit.publish.html import badge, duration, esc, pre, safe_id, status_badge, when
+from runbookkit.publish.html import badge, duration, esc, pre, safe_name, status_badge, when
 
 
 class StepLike(Protocol):
-    """What a run page shows of one step."""
+    """What a runs page shows of one step."""
 
     @property
     def number(self) -> int: ...
@@ -89,7 +92,12 @@ class RunLike(Protocol):
     def steps(self) -> Sequence[StepLike]: ...
 
 
-Href = Callable[[str], str | None]  # run id → link to its page (None: the run has no page)
+Href = Callable[[RunLike], str | None]  # run → link to its section (None: no runs page)
+
+
+def anchor(run_id: str) -> str:
+    """The HTML id of a run's section on its runbook's runs page: ``run-`` and the run id."""
+    return f"run-{safe_name(run_id)}"
 
 
 def failing_step(run: RunLike) -> str:
@@ -131,7 +139,7 @@ def run_status(run: RunLike) -> str:
 
 def run_link(run: RunLike, href: Href, text: str) -> str:
     """``text`` linked to the run's page, when it has one."""
-    target = href(run.id) if safe_id(run.id) else None
+    target = href(run)
     return f'<a href="{esc(target)}">{text}</a>' if target else text
 
 
@@ -140,7 +148,7 @@ def history_table(runs: Sequence[RunLike], href: Href, sha256: str | None) -> st
 
     Args:
         runs: the runs to show, newest first.
-        href: link to each run's page.
+        href: link to each run's section on the runs page.
         sha256: the runbook's current sha256; runs of another version are marked.
     """
     if not runs:
@@ -168,19 +176,39 @@ def history_table(runs: Sequence[RunLike], href: Href, sha256: str | None) -> st
     )
 
 
-def run_page(run: RunLike, *, runbook_href: str | None, href: Href, sha256: str | None) -> str:
+def runs_page(
+    title: str, runbook_id: str, runs: Sequence[RunLike], *, runbook_href: str | None, sha256: str
+) -> str:
+    """A runbook's runs page: every listed run, newest first, each in a section of its own.
+
+    Args:
+        title: the runbook's title.
+        runbook_id: the runbook's id.
+        runs: the runs to show, newest first.
+        runbook_href: link to the runbook's page (None when it is not on the site).
+        sha256: the runbook's current sha256, to mark runs of an older version.
+    """
+    name = esc(title or runbook_id)
+    runbook = f'<a href="{esc(runbook_href)}">{name}</a>' if runbook_href else name
+    count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+    ids = {run.id for run in runs}
+    sections = "".join(run_section(run, on_page=ids, sha256=sha256) for run in runs)
+    return (
+        f'<div class="rbk-runs"><h1>Runs of {name}</h1>'
+        f'<p class="rbk-summary">The last {count} of {runbook} (<code>{esc(runbook_id)}</code>), '
+        f"newest first.</p>{sections}</div>"
+    )
+
+
+def run_section(run: RunLike, *, on_page: Collection[str], sha256: str | None) -> str:
     """The whole record of one run: its summary, then every step with its output.
 
     Args:
         run: the run, with its steps.
-        runbook_href: link to the runbook's page (None when the runbook is not on the site).
-        href: link to another run's page (for the rollback).
+        on_page: ids of the runs on the same page (a rollback among them is linked).
         sha256: the runbook's current sha256, to mark a run of an older version.
     """
-    title = esc(run.runbook_title or run.runbook_id)
-    runbook = f'<a href="{esc(runbook_href)}">{title}</a>' if runbook_href else title
     rows = [
-        ("Runbook", f"{runbook} (<code>{esc(run.runbook_id)}</code>){_older(run, sha256)}"),
         ("Section", f"<code>{esc(run.section)}</code>"),
         ("Status", f"{run_status(run)} exit code {esc(run.exit_code)}"),
         ("Operator", esc(run.operator)),
@@ -196,22 +224,24 @@ def run_page(run: RunLike, *, runbook_href: str | None, href: Href, sha256: str 
         rows.append(("Failed at", esc(failing_step(run))))
     for label, other in (("Rollback of", run.rollback_of), ("Rolled back by", run.rollback_run)):
         if other:
-            link = href(other) if safe_id(other) else None
             text = f"<code>{esc(other)}</code>"
-            rows.append((label, f'<a href="{esc(link)}">{text}</a>' if link else text))
+            link = f'<a href="#{anchor(other)}">{text}</a>' if other in on_page else text
+            rows.append((label, link))
     summary = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
     steps = "".join(step_block(step) for step in run.steps) or (
         '<p class="rbk-empty">No step was recorded.</p>'
     )
+    here = anchor(run.id)
     return (
-        f'<div class="rbk-run"><h1>Run <code>{esc(run.id)}</code></h1>'
-        f'<div class="rbk-card"><dl class="rbk-meta">{summary}</dl></div>'
-        f"<h2>Steps</h2>{steps}</div>"
+        f'<section class="rbk-run" id="{here}"><h2>Run <code>{esc(run.id)}</code> '
+        f'{when(run.started_at)}{_older(run, sha256)} <a class="headerlink" href="#{here}" '
+        f'title="Link to this run">¶</a></h2>'
+        f'<div class="rbk-card"><dl class="rbk-meta">{summary}</dl></div>{steps}</section>'
     )
 
 
 def step_block(step: StepLike) -> str:
-    """One step of a run page: commands, exit code, duration, expected vs got, output."""
+    """One step of a run: commands, exit code, duration, expected vs got, output."""
     where = esc(step.target) + (f" (host {esc(step.host)})" if step.host else "")
     facts = [
         f"target {where}",

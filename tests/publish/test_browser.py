@@ -65,7 +65,7 @@ def test_recorded_payloads_are_text_and_never_run(tmp_path: Path, theme: str) ->
     site = tmp_path / "site"
     # A control page with the payloads unescaped proves the marks would show if they ran.
     (site / "control.html").write_text(f"<html><body>{SCRIPT}{IMG}<table>{TABLE}</body></html>")
-    pages = ["runbooks/redis-connection-refused/", "runs/xss01.html", "catalog/"]
+    pages = ["runbooks/redis-connection-refused/", f"runs/{RUNBOOK}.html", "catalog/"]
     with serve(site) as base:
         assert _ran(dump_dom(base + "control.html", tmp_path / "profile")) == list(MARKS)
         for path in pages:
@@ -77,6 +77,37 @@ def test_recorded_payloads_are_text_and_never_run(tmp_path: Path, theme: str) ->
                     assert html.escape(payload, quote=False) in dom
             elif path.startswith("runbooks/"):
                 assert html.escape(f"mallory{TABLE}@host", quote=False) in dom
+
+
+@pytest.mark.parametrize("theme", ["material", "mkdocs"])
+def test_runbook_title_payloads_stay_text_on_runs_pages(tmp_path: Path, theme: str) -> None:
+    # The runs pages put the runbook's title in the theme's head, the first through MkDocs and
+    # the second written from it. (The runbook's own page shows its Markdown as written, HTML
+    # included, so it stays out of the nav here and out of the check.)
+    books = tmp_path / "books"
+    books.mkdir()
+    title = f"Payload </title>{SCRIPT} {IMG}"
+    for name in ("a-payload", "b-payload"):
+        body = f"# {title}\n\n## Fix\n\n```bash\necho fix\n```\n"
+        (books / f"{name}.md").write_text(body, encoding="utf-8")
+    store = tmp_path / "history.sqlite"
+    record(store, make_run("pay01", "a-payload"), make_run("pay02", "b-payload"))
+    config = write_site(tmp_path, books, theme=theme, history=store, catalog="catalog.md")
+    config.write_text(config.read_text() + "nav: [index.md, catalog.md]\n")
+    done = mkdocs_build(config, "--strict")
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "site"
+    control = f"<html><head><title>Runs of {title}</title></head><body></body></html>"
+    (site / "control.html").write_text(control)
+    with serve(site) as base:
+        assert _ran(dump_dom(base + "control.html", tmp_path / "profile")) == list(MARKS[:2])
+        for path in ("runs/a-payload.html", "runs/b-payload.html", "catalog/"):
+            dom = dump_dom(base + path, tmp_path / "profile")
+            assert "rbk-" in dom, path
+            assert _ran(dom) == [], path
+            assert html.escape(title, quote=False) in dom, path
+            if path.startswith("runs/"):
+                assert f"<title>{html.escape(f'Runs of {title}', quote=False)} - " in dom
 
 
 @pytest.mark.ssh

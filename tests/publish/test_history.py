@@ -1,4 +1,4 @@
-"""Run history on the site: tables, run pages, older versions, max_runs and the catalog."""
+"""Run history on the site: tables, runs pages, older versions, max_runs and the catalog."""
 
 from __future__ import annotations
 
@@ -37,8 +37,17 @@ def _rows(page: str) -> list[str]:
     return re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1])
 
 
+def _sections(page: str) -> list[str]:
+    """The run ids of the sections of a runs page, in order."""
+    return re.findall(r'<section class="rbk-run" id="run-([^"]+)"', page)
+
+
+def _section(page: str, run_id: str) -> str:
+    return page.split(f'id="run-{run_id}"', 1)[1].split("</section>", 1)[0]
+
+
 @pytest.mark.parametrize("theme", ["mkdocs", "material"])
-def test_history_table_and_run_pages(tmp_path: Path, theme: str) -> None:
+def test_history_table_and_runs_page(tmp_path: Path, theme: str) -> None:
     runs = [
         make_run(f"run{n:02d}aaaa", sha256=SHA, started=NOW - dt.timedelta(hours=n))
         for n in range(3)
@@ -69,46 +78,119 @@ def test_history_table_and_run_pages(tmp_path: Path, theme: str) -> None:
     rows = _rows(page)
     assert len(rows) == 4
     assert [re.search(r'href="([^"]+)"', row).group(1) for row in rows] == [
-        "../../runs/run00aaaa.html",
-        "../../runs/run01aaaa.html",
-        "../../runs/run02aaaa.html",
-        "../../runs/run09failed.html",
+        f"../../runs/redis-connection-refused.html#run-{run.id}" for run in runs
     ]
     assert "older runbook version" in rows[3]
     assert all("older runbook version" not in row for row in rows[:3])
     assert "2. Test connection" in rows[3] and "alice@laptop" in rows[3]
-    failed = (site / "runs" / "run09failed.html").read_text()
+    assert [p.name for p in (site / "runs").iterdir()] == ["redis-connection-refused.html"]
+    runs_page = (site / "runs" / "redis-connection-refused.html").read_text()
+    title = "Runs of Redis Connection Refused - Runbook"
+    assert f"<title>{title} - Test runbooks</title>" in runs_page
+    assert f"<h1>{title}</h1>" in runs_page
+    assert "assets/runbookkit.css" in runs_page
+    assert 'href="../runbooks/redis-connection-refused/"' in runs_page
+    assert _sections(runs_page) == [run.id for run in runs]  # newest first
+    failed = _section(runs_page, "run09failed")
     text = text_of(failed)
     for expected in ("systemctl start redis-server", "exit code 1", "Could not connect to Redis"):
         assert expected in text
     assert "Expected PONG in the output: not found" in text
-    assert 'href="../runbooks/redis-connection-refused/"' in failed
-    for run in runs:  # every listed run has a page in the theme, with its own title
-        run_page = (site / "runs" / f"{run.id}.html").read_text()
-        assert f"<title>Run {run.id} - Test runbooks</title>" in run_page
-        assert "assets/runbookkit.css" in run_page
+    assert "older runbook version" in failed
+    assert all("older runbook version" not in _section(runs_page, r.id) for r in runs[:3])
     cells = _catalog_cells(site, "redis-connection-refused")
     assert cells[1] == "high"
     assert cells[4] == f"passed {runs[0].started_at:%Y-%m-%d %H:%M} UTC"
     assert cells[5] == "3"  # the fourth run is older than 30 days
+    catalog = (site / "catalog" / "index.html").read_text()
+    assert f'href="../runs/redis-connection-refused.html#run-{runs[0].id}"' in catalog
 
 
-def test_max_runs_limits_the_table_and_the_run_pages(tmp_path: Path) -> None:
+def _books(root: Path, names: list[str]) -> Path:
+    books = root / "books"
+    books.mkdir(parents=True)
+    for name in names:
+        body = f"# {name.title()} <is> down & out\n\n## Fix\n\n```bash\necho {name}\n```\n"
+        (books / f"{name}.md").write_text(body, encoding="utf-8")
+    return books
+
+
+def test_each_runbook_gets_its_own_runs_page(tmp_path: Path) -> None:
+    # The first runs page is rendered by the theme, the others written from it: the runbook ids
+    # also occur in the navigation and on other pages, where they must stay as they are.
+    books = _books(tmp_path, ["alpha", "beta", "gamma"])
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "alpha-notes.md").write_text("# alpha notes\n\nalpha beta gamma\n")
+    runs = [
+        make_run(f"{name}{n}", name, started=NOW - dt.timedelta(hours=n))
+        for name in ("alpha", "beta")
+        for n in range(2)
+    ]
+    store = tmp_path / "history.sqlite"
+    record(store, *runs)
+    config = write_site(tmp_path, books, history=store, catalog="catalog.md")
+    config.write_text(config.read_text() + "site_url: https://docs.example.test/ops/\n")
+    done = mkdocs_build(config, "--strict")
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "site"
+    assert sorted(p.name for p in (site / "runs").iterdir()) == ["alpha.html", "beta.html"]
+    for name in ("alpha", "beta"):
+        page = (site / "runs" / f"{name}.html").read_text()
+        title = f"Runs of {name.title()} &lt;is&gt; down &amp; out"
+        assert f"<title>{title} - Test runbooks</title>" in page
+        assert f"<h1>{title}</h1>" in page
+        canonical = f'<link rel="canonical" href="https://docs.example.test/ops/runs/{name}.html">'
+        assert canonical in page
+        assert 'href="../alpha-notes/"' in page  # the navigation is the same on every page
+        assert f'href="../books/{name}/"' in page
+        assert _sections(page) == [f"{name}0", f"{name}1"]
+        assert "rbktitle" not in page and "rbkname" not in page
+    gamma = (site / "books" / "gamma" / "index.html").read_text()
+    assert "No recorded runs yet." in gamma
+
+
+def test_max_runs_limits_the_table_and_the_runs_page(tmp_path: Path) -> None:
     runs = [make_run(f"r{n:03d}", started=NOW - dt.timedelta(minutes=n)) for n in range(7)]
     site = _site(tmp_path, runs, max_runs=5)
     rows = _rows((site / "runbooks" / "redis-connection-refused" / "index.html").read_text())
     assert len(rows) == 5
-    assert sorted(p.name for p in (site / "runs").iterdir()) == [f"r{n:03d}.html" for n in range(5)]
+    page = (site / "runs" / "redis-connection-refused.html").read_text()
+    assert _sections(page) == [f"r{n:03d}" for n in range(5)]
     assert _catalog_cells(site, "redis-connection-refused")[5] == "7"  # all of them, not 5
 
 
-def test_runs_of_unknown_runbooks_and_unsafe_ids_get_no_page(tmp_path: Path) -> None:
-    runs = [make_run("gone01", runbook_id="deleted-runbook"), make_run("../../escape")]
+def test_runs_of_unknown_runbooks_get_no_page_and_odd_run_ids_stay_text(tmp_path: Path) -> None:
+    runs = [
+        make_run("gone01", runbook_id="deleted-runbook"),
+        make_run("../../escape", started=NOW - dt.timedelta(minutes=5)),
+    ]
     site = _site(tmp_path, runs)
-    assert not (site / "runs").exists()
+    assert [p.name for p in (site / "runs").iterdir()] == ["redis-connection-refused.html"]
     assert not (tmp_path / "escape").exists()
     rows = _rows((site / "runbooks" / "redis-connection-refused" / "index.html").read_text())
-    assert len(rows) == 1 and "href" not in rows[0]
+    assert len(rows) == 1
+    link = re.search(r'href="([^"]+)"', rows[0]).group(1)
+    anchor = link.split("#", 1)[1]
+    assert re.fullmatch(r"run-_escape-[0-9a-f]{12}", anchor)
+    page = (site / "runs" / "redis-connection-refused.html").read_text()
+    assert f'<section class="rbk-run" id="{anchor}"><h2>Run <code>../../escape</code>' in page
+
+
+@pytest.mark.parametrize("name", ["odd name #1", "ünïcode", "a" * 81, "x?y=1&z"])
+def test_runbook_ids_unsafe_in_a_url_get_a_safe_runs_page(tmp_path: Path, name: str) -> None:
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / f"{name}.md").write_text("# Odd one\n\n## Fix\n\n```bash\necho odd\n```\n")
+    store = tmp_path / "history.sqlite"
+    record(store, make_run("odd01", runbook_id=name))
+    done = mkdocs_build(write_site(tmp_path, books, history=store), "--strict")
+    assert done.returncode == 0, done.stderr
+    (page,) = (tmp_path / "site" / "runs").iterdir()
+    assert re.fullmatch(r"_[A-Za-z0-9-]*[0-9a-f]{12}\.html", page.name)
+    assert _sections(page.read_text()) == ["odd01"]
+    runbook = next((tmp_path / "site").glob("books/*/index.html")).read_text()
+    assert f'href="../../runs/{page.name}#run-odd01"' in runbook
 
 
 def test_use_directory_urls_off(tmp_path: Path) -> None:
@@ -119,8 +201,11 @@ def test_use_directory_urls_off(tmp_path: Path) -> None:
     config.write_text(config.read_text() + "use_directory_urls: false\n")
     assert mkdocs_build(config, "--strict").returncode == 0
     page = (tmp_path / "site" / "runbooks" / "redis-connection-refused.html").read_text()
-    assert 'href="../runs/x0.html"' in page and 'href="../runs/x1.html"' in page
-    assert (tmp_path / "site" / "runs" / "x1.html").is_file()
+    for run in runs:
+        assert f'href="../runs/redis-connection-refused.html#run-{run.id}"' in page
+    runs_page = (tmp_path / "site" / "runs" / "redis-connection-refused.html").read_text()
+    assert _sections(runs_page) == ["x0", "x1"]
+    assert 'href="../runbooks/redis-connection-refused.html"' in runs_page
 
 
 def test_recorded_dry_run_is_marked(tmp_path: Path) -> None:
@@ -128,7 +213,8 @@ def test_recorded_dry_run_is_marked(tmp_path: Path) -> None:
     site = _site(tmp_path, runs)
     rows = _rows((site / "runbooks" / "redis-connection-refused" / "index.html").read_text())
     assert ["dry run" in row for row in rows] == [True, False]
-    assert "dry run" in (site / "runs" / "dry01.html").read_text()
+    page = (site / "runs" / "redis-connection-refused.html").read_text()
+    assert ["dry run" in _section(page, r) for r in ("dry01", "real01")] == [True, False]
     assert _catalog_cells(site, "redis-connection-refused")[4].startswith("passed dry run")
 
 
@@ -139,4 +225,5 @@ def test_history_from_the_environment_when_the_option_is_unset(tmp_path: Path) -
     config.write_text(config.read_text().replace(str(tmp_path / "no-history.sqlite"), ""))
     env = {"RUNBOOKKIT_HISTORY": str(store)}
     assert mkdocs_build(config, "--strict", env=env).returncode == 0
-    assert (tmp_path / "site" / "runs" / "env01.html").is_file()
+    page = tmp_path / "site" / "runs" / "redis-connection-refused.html"
+    assert _sections(page.read_text()) == ["env01"]

@@ -118,7 +118,7 @@ def test_slots_replace_their_paragraph_only() -> None:
 
 
 def test_fleet_runs_show_their_host_count_and_failures() -> None:
-    from runbookkit.publish.runs import fleet_summary, history_table, run_page
+    from runbookkit.publish.runs import fleet_summary, history_table, run_section
     from tests.publish.conftest import make_run
 
     steps = [
@@ -133,11 +133,9 @@ def test_fleet_runs_show_their_host_count_and_failures() -> None:
     fleet = make_run("01FLEET", steps=steps, status="failed")
     assert fleet_summary(fleet) == "3 hosts, 1 failed (c2)"
     assert "3 hosts, 1 failed (c2)" in history_table([fleet], lambda _: None, None)
-    assert "<dt>Hosts</dt><dd>3 hosts, 1 failed (c2)</dd>" in run_page(
-        fleet, runbook_href=None, href=lambda _: None, sha256=None
+    assert "<dt>Hosts</dt><dd>3 hosts, 1 failed (c2)</dd>" in run_section(
+        fleet, on_page=(), sha256=None
     )
     single = make_run("01SINGLE")
     assert fleet_summary(single) == ""
-    assert "<dt>Hosts</dt>" not in run_page(
-        single, runbook_href=None, href=lambda _: None, sha256=None
-    )
+    assert "<dt>Hosts</dt>" not in run_section(single, on_page=(), sha256=None)
