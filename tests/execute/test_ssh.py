@@ -1,4 +1,4 @@
-"""SSH connections as configured: TCP_NODELAY, known_hosts recorded where ssh_config says."""
+"""SSH connections as configured: TCP_NODELAY, quick ACKs, known_hosts where ssh_config says."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from runbookkit.execute.ssh import ConnectError, Connections, SshOptions
+from runbookkit.execute.ssh import ConnectError, Connections, QuickAckSocket, SshOptions
 from runbookkit.model import Target
 
 pytestmark = pytest.mark.ssh
@@ -19,11 +19,28 @@ def test_connection_socket_has_tcp_nodelay(target):
     try:
         conn = connections.get(Target(host="target"))
         assert conn.transport.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        assert isinstance(conn.transport.sock, QuickAckSocket)
         assert connections.get(Target(host="target")) is conn
         assert connections.label(Target(host="target")) == f"root@127.0.0.1:{server.port}"
     finally:
         connections.close()
     assert notices == []
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_QUICKACK"), reason="TCP_QUICKACK is Linux only")
+def test_quick_ack_socket_acknowledges_each_read_at_once():
+    # TCP_QUICKACK 0 puts the receiver in delayed-ACK ("pingpong") mode, where a plain socket
+    # stays after a read (until its ACK timer fires); ours leaves it at once, so the sender's
+    # next packet needn't wait for our ACK.
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        sender = socket.create_connection(listener.getsockname())
+        accepted, _ = listener.accept()
+        receiver = QuickAckSocket(fileno=accepted.detach())
+        with sender, receiver:
+            receiver.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
+            sender.sendall(b"hostkeys")
+            assert receiver.recv(64) == b"hostkeys"
+            assert receiver.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK) == 1
 
 
 def test_accept_new_creates_the_known_hosts_file(tmp_path, sshd, ssh_keys):
