@@ -11,6 +11,7 @@ command on loopback instead of ≈ 14 ms). They also acknowledge what they read 
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ class Connections:
     def __init__(self, options: SshOptions, warn: Callable[[str], None]) -> None:
         self.options = options
         self.warn = warn
+        _quiet_paramiko()
         self._config: Any = None
         self._resolved: dict[str, Any] = {}  # by the target's JSON (Target isn't hashable)
         self._open: dict[str, Any] = {}
@@ -150,6 +152,17 @@ class Connections:
         from runbookkit.execute.hostkeys import USER_KNOWN_HOSTS
 
         return [USER_KNOWN_HOSTS.expanduser()]
+
+
+def _quiet_paramiko() -> None:
+    """Keep paramiko's own log lines (``Socket exception: …``) off stderr; we explain failures.
+
+    Without any handler, Python prints warnings and errors of every logger to stderr; a
+    ``NullHandler`` stops that and still lets records through to handlers a program sets up.
+    """
+    logger = logging.getLogger("paramiko")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def _open(conn: Any, label: str) -> None:

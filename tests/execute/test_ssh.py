@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -76,3 +78,18 @@ def test_runbook_options_that_runbookkit_ignores_are_named(target):
         "target: ssh option -o stricthostkeychecking is ignored by runbookkit "
         "(host keys are always checked)"
     ]
+
+
+def test_paramiko_log_lines_stay_off_stderr():
+    # paramiko logs a dropped connection ("Socket exception: Connection reset by peer") as an
+    # error, which Python prints when no handler is set up; the run explains it in one line.
+    code = (
+        "import logging\n"
+        "from runbookkit.execute.ssh import Connections, SshOptions\n"
+        "Connections(SshOptions(), print)\n"
+        "logging.getLogger('paramiko.transport').error('Socket exception: reset (104)')\n"
+        "logging.getLogger('elsewhere').error('still shown')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "still shown\n"
