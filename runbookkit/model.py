@@ -2,31 +2,18 @@
 
 Everything the parser finds lands here, and every element carries the 1-based source line it
 came from, so lint findings, plan output and run logs can cite ``file:line``. The JSON Schema of
-:class:`Runbook` is published as ``schema/runbook.schema.json``.
+:class:`Runbook` is published as ``schema/runbook.schema.json``. The parser builds the same
+shape as plain dataclasses (:mod:`runbookkit.tree`) and validates it into these classes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class Severity(StrEnum):
-    """How bad the incident a runbook answers is, most severe first."""
-
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    info = "info"
-
-    @property
-    def rank(self) -> int:
-        """0 for critical up to 4 for info: sort by this to put the worst first."""
-        return list(Severity).index(self)
+from runbookkit.tree import Severity as Severity  # defined without pydantic, for the parser
 
 
 # Pydantic inspects the signature of every default factory when it builds a class; for the

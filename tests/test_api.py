@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -52,6 +53,19 @@ def test_import_loads_nothing_heavy() -> None:
         "print(sorted({'pydantic', 'markdown_it', 'click', 'yaml', 'ftfy'} & set(sys.modules)))"
     )
     assert _run(code) == "[]"
+
+
+def test_parse_json_needs_no_pydantic() -> None:
+    """`runbookkit parse --json` prints the parse tree: its start-up skips pydantic and fabric."""
+    code = (
+        "import sys\nfrom runbookkit.cli import main\n"
+        f"try:\n    main(['parse', '--json', {str(REDIS)!r}])\nexcept SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print(sorted({'pydantic', 'fabric', 'ftfy', 'yaml'} & set(sys.modules)), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["id"] == "redis-connection-refused"
+    assert done.stderr.strip() == "[]"
 
 
 @pytest.mark.parametrize(

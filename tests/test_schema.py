@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 
 from runbookkit.model import json_schema
+from runbookkit.parsing import parse_file
 from tests.conftest import REDIS, ROOT, SEED
 
 SCHEMA = ROOT / "schema" / "runbook.schema.json"
@@ -26,6 +27,8 @@ def test_parse_json_validates(path, cli) -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
     assert data["metadata"]["severity"] == "high"
+    # It prints the parse tree, without building the model: the same document the model dumps.
+    assert data == parse_file(path).model_dump(mode="json")
 
 
 def test_schema_rejects_a_broken_model() -> None:

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from runbookkit import catalog
 from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
-from runbookkit.model import Runbook
+
+if TYPE_CHECKING:
+    from runbookkit.model import Runbook
+
+
+def _resolve(name: str, runbooks_dir: Path | None) -> Path:
+    if catalog.is_path(name):  # an explicit file: no runbooks directory, so no settings
+        return catalog.resolve(name, Path())
+    return catalog.resolve(name, load_settings(runbooks_dir=runbooks_dir).runbooks_dir)
 
 
 def _load(name: str, runbooks_dir: Path | None) -> Runbook:
-    if catalog.is_path(name):  # an explicit file: no runbooks directory, so no settings
-        return catalog.load(name, Path())
-    directory = load_settings(runbooks_dir=runbooks_dir).runbooks_dir
-    return catalog.load(name, directory)
+    from runbookkit.parsing import parse_file
+
+    return parse_file(_resolve(name, runbooks_dir))
 
 
 @click.command("parse")
@@ -25,9 +33,13 @@ def _load(name: str, runbooks_dir: Path | None) -> Runbook:
 @runbooks_dir_option
 def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> None:
     """Parse RUNBOOK (a NAME in the runbooks directory or a PATH) and print what was found."""
-    parsed = _load(runbook, runbooks_dir)
+    # The parse tree, not the model: printing it needs no pydantic, so this command starts fast.
+    from runbookkit import tree
+    from runbookkit.parsing import tree_file
+
+    parsed = tree_file(_resolve(runbook, runbooks_dir))
     if as_json:
-        sys.stdout.write(parsed.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(tree.to_json(parsed) + "\n")
         return
     meta = parsed.metadata
     click.echo(f"{parsed.id}: {meta.title}  ({parsed.path})")
@@ -35,7 +47,7 @@ def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> Non
     mttr = meta.mttr.text if meta.mttr else "-"
     click.echo(f"  severity {severity}, MTTR {mttr}, pattern {meta.pattern or '-'}")
     for section in parsed.sections:
-        steps = sum(len(b.steps) for b in section.blocks())
+        steps = len(section.steps) + sum(len(sub.steps) for sub in section.subsections)
         click.echo(f"  {section.id:<20} {steps:>3} steps  line {section.line:<4} {section.title}")
         for sub in section.subsections:
             role = "  (rollback)" if sub.rollback else ""

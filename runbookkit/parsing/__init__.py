@@ -1,5 +1,8 @@
 """Markdown runbook → :class:`~runbookkit.model.Runbook`.
 
+The parser builds a :mod:`runbookkit.tree` of plain dataclasses, which :func:`parse_text`
+validates into the model; :func:`tree_file` stops before that, for callers that only print it.
+
 The stages, each in its own module: ``damage`` (repair mis-decoded text), ``document`` (walk the
 markdown-it tokens), ``metadata`` (front matter, header and footer lines), ``sections`` (ids),
 ``steps`` (code blocks → steps), ``targets`` (ssh lines → targets), ``safety`` (destructive
@@ -10,14 +13,18 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from runbookkit import tree
 from runbookkit.errors import ParseError
-from runbookkit.model import Damage, Runbook
 from runbookkit.parsing import damage, metadata
 from runbookkit.parsing.document import Walker, markdown
 from runbookkit.parsing.sections import slug
 
-__all__ = ["parse_file", "parse_text", "read_text"]
+if TYPE_CHECKING:
+    from runbookkit.model import Runbook
+
+__all__ = ["parse_file", "parse_text", "read_text", "tree_file", "tree_text", "validate"]
 
 
 def read_text(path: str | Path) -> tuple[str, str]:
@@ -53,9 +60,7 @@ def read_text(path: str | Path) -> tuple[str, str]:
 
 def parse_file(path: str | Path, *, runbook_id: str | None = None) -> Runbook:
     """Parse the runbook at ``path``; its id is the file name without ``.md``."""
-    text, digest = read_text(path)
-    ident = runbook_id or Path(path).name.removesuffix(".md").removesuffix(".markdown")
-    return parse_text(text, path=str(path), runbook_id=ident, sha256=digest)
+    return validate(tree_file(path, runbook_id=runbook_id))
 
 
 def parse_text(
@@ -70,10 +75,39 @@ def parse_text(
     Raises:
         ParseError: the text is empty or malformed (with the line where it is wrong).
     """
+    return validate(tree_text(text, path=path, runbook_id=runbook_id, sha256=sha256))
+
+
+def validate(parsed: tree.Runbook) -> Runbook:
+    """The validated model of a parsed tree."""
+    from runbookkit.model import Runbook
+
+    return Runbook.model_validate(parsed, from_attributes=True)
+
+
+def tree_file(path: str | Path, *, runbook_id: str | None = None) -> tree.Runbook:
+    """Parse the runbook at ``path`` into its tree, as :func:`parse_file` does before validating."""
+    text, digest = read_text(path)
+    ident = runbook_id or Path(path).name.removesuffix(".md").removesuffix(".markdown")
+    return tree_text(text, path=str(path), runbook_id=ident, sha256=digest)
+
+
+def tree_text(
+    text: str,
+    *,
+    path: str = "<string>",
+    runbook_id: str | None = None,
+    sha256: str | None = None,
+) -> tree.Runbook:
+    """Parse Markdown text into its tree, as :func:`parse_text` does before validating.
+
+    Raises:
+        ParseError: the text is empty or malformed (with the line where it is wrong).
+    """
     if not text.strip():
         raise ParseError("file is empty, expected a Markdown runbook", path=path, line=1)
     lines = text.splitlines()
-    found: list[Damage] = []
+    found: list[tree.Damage] = []
     if damage.has_damage(text):
         lines, found = damage.repair(lines)
     tokens = markdown().parse("\n".join(lines))
@@ -83,7 +117,7 @@ def parse_text(
     ident = runbook_id or slug(walker.heading_title or "") or "runbook"
     fallback = walker.heading_title or ident.replace("-", " ").capitalize()
     meta = metadata.build([*walker.header, *walker.footer], fallback, path)
-    return Runbook(
+    return tree.Runbook(
         id=ident,
         path=path,
         sha256=sha256 or hashlib.sha256(text.encode()).hexdigest(),

@@ -16,7 +16,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from runbookkit.errors import ParseError
-from runbookkit.model import (
+from runbookkit.parsing import metadata, sections, steps
+from runbookkit.parsing.metadata import Entry
+from runbookkit.tree import (
     Block,
     CodeBlock,
     DatedItem,
@@ -26,8 +28,6 @@ from runbookkit.model import (
     Subsection,
     Task,
 )
-from runbookkit.parsing import metadata, sections, steps
-from runbookkit.parsing.metadata import Entry
 
 _IGNORE = re.compile(r"runbookkit:\s*ignore\s+([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)")
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:[-–—:]\s*)?(.*)$", re.DOTALL)

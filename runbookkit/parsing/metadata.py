@@ -14,7 +14,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from runbookkit.errors import ParseError
-from runbookkit.model import MTTR, Metadata, Severity
+from runbookkit.tree import MTTR, Metadata, Severity
 
 # Key as written (lower-cased, words joined by "_") → Metadata field.
 ALIASES = {

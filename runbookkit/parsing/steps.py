@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field
 
 from runbookkit.errors import ParseError
-from runbookkit.model import Command, Retry, Step
 from runbookkit.parsing import safety, shellwords
 from runbookkit.parsing.targets import split_remote
+from runbookkit.tree import Command, Retry, Step
 
 SHELL_LANGUAGES = frozenset({"bash", "sh", "shell", "zsh"})
 CONSOLE_LANGUAGES = frozenset({"console", "shell-session", "sh-session", "shellsession"})

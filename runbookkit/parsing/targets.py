@@ -8,9 +8,13 @@ untouched, so runbookkit never guesses what a line means.
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
-from runbookkit.model import Target
 from runbookkit.parsing import shellwords
+from runbookkit.tree import Target
+
+if TYPE_CHECKING:
+    from runbookkit import model
 
 _VALUE_FLAGS = {"-i", "-p", "-o", "-l"}
 _BARE_FLAGS = {"-t", "-tt", "-T", "-q", "-n", "-A", "-C", "-4", "-6"}
@@ -71,7 +75,7 @@ def split_remote(command: str) -> tuple[str, Target] | None:
     return text, target
 
 
-def render(target: Target | None) -> str:
+def render(target: model.Target | None) -> str:
     """A short label for a target: ``local`` for this machine."""
     return "local" if target is None else target.label
 

@@ -7,15 +7,17 @@ task lists, dated items) mixed with random unicode and mojibake.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from runbookkit import tree
 from runbookkit.errors import ParseError
 from runbookkit.model import Runbook
-from runbookkit.parsing import parse_file, parse_text
+from runbookkit.parsing import tree_file, tree_text, validate
 
 PATH = "prop.md"
 SETTINGS = settings(
@@ -246,36 +248,39 @@ def documents(draw: st.DrawFn) -> str:
 
 
 def _check(parse: object) -> None:
-    """Run ``parse`` and require a Runbook, or a ParseError with a path and a line."""
+    """Run ``parse`` and require a valid tree, or a ParseError with a path and a line."""
     try:
-        runbook = parse()  # type: ignore[operator]
+        parsed = parse()  # type: ignore[operator]
     except ParseError as exc:
         assert exc.path is not None, exc
         assert exc.line is not None and exc.line >= 1, exc
         assert "\n" not in str(exc), exc
         assert "expected" in exc.message, exc
         return
-    assert isinstance(runbook, Runbook)
+    assert isinstance(parsed, tree.Runbook)
+    runbook = validate(parsed)
     # What the parser built is a valid model: it survives a JSON round trip unchanged.
     assert Runbook.model_validate_json(runbook.model_dump_json()) == runbook
+    # And `parse --json`, which prints the tree without the model, prints the same document.
+    assert json.loads(tree.to_json(parsed)) == json.loads(runbook.model_dump_json())
 
 
 @SETTINGS
 @given(documents())
 def test_markdown_like_documents(text: str) -> None:
-    _check(lambda: parse_text(text, path=PATH))
+    _check(lambda: tree_text(text, path=PATH))
 
 
 @SETTINGS
 @given(documents().map(_mojibake))
 def test_mojibake_documents(text: str) -> None:
-    _check(lambda: parse_text(text, path=PATH))
+    _check(lambda: tree_text(text, path=PATH))
 
 
 @SETTINGS
 @given(st.text())
 def test_arbitrary_text(text: str) -> None:
-    _check(lambda: parse_text(text, path=PATH))
+    _check(lambda: tree_text(text, path=PATH))
 
 
 @SETTINGS
@@ -285,4 +290,4 @@ def test_arbitrary_files(data: bytes) -> None:
         path = os.path.join(folder, "prop.md")
         with open(path, "wb") as handle:
             handle.write(data)
-        _check(lambda: parse_file(path))
+        _check(lambda: tree_file(path))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from runbookkit.model import Target
+from runbookkit import model
 from runbookkit.parsing.targets import render, split_remote
+from runbookkit.tree import Target
 
 REMOTE = {
     "key-user-host": (
@@ -78,10 +79,10 @@ def test_stays_local(case: str) -> None:
     ("target", "label"),
     [
         (None, "local"),
-        (Target(host="h"), "h"),
-        (Target(host="h", user="u"), "u@h"),
-        (Target(host="h", user="u", port=2222), "u@h:2222"),
+        (model.Target(host="h"), "h"),
+        (model.Target(host="h", user="u"), "u@h"),
+        (model.Target(host="h", user="u", port=2222), "u@h:2222"),
     ],
 )
-def test_render(target: Target | None, label: str) -> None:
+def test_render(target: model.Target | None, label: str) -> None:
     assert render(target) == label

@@ -1,0 +1,227 @@
+"""The runbook as the parser builds it: plain dataclasses, one per class of the model.
+
+The parser fills these (cheap to import and to build), and :func:`runbookkit.parsing.parse_text`
+validates the result into the pydantic :mod:`runbookkit.model` at the end. ``runbookkit parse
+--json`` prints the tree with :func:`to_json` and never imports pydantic, which keeps that
+command's start-up close to markdown-it's own. Each class has the fields of its model class,
+in the same order and with the same defaults (``tests/test_tree.py`` holds them together), so
+:func:`to_data` gives exactly what the model would dump.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Severity(StrEnum):
+    """How bad the incident a runbook answers is, most severe first."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical up to 4 for info: sort by this to put the worst first."""
+        return list(Severity).index(self)
+
+
+@dataclass(kw_only=True)
+class MTTR:
+    """See :class:`runbookkit.model.MTTR`."""
+
+    text: str
+    min_minutes: float
+    max_minutes: float
+
+
+@dataclass(kw_only=True)
+class Metadata:
+    """See :class:`runbookkit.model.Metadata`."""
+
+    title: str
+    pattern: str | None = None
+    severity: Severity | None = None
+    mttr: MTTR | None = None
+    last_updated: dt.date | None = None
+    next_review: dt.date | None = None
+    version: str | None = None
+    author: str | None = None
+    owner: str | None = None
+    reviewed_by: str | None = None
+    tags: list[str] = field(default_factory=list)
+    hosts: str | None = None
+    secrets: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class Target:
+    """See :class:`runbookkit.model.Target`."""
+
+    host: str
+    user: str | None = None
+    port: int | None = None
+    identity: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class Command:
+    """See :class:`runbookkit.model.Command`."""
+
+    text: str
+    raw: str
+    line: int
+    target: Target | None = None
+    expected: str | None = None
+    destructive: str | None = None
+
+
+@dataclass(kw_only=True)
+class Retry:
+    """See :class:`runbookkit.model.Retry`."""
+
+    attempts: int
+    delay: float
+
+
+@dataclass(kw_only=True)
+class Step:
+    """See :class:`runbookkit.model.Step`."""
+
+    title: str
+    line: int
+    kind: Literal["shell", "manual"]
+    number: int | None = None
+    commands: list[Command] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    language: str | None = None
+    retry: Retry | None = None
+    destructive: bool = False
+    destructive_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class CodeBlock:
+    """See :class:`runbookkit.model.CodeBlock`."""
+
+    language: str | None
+    text: str
+    line: int
+
+
+@dataclass(kw_only=True)
+class Task:
+    """See :class:`runbookkit.model.Task`."""
+
+    text: str
+    done: bool
+    line: int
+    code: list[CodeBlock] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class DatedItem:
+    """See :class:`runbookkit.model.DatedItem`."""
+
+    date: dt.date
+    text: str
+    line: int
+
+
+@dataclass(kw_only=True)
+class Link:
+    """See :class:`runbookkit.model.Link`."""
+
+    text: str
+    url: str
+    line: int
+
+
+@dataclass(kw_only=True)
+class Block:
+    """See :class:`runbookkit.model.Block`."""
+
+    id: str
+    title: str
+    line: int
+    text: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    snippets: list[CodeBlock] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    dated: list[DatedItem] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Subsection(Block):
+    """See :class:`runbookkit.model.Subsection`."""
+
+    kind: Literal["heading", "label"]
+    level: int
+    rollback: bool = False
+
+
+@dataclass(kw_only=True)
+class Section(Block):
+    """See :class:`runbookkit.model.Section`."""
+
+    level: int
+    subsections: list[Subsection] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Damage:
+    """See :class:`runbookkit.model.Damage`."""
+
+    line: int
+    text: str
+    repaired: str
+    lossy: bool
+
+
+@dataclass(kw_only=True)
+class Example:
+    """See :class:`runbookkit.model.Example`."""
+
+    text: str
+    line: int
+
+
+@dataclass(kw_only=True)
+class Runbook:
+    """See :class:`runbookkit.model.Runbook`."""
+
+    id: str
+    path: str
+    sha256: str
+    metadata: Metadata
+    sections: list[Section] = field(default_factory=list)
+    examples: list[Example] = field(default_factory=list)
+    damage: list[Damage] = field(default_factory=list)
+    ignores: dict[str, list[int]] = field(default_factory=dict)
+
+
+def to_data(node: Any) -> Any:
+    """``node`` as plain lists, dicts and scalars, fields in order (what the model dumps)."""
+    return dataclasses.asdict(node)
+
+
+def to_json(runbook: Runbook, indent: int | None = 2) -> str:
+    """The JSON of ``runbook``: the same document ``model.Runbook.model_dump_json`` gives."""
+    return json.dumps(to_data(runbook), indent=indent, ensure_ascii=False, default=_isoformat)
+
+
+def _isoformat(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
