@@ -32,7 +32,7 @@ from runbookkit.execute.events import (
 )
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.operator import Choice, Operator, Unattended
-from runbookkit.execute.ssh import Connections, SshOptions
+from runbookkit.execute.ssh import Connections, SshOptions, SshShared
 from runbookkit.execute.steps import StepExecutor
 from runbookkit.model import Command, Retry, Runbook
 from runbookkit.plan import Plan, PlannedStep, plan, rollback_plan
@@ -87,6 +87,9 @@ class RunOutcome:
 class Runner:
     """Runs one plan, emitting events to ``listeners`` and asking ``operator`` when needed.
 
+    Runners of one fleet run pass the same ``shared_ssh``, so ssh_config and known_hosts are
+    read once for all their hosts.
+
     Raises (from the constructor, before anything runs):
         ExecutionError: a placeholder has no value.
     """
@@ -100,6 +103,7 @@ class Runner:
         operator: Operator | None = None,
         rollback_of: str | None = None,
         connections: Connections | None = None,
+        shared_ssh: SshShared | None = None,
     ) -> None:
         self.plan = plan
         self.options = options or RunOptions()
@@ -109,7 +113,7 @@ class Runner:
         self.run_id = new_run_id()
         self._notices: list[str] | None = []
         self._own_connections = connections is None
-        self.connections = connections or Connections(self.options.ssh, self._notice)
+        self.connections = connections or Connections(self.options.ssh, self._notice, shared_ssh)
         check_placeholders(plan, self.options.variables)
         retry = None
         if self.options.retry:

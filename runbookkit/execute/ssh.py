@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +41,59 @@ class SshOptions:
     connect_timeout: float = 10.0
 
 
+class SshShared:
+    """What every connection of a run reads once: ssh_config (parsed) and the known_hosts files.
+
+    A fleet run hands one to the connections of all its hosts; their threads may share it.
+    Each :class:`Connections` still makes its own fabric ``Config`` from the parsed ssh_config
+    (cheap), because a fabric ``Connection`` writes into its ``Config`` when it is made.
+    """
+
+    def __init__(self, options: SshOptions) -> None:
+        self.options = options
+        self._lock = threading.Lock()
+        self._ssh_config: Any = None
+        self._known: dict[tuple[Path, ...], Any] = {}
+
+    def ssh_config(self) -> Any:
+        """The paramiko ``SSHConfig`` of the files fabric would read (read on first use).
+
+        Raises:
+            ConfigError: a file paramiko cannot parse, at its line.
+        """
+        with self._lock:
+            if self._ssh_config is None:
+                from fabric import Config
+
+                path = str(self.options.ssh_config) if self.options.ssh_config else None
+                try:
+                    self._ssh_config = Config(runtime_ssh_path=path).base_ssh_config
+                except Exception as exc:  # paramiko's ConfigParseError, an unreadable file…
+                    raise _config_error(exc, path) from None
+            return self._ssh_config
+
+    def known_hosts(self, files: list[Path]) -> Any:
+        """The :class:`~runbookkit.execute.hostkeys.KnownHosts` of ``files`` (read once)."""
+        from runbookkit.execute.hostkeys import KnownHosts
+
+        with self._lock:
+            key = tuple(files)
+            if key not in self._known:
+                self._known[key] = KnownHosts(files)
+            return self._known[key]
+
+
 class Connections:
     """The run's connections, opened on first use and kept until :meth:`close`."""
 
-    def __init__(self, options: SshOptions, warn: Callable[[str], None]) -> None:
+    def __init__(
+        self, options: SshOptions, warn: Callable[[str], None], shared: SshShared | None = None
+    ) -> None:
+        if shared is not None and shared.options != options:
+            raise ValueError("the shared ssh state was made for other options")
         self.options = options
         self.warn = warn
+        self.shared = shared or SshShared(options)
         _quiet_paramiko()
         self._config: Any = None
         self._resolved: dict[str, Any] = {}  # by the target's JSON (Target isn't hashable)
@@ -88,19 +136,14 @@ class Connections:
 
             from runbookkit.execute.processes import StoppableRemote
 
-            path = str(self.options.ssh_config) if self.options.ssh_config else None
-            try:
-                self._config = Config(
-                    runtime_ssh_path=path, overrides={"runners": {"remote": StoppableRemote}}
-                )
-            except Exception as exc:  # paramiko's ConfigParseError, an unreadable file…
-                raise _config_error(exc, path) from None
+            self._config = Config(
+                ssh_config=self.shared.ssh_config(),
+                overrides={"runners": {"remote": StoppableRemote}},
+            )
         return self._config
 
     def _make(self, target: Target) -> Any:
         from fabric import Connection
-
-        from runbookkit.execute import hostkeys
 
         options = {k.lower(): v for k, v in target.options.items()}
         for key in sorted(set(options) - _SUPPORTED_OPTIONS):
@@ -121,10 +164,9 @@ class Connections:
             conn.connect_timeout = self.options.connect_timeout
         if str(conn.ssh_config.get("identitiesonly", "no")).lower() == "yes":
             conn.connect_kwargs.update(look_for_keys=False, allow_agent=False)
-        hostkeys.configure(
-            conn.client,
-            self._known_hosts(conn, options),
-            accept_new=self.options.accept_new_host_key,
+        known = self.shared.known_hosts(self._known_hosts(conn, options))
+        known.install(
+            conn.client, conn.host, conn.port, accept_new=self.options.accept_new_host_key
         )
         return conn
 

@@ -33,6 +33,7 @@ from runbookkit.execute.events import (
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.operator import Choice, Operator, Unattended
 from runbookkit.execute.runner import EXIT_CODES, Runner, RunOptions, RunOutcome
+from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
 from runbookkit.fleet.strategy import Strategy, run_fleet
 from runbookkit.plan import Plan, PlannedStep
@@ -143,6 +144,9 @@ class FleetRunner:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self.operator = FleetOperator(operator or Unattended(), self, pause)
+        # Looked up once for the fleet, not once per host.
+        self.operator_name = self.options.operator or f"{getpass.getuser()}@{socket.gethostname()}"
+        self._ssh = SshShared(self.options.ssh)
         self.runners = {host.name: self._runner(host) for host in hosts}
         self.runs = {host.name: HostRun(host) for host in hosts}
 
@@ -151,13 +155,19 @@ class FleetRunner:
         return {**host.vars, **self.options.variables}
 
     def _runner(self, host: Host) -> Runner:
-        options = replace(self.options, variables=self.values(host), fleet_host=host.name)
+        options = replace(
+            self.options,
+            variables=self.values(host),
+            fleet_host=host.name,
+            operator=self.operator_name,
+        )
         try:
             return Runner(
                 for_host(self.plan, host),
                 options,
                 listeners=[_HostEvents(self, host)],
                 operator=self.operator,
+                shared_ssh=self._ssh,
             )
         except ExecutionError as exc:
             raise ExecutionError(
@@ -232,7 +242,7 @@ class FleetRunner:
             runbook_title=runbook.title,
             runbook_sha256=runbook.sha256,
             section=self.plan.scope.id,
-            operator=self.options.operator or f"{getpass.getuser()}@{socket.gethostname()}",
+            operator=self.operator_name,
             targets=[host.label for host in self.hosts],
             steps=len(self.plan.steps),
             started_at=dt.datetime.now(dt.UTC),
