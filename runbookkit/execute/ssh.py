@@ -132,14 +132,9 @@ class Connections:
 
     def _fabric_config(self) -> Any:
         if self._config is None:
-            from fabric import Config
+            from runbookkit.execute.configs import remote_config
 
-            from runbookkit.execute.processes import StoppableRemote
-
-            self._config = Config(
-                ssh_config=self.shared.ssh_config(),
-                overrides={"runners": {"remote": StoppableRemote}},
-            )
+            self._config = remote_config(self.shared.ssh_config())
         return self._config
 
     def _make(self, target: Target) -> Any:
