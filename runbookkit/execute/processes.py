@@ -54,6 +54,13 @@ class StoppableLocal(Local):
             start_new_session=True,
         )
 
+    def start_timer(self, timeout: int | None) -> None:
+        """Note the deadline, which ``wait()`` watches (invoke starts a timer thread instead)."""
+        if self.using_pty:
+            super().start_timer(timeout)  # type: ignore[arg-type]  # invoke omits None
+        else:
+            _set_deadline(self, timeout)
+
     def wait(self) -> None:
         """Block until the command exits (invoke polls every 10 ms; this wakes at once)."""
         _release_sigint(self)
@@ -62,7 +69,8 @@ class StoppableLocal(Local):
             return
         while not (self.process_is_finished or self.has_dead_threads):
             with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(_WAKE)
+                self.process.wait(_wake(self))
+            _kill_if_late(self)
 
     def stop(self) -> None:
         """invoke's clean-up, then Ctrl-C is let through again if ``wait()`` never was reached."""
@@ -122,6 +130,25 @@ def _release_sigint(runner: Any) -> None:
         raise KeyboardInterrupt
 
 
+def _set_deadline(runner: Any, timeout: float | None) -> None:
+    """When ``runner``'s command times out (None: never); one thread per command fewer."""
+    runner._deadline = None if timeout is None else time.monotonic() + timeout
+
+
+def _wake(runner: Any) -> float:
+    """How long a wait may sleep: ``_WAKE``, or less when the deadline is nearer."""
+    deadline = getattr(runner, "_deadline", None)
+    return _WAKE if deadline is None else max(0.0, min(_WAKE, deadline - time.monotonic()))
+
+
+def _kill_if_late(runner: Any) -> None:
+    """Stop the command (``runner.kill()``, as invoke's timer would) once its deadline passed."""
+    deadline = getattr(runner, "_deadline", None)
+    if deadline is not None and time.monotonic() >= deadline:
+        runner._deadline = None
+        runner.kill()
+
+
 @contextlib.contextmanager
 def _uninterrupted() -> Iterator[None]:
     """Ignore further Ctrl-C while a stop is under way (a second one must not cut it short)."""
@@ -176,11 +203,16 @@ class StoppableRemote(Remote):
         # Like `ssh -n`: the remote command reads end-of-file, never a prompt that hangs.
         self.channel.shutdown_write()
 
+    def start_timer(self, timeout: int | None) -> None:
+        """Note the deadline, which ``wait()`` watches (invoke starts a timer thread instead)."""
+        _set_deadline(self, timeout)
+
     def wait(self) -> None:
         """Block until the exit status arrives (invoke polls every 10 ms; this wakes at once)."""
         _release_sigint(self)
         while not (self.process_is_finished or self.has_dead_threads):
-            self.channel.status_event.wait(_WAKE)
+            self.channel.status_event.wait(_wake(self))
+            _kill_if_late(self)
 
     def read_proc_stderr(self, num_bytes: int) -> bytes:
         """stderr without the marker line (read until it has come by, within reason)."""
