@@ -63,11 +63,11 @@ class SshShared:
         """
         with self._lock:
             if self._ssh_config is None:
-                from fabric import Config
+                from runbookkit.execute.configs import parse_ssh_config
 
                 path = str(self.options.ssh_config) if self.options.ssh_config else None
                 try:
-                    self._ssh_config = Config(runtime_ssh_path=path).base_ssh_config
+                    self._ssh_config = parse_ssh_config(path)
                 except Exception as exc:  # paramiko's ConfigParseError, an unreadable file…
                     raise _config_error(exc, path) from None
             return self._ssh_config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from paramiko.config import SSHConfig
 
-from runbookkit.execute.configs import local_config, remote_config
+from runbookkit.execute.configs import local_config, parse_ssh_config, remote_config
 from runbookkit.execute.processes import StoppableLocal, StoppableRemote
 
 CONFIGS = [
@@ -28,3 +28,34 @@ def test_config_reads_and_clones_as_invoke_does(make, kind, runner):
     clone = config.clone()  # Fabric clones the config for each ProxyJump gateway
     assert type(clone) is type(config) and clone.runners[kind] is runner
     assert clone.run.warn is True
+
+
+SSH_CONFIG = """\
+Host web-*
+  User deploy
+  Port 2201
+
+Host *.internal !db.internal
+  IdentityFile ~/.ssh/internal
+
+Match originalhost db.internal
+  Port 2202
+
+Match user deploy host web-2
+  ConnectTimeout 7
+
+Match localuser {local} !host web-*
+  IdentitiesOnly yes
+
+Match all
+  ServerAliveInterval 30
+"""
+
+
+@pytest.mark.parametrize("host", ["web-1", "web-2", "db.internal", "app.internal", "other"])
+def test_ssh_config_lookups_are_paramikos(tmp_path, host):
+    import getpass
+
+    path = tmp_path / "ssh_config"
+    path.write_text(SSH_CONFIG.format(local=getpass.getuser()))
+    assert parse_ssh_config(str(path)).lookup(host) == SSHConfig.from_path(str(path)).lookup(host)
