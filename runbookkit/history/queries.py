@@ -57,6 +57,9 @@ EXPORT_BATCH = f"""SELECT {RUN_COLUMNS} FROM runs
     ORDER BY started_at, id LIMIT :batch"""
 STEPS_OF_RUNS = f"""SELECT {STEP_COLUMNS} FROM steps
     WHERE run_id IN (SELECT value FROM json_each(:ids)) ORDER BY run_id, seq"""
+HOSTS_OF_RUNS = """SELECT run_id, host, max(status = 'failed') AS failed FROM steps
+    WHERE host IS NOT NULL AND run_id IN (SELECT value FROM json_each(:ids))
+    GROUP BY run_id, host ORDER BY run_id, min(seq)"""
 
 
 def list_runs(

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -199,14 +199,37 @@ class SQLiteStore:
             raise HistoryError(f"run id prefix {run_id!r} is ambiguous: {ids}", path=self.path)
         return self._with_steps([queries.run_from_row(rows[0])])[0]
 
-    def runs_by_runbook(self, limit_per_runbook: int | None = 20) -> dict[str, list[RunRecord]]:
-        """The latest runs (with steps) of every runbook, newest first, keyed by runbook id."""
+    def runs_by_runbook(
+        self, limit_per_runbook: int | None = 20, *, steps: bool = True
+    ) -> dict[str, list[RunRecord]]:
+        """The latest runs of every runbook, newest first, keyed by runbook id.
+
+        Each run comes with its steps unless ``steps`` is false.
+        """
         params = {"dead": json.dumps(self._dead_runs()), "limit": limit_per_runbook or -1}
         runs = [queries.run_from_row(row) for row in self._read(queries.LATEST_PER_RUNBOOK, params)]
         grouped: dict[str, list[RunRecord]] = {}
-        for run in self._with_steps(runs):
+        for run in self._with_steps(runs) if steps else runs:
             grouped.setdefault(run.runbook_id, []).append(run)
         return grouped
+
+    def steps_of(self, run_ids: Sequence[str]) -> dict[str, list[StepRecord]]:
+        """The steps of the given runs in recording order, keyed by run id (a run without any
+        is left out)."""
+        found: dict[str, list[StepRecord]] = {}
+        for batch in _batches(run_ids):
+            for row in self._read(queries.STEPS_OF_RUNS, {"ids": batch}):
+                found.setdefault(row["run_id"], []).append(queries.step_from_row(row))
+        return found
+
+    def host_outcomes(self, run_ids: Sequence[str]) -> dict[str, dict[str, bool]]:
+        """For each fleet run among ``run_ids``: its hosts in recording order, each with
+        whether a step failed there."""
+        found: dict[str, dict[str, bool]] = {}
+        for batch in _batches(run_ids):
+            for row in self._read(queries.HOSTS_OF_RUNS, {"ids": batch}):
+                found.setdefault(row["run_id"], {})[row["host"]] = bool(row["failed"])
+        return found
 
     def run_counts(self, since: dt.datetime | None = None) -> dict[str, int]:
         """How many runs each runbook has had (started at or after ``since``)."""
@@ -226,12 +249,16 @@ class SQLiteStore:
             after = (timestamp(runs[-1].started_at), runs[-1].id)
 
     def _with_steps(self, runs: list[RunRecord]) -> list[RunRecord]:
-        by_id = {run.id: run for run in runs}
-        for start in range(0, len(runs), 5000):
-            ids = json.dumps([run.id for run in runs[start : start + 5000]])
-            for row in self._read(queries.STEPS_OF_RUNS, {"ids": ids}):
-                by_id[row["run_id"]].steps.append(queries.step_from_row(row))
+        steps = self.steps_of([run.id for run in runs])
+        for run in runs:
+            run.steps.extend(steps.get(run.id, ()))
         return runs
+
+
+def _batches(run_ids: Sequence[str], size: int = 5000) -> Iterator[str]:
+    """``run_ids`` as JSON lists of at most ``size`` ids, for the ``json_each`` queries."""
+    for start in range(0, len(run_ids), size):
+        yield json.dumps(list(run_ids[start : start + size]))
 
 
 def _now() -> str:

@@ -7,7 +7,7 @@ database for teams could implement the same few methods.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from runbookkit.execute.events import RunStatus
@@ -61,8 +61,23 @@ class Store(Protocol):
         """
         ...
 
-    def runs_by_runbook(self, limit_per_runbook: int | None = 20) -> dict[str, list[RunRecord]]:
-        """The latest runs (with steps) of every runbook, newest first, keyed by runbook id."""
+    def runs_by_runbook(
+        self, limit_per_runbook: int | None = 20, *, steps: bool = True
+    ) -> dict[str, list[RunRecord]]:
+        """The latest runs of every runbook, newest first, keyed by runbook id.
+
+        Each run comes with its steps unless ``steps`` is false.
+        """
+        ...
+
+    def steps_of(self, run_ids: Sequence[str]) -> dict[str, list[StepRecord]]:
+        """The steps of the given runs in recording order, keyed by run id (a run without any
+        is left out)."""
+        ...
+
+    def host_outcomes(self, run_ids: Sequence[str]) -> dict[str, dict[str, bool]]:
+        """For each fleet run among ``run_ids``: its hosts in recording order, each with
+        whether a step failed there."""
         ...
 
     def run_counts(self, since: dt.datetime | None = None) -> dict[str, int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -28,7 +29,7 @@ from runbookkit.model import Runbook
 from runbookkit.publish import catalog, page, runpages, runs
 from runbookkit.publish.html import Slots, esc, safe_name
 from runbookkit.publish.runpages import RunPages, RunsPage
-from runbookkit.publish.sources import History, read_history, read_runbooks
+from runbookkit.publish.sources import History, load_steps, read_history, read_runbooks
 
 log = get_plugin_logger(__name__)
 
@@ -137,7 +138,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.shell: File | None = None
         if not pages:
             return files
-        self.run_pages = RunPages(pages, self._runs_html)
+        self.run_pages = RunPages(pages, self._runs_html, self._load_steps)
         src = f"runs/{pages[0].name}.md"
         self._replace(files, src)
         written = {runpages.url(page.name) for page in pages}
@@ -207,7 +208,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
     def _runbook_source(self, runbook: Runbook, page: Any, slots: Slots, href: runs.Href) -> str:
         source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
         shown = self.history.runs.get(runbook.id, [])
-        table = runs.history_table(shown, href, runbook.sha256)
+        table = runs.history_table(shown, href, runbook.sha256, self.history.hosts)
         findings = []
         if self.config.show_lint:
             findings = lint_findings(runbook, self.lint_profile, self.now.date())
@@ -224,6 +225,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             for runbook_id, runbook in self.runbooks.items()
         ]
         return catalog.catalog_table(entries, today=self.now.date(), href=href)
+
+    def _load_steps(self, pages: Sequence[RunsPage]) -> None:
+        shown = [run for page in pages for run in self.history.runs[page.runbook_id]]
+        load_steps(self.history_path, shown)
 
     def _runs_html(self, page: RunsPage, from_url: str) -> str:
         runbook = self.runbooks[page.runbook_id]

@@ -39,17 +39,19 @@ class RunsPage:
 
 
 Render = Callable[[RunsPage, str], str]  # (page, its url) → the runs' HTML
+Load = Callable[[Sequence[RunsPage]], None]  # read what rendering these pages needs
 
 
 class RunPages:
     """Writes every runs page from the themed rendering of the first (the shell)."""
 
-    def __init__(self, pages: Sequence[RunsPage], render: Render) -> None:
+    def __init__(self, pages: Sequence[RunsPage], render: Render, load: Load) -> None:
         if not pages:
             raise ValueError("no runs page to write")
         self.pages = pages
         self.shell = pages[0]
         self.render = render
+        self.load = load  # the writer reads the runs' steps itself: the parent never holds them
         token = secrets.token_hex(8)
         self.title_token = f"rbktitle{token}"  # the shell's title while the theme renders it
         self.name_token = f"rbkname{token}"  # its file name, likewise
@@ -57,6 +59,7 @@ class RunPages:
 
     def body(self) -> str:
         """The shell's runs, between the markers its rendering is cut at."""
+        self.load([self.shell])
         return START + self.render(self.shell, url(self.shell.name)) + END
 
     def _fill(self, text: str, page: RunsPage) -> str:
@@ -101,6 +104,7 @@ class RunPages:
             os._exit(code)
 
     def _write(self, head: str, tail: str, site: Path) -> None:
+        self.load(self.pages[1:])
         for page in self.pages[1:]:
             text = (
                 self._fill(head, page) + self.render(page, url(page.name)) + self._fill(tail, page)

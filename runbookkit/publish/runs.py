@@ -10,7 +10,7 @@ The renderers take anything shaped like the history's run and step records (see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol
 
 from runbookkit.publish.html import badge, duration, esc, pre, safe_name, status_badge, when
@@ -110,18 +110,29 @@ def failing_step(run: RunLike) -> str:
     return f"{run.failed_step}. {title}".rstrip()
 
 
-def fleet_summary(run: RunLike) -> str:
-    """``20 hosts, 1 failed (web-3)`` for a fleet run, or an empty string for a single run."""
-    hosts = list(dict.fromkeys(s.host for s in run.steps if s.host is not None))
+Hosts = Mapping[str, bool]  # a fleet run's hosts in order → whether a step failed there
+
+
+def hosts_of(run: RunLike) -> dict[str, bool]:
+    """The hosts a run's steps ran on, in order, each with whether a step failed there."""
+    hosts: dict[str, bool] = {}
+    for step in run.steps:
+        if step.host is not None:
+            hosts[step.host] = hosts.get(step.host, False) or step.status == "failed"
+    return hosts
+
+
+def fleet_summary(hosts: Hosts) -> str:
+    """``20 hosts, 1 failed (web-3)`` for a fleet run's hosts, or an empty string for none."""
     if not hosts:
         return ""
-    failed = list(dict.fromkeys(s.host for s in run.steps if s.host and s.status == "failed"))
+    failed = [host for host, bad in hosts.items() if bad]
     text = f"{len(hosts)} host{'s' if len(hosts) != 1 else ''}, {len(failed)} failed"
     return f"{text} ({', '.join(failed)})" if failed else text
 
 
-def _fleet(run: RunLike) -> str:
-    summary = fleet_summary(run)
+def _fleet(hosts: Hosts) -> str:
+    summary = fleet_summary(hosts)
     return f' <span class="rbk-hosts">{esc(summary)}</span>' if summary else ""
 
 
@@ -143,13 +154,19 @@ def run_link(run: RunLike, href: Href, text: str) -> str:
     return f'<a href="{esc(target)}">{text}</a>' if target else text
 
 
-def history_table(runs: Sequence[RunLike], href: Href, sha256: str | None) -> str:
+def history_table(
+    runs: Sequence[RunLike],
+    href: Href,
+    sha256: str | None,
+    hosts: Mapping[str, Hosts] | None = None,
+) -> str:
     """The last runs of one runbook, newest first: when, who, section, status, duration, failure.
 
     Args:
         runs: the runs to show, newest first.
         href: link to each run's section on the runs page.
         sha256: the runbook's current sha256; runs of another version are marked.
+        hosts: the hosts of each fleet run by run id (None: from the runs' steps).
     """
     if not runs:
         return '<p class="rbk-empty">No recorded runs yet.</p>'
@@ -158,13 +175,17 @@ def history_table(runs: Sequence[RunLike], href: Href, sha256: str | None) -> st
         for name in ("When", "Who", "Section", "Status", "Duration", "Failing step")
     )
     rows = []
+
+    def fleet(run: RunLike) -> Hosts:
+        return hosts_of(run) if hosts is None else hosts.get(run.id, {})
+
     for run in runs:
         rows.append(
             "<tr>"
             f"<td>{run_link(run, href, when(run.started_at))}{_older(run, sha256)}</td>"
             f"<td>{esc(run.operator)}</td>"
             f"<td><code>{esc(run.section)}</code></td>"
-            f"<td>{run_status(run)}{_fleet(run)}</td>"
+            f"<td>{run_status(run)}{_fleet(fleet(run))}</td>"
             f"<td>{esc(duration(run.duration))}</td>"
             f"<td>{esc(failing_step(run))}</td>"
             "</tr>"
@@ -208,12 +229,13 @@ def run_section(run: RunLike, *, on_page: Collection[str], sha256: str | None) -
         on_page: ids of the runs on the same page (a rollback among them is linked).
         sha256: the runbook's current sha256, to mark a run of an older version.
     """
+    fleet = fleet_summary(hosts_of(run))
     rows = [
         ("Section", f"<code>{esc(run.section)}</code>"),
         ("Status", f"{run_status(run)} exit code {esc(run.exit_code)}"),
         ("Operator", esc(run.operator)),
         ("Targets", esc(", ".join(run.targets)) or "local"),
-        *([("Hosts", esc(fleet_summary(run)))] if fleet_summary(run) else []),
+        *([("Hosts", esc(fleet))] if fleet else []),
         ("Started", when(run.started_at)),
         ("Finished", when(run.finished_at) or "—"),
         ("Duration", esc(duration(run.duration)) or "—"),

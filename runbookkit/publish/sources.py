@@ -6,21 +6,25 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbookkit.catalog import load_all
 from runbookkit.errors import ParseError
 from runbookkit.model import Runbook
-from runbookkit.publish.runs import RunLike
+
+if TYPE_CHECKING:
+    from runbookkit.history import RunRecord
 
 RECENT = dt.timedelta(days=30)
 
 
 @dataclass
 class History:
-    """The runs the site shows: the latest per runbook (with steps) and recent counts."""
+    """The runs the site shows: the latest per runbook (without steps), recent counts, hosts."""
 
-    runs: dict[str, Sequence[RunLike]] = field(default_factory=dict)
+    runs: dict[str, list[RunRecord]] = field(default_factory=dict)
     recent: dict[str, int] = field(default_factory=dict)
+    hosts: dict[str, dict[str, bool]] = field(default_factory=dict)  # of fleet runs, by run id
 
 
 @dataclass
@@ -39,7 +43,8 @@ def read_runbooks(directory: Path) -> tuple[list[tuple[Path, Runbook]], list[Par
 
 
 def read_history(path: Path | None, max_runs: int, now: dt.datetime) -> History:
-    """The latest ``max_runs`` runs of every runbook and the count of the last 30 days.
+    """The latest ``max_runs`` runs of every runbook, the count of the last 30 days and the hosts
+    of fleet runs; the runs come without their steps (see :func:`load_steps`).
 
     A store that does not exist yet is an empty history, not an error.
     """
@@ -49,8 +54,22 @@ def read_history(path: Path | None, max_runs: int, now: dt.datetime) -> History:
 
     store = open_store(path, readonly=True)
     try:
-        latest = store.runs_by_runbook(max_runs) if max_runs else {}
+        latest = store.runs_by_runbook(max_runs, steps=False) if max_runs else {}
         recent = store.run_counts(since=now - RECENT)
+        hosts = store.host_outcomes([run.id for runs in latest.values() for run in runs])
     finally:
         store.close()
-    return History(runs=dict(latest), recent=recent)
+    return History(runs=dict(latest), recent=recent, hosts=hosts)
+
+
+def load_steps(path: Path, runs: Sequence[RunRecord]) -> None:
+    """Give ``runs`` (read by :func:`read_history` from the store at ``path``) their steps."""
+    from runbookkit.history import open_store
+
+    store = open_store(path, readonly=True)
+    try:
+        steps = store.steps_of([run.id for run in runs])
+    finally:
+        store.close()
+    for run in runs:
+        run.steps = steps.get(run.id, [])

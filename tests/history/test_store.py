@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from runbookkit.errors import HistoryError, NotFoundError
-from runbookkit.execute.events import RunStatus, StepFinished, StepStatus
+from runbookkit.execute.events import RunFinished, RunStatus, StepFinished, StepStatus
 from runbookkit.history import HistoryRecorder, SQLiteStore, open_store
 from runbookkit.history.records import TAIL_BYTES, from_json, to_json
-from tests.history.conftest import T0, result, run_events
+from tests.history.conftest import T0, result, run_events, started
 
 
 def record(store: SQLiteStore, *runs: list) -> None:
@@ -103,6 +103,35 @@ def test_runs_by_runbook_keeps_the_latest_of_each(store: SQLiteStore) -> None:
     assert sum(map(len, store.runs_by_runbook(limit_per_runbook=None).values())) == 10
     assert store.run_counts() == {"a": 5, "b": 5}
     assert store.run_counts(since=T0 + dt.timedelta(minutes=3)) == {"a": 2, "b": 2}
+
+
+def test_runs_by_runbook_without_steps_and_the_steps_apart(store: SQLiteStore) -> None:
+    for i in range(3):
+        record(store, run_events(f"a{i}", "a", at=T0 + dt.timedelta(minutes=i), steps=i + 1))
+    grouped = store.runs_by_runbook(limit_per_runbook=2, steps=False)
+    assert [r.id for r in grouped["a"]] == ["a2", "a1"]
+    assert all(run.steps == [] for run in grouped["a"])
+    steps = store.steps_of(["a2", "a0", "nosuch"])
+    assert {k: [s.number for s in v] for k, v in steps.items()} == {"a2": [1, 2, 3], "a0": [1]}
+    assert steps["a2"] == store.get_run("a2").steps
+    assert store.steps_of([]) == {}
+
+
+def test_host_outcomes_of_fleet_runs(store: SQLiteStore) -> None:
+    record(store, run_events("single"))
+    events: list = [started("fleet")]
+    for host, number, status in [
+        ("web-2", 1, StepStatus.passed),
+        ("web-1", 1, StepStatus.passed),
+        ("web-2", 2, StepStatus.failed),
+        ("web-3", 1, StepStatus.skipped),
+    ]:
+        events.append(StepFinished("fleet", result(number, host=host, status=status)))
+    events.append(RunFinished("fleet", RunStatus.failed, 1, T0, failed_step=2))
+    record(store, events)
+    outcomes = store.host_outcomes(["fleet", "single"])
+    assert list(outcomes) == ["fleet"]  # a run on no host has no entry
+    assert list(outcomes["fleet"].items()) == [("web-2", True), ("web-1", False), ("web-3", False)]
 
 
 def test_outputs_keep_only_their_last_4_kib(store: SQLiteStore) -> None:

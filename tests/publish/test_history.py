@@ -227,3 +227,17 @@ def test_history_from_the_environment_when_the_option_is_unset(tmp_path: Path) -
     assert mkdocs_build(config, "--strict", env=env).returncode == 0
     page = tmp_path / "site" / "runs" / "redis-connection-refused.html"
     assert _sections(page.read_text()) == ["env01"]
+
+
+def test_fleet_run_hosts_in_the_table_and_on_the_runs_page(tmp_path: Path) -> None:
+    steps = [
+        {"host": host, "number": number, "status": "failed" if host == "web-2" else "passed"}
+        for number in (1, 2)
+        for host in ("web-1", "web-2")
+    ]
+    site = _site(tmp_path, [make_run("fleet01", steps=steps, status="failed")])
+    rows = _rows((site / "runbooks" / "redis-connection-refused" / "index.html").read_text())
+    assert "2 hosts, 1 failed (web-2)" in rows[0]
+    page = (site / "runs" / "redis-connection-refused.html").read_text()
+    assert "<dt>Hosts</dt><dd>2 hosts, 1 failed (web-2)</dd>" in _section(page, "fleet01")
+    assert text_of(_section(page, "fleet01")).count("(host web-2)") == 2

@@ -118,7 +118,7 @@ def test_slots_replace_their_paragraph_only() -> None:
 
 
 def test_fleet_runs_show_their_host_count_and_failures() -> None:
-    from runbookkit.publish.runs import fleet_summary, history_table, run_section
+    from runbookkit.publish.runs import fleet_summary, history_table, hosts_of, run_section
     from tests.publish.conftest import make_run
 
     steps = [
@@ -131,11 +131,17 @@ def test_fleet_runs_show_their_host_count_and_failures() -> None:
         for number in (1, 2)
     ]
     fleet = make_run("01FLEET", steps=steps, status="failed")
-    assert fleet_summary(fleet) == "3 hosts, 1 failed (c2)"
+    assert hosts_of(fleet) == {"c1": False, "c2": True, "c3": False}
+    assert fleet_summary(hosts_of(fleet)) == "3 hosts, 1 failed (c2)"
     assert "3 hosts, 1 failed (c2)" in history_table([fleet], lambda _: None, None)
-    assert "<dt>Hosts</dt><dd>3 hosts, 1 failed (c2)</dd>" in run_section(
-        fleet, on_page=(), sha256=None
-    )
+    # The site reads the hosts apart from the steps, which its tables never load.
+    fleet.steps = []
+    hosts = {"01FLEET": {"c1": False, "c2": True, "c3": False}}
+    assert "3 hosts, 1 failed (c2)" in history_table([fleet], lambda _: None, None, hosts)
     single = make_run("01SINGLE")
-    assert fleet_summary(single) == ""
+    assert "hosts" not in history_table([single], lambda _: None, None, hosts)
+    assert "<dt>Hosts</dt><dd>3 hosts, 1 failed (c2)</dd>" in run_section(
+        make_run("01FLEET", steps=steps, status="failed"), on_page=(), sha256=None
+    )
+    assert hosts_of(single) == {}
     assert "<dt>Hosts</dt>" not in run_section(single, on_page=(), sha256=None)

@@ -77,8 +77,16 @@ def _pages() -> list[RunsPage]:
     ]
 
 
+LOADED: list[str] = []
+
+
 def _render(page: RunsPage, url: str) -> str:
+    assert page.runbook_id in LOADED  # loaded before it is rendered
     return f"<main>{page.runbook_id} at {url}</main>"
+
+
+def _load(pages) -> None:
+    LOADED.extend(page.runbook_id for page in pages)
 
 
 def _shell(pages: RunPages) -> str:
@@ -91,7 +99,7 @@ def _shell(pages: RunPages) -> str:
 
 
 def test_pages_are_written_from_the_shell(tmp_path: Path) -> None:
-    pages = RunPages(_pages(), _render)
+    pages = RunPages(_pages(), _render, _load)
     own = pages.start(_shell(pages), str(tmp_path))
     pages.finish()
     assert own == (
@@ -116,7 +124,7 @@ def test_pages_are_written_from_the_shell(tmp_path: Path) -> None:
     ],
 )
 def test_a_theme_that_mangles_the_shell_is_refused(tmp_path: Path, change, message) -> None:
-    pages = RunPages(_pages(), _render)
+    pages = RunPages(_pages(), _render, _load)
     with pytest.raises(ValueError, match=message):
         pages.start(change(pages, _shell(pages)), str(tmp_path))
     assert not (tmp_path / "runs").exists()
