@@ -271,8 +271,14 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 run_pages.finish()
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
-        """Rebuild when a runbook changes."""
+        """Rebuild when a runbook changes, or a run is recorded in the history store."""
         server.watch(os.fspath(self.runbooks_dir))
+        # The store file itself, not its directory: reading the store touches its -shm and
+        # -wal files there, and each rebuild would set off the next.
+        if self.history_path.is_file():
+            server.watch(os.fspath(self.history_path), recursive=False)
+        else:
+            log.info(f"{self.history_path}: no run history yet; restart to watch it once it exists")
         return server
 
 
