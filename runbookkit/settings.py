@@ -51,19 +51,23 @@ def find_pyproject(start: Path | None = None) -> Path | None:
     return None
 
 
-def load(**flags: Any) -> Settings:
+def load(start: Path | None = None, **flags: Any) -> Settings:
     """Resolve the settings; flags given as None don't override anything.
+
+    ``[tool.runbookkit]`` is looked for from ``start`` up (default: the working directory).
 
     Raises:
         ConfigError: ``[tool.runbookkit]`` or an environment variable holds an invalid value.
     """
     values: dict[str, Any] = {}
     source = "defaults"
-    pyproject = find_pyproject()
+    pyproject = find_pyproject(start)
     if pyproject is not None:
         table = _tool_table(pyproject)
         for key, value in table.items():
-            values[key] = pyproject.parent / value if key in _PATHS else value
+            # A path is relative to the file; anything else is left for validation to refuse.
+            relative = key in _PATHS and isinstance(value, str)
+            values[key] = pyproject.parent / value if relative else value
         source = f"{pyproject} [tool.runbookkit]"
     for field, name in _ENV.items():
         if os.environ.get(name):

@@ -47,7 +47,9 @@ class RunbookConfig(base.Config):
     max_runs = c.Type(int, default=20)
     """How many of the latest runs each runbook page lists (and its runs page shows)."""
     show_lint = c.Type(bool, default=True)
-    """Show each runbook's lint findings as an admonition."""
+    """Show each runbook's lint findings as an admonition, checked against the format profile
+    that ``runbookkit lint`` uses there (``RUNBOOKKIT_PROFILE``, else ``profile`` in the
+    ``[tool.runbookkit]`` of the nearest pyproject.toml at or above mkdocs.yml)."""
     catalog = c.Optional(c.Type(str))
     """Page path of the catalog (``catalog.md``); no catalog when unset."""
 
@@ -75,6 +77,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         history = self.config.history or os.environ.get("RUNBOOKKIT_HISTORY")
         default = self.runbooks_dir.parent / ".runbookkit" / "history.sqlite"
         self.history_path = (root / history).resolve() if history else default
+        self.profile_path = _profile_setting(root) if self.config.show_lint else None
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
         return config
@@ -85,7 +88,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         found, errors = read_runbooks(self.runbooks_dir)
         for error in errors:
             log.warning(str(error))
-        self.lint_profile = _lint_profile() if self.config.show_lint else None
+        self.lint_profile = _lint_profile(self.profile_path) if self.config.show_lint else None
         self.history: History = read_history(self.history_path, self.config.max_runs, self.now)
         self.runbooks: dict[str, Runbook] = {}
         self.runbook_files: dict[str, File] = {}
@@ -297,7 +300,7 @@ def page_markdown(
 
 
 def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page.Finding]:
-    """The lint findings shown on a runbook's page, with the default format profile."""
+    """The lint findings shown on a runbook's page, with the project's format profile."""
     from runbookkit.lint import lint_runbook
 
     return [
@@ -306,11 +309,30 @@ def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page.F
     ]
 
 
-def _lint_profile() -> Any:
-    """The default format profile, compiled once per build."""
+def _profile_setting(root: Path) -> Path | None:
+    """The format profile runbookkit's settings name for the project of ``root``, if any.
+
+    As ``runbookkit lint`` there: ``RUNBOOKKIT_PROFILE``, else ``profile`` in the
+    ``[tool.runbookkit]`` of the nearest pyproject.toml at or above ``root``.
+    """
+    from runbookkit import settings
+    from runbookkit.errors import ConfigError
+
+    try:
+        return settings.load(start=root).profile
+    except ConfigError as exc:
+        raise PluginError(f"runbookkit: {exc}") from None
+
+
+def _lint_profile(path: Path | None) -> Any:
+    """The format profile at ``path`` (the default one when None), compiled once per build."""
+    from runbookkit.errors import ConfigError
     from runbookkit.lint import load_profile
 
-    return load_profile(None)
+    try:
+        return load_profile(path)
+    except ConfigError as exc:
+        raise PluginError(f"runbookkit: {exc}") from None
 
 
 def _stylesheet() -> str:

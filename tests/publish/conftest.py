@@ -45,13 +45,15 @@ def write_site(
 
 
 def mkdocs_build(
-    config: Path, *args: str, env: dict[str, str] | None = None
+    config: Path, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run a real ``mkdocs build`` of ``config`` (``env`` added to the environment)."""
-    env = {**os.environ, "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1", **(env or {})}
+    """Run a real ``mkdocs build`` of ``config`` (``env`` added to the environment) in ``cwd``
+    (default: the directory of ``config``)."""
+    outer = {k: v for k, v in os.environ.items() if k != "RUNBOOKKIT_PROFILE"}
+    env = {**outer, "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "-f", str(config), *args],
-        cwd=config.parent,
+        cwd=cwd or config.parent,
         env=env,
         capture_output=True,
         text=True,

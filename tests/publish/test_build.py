@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -126,3 +127,51 @@ def test_lint_findings_as_an_admonition(tmp_path: Path, show_lint: bool) -> None
     page = (tmp_path / "site" / "runbooks" / "redis-connection-refused" / "index.html").read_text()
     assert ('class="admonition warning rbk-lint"' in page) is show_lint
     assert ("<code>RBK006</code> warning (line 215): Next Review 2025-12-24" in page) is show_lint
+
+
+TEAM_PROFILE = {
+    "properties": {
+        "metadata": {
+            "properties": {
+                "severity": {"enum": ["critical"], "x-message": "team: critical runbooks only"}
+            }
+        }
+    }
+}
+
+
+@pytest.mark.parametrize("where", ["pyproject", "env", "none"])
+def test_lint_findings_use_the_project_profile(tmp_path: Path, where: str) -> None:
+    # The settings are looked up from mkdocs.yml, wherever mkdocs is started from.
+    (tmp_path / "team.json").write_text(json.dumps(TEAM_PROFILE), encoding="utf-8")
+    if where == "pyproject":
+        table = '[tool.runbookkit]\nprofile = "team.json"\n'
+        (tmp_path / "pyproject.toml").write_text(table, encoding="utf-8")
+    env = {"RUNBOOKKIT_PROFILE": str(tmp_path / "team.json")} if where == "env" else {}
+    config = write_site(tmp_path / "site-root", RUNBOOKS)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = mkdocs_build(config, "--strict", env=env, cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    page = tmp_path / "site-root" / "site" / "runbooks" / "redis-connection-refused" / "index.html"
+    text = page.read_text()
+    assert ("<code>RBK001</code> error (line 4): team: critical runbooks only" in text) is (
+        where != "none"
+    )
+    assert "<code>RBK006</code>" in text  # the rules outside the profile still run
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('profile = "missing.json"', "cannot read the profile"),
+        ("profile = 3", "profile"),
+    ],
+)
+def test_bad_profile_setting_is_one_clear_error(tmp_path: Path, table: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.runbookkit]\n{table}\n", encoding="utf-8")
+    done = mkdocs_build(write_site(tmp_path, RUNBOOKS))
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert mkdocs_build(write_site(tmp_path, RUNBOOKS, show_lint=False)).returncode == 0

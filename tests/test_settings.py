@@ -1,0 +1,31 @@
+"""Layered settings: ``[tool.runbookkit]`` found from a starting directory, bad values refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runbookkit import settings
+from runbookkit.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("RUNBOOKKIT_DIR", "RUNBOOKKIT_HISTORY", "RUNBOOKKIT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_pyproject_is_found_from_start_and_paths_are_relative_to_it(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.runbookkit]\nprofile = "team.json"\n')
+    start = tmp_path / "site" / "docs"
+    start.mkdir(parents=True)
+    assert settings.load(start=start).profile == tmp_path / "team.json"
+    assert settings.load(start=start, profile=Path("flag.json")).profile == Path("flag.json")
+
+
+@pytest.mark.parametrize("value", ["3", "true", "[1]"])
+def test_a_path_that_is_not_text_is_a_config_error(tmp_path: Path, value: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.runbookkit]\nprofile = {value}\n")
+    with pytest.raises(ConfigError, match=r"^profile: .*\[tool.runbookkit\]"):
+        settings.load(start=tmp_path)
