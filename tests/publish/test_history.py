@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from runbookkit.parsing import parse_file
 from tests.conftest import REDIS, RUNBOOKS
@@ -115,7 +117,8 @@ def _books(root: Path, names: list[str]) -> Path:
     return books
 
 
-def test_each_runbook_gets_its_own_runs_page(tmp_path: Path) -> None:
+@pytest.mark.parametrize("theme", ["mkdocs", "material", "readthedocs"])
+def test_each_runbook_gets_its_own_runs_page(tmp_path: Path, theme: str) -> None:
     # The first runs page is rendered by the theme, the others written from it: the runbook ids
     # also occur in the navigation and on other pages, where they must stay as they are.
     books = _books(tmp_path, ["alpha", "beta", "gamma"])
@@ -129,18 +132,29 @@ def test_each_runbook_gets_its_own_runs_page(tmp_path: Path) -> None:
     ]
     store = tmp_path / "history.sqlite"
     record(store, *runs)
-    config = write_site(tmp_path, books, history=store, catalog="catalog.md")
-    config.write_text(config.read_text() + "site_url: https://docs.example.test/ops/\n")
+    config = write_site(tmp_path, books, theme=theme, history=store, catalog="catalog.md")
+    settings = yaml.safe_load(config.read_text())
+    settings["site_url"] = "https://docs.example.test/ops/"
+    settings["plugins"].insert(0, "search")
+    config.write_text(yaml.safe_dump(settings))
     done = mkdocs_build(config, "--strict")
     assert done.returncode == 0, done.stderr
     site = tmp_path / "site"
     assert sorted(p.name for p in (site / "runs").iterdir()) == ["alpha.html", "beta.html"]
+    # Search and the sitemap know the theme-rendered one by its own title and URL.
+    index = json.loads((site / "search" / "search_index.json").read_text())
+    titles = {doc["location"]: doc["title"] for doc in index["docs"]}
+    assert titles["runs/alpha.html"] == "Runs of Alpha &lt;is&gt; down &amp; out"
+    assert "https://docs.example.test/ops/runs/alpha.html" in (site / "sitemap.xml").read_text()
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".json", ".xml"):
+            assert "rbktitle" not in path.read_text() and "rbkname" not in path.read_text(), path
     for name in ("alpha", "beta"):
         page = (site / "runs" / f"{name}.html").read_text()
         title = f"Runs of {name.title()} &lt;is&gt; down &amp; out"
         assert f"<title>{title} - Test runbooks</title>" in page
         assert f"<h1>{title}</h1>" in page
-        canonical = f'<link rel="canonical" href="https://docs.example.test/ops/runs/{name}.html">'
+        canonical = f'<link rel="canonical" href="https://docs.example.test/ops/runs/{name}.html"'
         assert canonical in page
         assert 'href="../alpha-notes/"' in page  # the navigation is the same on every page
         assert f'href="../books/{name}/"' in page
