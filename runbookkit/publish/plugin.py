@@ -42,8 +42,8 @@ class RunbookConfig(base.Config):
     runbooks_dir = c.Type(str, default="runbooks")
     """Directory of the runbooks, relative to mkdocs.yml."""
     history = c.Optional(c.Type(str))
-    """The history store; else ``RUNBOOKKIT_HISTORY``, else ``.runbookkit/history.sqlite`` beside
-    the runbooks directory."""
+    """The history store; else ``RUNBOOKKIT_HISTORY`` or ``[tool.runbookkit] history`` (where
+    ``runbookkit run`` records), else ``.runbookkit/history.sqlite`` beside the runbooks."""
     max_runs = c.Type(int, default=20)
     """How many of the latest runs each runbook page lists (and its runs page shows)."""
     show_lint = c.Type(bool, default=True)
@@ -73,11 +73,13 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             raise PluginError(
                 f"runbookkit: catalog must be a page path like catalog.md, not {name!r}"
             )
-        # As elsewhere in runbookkit: the option, else RUNBOOKKIT_HISTORY, else the default.
-        history = self.config.history or os.environ.get("RUNBOOKKIT_HISTORY")
+        settings = _settings(root)
+        # Where `runbookkit run` records: the option, else RUNBOOKKIT_HISTORY or
+        # [tool.runbookkit] history, else beside the runbooks directory.
+        history = self.config.history or settings.history
         default = self.runbooks_dir.parent / ".runbookkit" / "history.sqlite"
         self.history_path = (root / history).resolve() if history else default
-        self.profile_path = _profile_setting(root) if self.config.show_lint else None
+        self.profile_path = settings.profile if self.config.show_lint else None
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
         return config
@@ -309,17 +311,17 @@ def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page.F
     ]
 
 
-def _profile_setting(root: Path) -> Path | None:
-    """The format profile runbookkit's settings name for the project of ``root``, if any.
+def _settings(root: Path) -> Any:
+    """runbookkit's settings for the project of ``root``, as its commands read them there.
 
-    As ``runbookkit lint`` there: ``RUNBOOKKIT_PROFILE``, else ``profile`` in the
-    ``[tool.runbookkit]`` of the nearest pyproject.toml at or above ``root``.
+    ``RUNBOOKKIT_*`` variables, else the ``[tool.runbookkit]`` of the nearest pyproject.toml
+    at or above ``root``.
     """
     from runbookkit import settings
     from runbookkit.errors import ConfigError
 
     try:
-        return settings.load(start=root).profile
+        return settings.load(start=root)
     except ConfigError as exc:
         raise PluginError(f"runbookkit: {exc}") from None
 

@@ -243,6 +243,18 @@ def test_history_from_the_environment_when_the_option_is_unset(tmp_path: Path) -
     assert _sections(page.read_text()) == ["env01"]
 
 
+def test_history_from_pyproject_when_the_option_is_unset(tmp_path: Path) -> None:
+    """The site reads the store `runbookkit run` records to when [tool.runbookkit] names it."""
+    record(tmp_path / "ops" / "runs.sqlite", make_run("toml01"))
+    table = '[tool.runbookkit]\nhistory = "ops/runs.sqlite"\n'
+    (tmp_path / "pyproject.toml").write_text(table, encoding="utf-8")
+    config = write_site(tmp_path, RUNBOOKS)
+    config.write_text(config.read_text().replace(str(tmp_path / "no-history.sqlite"), ""))
+    assert mkdocs_build(config, "--strict", env={"RUNBOOKKIT_HISTORY": ""}).returncode == 0
+    page = tmp_path / "site" / "runs" / "redis-connection-refused.html"
+    assert _sections(page.read_text()) == ["toml01"]
+
+
 def test_fleet_run_hosts_in_the_table_and_on_the_runs_page(tmp_path: Path) -> None:
     steps = [
         {"host": host, "number": number, "status": "failed" if host == "web-2" else "passed"}
