@@ -50,11 +50,11 @@ def run_remote(
 
 def local_context() -> Any:
     """An invoke Context whose local runner stops whole process groups."""
-    from invoke import Context
+    from invoke import Config, Context
 
-    from runbookkit.execute.configs import local_config
+    from runbookkit.execute.processes import StoppableLocal
 
-    return Context(config=local_config())
+    return Context(config=Config(overrides={"runners": {"local": StoppableLocal}}))
 
 
 def _run(

@@ -63,11 +63,11 @@ class SshShared:
         """
         with self._lock:
             if self._ssh_config is None:
-                from runbookkit.execute.configs import parse_ssh_config
+                from fabric import Config
 
                 path = str(self.options.ssh_config) if self.options.ssh_config else None
                 try:
-                    self._ssh_config = parse_ssh_config(path)
+                    self._ssh_config = Config(runtime_ssh_path=path).base_ssh_config
                 except Exception as exc:  # paramiko's ConfigParseError, an unreadable file…
                     raise _config_error(exc, path) from None
             return self._ssh_config
@@ -132,9 +132,14 @@ class Connections:
 
     def _fabric_config(self) -> Any:
         if self._config is None:
-            from runbookkit.execute.configs import remote_config
+            from fabric import Config
 
-            self._config = remote_config(self.shared.ssh_config())
+            from runbookkit.execute.processes import StoppableRemote
+
+            self._config = Config(
+                ssh_config=self.shared.ssh_config(),
+                overrides={"runners": {"remote": StoppableRemote}},
+            )
         return self._config
 
     def _make(self, target: Target) -> Any:
