@@ -158,7 +158,7 @@ def history_table(
     runs: Sequence[RunLike],
     href: Href,
     sha256: str | None,
-    hosts: Mapping[str, Hosts] | None = None,
+    hosts: Mapping[str, Hosts],
 ) -> str:
     """The last runs of one runbook, newest first: when, who, section, status, duration, failure.
 
@@ -166,7 +166,7 @@ def history_table(
         runs: the runs to show, newest first.
         href: link to each run's section on the runs page.
         sha256: the runbook's current sha256; runs of another version are marked.
-        hosts: the hosts of each fleet run by run id (None: from the runs' steps).
+        hosts: the hosts of each fleet run by run id (the store reads them apart from steps).
     """
     if not runs:
         return '<p class="rbk-empty">No recorded runs yet.</p>'
@@ -175,17 +175,13 @@ def history_table(
         for name in ("When", "Who", "Section", "Status", "Duration", "Failing step")
     )
     rows = []
-
-    def fleet(run: RunLike) -> Hosts:
-        return hosts_of(run) if hosts is None else hosts.get(run.id, {})
-
     for run in runs:
         rows.append(
             "<tr>"
             f"<td>{run_link(run, href, when(run.started_at))}{_older(run, sha256)}</td>"
             f"<td>{esc(run.operator)}</td>"
             f"<td><code>{esc(run.section)}</code></td>"
-            f"<td>{run_status(run)}{_fleet(fleet(run))}</td>"
+            f"<td>{run_status(run)}{_fleet(hosts.get(run.id, {}))}</td>"
             f"<td>{esc(duration(run.duration))}</td>"
             f"<td>{esc(failing_step(run))}</td>"
             "</tr>"
