@@ -77,8 +77,13 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         # Where `runbookkit run` records: the option, else RUNBOOKKIT_HISTORY or
         # [tool.runbookkit] history, else beside the runbooks directory.
         history = self.config.history or settings.history
-        default = self.runbooks_dir.parent / ".runbookkit" / "history.sqlite"
-        self.history_path = (root / history).resolve() if history else default
+        located = settings.model_copy(
+            update={
+                "runbooks_dir": self.runbooks_dir,
+                "history": root / history if history else None,
+            }
+        )
+        self.history_path = located.history_path.resolve()
         self.profile_path = settings.profile if self.config.show_lint else None
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
