@@ -5,7 +5,7 @@ validates the result into the pydantic :mod:`runbookkit.model` at the end. ``run
 --json`` prints the tree with :func:`to_json` and never imports pydantic, which keeps that
 command's start-up close to markdown-it's own. Each class has the fields of its model class,
 in the same order and with the same defaults (``tests/test_tree.py`` holds them together), so
-:func:`to_data` gives exactly what the model would dump.
+:func:`to_json` gives exactly what the model would dump.
 """
 
 from __future__ import annotations
@@ -211,14 +211,11 @@ class Runbook:
     ignores: dict[str, list[int]] = field(default_factory=dict)
 
 
-def to_data(node: Any) -> Any:
-    """``node`` as plain lists, dicts and scalars, fields in order (what the model dumps)."""
-    return dataclasses.asdict(node)
-
-
 def to_json(runbook: Runbook, indent: int | None = 2) -> str:
     """The JSON of ``runbook``: the same document ``model.Runbook.model_dump_json`` gives."""
-    return json.dumps(to_data(runbook), indent=indent, ensure_ascii=False, default=_isoformat)
+    return json.dumps(
+        dataclasses.asdict(runbook), indent=indent, ensure_ascii=False, default=_isoformat
+    )
 
 
 def _isoformat(value: object) -> str:
