@@ -79,6 +79,14 @@ class Target(_Model):
         return f"{text}:{self.port}" if self.port else text
 
 
+class Placeholder(_Model):
+    """A template placeholder as written (``<pod-name>``) and the variable it stands for."""
+
+    text: str
+    name: str = Field(description="The variable the command reads instead (POD_NAME).")
+    line: int
+
+
 class Command(_Model):
     """One shell command of a step; ``target`` is None for this machine."""
 
@@ -88,6 +96,24 @@ class Command(_Model):
     target: Target | None = None
     expected: str | None = Field(None, description="Text stdout must contain for the step to pass.")
     destructive: str | None = Field(None, description="Why the command is destructive, if it is.")
+    sample: str | None = Field(
+        None, description="Sample output written after a `$ ` prompt: reference, not a check."
+    )
+    exit_codes: list[int] | None = Field(
+        None, description="Exit statuses that count as success (`# Exit: 0,1`); None: 0 only."
+    )
+    absent: list[str] = Field(
+        default_factory=_list,
+        description="Texts the output must not contain (`# Expected absent: TEXT`).",
+    )
+    empty: bool = Field(False, description="The output must be empty (`# Expected empty`).")
+    interactive: str | None = Field(
+        None, description="Why it needs a terminal or never ends: a manual action unless --tty."
+    )
+    placeholders: list[Placeholder] = Field(
+        default_factory=_list,
+        description="Template placeholders (`<pod-name>`, `{{ ns }}`) turned into variables.",
+    )
 
 
 class Retry(_Model):

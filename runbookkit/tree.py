@@ -75,6 +75,15 @@ class Target:
 
 
 @dataclass(kw_only=True)
+class Placeholder:
+    """See :class:`runbookkit.model.Placeholder`."""
+
+    text: str
+    name: str
+    line: int
+
+
+@dataclass(kw_only=True)
 class Command:
     """See :class:`runbookkit.model.Command`."""
 
@@ -84,6 +93,12 @@ class Command:
     target: Target | None = None
     expected: str | None = None
     destructive: str | None = None
+    sample: str | None = None
+    exit_codes: list[int] | None = None
+    absent: list[str] = field(default_factory=list)
+    empty: bool = False
+    interactive: str | None = None
+    placeholders: list[Placeholder] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
