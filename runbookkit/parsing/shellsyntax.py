@@ -124,6 +124,8 @@ def variable_name(written: str) -> str:
     """
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", written)
     name = re.sub(r"[^A-Za-z0-9]+", "_", snake).strip("_").upper() or "VALUE"
+    if name[0].isdigit():
+        name = f"V{name}"
     return f"{name}_VALUE" if is_standard(name) else name
 
 
@@ -157,7 +159,7 @@ def analyse(text: str) -> Usage:
     """Variables ``text`` reads before assigning them, and those it assigns for later commands."""
     if not _MAY_ASSIGN_OR_READ.search(text):
         return Usage([], set(), set())
-    return analyse_tree(parse(text.encode()))
+    return analyse_tree(parse(_utf8(text)))
 
 
 # Without these a command can neither read nor assign a variable: no need to parse it.
@@ -167,6 +169,11 @@ _MAY_ASSIGN_OR_READ = re.compile(
 )
 
 
+def _utf8(text: str) -> bytes:
+    """The bytes tree-sitter reads; a lone surrogate (undecodable input) passes through."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _scan(text: str) -> list[tuple[Found, tuple[int, int, str]]]:
     """Each placeholder with the span of ``text`` to replace and what replaces it."""
     candidates = list(_CANDIDATE.finditer(text))
@@ -174,13 +181,13 @@ def _scan(text: str) -> list[tuple[Found, tuple[int, int, str]]]:
     if not candidates:
         return []
     marked, spans = _mark(text, candidates)
-    source = marked.encode()
+    source = _utf8(marked)
     root = parse(source)
     results: list[tuple[Found, tuple[int, int, str]]] = []
     line, counted = 1, 0
     for match, (byte_start, byte_end) in zip(candidates, spans, strict=True):
         node = root.descendant_for_byte_range(byte_start, byte_end) or root
-        placed = _place(node)
+        placed = _lexical(source, byte_start) if _under_error(node) else _place(node)
         if placed is None:
             continue
         quoting, holder = placed
@@ -207,7 +214,7 @@ def _mark(text: str, candidates: list[re.Match[str]]) -> tuple[str, list[tuple[i
     size = 0
     for index, match in enumerate(candidates):
         before = text[position : match.start()]
-        size += len(before.encode())
+        size += len(_utf8(before))
         marker = f"{prefix}{index}Z"
         spans.append((size, size + len(marker)))
         size += len(marker)
@@ -240,6 +247,50 @@ def _place(node: Node) -> tuple[Quoting, Node | None] | None:
             return Quoting.WORD, None
         current = current.parent
     return Quoting.WORD, None
+
+
+def _under_error(node: Node) -> bool:
+    current: Node | None = node
+    while current is not None:
+        if current.is_error:
+            return True
+        current = current.parent
+    return False
+
+
+_LEXICAL = {b"'": Quoting.SINGLE, b'"': Quoting.DOUBLE, b"$'": Quoting.ANSI_C}
+
+
+def _lexical(source: bytes, until: int) -> tuple[Quoting, None] | None:
+    """Quoting at ``until`` by scanning quotes only: for text the grammar can't parse (``echo "a``).
+
+    Heredocs and quotes nested in ``$(…)`` are not followed; None means a comment.
+    """
+    quote = b""
+    word_start = True
+    index = 0
+    while index < until:
+        char = source[index : index + 1]
+        if char == b"\\" and quote != b"'":
+            index += 2
+            word_start = False
+            continue
+        if quote:
+            closer = b'"' if quote == b'"' else b"'"
+            quote = b"" if char == closer else quote
+        elif char in (b"'", b'"'):
+            quote = char
+        elif char == b"$" and source[index + 1 : index + 2] == b"'":
+            quote, index = b"$'", index + 1
+        elif char == b"#" and word_start:
+            end = source.find(b"\n", index)
+            if end == -1 or end >= until:
+                return None
+            index = end
+            continue
+        word_start = not quote and char in b" \t\n;|&()"
+        index += 1
+    return (_LEXICAL[quote] if quote else Quoting.WORD), None
 
 
 def _opens_arithmetic(node: Node) -> bool:
@@ -295,14 +346,14 @@ def _replacement(
     variable = "${" + name + "}"
     if quoting is Quoting.WORD:
         return match.start(), match.end(), f'"{variable}"'
-    if quoting not in (Quoting.SINGLE, Quoting.ANSI_C) or holder is None:
+    if quoting not in (Quoting.SINGLE, Quoting.ANSI_C):
         return match.start(), match.end(), variable
     opener = "'" if quoting is Quoting.SINGLE else "$'"
     text = match.string
     left, right = match.start(), match.end()
     before, after = "'\"", '"' + opener
-    if start == holder.start_byte + len(opener):
+    if holder is not None and start == holder.start_byte + len(opener):
         left, before = left - len(opener), '"'
-    if end == holder.end_byte - 1 and text[right : right + 1] == "'":
+    if holder is not None and end == holder.end_byte - 1 and text[right : right + 1] == "'":
         right, after = right + 1, '"'
     return left, right, before + variable + after

@@ -37,6 +37,7 @@ _LET_NAME = re.compile(r"(?<![$\w])([A-Za-z_]\w*)(\s*(?:(?:[-+*/%&|^]|<<|>>)?=(?
 _READ_ARG_OPTIONS = frozenset("adinNptu")
 _MAPFILE_ARG_OPTIONS = frozenset("dnOsuCc")
 _PATTERN_READ = re.compile(r"(?<!\\)\$\{?([A-Za-z_]\w*)")
+_ASSIGNING_COMMANDS = frozenset({"read", "mapfile", "readarray", "getopts", "printf", "let"})
 _SCOPES = frozenset({"subshell", "command_substitution", "process_substitution"})
 
 
@@ -235,11 +236,12 @@ def _command(walk: _Walk, node: Node, scope: _Scope, arithmetic: bool) -> None:
     """Reads of a command's words, then what builtins like ``read`` and ``getopts`` assign."""
     walk.children(node, scope)
     name_node = node.child_by_field_name("name")
-    if name_node is None:
+    command = _text(name_node) if name_node is not None else ""
+    if name_node is None or command not in _ASSIGNING_COMMANDS:
         return
     words = [_literal(c) for c in node.named_children if c.start_byte > name_node.start_byte]
     line = node.start_point.row + 1
-    for name in _assigned_by(_text(name_node), words, walk, scope, line):
+    for name in _assigned_by(command, words, walk, scope, line):
         walk.assign(name, scope)
 
 

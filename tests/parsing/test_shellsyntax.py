@@ -106,6 +106,10 @@ def test_found_lines_and_fillable() -> None:
         ("echo {{ ns }} # <pod-name>", 'echo "${NS}" # <pod-name>'),
         ("X=<pod-name> cmd", 'X="${POD_NAME}" cmd'),
         ("plain text", "plain text"),
+        # Text the grammar can't parse: the quoting comes from scanning the quotes.
+        ('echo "unclosed <pod-name>', 'echo "unclosed ${POD_NAME}'),
+        ("echo 'unclosed <pod-name>", "echo 'unclosed '\"${POD_NAME}\"'"),
+        ("echo ( <pod-name> # <x-y>", 'echo ( "${POD_NAME}" # <x-y>'),
     ],
 )
 def test_rewrite(text: str, rewritten: str) -> None:
@@ -326,3 +330,12 @@ def _seconds(call: object, times: int) -> float:
     for _ in range(times):
         call()
     return (time.perf_counter() - start) / times
+
+
+def test_undecodable_text_and_odd_names() -> None:
+    text = "echo \udcff <pod-name> {{ _1st }}"
+    assert [(f.text, f.name) for f in find_placeholders(text)] == [
+        ("<pod-name>", "POD_NAME"),
+        ("{{ _1st }}", "V1ST"),
+    ]
+    assert analyse("echo \udcff $X").needed == ["X"]
