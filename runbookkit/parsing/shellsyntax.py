@@ -2,7 +2,8 @@
 
 The text is parsed with tree-sitter-bash, a maintained grammar of real bash that knows quoting
 contexts, heredocs and expansions. tree-sitter is imported on first use only, so start-up of the
-command line does not pay for it, and text without ``$ < [ {{`` or backticks never loads it.
+command line does not pay for it; text with no placeholder-like ``<x>``, ``[X]``, ``{{ x }}``, and
+for :func:`analyse` no ``$``, ``=``, backtick or assigning builtin, is never parsed at all.
 
 Placeholders that authors write instead of values (``<pod-name>``, ``[POD_NAME]``,
 ``{{ namespace }}``) become variables::
@@ -14,14 +15,18 @@ Placeholders that authors write instead of values (``<pod-name>``, ``[POD_NAME]`
 
 The parser keeps what was written as ``Command.raw``, sets ``Command.text`` to the first item of
 :func:`rewrite` and turns each :class:`Found` of :func:`find_placeholders` into a
-``Placeholder(text, name, line)``; a placeholder in a quoted heredoc body (``<<'EOF'``) cannot be
-filled and stays as written (``Found.fillable`` is False, :func:`rewrite` leaves it out).
+``Placeholder(text, name, line)`` (``Found.line`` counts from 1 within the text given, offsets
+are str offsets). A placeholder in a quoted heredoc body (``<<'EOF'``) cannot be filled and stays
+as written: ``Found.fillable`` is False and :func:`rewrite` leaves it out. Both list every
+occurrence, so a placeholder written twice appears twice. A name the shell sets itself gets a
+``_VALUE`` suffix (``<path>`` → PATH_VALUE), so filling it never changes the session's ``PATH``.
 
 The runner asks :func:`analyse` which variables a command reads before it assigns them::
 
     usage = analyse("kubectl -n $NAMESPACE scale --replicas=${REPLICAS:-3} deploy/web")
-    usage.needed  # ['NAMESPACE']: REPLICAS has a default
-    usage.assigns  # names later commands may rely on
+    usage.reads  # [Ref('NAMESPACE', has_default=False, line=1), Ref('REPLICAS', True, 1)]
+    usage.needed  # ['NAMESPACE']: no default, and not a name the shell sets (HOME, LC_ALL…)
+    usage.assigns  # set(): names this text sets for the commands after it
 
 :data:`STANDARD_NAMES` and :func:`is_standard` tell the names a shell or login sets by itself.
 """
@@ -50,6 +55,7 @@ __all__ = [
     "is_standard",
     "parse",
     "rewrite",
+    "variable_name",
 ]
 
 
