@@ -1,12 +1,21 @@
 """Turn ``ssh [-i KEY] [-p PORT] [-o OPT=VAL] [USER@]HOST "CMD"`` into a command and a target.
 
-The line is tokenised with :mod:`shlex`; anything that doesn't fit that shape exactly (other
-ssh flags, no remote command, shell operators around the ssh call) stays a local command,
-untouched, so runbookkit never guesses what a line means.
+The line is read as the local shell reads it (:func:`runbookkit.parsing.shellwords.split`, POSIX
+quoting): the remote command is the string the shell would hand to ssh, so ``ssh h "echo
+\\$HOME"`` runs ``echo $HOME`` and ``"a\\nb"`` keeps its backslash; several words are joined with
+spaces, as ssh does. Nothing is expanded: a ``$VAR`` in the remote command is read by the remote
+session (where runbookkit exports the run's variables), not from the operator's local shell.
+Variables in the target stay for the runner to fill: ``ssh root@$HOST …`` has the host
+``$HOST``, and ``-p "$PORT"`` gives ``options["port"] = "$PORT"``.
+
+Anything that doesn't fit that shape exactly (other ssh flags, no remote command, shell
+operators around the ssh call) stays a local command, untouched, so runbookkit never guesses
+what a line means.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import TYPE_CHECKING
 
@@ -18,7 +27,7 @@ if TYPE_CHECKING:
 
 _VALUE_FLAGS = {"-i", "-p", "-o", "-l"}
 _BARE_FLAGS = {"-t", "-tt", "-T", "-q", "-n", "-A", "-C", "-4", "-6"}
-_SHELL_OPERATORS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1"}
+_VARIABLE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})")
 
 
 def split_remote(command: str) -> tuple[str, Target] | None:
@@ -31,8 +40,8 @@ def split_remote(command: str) -> tuple[str, Target] | None:
         return None
     if len(words) < 3 or words[0] != "ssh":
         return None
-    if any(word in _SHELL_OPERATORS for word in words):
-        return None
+    if any(word and set(word) <= shellwords.PUNCTUATION for word in words):
+        return None  # a pipe, list or redirection around the call: the line runs locally
     user = identity = None
     port: int | None = None
     options: dict[str, str] = {}
@@ -50,9 +59,12 @@ def split_remote(command: str) -> tuple[str, Target] | None:
         elif flag == "-l":
             user = value
         elif flag == "-p":
-            if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 65535):
+            if _VARIABLE.fullmatch(value):
+                options["port"] = value  # the runner fills it in
+            elif value.isascii() and value.isdigit() and 1 <= int(value) <= 65535:
+                port = int(value)
+            else:
                 return None
-            port = int(value)
         else:
             key, sep, val = value.partition("=")
             if not sep:
