@@ -1,9 +1,16 @@
 """Turn a shell or console code block into steps.
 
 Shell blocks (bash, sh, shell, zsh): ``# Step N: title`` or ``# N. title`` comments start a step,
-the commands after them belong to it, ``# Expected: X`` attaches an expected output to the
-command before it and ``# Retry: 10 every 1s`` makes the step wait for its expectation. A step
-of comments only is a manual step; a block without step comments is one step. Line
+the commands after them belong to it and ``# Retry: 10 every 1s`` makes the step wait for its
+expectation. These comments attach a check to the command before them in the step:
+
+- ``# Expected: X`` (``# Expected output: X``): stdout must contain X (several lines join);
+- ``# Expected absent: X``: stdout must not contain X (one text per comment, several allowed);
+- ``# Expected empty`` (``# Expected: (empty)``, ``# Expected: nothing``): stdout must be empty;
+- ``# Exit: 0,1`` (``# Exit: 0 1``, ``# Exit codes: 0, 1``): the exit statuses that count as
+  success, each 0 to 255 (without one, only 0 does).
+
+A step of comments only is a manual step; a block without step comments is one step. Line
 continuations, heredocs and multi-line quotes stay inside one command.
 
 Console blocks (console, shell-session): lines starting with ``$ `` are commands and the lines
@@ -27,6 +34,13 @@ _STEP = re.compile(
     r"^#+\s*(?:step\s+(\d+)\s*[:.)\-–—]?|(\d+)[.)](?=\s|$))\s*(.*?)\s*$", re.IGNORECASE
 )
 _EXPECTED = re.compile(r"^#+\s*expected(?:\s+output)?\s*:\s?(.*?)\s*$", re.IGNORECASE)
+_ABSENT = re.compile(r"^#+\s*expected\s+absent\s*:\s?(.*?)\s*$", re.IGNORECASE)
+_EMPTY = re.compile(
+    r"^#+\s*expected(?:\s+output)?\s*(?:\s(?:empty|nothing)|:\s*(?:\(empty\)|nothing|\(nothing\)))"
+    r"\s*\.?$",
+    re.IGNORECASE,
+)
+_EXIT = re.compile(r"^#+\s*exit(?:\s+(?:codes?|status(?:es)?))?\s*:\s*(.*?)\s*$", re.IGNORECASE)
 _RETRY = re.compile(
     r"^#+\s*retry\s*:\s*(\d+)(?:\s*(?:x|times))?"
     r"(?:\s+every\s+(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min)?)?\s*$",
@@ -120,10 +134,7 @@ def _comment(stripped: str, line_no: int, drafts: list[_Draft], preamble: list[s
         drafts.append(_Draft(step.group(3) or f"Step {number}", line_no, number))
         return
     current = drafts[-1] if drafts else None
-    if (expected := _EXPECTED.match(stripped)) and current and current.commands:
-        last = current.commands[-1]
-        value = expected.group(1)
-        last.expected = value if last.expected is None else f"{last.expected}\n{value}"
+    if current and current.commands and _check(stripped, line_no, current.commands[-1]):
         return
     if (retry := _RETRY.match(stripped)) and current:
         current.retry = _retry(retry, line_no)
@@ -133,6 +144,35 @@ def _comment(stripped: str, line_no: int, drafts: list[_Draft], preamble: list[s
         preamble.append(note)
     elif note:
         current.notes.append(note)
+
+
+def _check(stripped: str, line_no: int, last: Command) -> bool:
+    """Attach a check comment to ``last``; False when ``stripped`` is not one."""
+    if stripped.lstrip("#").lstrip()[:4].lower() not in ("expe", "exit"):
+        return False  # cheap test: most comments are neither
+    if _EMPTY.match(stripped):
+        last.empty = True
+    elif absent := _ABSENT.match(stripped):
+        last.absent.append(absent.group(1))
+    elif expected := _EXPECTED.match(stripped):
+        value = expected.group(1)
+        last.expected = value if last.expected is None else f"{last.expected}\n{value}"
+    elif codes := _EXIT.match(stripped):
+        last.exit_codes = _exit_codes(codes.group(1), line_no)
+    else:
+        return False
+    return True
+
+
+def _exit_codes(text: str, line_no: int) -> list[int]:
+    values = [v for v in re.split(r"[\s,]+", text) if v]
+    if values and all(v.isascii() and v.isdigit() and int(v) <= 255 for v in values):
+        return list(dict.fromkeys(int(v) for v in values))
+    raise ParseError(
+        f"exit statuses {text!r} are not valid, expected numbers from 0 to 255 such as "
+        "`# Exit: 0,1`",
+        line=line_no,
+    )
 
 
 def _retry(found: re.Match[str], line_no: int) -> Retry:

@@ -204,3 +204,78 @@ def test_console_without_prompts_is_manual() -> None:
 def test_console_lines() -> None:
     (step,) = console_steps("$ a\n1\n2\n$ b\n", 20, "shell-session", "x")
     assert [c.line for c in step.commands] == [20, 23]
+
+
+@pytest.mark.parametrize(
+    ("comment", "codes"),
+    [
+        ("# Exit: 0,1", [0, 1]),
+        ("# Exit: 0 1", [0, 1]),
+        ("# exit codes: 0, 2, 2", [0, 2]),
+        ("# Exit code: 3", [3]),
+        ("## Exit status: 255", [255]),
+    ],
+)
+def test_exit_codes_attach_to_the_command_before(comment: str, codes: list[int]) -> None:
+    (step,) = _shell(f"# Step 1: Grep\ngrep -q x f\n{comment}\nls\n")
+    first, second = step.commands
+    assert first.exit_codes == codes
+    assert second.exit_codes is None
+
+
+@pytest.mark.parametrize(
+    "comment", ["# Exit: abc", "# Exit: 256", "# Exit: -1", "# Exit:", "# Exit: 1.5"]
+)
+def test_invalid_exit_codes_raise_with_the_line(comment: str) -> None:
+    with pytest.raises(ParseError, match="exit statuses") as info:
+        _shell(f"# Step 1: Grep\ngrep -q x f\n{comment}\n")
+    assert info.value.line == 12
+
+
+def test_exit_before_any_command_is_a_note() -> None:
+    (step,) = _shell("# Step 1: Leave\n# Exit: the shell when done\n")
+    assert step.notes == ["Exit: the shell when done"]
+
+
+def test_expected_absent_appends() -> None:
+    (step,) = _shell(
+        "# Step 1: Log\ngrep x log\n# Expected absent: ERROR\n# expected absent: FATAL: disk\n"
+    )
+    (command,) = step.commands
+    assert command.absent == ["ERROR", "FATAL: disk"]
+    assert command.expected is None and not command.empty
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "# Expected empty",
+        "# Expected: (empty)",
+        "# Expected: nothing",
+        "# expected output: nothing",
+    ],
+)
+def test_expected_empty(comment: str) -> None:
+    (step,) = _shell(f"# Step 1: Quiet\ngrep ERROR log\n{comment}\n")
+    (command,) = step.commands
+    assert command.empty is True and command.expected is None
+
+
+def test_checks_combine_on_one_command() -> None:
+    (step,) = _shell(
+        "redis-cli ping\n# Expected: PONG\n# Expected absent: LOADING\n# Exit: 0\nls\n"
+    )
+    first, second = step.commands
+    assert (first.expected, first.absent, first.exit_codes) == ("PONG", ["LOADING"], [0])
+    assert (second.expected, second.absent, second.exit_codes, second.empty) == (
+        None,
+        [],
+        None,
+        False,
+    )
+
+
+def test_expected_text_that_only_starts_like_a_marker_stays_expected() -> None:
+    (step,) = _shell("echo nothing here\n# Expected: nothing here\n# Expected: empty set\n")
+    (command,) = step.commands
+    assert command.expected == "nothing here\nempty set" and not command.empty
