@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from runbookkit.errors import ParseError
-from runbookkit.parsing import safety, shellwords
+from runbookkit.parsing import interactive, safety, shellwords
 from runbookkit.parsing.targets import split_remote
 from runbookkit.tree import Command, Retry, Step
 
@@ -198,6 +198,7 @@ def _command(chunk: str, line_no: int) -> Command:
         line=line_no,
         target=target,
         destructive=safety.destructive_reason(text),
+        interactive=interactive.reason(text),
     )
 
 

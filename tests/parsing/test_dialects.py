@@ -180,7 +180,7 @@ CASES: dict[str, Case] = {
         steps=(
             S('diagnosis', 'Is it every upstream or one?', (C("tail -n 200 /var/log/nginx/error.log | grep -c 'upstream prematurely closed'", on='ops@edge-1.example.net', expect='37'),)),
             S('diagnosis', 'Are the app servers up?', (C('for host in app-1 app-2 app-3; do\n  curl -s -o /dev/null -w "%{http_code} $host\\n" \\\n    --max-time 3 \\\n    "http://$host.internal:8000/healthz"\ndone'),)),
-            S('diagnosis/upstream-response-times', 'Upstream response times', (C("awk '{print \\$NF}' /var/log/nginx/access.log | sort -n | tail -5", on='ops@edge-1.example.net'),)),
+            S('diagnosis/upstream-response-times', 'Upstream response times', (C("awk '{print $NF}' /var/log/nginx/access.log | sort -n | tail -5", on='ops@edge-1.example.net'),)),
             S('fix/restart-the-app-workers', 'Reload gunicorn gracefully on each app server', (C('sudo systemctl reload gunicorn', on='deploy@app-1.internal'), C('sudo systemctl reload gunicorn', on='deploy@app-2.internal'),), number=1),
             S('fix/restart-the-app-workers', 'Raise the proxy timeout if the upstream is just slow', (C("sudo sed -i 's/proxy_read_timeout 30s/proxy_read_timeout 90s/' /etc/nginx/conf.d/app.conf && sudo nginx -t && sudo systemctl reload nginx", on='ops@edge-1.example.net', expect='syntax is ok'),), number=2),
             S('fix/rollback', 'Put the old timeout back', (C("sudo sed -i 's/proxy_read_timeout 90s/proxy_read_timeout 30s/' /etc/nginx/conf.d/app.conf && sudo systemctl reload nginx", on='ops@edge-1.example.net'),), number=1),
