@@ -13,17 +13,19 @@ expectation. These comments attach a check to the command before them in the ste
 A step of comments only is a manual step; a block without step comments is one step. Line
 continuations, heredocs and multi-line quotes stay inside one command.
 
-Console blocks (console, shell-session): lines starting with ``$ `` are commands and the lines
-after each one are its expected output.
+Transcripts, a shell block with ``$ `` prompts and every console block (console,
+shell-session), are read by :mod:`runbookkit.parsing.transcripts`: the prompt is removed and the
+output after a command is its sample output, for reference.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from runbookkit.errors import ParseError
-from runbookkit.parsing import interactive, safety, shellwords
+from runbookkit.parsing import interactive, safety, shellwords, transcripts
 from runbookkit.parsing.targets import split_remote
 from runbookkit.tree import Command, Retry, Step
 
@@ -63,7 +65,7 @@ class _Draft:
 
 
 def shell_steps(
-    text: str, first_line: int, language: str | None, context: str
+    text: str, first_line: int, language: str | None, context: str, *, console: bool = False
 ) -> tuple[list[Step], list[str]]:
     """Steps of a shell block, and the comments that come before its first step marker.
 
@@ -72,60 +74,41 @@ def shell_steps(
         first_line: the source line of the block's first content line.
         language: the block's language as written (None for none).
         context: the title to give a block without step comments.
+        console: a console block: a transcript whose text outside command output is notes.
 
     Raises:
-        ParseError: a ``# Retry:`` comment is out of range (with its line, without a path).
+        ParseError: a ``# Retry:`` or ``# Exit:`` comment is invalid (with its line, no path).
     """
     lines = text.splitlines()
     marked = any(_STEP.match(line.strip()) for line in lines)
     drafts: list[_Draft] = [] if marked else [_Draft(context, first_line)]
     preamble: list[str] = []
-    for line_no, chunk in _logical_lines(lines, first_line):
+    for line_no, chunk, sample in _chunks(text, lines, first_line, console):
         stripped = chunk.strip()
         if not stripped:
-            continue
+            continue  # a blank line, or a bare "$" prompt: nothing runs
         if stripped.startswith("#"):
             _comment(stripped, line_no, drafts, preamble)
             continue
         if not drafts:
             drafts.append(_Draft(context, line_no))
-        drafts[-1].commands.append(_command(chunk, line_no))
+        command = _command(chunk, line_no)
+        command.sample = sample
+        drafts[-1].commands.append(command)
     return [_finish(d, language) for d in drafts], preamble
 
 
 def console_steps(text: str, first_line: int, language: str | None, context: str) -> list[Step]:
-    """One step from a console block: each ``$ `` line a command, the output after it expected."""
-    draft = _Draft(context, first_line)
-    outputs: list[list[str]] = []
-    pending: list[str] | None = None
-    for offset, line in enumerate(text.splitlines()):
-        if pending is not None and pending[-1].endswith("\\"):
-            pending.append(line.removeprefix("> "))
-            continue
-        if line.startswith("$ ") or line.rstrip() == "$":
-            _flush_console(draft, pending, outputs)
-            pending = [line[2:]]
-            draft.commands.append(Command(text="", raw="", line=first_line + offset))
-            outputs.append([])
-        elif outputs:
-            outputs[-1].append(line)
-        elif line.strip():
-            draft.notes.append(line.strip().lstrip("#").strip())
-    _flush_console(draft, pending, outputs)
-    draft.commands = [c for c in draft.commands if c.text]  # a bare "$" prompt runs nothing
-    return [_finish(draft, language)]
+    """The steps of a console block: each ``$ `` line a command, the output after it its sample."""
+    return shell_steps(text, first_line, language, context, console=True)[0]
 
 
-def _flush_console(draft: _Draft, pending: list[str] | None, outputs: list[list[str]]) -> None:
-    if pending is None:
-        return
-    line = draft.commands[-1].line
-    draft.commands[-1] = _command("\n".join(pending), line)
-    # Output collected so far belongs to the previous command; set when the next one starts.
-    for command, output in zip(draft.commands, outputs, strict=True):
-        expected = "\n".join(output).strip()
-        if expected and command.text:
-            command.expected = expected
+def _chunks(
+    text: str, lines: list[str], first_line: int, console: bool
+) -> Iterator[transcripts.Item]:
+    if console or transcripts.TRIGGER.search(text):
+        return transcripts.items(lines, first_line, _logical_lines, _incomplete, console)
+    return ((line_no, chunk, None) for line_no, chunk in _logical_lines(lines, first_line))
 
 
 def _comment(stripped: str, line_no: int, drafts: list[_Draft], preamble: list[str]) -> None:

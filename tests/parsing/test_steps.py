@@ -192,7 +192,8 @@ CONSOLE = {
 def test_console(case: str) -> None:
     text, expected = CONSOLE[case]
     (step,) = console_steps(text, 5, "console", "Check")
-    assert [(c.text, c.expected) for c in step.commands] == expected
+    assert [(c.text, c.sample) for c in step.commands] == expected
+    assert all(c.expected is None for c in step.commands)  # sample output is no check
     assert step.title == "Check" and step.kind == "shell"
 
 
@@ -279,3 +280,79 @@ def test_expected_text_that_only_starts_like_a_marker_stays_expected() -> None:
     (step,) = _shell("echo nothing here\n# Expected: nothing here\n# Expected: empty set\n")
     (command,) = step.commands
     assert command.expected == "nothing here\nempty set" and not command.empty
+
+
+def test_prompts_in_a_bash_block_are_removed_and_output_is_sample() -> None:
+    (step,) = _shell(
+        "$ kubectl get pods\nNAME    READY\nweb-0   1/1\n\n$ kubectl rollout restart deploy/web\n"
+    )
+    first, second = step.commands
+    assert (first.text, first.raw, first.line) == ("kubectl get pods", "kubectl get pods", 10)
+    assert first.sample == "NAME    READY\nweb-0   1/1" and first.expected is None
+    assert (second.text, second.sample, second.line) == (
+        "kubectl rollout restart deploy/web",
+        None,
+        14,
+    )
+
+
+def test_output_lines_never_run() -> None:
+    (step,) = _shell("$ cat /etc/hosts\n127.0.0.1 localhost\nrm -rf /\n")
+    (command,) = step.commands
+    assert command.sample == "127.0.0.1 localhost\nrm -rf /"
+    assert not step.destructive
+
+
+def test_markers_still_work_in_a_transcript() -> None:
+    steps = _shell(
+        "# Step 1: Ping\n$ redis-cli ping\nPONG\n# Expected: PONG\n# Exit: 0,1\n"
+        "# Step 2: Restart\nsystemctl restart redis\n$ redis-cli ping\nLOADING\n"
+    )
+    assert _summary(steps) == [
+        (1, "Ping", "shell", ["redis-cli ping"]),
+        (2, "Restart", "shell", ["systemctl restart redis", "redis-cli ping"]),
+    ]
+    ping = steps[0].commands[0]
+    assert (ping.sample, ping.expected, ping.exit_codes) == ("PONG", "PONG", [0, 1])
+    assert steps[1].commands[1].sample == "LOADING"
+
+
+def test_prompt_continuations_join() -> None:
+    (step,) = _shell("$ curl -s \\\n  http://x/health\nok\n$ echo 'a\n> b'\na\nb\n")
+    first, second = step.commands
+    assert (first.text, first.sample) == ("curl -s \\\n  http://x/health", "ok")
+    assert (second.text, second.sample) == ("echo 'a\nb'", "a\nb")
+
+
+@pytest.mark.parametrize(
+    ("text", "commands", "notes"),
+    [
+        ("$ id\nuid=0\n# systemctl status nginx\nactive\n", ["id", "systemctl status nginx"], []),
+        ("$ id\nuid=0\n# cat /etc/hostname\nweb-1\n", ["id", "cat /etc/hostname"], []),
+        (
+            "# Restart the workers\n$ systemctl restart w\n",
+            ["systemctl restart w"],
+            ["Restart the workers"],
+        ),
+        ("# restart them now\n$ x\n", ["x"], ["restart them now"]),
+    ],
+)
+def test_root_prompts_only_when_clearly_a_transcript(
+    text: str, commands: list[str], notes: list[str]
+) -> None:
+    (step,) = _shell(text)
+    assert [c.text for c in step.commands] == commands
+    assert step.notes == notes
+
+
+def test_hash_comments_in_plain_scripts_stay_comments() -> None:
+    (step,) = _shell("# systemctl status nginx\nsystemctl restart nginx\n")
+    assert [c.text for c in step.commands] == ["systemctl restart nginx"]
+    assert step.notes == ["systemctl status nginx"]
+
+
+def test_prompted_commands_get_targets_and_reasons() -> None:
+    (step,) = _shell('$ ssh ops@h "tail -f /var/log/x"\nline 1\n')
+    (command,) = step.commands
+    assert command.target is not None and command.text == "tail -f /var/log/x"
+    assert command.interactive is not None and command.sample == "line 1"
