@@ -11,7 +11,9 @@ expectation. These comments attach a check to the command before them in the ste
   success, each 0 to 255 (without one, only 0 does).
 
 A step of comments only is a manual step; a block without step comments is one step. Line
-continuations, heredocs and multi-line quotes stay inside one command.
+continuations, heredocs and multi-line quotes stay inside one command. A bare ``ssh host``
+followed by commands, or a shell runbookkit can't open (``kubectl exec -it POD -- sh``), binds
+the commands after it (:mod:`runbookkit.parsing.sessions`).
 
 Transcripts, a shell block with ``$ `` prompts and every console block (console,
 shell-session), are read by :mod:`runbookkit.parsing.transcripts`: the prompt is removed and the
@@ -25,9 +27,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from runbookkit.errors import ParseError
-from runbookkit.parsing import interactive, safety, shellwords, transcripts
+from runbookkit.parsing import interactive, safety, sessions, shellwords, transcripts
 from runbookkit.parsing.targets import split_remote
-from runbookkit.tree import Command, Retry, Step
+from runbookkit.tree import Command, Retry, Step, Target
 
 SHELL_LANGUAGES = frozenset({"bash", "sh", "shell", "zsh"})
 CONSOLE_LANGUAGES = frozenset({"console", "shell-session", "sh-session", "shellsession"})
@@ -83,19 +85,59 @@ def shell_steps(
     marked = any(_STEP.match(line.strip()) for line in lines)
     drafts: list[_Draft] = [] if marked else [_Draft(context, first_line)]
     preamble: list[str] = []
-    for line_no, chunk, sample in _chunks(text, lines, first_line, console):
-        stripped = chunk.strip()
-        if not stripped:
-            continue  # a blank line, or a bare "$" prompt: nothing runs
+    chunks = [c for c in _chunks(text, lines, first_line, console) if c[1].strip()]
+    session: sessions.Opener | None = None
+    resume = False  # a manual session ended: the next command starts a step of its own
+    for index, (line_no, chunk, sample) in enumerate(chunks):
+        stripped = chunk.strip()  # blank lines and bare "$" prompts are gone: nothing runs
         if stripped.startswith("#"):
             _comment(stripped, line_no, drafts, preamble)
             continue
-        if not drafts:
-            drafts.append(_Draft(context, line_no))
-        command = _command(chunk, line_no)
+        if not drafts or resume:
+            drafts.append(_Draft(drafts[-1].title if drafts else context, line_no))
+            resume = False
+        if session is None and _followed(chunks, index):
+            session = sessions.opener(stripped, line_no)
+            if session is not None:
+                _open(session, drafts, preamble)
+                continue
+        if session is not None and sessions.closes(stripped):
+            resume, session = session.target is None, None  # back on this machine
+            continue
+        if session is not None and session.target is None:
+            _typed(drafts[-1], session, stripped)
+            continue
+        command = _command(chunk, line_no, session.target if session else None)
         command.sample = sample
         drafts[-1].commands.append(command)
     return [_finish(d, language) for d in drafts], preamble
+
+
+def _followed(chunks: list[transcripts.Item], index: int) -> bool:
+    """Whether a command (not ``exit``) comes after chunk ``index`` before any ``exit``."""
+    for _, chunk, _ in chunks[index + 1 :]:
+        text = chunk.strip()
+        if not text.startswith("#"):
+            return not sessions.closes(text)
+    return False
+
+
+def _open(session: sessions.Opener, drafts: list[_Draft], preamble: list[str]) -> None:
+    """Start a session: a note for an ssh one, a manual step for one runbookkit can't open."""
+    current = drafts[-1]
+    if session.target is not None:
+        current.notes.append(session.note())
+        return
+    if current.commands:
+        drafts.append(_Draft(current.title, session.line))
+    _typed(drafts[-1], session, session.text)
+
+
+def _typed(draft: _Draft, session: sessions.Opener, text: str) -> None:
+    """Note a command typed into a shell runbookkit can't open."""
+    if session.note() not in draft.notes:
+        draft.notes.append(session.note())
+    draft.notes.append(text)
 
 
 def console_steps(text: str, first_line: int, language: str | None, context: str) -> list[Step]:
@@ -171,10 +213,10 @@ def _retry(found: re.Match[str], line_no: int) -> Retry:
     return Retry(attempts=attempts, delay=delay)
 
 
-def _command(chunk: str, line_no: int) -> Command:
+def _command(chunk: str, line_no: int, session: Target | None = None) -> Command:
     raw = chunk.strip()
-    remote = split_remote(raw)
-    text, target = remote if remote else (raw, None)
+    remote = None if session else split_remote(raw)
+    text, target = remote if remote else (raw, session)
     return Command(
         text=text,
         raw=raw,

@@ -32,13 +32,35 @@ _VARIABLE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})
 
 def split_remote(command: str) -> tuple[str, Target] | None:
     """Return the remote command and its target, or None when ``command`` isn't a plain ssh call."""
+    call = _call(command)
+    if call is None or not call[1]:
+        return None
+    target, remote = call
+    # One quoted argument is the remote command verbatim; several are joined as ssh does.
+    return (remote[0] if len(remote) == 1 else " ".join(remote)), target
+
+
+def session_target(command: str) -> Target | None:
+    """The target of ``ssh [opts] [user@]host`` with no remote command (a session), else None."""
+    call = _call(command)
+    return call[0] if call is not None and not call[1] else None
+
+
+def label(target: Target) -> str:
+    """``user@host:port`` of a parsed target, as :attr:`runbookkit.model.Target.label` gives."""
+    text = f"{target.user}@{target.host}" if target.user else target.host
+    return f"{text}:{target.port}" if target.port else text
+
+
+def _call(command: str) -> tuple[Target, list[str]] | None:
+    """The target of a plain ssh call and its remote command words (maybe none)."""
     if not command.startswith("ssh"):
         return None  # cheap check first: most commands are not ssh calls
     try:
         words = shellwords.split(command)
     except ValueError:
         return None
-    if len(words) < 3 or words[0] != "ssh":
+    if len(words) < 2 or words[0] != "ssh":
         return None
     if any(word and set(word) <= shellwords.PUNCTUATION for word in words):
         return None  # a pipe, list or redirection around the call: the line runs locally
@@ -72,7 +94,7 @@ def split_remote(command: str) -> tuple[str, Target] | None:
             options[key] = val
         index += 2
     rest = words[index:]
-    if len(rest) < 2:
+    if not rest:
         return None
     destination, remote = rest[0], rest[1:]
     if "@" in destination:
@@ -81,10 +103,8 @@ def split_remote(command: str) -> tuple[str, Target] | None:
         host = destination
     if not host or host.startswith("-"):
         return None
-    # One quoted argument is the remote command verbatim; several are joined as ssh does.
-    text = remote[0] if len(remote) == 1 else " ".join(remote)
     target = Target(host=host, user=user or None, port=port, identity=identity, options=options)
-    return text, target
+    return target, remote
 
 
 def render(target: model.Target | None) -> str:

@@ -356,3 +356,71 @@ def test_prompted_commands_get_targets_and_reasons() -> None:
     (command,) = step.commands
     assert command.target is not None and command.text == "tail -f /var/log/x"
     assert command.interactive is not None and command.sample == "line 1"
+
+
+def test_ssh_session_binds_the_commands_after_it() -> None:
+    (step,) = _shell(
+        "ssh -p 2222 root@db-1\nsystemctl status pg\ndf -h /\nexit\nls\n", context="On the db"
+    )
+    status, df, local = step.commands
+    assert (status.text, status.raw, status.line) == (
+        "systemctl status pg",
+        "systemctl status pg",
+        11,
+    )
+    assert status.target is not None and (status.target.host, status.target.user) == (
+        "db-1",
+        "root",
+    )
+    assert status.target.port == 2222 and df.target == status.target
+    assert local.text == "ls" and local.target is None
+    assert step.notes == ["commands after line 10 run on root@db-1:2222"]
+
+
+def test_ssh_session_lasts_until_the_block_ends_across_steps() -> None:
+    steps = _shell("# Step 1: Log in\nssh ops@h\n# Step 2: Look\nuptime\n# Step 3: Leave\nlogout\n")
+    assert [[c.text for c in s.commands] for s in steps] == [[], ["uptime"], []]
+    assert steps[1].commands[0].target is not None
+    assert steps[0].notes == ["commands after line 11 run on ops@h"]
+
+
+@pytest.mark.parametrize(
+    "text", ["ssh ops@bastion\n", "ssh ops@bastion\nexit\n", "ls\nssh ops@h\n"]
+)
+def test_a_bare_ssh_with_nothing_after_stays_an_interactive_command(text: str) -> None:
+    (step,) = _shell(text)
+    ssh = next(c for c in step.commands if c.text.startswith("ssh"))
+    assert ssh.interactive is not None and "ssh session" in ssh.interactive
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [
+        "kubectl exec -it web-0 -- sh",
+        "kubectl -n prod exec -ti web-0 -- /bin/bash",
+        "oc debug node/w-1",
+    ],
+)
+def test_commands_in_a_shell_runbookkit_cannot_open_are_manual(opener: str) -> None:
+    steps = _shell(f"kubectl get pods\n{opener}\nchroot /host\nls /tmp\nexit\nkubectl get nodes\n")
+    first, inside, after = steps
+    assert [c.text for c in first.commands] == ["kubectl get pods"]
+    assert inside.kind == "manual" and inside.commands == []
+    assert inside.notes == [
+        f"these commands run inside `{opener}`, which runbookkit cannot open; "
+        "run them in your own terminal",
+        opener,
+        "chroot /host",
+        "ls /tmp",
+    ]
+    assert [c.text for c in after.commands] == ["kubectl get nodes"]
+
+
+def test_a_foreign_shell_alone_in_its_block_is_one_manual_step() -> None:
+    (step,) = _shell("kubectl exec -it web-0 -- sh\nps aux\n")
+    assert step.kind == "manual" and step.notes[1:] == ["kubectl exec -it web-0 -- sh", "ps aux"]
+
+
+def test_exec_with_a_command_is_no_opener() -> None:
+    (step,) = _shell("kubectl exec -it web-0 -- ls /\nkubectl get pods\n")
+    assert [c.text for c in step.commands] == ["kubectl exec -it web-0 -- ls /", "kubectl get pods"]
