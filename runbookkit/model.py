@@ -55,6 +55,9 @@ class Metadata(_Model):
     tags: list[str] = Field(default_factory=_list)
     hosts: str | None = Field(None, description="Default host group of the runbook.")
     secrets: list[str] = Field(default_factory=_list, description="Variables holding secrets.")
+    transcript_checks: bool = Field(
+        False, description="Sample output after `$ ` prompts is checked as expected output."
+    )
     extra: dict[str, Any] = Field(
         default_factory=_dict, description="Keys runbookkit doesn't know."
     )

@@ -59,6 +59,7 @@ class Metadata:
     tags: list[str] = field(default_factory=list)
     hosts: str | None = None
     secrets: list[str] = field(default_factory=list)
+    transcript_checks: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from runbookkit import tree
 from runbookkit.errors import ParseError
-from runbookkit.parsing import damage, metadata
+from runbookkit.parsing import damage, metadata, transcripts
 from runbookkit.parsing.document import Walker, markdown
 from runbookkit.parsing.sections import slug
 
@@ -117,7 +117,7 @@ def tree_text(
     ident = runbook_id or slug(walker.heading_title or "") or "runbook"
     fallback = walker.heading_title or ident.replace("-", " ").capitalize()
     meta = metadata.build([*walker.header, *walker.footer], fallback, path)
-    return tree.Runbook(
+    parsed = tree.Runbook(
         id=ident,
         path=path,
         sha256=sha256 or hashlib.sha256(text.encode()).hexdigest(),
@@ -127,6 +127,9 @@ def tree_text(
         damage=found,
         ignores=walker.ignores,
     )
+    if meta.transcript_checks:
+        transcripts.promote(parsed)
+    return parsed
 
 
 def _front_matter_has_title(content: str) -> bool:

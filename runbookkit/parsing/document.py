@@ -228,18 +228,17 @@ class Walker:
         is_shell = language in steps.SHELL_LANGUAGES or (
             language is None and token.type == "fence" and section_id in _STEP_SECTIONS
         )
-        if is_shell:
+        console = language in steps.CONSOLE_LANGUAGES
+        if is_shell or console:
             try:
-                found, preamble = steps.shell_steps(token.content, first, language, self.context)
+                found, preamble = steps.shell_steps(
+                    token.content, first, language, self.context, console=console
+                )
             except ParseError as exc:
                 exc.path = self.path
                 raise
             self.block.steps.extend(found)
             self.block.text.extend(preamble)
-        elif language in steps.CONSOLE_LANGUAGES:
-            self.block.steps.extend(
-                steps.console_steps(token.content, first, language, self.context)
-            )
         else:
             if task is None:
                 self.block.snippets.append(block)

@@ -1,7 +1,9 @@
 """Metadata from front matter, the ``**Key:** value`` header lines and the footer block.
 
 Values are normalised here (severity, MTTR range, dates, the Pattern regex) and every invalid
-value raises :class:`ParseError` with the line it was written on.
+value raises :class:`ParseError` with the line it was written on. ``transcript_checks: true``
+makes the sample output after ``$ `` prompts expected output
+(:mod:`runbookkit.parsing.transcripts`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ ALIASES = {
     "tags": "tags",
     "hosts": "hosts",
     "secrets": "secrets",
+    "transcript_checks": "transcript_checks",
 }
 _MTTR = re.compile(
     r"^\s*(\d+(?:\.\d+)?)\s*(?:(?:-|–|—|to)\s*(\d+(?:\.\d+)?))?\s*"
@@ -125,7 +128,7 @@ def build(entries: list[Entry], fallback_title: str, path: str) -> Metadata:
 def _convert(name: str, entry: Entry, path: str) -> Any:
     value = entry.value
     if value is None or value == "":
-        return [] if name in ("tags", "secrets") else None
+        return [] if name in ("tags", "secrets") else False if name == "transcript_checks" else None
     if name == "pattern":
         return _pattern(entry.code if entry.code is not None else str(value), entry, path)
     if name == "severity":
@@ -140,6 +143,8 @@ def _convert(name: str, entry: Entry, path: str) -> Any:
         return _mttr(str(value), entry, path)
     if name in ("last_updated", "next_review"):
         return _date(value, entry, path)
+    if name == "transcript_checks":
+        return _switch(value, entry, path)
     if name in ("tags", "secrets"):
         items = value if isinstance(value, list) else str(value).split(",")
         return [str(item).strip().strip("`") for item in items if str(item).strip()]
@@ -173,6 +178,19 @@ def _mttr(text: str, entry: Entry, path: str) -> MTTR:
     if high < low:
         low, high = high, low
     return MTTR(text=text.strip(), min_minutes=low, max_minutes=high)
+
+
+def _switch(value: Any, entry: Entry, path: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ParseError(
+        f"{entry.key} {value!r} is not a switch, expected true or false", path=path, line=entry.line
+    )
 
 
 def _date(value: Any, entry: Entry, path: str) -> dt.date:

@@ -1,9 +1,12 @@
 """Split shell command text into words the way the parsing stages need it.
 
 Commands in runbooks span lines: a ``\\`` at the end of a line continues it, quotes stay open
-across lines and ``for … done`` loops run over several lines. These helpers tokenise such text
-with :mod:`shlex` after removing line continuations as the shell does, so a word never starts
-with a stray newline.
+across lines and ``for … done`` loops run over several lines. :func:`split` reads words under
+the POSIX quoting rules, as bash does: single quotes are literal, an unquoted backslash escapes
+the next character, and inside double quotes a backslash escapes only ``$``, a backtick, ``"``,
+``\\`` and a newline (``"a\\nb"`` keeps its backslash). :mod:`shlex` gets the last rule wrong
+(it only honours ``\\"`` and ``\\\\``), so the words are read here. Nothing is expanded:
+``$HOME`` stays ``$HOME``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,15 @@ _KEYWORD = re.compile(r"(?<![^\s;&|()<>#])(?:if|case|for|while|until)(?![^\s;&|(
 # Words (besides runs of ``;|&()`` and newlines) after which the next word is a command.
 _KEYWORDS_BEFORE_COMMAND = frozenset({"do", "then", "else", "elif"})
 _OPERATOR_CHARS = frozenset(";|&()\n")
+PUNCTUATION = frozenset("();<>|&")
+# One lexical piece of a command line; what is left over is an unclosed quote.
+_PIECE = re.compile(
+    r"""(?P<space>[ \t\r]+)|(?P<newline>\n)|(?P<plain>[^ \t\r\n'"\\();<>|&#]+)"""
+    r"""|(?P<single>'[^']*')|(?P<double>"(?:[^"\\]|\\.)*")|(?P<escape>\\.?)"""
+    r"""|(?P<op>[();<>|&]+)|(?P<hash>\#)|(?P<open>['"])""",
+    re.DOTALL,
+)
+_DOUBLE_ESCAPE = re.compile(r'\\([$`"\\\n])')
 
 
 def join_continuations(text: str) -> str:
@@ -46,17 +58,57 @@ def join_continuations(text: str) -> str:
     return "".join(out)
 
 
-def split(text: str, *, comments: bool = False) -> list[str]:
+def split(text: str, *, comments: bool = False, newlines: bool = False) -> list[str]:
     """Shell words of ``text``, with operators (``|``, ``&&``, ``;``, ``>``…) as their own words.
+
+    Args:
+        text: the command text, possibly over several lines.
+        comments: drop ``# …`` comments (a ``#`` that starts a word) up to the end of the line.
+        newlines: give each unquoted newline as a ``"\\n"`` word (else it separates words).
 
     Raises:
         ValueError: a quote is never closed.
     """
-    lexer = shlex.shlex(join_continuations(text), posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    if not comments:
-        lexer.commenters = ""
-    return list(lexer)
+    words: list[str] = []
+    word: list[str] = []
+    started = False  # a word is open, possibly empty ('' or "")
+    index = 0
+    while index < len(text):
+        piece = _PIECE.match(text, index)
+        assert piece is not None  # every character starts some piece
+        kind, value = piece.lastgroup, piece.group()
+        index = piece.end()
+        if kind == "plain" or (kind == "hash" and (started or not comments)):
+            word.append(value)
+        elif kind == "single":
+            word.append(value[1:-1])
+        elif kind == "double":
+            word.append(_DOUBLE_ESCAPE.sub(_unescape, value[1:-1]))
+        elif kind == "escape":
+            if value == "\\\n":
+                continue  # a line continuation: nothing, not even an empty word
+            word.append(value[-1])
+        elif kind == "open":
+            raise ValueError("No closing quotation")
+        elif kind == "hash":
+            index = end if (end := text.find("\n", index)) >= 0 else len(text)
+            continue
+        else:  # a separator: blanks, a newline or an operator
+            if started:
+                words.append("".join(word))
+                word, started = [], False
+            if kind == "op" or (kind == "newline" and newlines):
+                words.append(value)
+            continue
+        started = True
+    if started:
+        words.append("".join(word))
+    return words
+
+
+def _unescape(found: re.Match[str]) -> str:
+    char = found.group(1)
+    return "" if char == "\n" else char
 
 
 def open_compound(text: str) -> bool:

@@ -21,12 +21,16 @@ DIALECTS = DATA / "dialects"
 
 @dataclass(frozen=True)
 class C:
-    """An expected command: what runs, where (``user@host:port``; None is local), its output."""
+    """An expected command: what runs, where (``user@host:port``; None is local), its output.
+
+    ``expect`` is the output checked, ``sample`` the output shown after a ``$ `` prompt.
+    """
 
     text: str
     on: str | None = None
     expect: str | None = None
     destructive: str | None = None
+    sample: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,9 +182,9 @@ CASES: dict[str, Case] = {
         sections=('diagnosis', 'fix', 'related-resources'),
         subsections=('diagnosis/upstream-response-times', 'fix/restart-the-app-workers', 'fix/rollback'),
         steps=(
-            S('diagnosis', 'Is it every upstream or one?', (C("tail -n 200 /var/log/nginx/error.log | grep -c 'upstream prematurely closed'", on='ops@edge-1.example.net', expect='37'),)),
+            S('diagnosis', 'Is it every upstream or one?', (C("tail -n 200 /var/log/nginx/error.log | grep -c 'upstream prematurely closed'", on='ops@edge-1.example.net', sample='37'),)),
             S('diagnosis', 'Are the app servers up?', (C('for host in app-1 app-2 app-3; do\n  curl -s -o /dev/null -w "%{http_code} $host\\n" \\\n    --max-time 3 \\\n    "http://$host.internal:8000/healthz"\ndone'),)),
-            S('diagnosis/upstream-response-times', 'Upstream response times', (C("awk '{print \\$NF}' /var/log/nginx/access.log | sort -n | tail -5", on='ops@edge-1.example.net'),)),
+            S('diagnosis/upstream-response-times', 'Upstream response times', (C("awk '{print $NF}' /var/log/nginx/access.log | sort -n | tail -5", on='ops@edge-1.example.net'),)),
             S('fix/restart-the-app-workers', 'Reload gunicorn gracefully on each app server', (C('sudo systemctl reload gunicorn', on='deploy@app-1.internal'), C('sudo systemctl reload gunicorn', on='deploy@app-2.internal'),), number=1),
             S('fix/restart-the-app-workers', 'Raise the proxy timeout if the upstream is just slow', (C("sudo sed -i 's/proxy_read_timeout 30s/proxy_read_timeout 90s/' /etc/nginx/conf.d/app.conf && sudo nginx -t && sudo systemctl reload nginx", on='ops@edge-1.example.net', expect='syntax is ok'),), number=2),
             S('fix/rollback', 'Put the old timeout back', (C("sudo sed -i 's/proxy_read_timeout 90s/proxy_read_timeout 30s/' /etc/nginx/conf.d/app.conf && sudo systemctl reload nginx", on='ops@edge-1.example.net'),), number=1),
@@ -210,9 +214,9 @@ CASES: dict[str, Case] = {
         sections=('symptoms', 'impact', 'diagnosis', 'fix'),
         subsections=(),
         steps=(
-            S('diagnosis', 'Check which instances return errors', (C('curl -s -H "Authorization: Bearer $GRAFANA_TOKEN" \\\n  "http://prometheus.internal:9090/api/v1/query?query=sum+by+(instance)(rate(http_requests_total{code=~\\"5..\\"}[5m]))" | jq -r \'.data.result[] | "\\(.metric.instance) \\(.value[1])"\'', expect='checkout-web-1:8080 0.01\ncheckout-web-3:8080 4.2'),)),
-            S('diagnosis', 'Look at the error log of the worst instance', (C("journalctl -u checkout --since '-15 min' | grep -c ERROR", on='deploy@checkout-web-3:2222', expect='1284'), C('systemctl is-active checkout', on='deploy@checkout-web-3:2222', expect='active'),)),
-            S('diagnosis', 'Check the database pool, which is the usual cause', (C('psql -h db.internal -U checkout -c "select count(*) from pg_stat_activity where datname = \'checkout\'"', expect='count\n-------\n   200\n(1 row)'),)),
+            S('diagnosis', 'Check which instances return errors', (C('curl -s -H "Authorization: Bearer $GRAFANA_TOKEN" \\\n  "http://prometheus.internal:9090/api/v1/query?query=sum+by+(instance)(rate(http_requests_total{code=~\\"5..\\"}[5m]))" | jq -r \'.data.result[] | "\\(.metric.instance) \\(.value[1])"\'', sample='checkout-web-1:8080 0.01\ncheckout-web-3:8080 4.2'),)),
+            S('diagnosis', 'Look at the error log of the worst instance', (C("journalctl -u checkout --since '-15 min' | grep -c ERROR", on='deploy@checkout-web-3:2222', sample='1284'), C('systemctl is-active checkout', on='deploy@checkout-web-3:2222', sample='active'),)),
+            S('diagnosis', 'Check the database pool, which is the usual cause', (C('psql -h db.internal -U checkout -c "select count(*) from pg_stat_activity where datname = \'checkout\'"', sample=' count\n-------\n   200\n(1 row)'),)),
             S('fix', 'Drain the instance', (C('haproxyctl disable server checkout/checkout-web-3', on='deploy@lb-1:2222'),), number=1),
             S('fix', 'Restart the service', (C('sudo systemctl restart checkout', on='deploy@checkout-web-3:2222'),), number=2),
             S('fix', 'Wait for health', (C('curl -fsS http://checkout-web-3:8080/healthz', expect='ok'),), number=3, retry=(10, 1.0)),
@@ -227,9 +231,9 @@ CASES: dict[str, Case] = {
         sections=('symptoms', 'diagnosis', 'fix', 'related-resources'),
         subsections=(),
         steps=(
-            S('diagnosis', 'Diagnosis', (C('rabbitmqctl list_queues name messages_ready messages_unacknowledged consumers \\\n  --vhost billing --formatter pretty_table', expect='┌──────────┬────────────────┬─────────────────────────┬───────────┐\n│ name     │ messages_ready │ messages_unacknowledged │ consumers │\n├──────────┼────────────────┼─────────────────────────┼───────────┤\n│ invoices │ 48211          │ 0                       │ 0         │\n└──────────┴────────────────┴─────────────────────────┴───────────┘'), C('rabbitmqctl list_consumers --vhost billing', expect='Listing consumers in vhost billing ...'),)),
-            S('fix', 'Fix', (C('sudo systemctl restart invoice-worker', on='billing@invoice-worker-1:2200'), C('rabbitmqctl list_consumers --vhost billing | grep -c invoices', expect='4'),), notes=('Restart the invoice workers and check that they attach',)),
-            S('fix', 'If the backlog is made of test messages from the load test, purge it', (C('rabbitmqctl purge_queue invoices --vhost billing', expect="Purging queue 'invoices' in vhost 'billing' ..."),)),
+            S('diagnosis', 'Diagnosis', (C('rabbitmqctl list_queues name messages_ready messages_unacknowledged consumers \\\n  --vhost billing --formatter pretty_table', sample='┌──────────┬────────────────┬─────────────────────────┬───────────┐\n│ name     │ messages_ready │ messages_unacknowledged │ consumers │\n├──────────┼────────────────┼─────────────────────────┼───────────┤\n│ invoices │ 48211          │ 0                       │ 0         │\n└──────────┴────────────────┴─────────────────────────┴───────────┘'), C('rabbitmqctl list_consumers --vhost billing', sample='Listing consumers in vhost billing ...'),)),
+            S('fix', 'Fix', (C('sudo systemctl restart invoice-worker', on='billing@invoice-worker-1:2200'), C('rabbitmqctl list_consumers --vhost billing | grep -c invoices', sample='4'),), notes=('Restart the invoice workers and check that they attach',)),
+            S('fix', 'If the backlog is made of test messages from the load test, purge it', (C('rabbitmqctl purge_queue invoices --vhost billing', sample="Purging queue 'invoices' in vhost 'billing' ..."),)),
         ),
         links=('https://www.rabbitmq.com/docs/man/rabbitmqctl.8',),
     ),
@@ -326,7 +330,7 @@ def test_steps(case: tuple[Runbook, Case]) -> None:
         assert step.destructive is bool(expected.destructive), where
         assert tuple(step.destructive_reasons) == expected.destructive, where
         commands = [
-            C(c.text, c.target.label if c.target else None, c.expected, c.destructive)
+            C(c.text, c.target.label if c.target else None, c.expected, c.destructive, c.sample)
             for c in step.commands
         ]
         assert commands == list(expected.commands), where

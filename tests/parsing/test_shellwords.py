@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import pytest
 from hypothesis import assume, given, settings
@@ -41,8 +43,68 @@ def test_split(text: str, words: list[str]) -> None:
 
 def test_split_comments_and_unclosed_quotes() -> None:
     assert split("ls # list", comments=True) == ["ls"]
+    assert split("a#b # c", comments=True) == ["a#b"]  # only a word-initial # opens a comment
+    assert split("ls # list") == ["ls", "#", "list"]
     with pytest.raises(ValueError):
         split("echo 'open")
+    with pytest.raises(ValueError):
+        split('echo "open \\"')
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('echo "\\$HOME"', ["echo", "$HOME"]),
+        ('echo "a\\nb"', ["echo", "a\\nb"]),
+        ('echo "\\`x\\` \\" \\\\"', ["echo", '`x` " \\']),
+        ("echo '\\$HOME'", ["echo", "\\$HOME"]),
+        ("echo \\$HOME \\a", ["echo", "$HOME", "a"]),
+        ('echo "$HOME"', ["echo", "$HOME"]),
+        ("echo '' \"\"", ["echo", "", ""]),
+        ('echo "a \\\n b"', ["echo", "a  b"]),
+        ("a \\\n b", ["a", "b"]),
+        ("echo \\", ["echo", "\\"]),
+        ("a\nb", ["a", "b"]),
+    ],
+)
+def test_posix_quoting(text: str, words: list[str]) -> None:
+    assert split(text) == words
+
+
+def test_newlines_as_words() -> None:
+    assert split("a\nb 'c\nd'", newlines=True) == ["a", "\n", "b", "c\nd"]
+
+
+# Pieces of generated command lines: nothing bash would expand, glob or treat as an operator.
+_SAFE = st.sampled_from(["a", "b", "-x", "=", "@", ".", "/", ":", ",", "%", "+", "é", "1"])
+_UNQUOTED = st.one_of(
+    _SAFE, st.sampled_from(["\\$", "\\\\", "\\'", '\\"', "\\ ", "\\a", "\\#", "\\|", "\\*"])
+)
+_IN_SINGLE = st.lists(
+    st.one_of(_SAFE, st.sampled_from(["\\", '"', "$", "$HOME", " ", "\n", "#", "`", "*"])),
+    max_size=5,
+).map(lambda parts: "'" + "".join(parts) + "'")
+_IN_DOUBLE = st.lists(
+    st.one_of(
+        _SAFE,
+        st.sampled_from(["\\$", "\\$HOME", "\\`", '\\"', "\\\\", "\\n", "\\a", "\\\n"]),
+        st.sampled_from(["'", " ", "\n", "#", "*", "~", "!"]),
+    ),
+    max_size=5,
+).map(lambda parts: '"' + "".join(parts) + '"')
+_WORD = st.lists(st.one_of(_UNQUOTED, _IN_SINGLE, _IN_DOUBLE), min_size=1, max_size=4).map("".join)
+_LINE = st.lists(
+    st.tuples(_WORD, st.sampled_from([" ", "  ", "\t", " \\\n "])), min_size=1, max_size=5
+).map(lambda pairs: "".join(word + gap for word, gap in pairs))
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@settings(max_examples=300, deadline=None)
+@given(_LINE)
+def test_split_agrees_with_bash(line: str) -> None:
+    script = "set -f; printf '%s\\0' " + line
+    done = subprocess.run(["bash", "--norc", "-c", script], capture_output=True, check=True)
+    assert split(line) == done.stdout.decode().split("\0")[:-1]
 
 
 @pytest.mark.parametrize(

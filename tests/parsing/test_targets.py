@@ -41,6 +41,50 @@ REMOTE = {
         Target(host="db", user="pg", port=2222),
     ),
     "user-with-at": ("ssh 'a@b'@host 'id'", "id", Target(host="host", user="a@b")),
+    "escaped-dollar-in-double-quotes": (
+        'ssh h "echo \\$HOME"',
+        "echo $HOME",
+        Target(host="h"),
+    ),
+    "other-backslash-in-double-quotes-stays": (
+        'ssh h "printf a\\nb"',
+        "printf a\\nb",
+        Target(host="h"),
+    ),
+    "escaped-quote-and-backslash": (
+        'ssh h "grep \\"a b\\" f \\\\ x"',
+        'grep "a b" f \\ x',
+        Target(host="h"),
+    ),
+    "single-quotes-are-literal": (
+        "ssh h 'echo \\$HOME \\\\'",
+        "echo \\$HOME \\\\",
+        Target(host="h"),
+    ),
+    "unquoted-escape": ("ssh h echo \\$HOME", "echo $HOME", Target(host="h")),
+    "remote-variable-stays-for-the-remote-session": (
+        'ssh h "echo $HOME ${PATH}"',
+        "echo $HOME ${PATH}",
+        Target(host="h"),
+    ),
+    "quoted-words-joined-like-ssh": ("ssh h ls \"a b\" 'c'", "ls a b c", Target(host="h")),
+    "empty-quoted-argument": ("ssh h echo ''", "echo ", Target(host="h")),
+    "variable-host": ('ssh root@$HOST "uptime"', "uptime", Target(host="$HOST", user="root")),
+    "variable-port": (
+        'ssh -p "$PORT" ops@h uptime',
+        "uptime",
+        Target(host="h", user="ops", options={"port": "$PORT"}),
+    ),
+    "braced-variable-port": (
+        "ssh -p ${PORT} h uptime",
+        "uptime",
+        Target(host="h", options={"port": "${PORT}"}),
+    ),
+    "port-option-unchanged": (
+        "ssh -o Port=22 h uptime",
+        "uptime",
+        Target(host="h", options={"Port": "22"}),
+    ),
 }
 
 LOCAL = {
@@ -58,6 +102,8 @@ LOCAL = {
     "port-superscript": "ssh -p ² ops@h uptime",
     "port-out-of-range": "ssh -p 65536 ops@h uptime",
     "port-zero": "ssh -p 0 ops@h uptime",
+    "port-an-expression": 'ssh -p "$((PORT + 1))" ops@h uptime',
+    "stderr-redirect": "ssh ops@h uptime 2>&1",
     "empty-host": "ssh ops@ uptime",
     "unclosed-quote": "ssh h 'uptime",
     "variable-host-in-loop": 'for h in a b; do ssh "ops@$h" uptime; done',
