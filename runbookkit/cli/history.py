@@ -180,7 +180,8 @@ def describe(run: RunRecord) -> Iterator[str]:
         steps = [step for step in run.steps if step.host == host]
         if host is not None:
             failed = [s for s in steps if s.status not in ("passed", "manual", "skipped")]
-            verdict = f"failed at step {failed[0].number}" if failed else "passed"
+            passed = status_label(RunStatus.passed, run.partial, scope=False)
+            verdict = f"failed at step {failed[0].number}" if failed else passed
             yield ""
             yield f"host {host}: {len(steps)} step(s), {verdict}"
         for step in steps:
