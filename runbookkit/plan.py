@@ -34,6 +34,7 @@ class Plan:
     scope: Block
     steps: list[PlannedStep]
     rollback: list[PlannedStep] = field(default_factory=list)
+    partial: str | None = None  # "step 7 of 7", "steps 5–7 of 7": only some of scope's steps
 
 
 def select(runbook: Runbook, key: str) -> tuple[Section, Block]:
@@ -88,7 +89,24 @@ def plan(runbook: Runbook, key: str, *, only: int | None = None, start: int | No
     elif start is not None:
         steps = [s for s in steps if s.number >= start]
     rollback = _number([b for b in section.subsections if b.rollback and b is not scope])
-    return Plan(runbook=runbook, section=section, scope=scope, steps=steps, rollback=rollback)
+    return Plan(
+        runbook=runbook,
+        section=section,
+        scope=scope,
+        steps=steps,
+        rollback=rollback,
+        partial=partial_scope([s.number for s in steps], count),
+    )
+
+
+def partial_scope(numbers: list[int], count: int) -> str | None:
+    """``step 7 of 7`` or ``steps 5–7 of 7`` when ``numbers`` leave out some of ``count``
+    steps, else None (the whole section runs)."""
+    if len(numbers) == count or not numbers:
+        return None
+    if len(numbers) == 1:
+        return f"step {numbers[0]} of {count}"
+    return f"steps {numbers[0]}–{numbers[-1]} of {count}"
 
 
 def rollback_plan(parent: Plan) -> Plan | None:

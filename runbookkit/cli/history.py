@@ -19,7 +19,15 @@ from runbookkit.cli.common import load_settings, runbooks_dir_option
 from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunStatus
 from runbookkit.history import SQLiteStore, open_store
-from runbookkit.history.records import RunRecord, StepRecord, from_json, to_json, utc
+from runbookkit.history.records import (
+    RunRecord,
+    StepRecord,
+    from_json,
+    section_label,
+    status_label,
+    to_json,
+    utc,
+)
 from runbookkit.history.redaction import Redactor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,13 +128,14 @@ def _print_table(runs: list[RunRecord], path: Path) -> None:
         table.add_column(column, no_wrap=column in ("run", "when", "status", "took"))
     for run in runs:
         failed = f"{run.failed_step} {run.failed_title or ''}".strip() if run.failed_step else ""
+        status = status_label(run.status, run.partial, scope=False)
         table.add_row(
             run.id,
             run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             run.operator,
             run.runbook_id,
-            run.section,
-            f"{run.status} (dry run)" if run.dry_run else str(run.status),
+            section_label(run.section, run.partial),
+            f"{status} (dry run)" if run.dry_run else status,
             _seconds(run.duration),
             failed,
         )
@@ -151,10 +160,11 @@ def show_command(
 
 def describe(run: RunRecord) -> Iterator[str]:
     """The lines of ``history show``: the run, then each step with its output."""
-    yield f"run {run.id}: {run.runbook_id} ({run.runbook_title}), section {run.section}"
+    section = section_label(run.section, run.partial)
+    yield f"run {run.id}: {run.runbook_id} ({run.runbook_title}), section {section}"
     exit_code = "" if run.exit_code is None else f" (exit {run.exit_code})"
     dry = ", a dry run: nothing was executed" if run.dry_run else ""
-    yield f"  status    {run.status}{exit_code}{dry}"
+    yield f"  status    {status_label(run.status, run.partial)}{exit_code}{dry}"
     start = run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     yield f"  started   {start}, took {_seconds(run.duration) or '-'}"
     yield f"  operator  {run.operator} on {', '.join(run.targets) or '-'}"
@@ -170,7 +180,8 @@ def describe(run: RunRecord) -> Iterator[str]:
         steps = [step for step in run.steps if step.host == host]
         if host is not None:
             failed = [s for s in steps if s.status not in ("passed", "manual", "skipped")]
-            verdict = f"failed at step {failed[0].number}" if failed else "passed"
+            passed = status_label(RunStatus.passed, run.partial, scope=False)
+            verdict = f"failed at step {failed[0].number}" if failed else passed
             yield ""
             yield f"host {host}: {len(steps)} step(s), {verdict}"
         for step in steps:

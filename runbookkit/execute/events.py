@@ -72,6 +72,7 @@ class RunStarted:
     started_at: dt.datetime
     version: str
     rollback_of: str | None = None  # the run this rollback follows
+    partial: str | None = None  # "step 7 of 7", "steps 5–7 of 7" when not every step runs
 
 
 @dataclass

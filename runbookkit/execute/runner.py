@@ -273,6 +273,7 @@ class Runner:
             started_at=dt.datetime.now(dt.UTC),
             version=__version__,
             rollback_of=self.rollback_of,
+            partial=plan.partial,
         )
 
     def _finish(self, outcome: RunOutcome) -> None:

@@ -247,6 +247,7 @@ class FleetRunner:
             steps=len(self.plan.steps),
             started_at=dt.datetime.now(dt.UTC),
             version=__version__,
+            partial=self.plan.partial,
         )
 
 

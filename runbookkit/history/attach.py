@@ -87,6 +87,7 @@ def record_plan(store: SQLiteStore, context: RunContext, redactor: Redactor) -> 
         started_at=now,
         planned_steps=len(steps),
         dry_run=True,
+        partial=planned.partial,
     )
     store.begin_run(redactor.run(run))
     for step in steps:

@@ -85,6 +85,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "dry runs recorded on request (--record)",
         ("ALTER TABLE runs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0",),
     ),
+    Migration(
+        4,
+        "partial runs (--step, --from): which of the section's steps were run",
+        ("ALTER TABLE runs ADD COLUMN partial TEXT",),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -25,7 +25,7 @@ FAILED_TITLE = (
 RUN_COLUMNS = (
     "id, runbook_id, runbook_title, runbook_sha256, section, operator, targets, version, "
     f"started_at, finished_at, {STATUS} AS status, exit_code, failed_step, planned_steps, "
-    f"rollback_of, rollback_run, dry_run, machine, pid, {FAILED_TITLE} AS failed_title"
+    f"rollback_of, rollback_run, dry_run, partial, machine, pid, {FAILED_TITLE} AS failed_title"
 )
 STEP_COLUMNS = (
     "run_id, seq, number, title, target, host, commands, status, exit_code, duration, expected, "
@@ -34,10 +34,10 @@ STEP_COLUMNS = (
 
 INSERT_RUN = """INSERT INTO runs (id, runbook_id, runbook_title, runbook_sha256, section, operator,
     targets, version, started_at, finished_at, status, exit_code, failed_step, planned_steps,
-    rollback_of, rollback_run, dry_run, machine, pid, process, heartbeat_at)
+    rollback_of, rollback_run, dry_run, partial, machine, pid, process, heartbeat_at)
     VALUES (:id, :runbook_id, :runbook_title, :runbook_sha256, :section, :operator, :targets,
     :version, :started_at, :finished_at, :status, :exit_code, :failed_step, :planned_steps,
-    :rollback_of, :rollback_run, :dry_run, :machine, :pid, :process, :heartbeat_at)"""
+    :rollback_of, :rollback_run, :dry_run, :partial, :machine, :pid, :process, :heartbeat_at)"""
 INSERT_RUN_IF_NEW = INSERT_RUN.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
 INSERT_STEP = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES ({', '.join('?' * 17)})"
 FINISH_RUN = """UPDATE runs SET status = ?, exit_code = ?, finished_at = ?, failed_step = ?,
@@ -99,6 +99,7 @@ def run_row(run: RunRecord) -> dict[str, Any]:
         "rollback_of": run.rollback_of,
         "rollback_run": run.rollback_run,
         "dry_run": run.dry_run,
+        "partial": run.partial,
         "machine": run.machine,
         "pid": run.pid,
         "process": None,
@@ -151,6 +152,7 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
         rollback_of=row["rollback_of"],
         rollback_run=row["rollback_run"],
         dry_run=bool(row["dry_run"]),
+        partial=row["partial"],
         machine=row["machine"],
         pid=row["pid"],
     )

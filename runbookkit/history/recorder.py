@@ -82,6 +82,7 @@ class HistoryRecorder:
             started_at=event.started_at,
             planned_steps=event.steps,
             rollback_of=event.rollback_of,
+            partial=event.partial,
         )
         self.store.begin_run(run)
         self.recorded.append(event.run_id)

@@ -48,6 +48,7 @@ class RunRecord:
     rollback_of: str | None = None  # the run this run rolled back
     rollback_run: str | None = None  # the rollback run that followed this one
     dry_run: bool = False  # a plan recorded with --record: nothing was executed
+    partial: str | None = None  # "step 7 of 7", "steps 5–7 of 7": not the whole section ran
     machine: str | None = None  # where the recording process ran
     pid: int | None = None
     steps: list[StepRecord] = field(default_factory=list)
@@ -58,6 +59,30 @@ class RunRecord:
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+def section_label(section: str, partial: str | None) -> str:
+    """The section a run ran: ``fix``, or ``fix, step 7 of 7 only`` for a partial run."""
+    return section + partial_note(partial)
+
+
+def partial_note(partial: str | None) -> str:
+    """What follows a partial run's section: ``, step 7 of 7 only`` (nothing for a whole run)."""
+    return f", {partial} only" if partial else ""
+
+
+def status_label(status: str, partial: str | None, *, scope: bool = True) -> str:
+    """How a run ended, in words that never let a partial run pass for the section's.
+
+    ``passed`` for a whole run; ``partial: passed step 7 of 7`` (or, without ``scope``, where
+    the section's label already says which steps, ``partial: passed``) for a partial one.
+    """
+    if not partial:
+        return str(status)
+    if not scope:
+        return f"partial: {status}"
+    joint = " " if status == RunStatus.passed else " in "
+    return f"partial: {status}{joint}{partial}"
 
 
 def utc(moment: dt.datetime) -> dt.datetime:

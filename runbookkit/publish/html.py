@@ -63,9 +63,14 @@ def severity_badge(severity: str | None) -> str:
     return badge(severity, f"sev-{severity}")
 
 
+def status_kind(status: str) -> str:
+    """The colour class of a run or step status (``muted`` for one it does not know)."""
+    return _STATUS_CLASS.get(status, "muted")
+
+
 def status_badge(status: str) -> str:
     """A run or step status as a badge coloured by outcome."""
-    return badge(status, _STATUS_CLASS.get(status, "muted"))
+    return badge(status, status_kind(status))
 
 
 def when(moment: dt.datetime | None) -> str:

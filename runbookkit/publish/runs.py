@@ -13,7 +13,17 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol
 
-from runbookkit.publish.html import badge, duration, esc, pre, safe_name, status_badge, when
+from runbookkit.history.records import partial_note, status_label
+from runbookkit.publish.html import (
+    badge,
+    duration,
+    esc,
+    pre,
+    safe_name,
+    status_badge,
+    status_kind,
+    when,
+)
 
 
 class StepLike(Protocol):
@@ -87,6 +97,8 @@ class RunLike(Protocol):
     @property
     def dry_run(self) -> bool: ...
     @property
+    def partial(self) -> str | None: ...
+    @property
     def duration(self) -> float | None: ...
     @property
     def steps(self) -> Sequence[StepLike]: ...
@@ -142,10 +154,23 @@ def _older(run: RunLike, sha256: str | None) -> str:
     return " " + badge("older runbook version", "muted")
 
 
-def run_status(run: RunLike) -> str:
-    """The run's status badge, marked when it was a recorded dry run (nothing executed)."""
+def run_status(run: RunLike, *, scope: bool = True) -> str:
+    """The run's status badge, marked when it was a recorded dry run (nothing executed).
+
+    A partial run's badge says so (``partial: passed step 7 of 7``, or without ``scope``
+    ``partial: passed``), and one that passed is not coloured as a passing section.
+    """
     dry = " " + badge("dry run", "info") if run.dry_run else ""
-    return status_badge(run.status) + dry
+    if not run.partial:
+        return status_badge(run.status) + dry
+    text = status_label(run.status, run.partial, scope=scope)
+    kind = "info" if run.status == "passed" else status_kind(run.status)
+    return badge(text, kind) + dry
+
+
+def section_cell(run: RunLike) -> str:
+    """The run's section as code, with the steps a partial run ran (``fix, step 7 of 7 only``)."""
+    return f"<code>{esc(run.section)}</code>{esc(partial_note(run.partial))}"
 
 
 def run_link(run: RunLike, href: Href, text: str) -> str:
@@ -180,8 +205,8 @@ def history_table(
             "<tr>"
             f"<td>{run_link(run, href, when(run.started_at))}{_older(run, sha256)}</td>"
             f"<td>{esc(run.operator)}</td>"
-            f"<td><code>{esc(run.section)}</code></td>"
-            f"<td>{run_status(run)}{_fleet(hosts.get(run.id, {}))}</td>"
+            f"<td>{section_cell(run)}</td>"
+            f"<td>{run_status(run, scope=False)}{_fleet(hosts.get(run.id, {}))}</td>"
             f"<td>{esc(duration(run.duration))}</td>"
             f"<td>{esc(failing_step(run))}</td>"
             "</tr>"
@@ -227,7 +252,7 @@ def run_section(run: RunLike, *, on_page: Collection[str], sha256: str | None) -
     """
     fleet = fleet_summary(hosts_of(run))
     rows = [
-        ("Section", f"<code>{esc(run.section)}</code>"),
+        ("Section", section_cell(run)),
         ("Status", f"{run_status(run)} exit code {esc(run.exit_code)}"),
         ("Operator", esc(run.operator)),
         ("Targets", esc(", ".join(run.targets)) or "local"),

@@ -111,6 +111,21 @@ def test_every_host_runs_every_step_on_its_own_connection(fleet, tmp_path):
     assert len(record["steps"]) == 3 * len(fleet.names())
 
 
+def test_a_fleet_run_of_one_step_is_partial(fleet, tmp_path):
+    result = run_fleet(fleet, tmp_path, "--json", "--step", "3")
+    assert result.returncode == 0, result.stderr
+    stream = events(result.stdout)
+    assert stream[0]["event"] == "RunStarted" and stream[0]["partial"] == "step 3 of 3"
+    store = str(tmp_path / "history.sqlite")
+    run_id = stream[0]["run_id"]
+    record = json.loads(run_cli("history", "show", run_id, "--json", "--history", store).stdout)
+    assert record["partial"] == "step 3 of 3"
+    assert {s["number"] for s in record["steps"]} == {3}
+    text = run_cli("history", "show", run_id, "--history", store).stdout
+    assert "  status    partial: passed step 3 of 3 (exit 0)" in text
+    assert "host host-1: 1 step(s), partial: passed" in text
+
+
 def test_one_failing_host_fails_the_run_and_the_others_finish(fleet, tmp_path):
     fleet.by_name("host-2").stand_in("probe", PROBE_FAIL)
     result = run_fleet(fleet, tmp_path)
