@@ -6,6 +6,7 @@ from 1. A rollback subsection is not part of the run: it is the section's on-fai
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 from dataclasses import dataclass, field
@@ -15,6 +16,13 @@ from runbookkit.errors import NotFoundError
 from runbookkit.model import Block, Runbook, Section, Step
 from runbookkit.parsing.targets import render as target_label
 
+EVIDENCE_SECTIONS = frozenset({"symptoms", "diagnosis"})
+EVIDENCE = re.compile(
+    r"\b(verif\w*|check\w*|validat\w*|confirm\w*|tests?|testing|investigat\w*|triage|"
+    r"inspect\w*|health|diagnos\w*|symptoms?)\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class PlannedStep:
@@ -23,6 +31,7 @@ class PlannedStep:
     number: int
     block: Block
     step: Step
+    evidence: bool = False  # gathers evidence: a failure lets the run go on (see EVIDENCE)
 
 
 @dataclass
@@ -77,7 +86,7 @@ def plan(runbook: Runbook, key: str, *, only: int | None = None, start: int | No
     """
     section, scope = select(runbook, key)
     blocks = [scope] if scope is not section else [b for b in section.blocks() if not _rollback(b)]
-    steps = _number(blocks)
+    steps = _number(blocks, section)
     count = len(steps)
     for wanted in (only, start):
         if wanted is not None and not 1 <= wanted <= count:
@@ -88,7 +97,7 @@ def plan(runbook: Runbook, key: str, *, only: int | None = None, start: int | No
         steps = [s for s in steps if s.number == only]
     elif start is not None:
         steps = [s for s in steps if s.number >= start]
-    rollback = _number([b for b in section.subsections if b.rollback and b is not scope])
+    rollback = _number([b for b in section.subsections if b.rollback and b is not scope], section)
     return Plan(
         runbook=runbook,
         section=section,
@@ -121,12 +130,25 @@ def _rollback(block: Block) -> bool:
     return bool(getattr(block, "rollback", False))
 
 
-def _number(blocks: list[Block]) -> list[PlannedStep]:
+def _number(blocks: list[Block], section: Section) -> list[PlannedStep]:
     planned: list[PlannedStep] = []
     for block in blocks:
+        evidence = is_evidence(block, section)
         for step in block.steps:
-            planned.append(PlannedStep(len(planned) + 1, block, step))
+            planned.append(PlannedStep(len(planned) + 1, block, step, evidence))
     return planned
+
+
+def is_evidence(block: Block, section: Section) -> bool:
+    """Whether ``block`` gathers evidence (its failures are findings, not reasons to stop).
+
+    The Symptoms and Diagnosis sections are evidence, and so is any block whose title says
+    it checks (:data:`EVIDENCE`: Verify, Verification, Check, Validate, Confirm, Test,
+    Investigate, Triage, Inspect, Health); change sections (Fix, Rollback, …) are not.
+    """
+    if block is not section and EVIDENCE.search(block.title):
+        return True
+    return section.id.split("-")[0] in EVIDENCE_SECTIONS or bool(EVIDENCE.search(section.title))
 
 
 def markers(step: Step) -> list[str]:

@@ -91,10 +91,13 @@ def run_on_fleet(
     if options.ssh.ssh_config is None and fleet.ssh_config is not None:
         options = replace(options, ssh=replace(options.ssh, ssh_config=fleet.ssh_config))
     if flags["dry_run"]:
-        from runbookkit.execute import variables
+        from runbookkit.execute import needs
 
         masked = display.Masked(None, secrets)
-        click.echo(masked.mask(render(variables.fill_plan(planned, options.variables))))
+        click.echo(masked.mask(render(planned)))
+        lines = needs.describe(planned, options.variables)
+        if lines:
+            click.echo(masked.mask("\n".join(["variables:", *lines])))
         click.echo(f"on {len(fleet.hosts)} hosts ({strategy.describe()}):")
         for host in fleet.hosts:
             click.echo(f"  {host.name:<20} {host.label}")

@@ -44,7 +44,7 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
     "--accept-new-host-key", is_flag=True, help="Record unknown host keys (never changed ones)."
 )
 @click.option(
-    "--var", "var", multiple=True, metavar="KEY=VALUE", help="Fill ${KEY} / {{KEY}} (shell-quoted)."
+    "--var", "var", multiple=True, metavar="KEY=VALUE", help="Export KEY into the run's shells."
 )
 @click.option(
     "--timeout",
@@ -65,6 +65,15 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 )
 @click.option(
     "--secret", "secret", multiple=True, metavar="KEY=VALUE", help="Like --var, masked as ***."
+)
+@click.option(
+    "--keep-going/--fail-fast",
+    "keep_going",
+    default=None,
+    help="Go on past a failing step, or stop at the first [default: evidence sections go on].",
+)
+@click.option(
+    "--tty", is_flag=True, help="Give interactive commands this terminal (else they are manual)."
 )
 @click.option("--operator", help="Who runs it, as recorded [default user@machine].")
 @click.option(
@@ -99,9 +108,12 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
         secrets = list(view.secrets)
         return run_on_fleet(settings, parsed, section, planned, options, fleet, flags, secrets)
     if flags["dry_run"]:
-        click.echo(view.mask(render(variables.fill_plan(planned, values), host=flags["host"])))
-        for name in variables.missing(planned, values):
-            click.echo(f"warning: placeholder {name} has no value (--var {name}=VALUE)", err=True)
+        from runbookkit.execute import needs
+
+        click.echo(view.mask(render(planned, host=flags["host"])))
+        lines = needs.describe(planned, values)
+        if lines:
+            click.echo(view.mask("\n".join(["variables:", *lines])))
         listeners.build(context)
         return
     extra = listeners.build(context)
@@ -134,6 +146,8 @@ def _options(flags: dict[str, Any], values: dict[str, str]) -> Any:
         timeout=flags["timeout"],
         retry=flags["retry"],
         retry_delay=flags["retry_delay"],
+        keep_going=flags["keep_going"],
+        tty=flags["tty"],
         ssh=SshOptions(
             ssh_config=flags["ssh_config"],
             identity=flags["identity"],

@@ -34,6 +34,9 @@ class Operator(Protocol):
     def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
         """The operator wants the section's rollback after step ``failed`` failed."""
 
+    def variable(self, name: str, where: str) -> str | None:
+        """A value for the variable ``name``, which ``where`` reads and nothing gives."""
+
 
 class Unattended:
     """Nobody at a terminal: every question goes unanswered."""
@@ -48,6 +51,10 @@ class Unattended:
 
     def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
         """Nobody to decide."""
+        return None
+
+    def variable(self, name: str, where: str) -> str | None:
+        """Nobody to ask."""
         return None
 
 
@@ -95,3 +102,8 @@ class TerminalOperator:
             f"\nStep {failed} failed. Run the rollback {title!r} ({steps} steps) now? [y/N]: "
         )
         return answer is not None and answer.lower() in ("y", "yes")
+
+    def variable(self, name: str, where: str) -> str | None:
+        """Ask for the value (an empty answer gives none); the ``--var`` hint included."""
+        answer = self._ask(f"{name} is needed by {where} (or pass --var {name}=VALUE): ")
+        return answer or None

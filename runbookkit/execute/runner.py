@@ -17,7 +17,7 @@ from pathlib import Path
 
 from runbookkit import __version__
 from runbookkit.errors import ExecutionError
-from runbookkit.execute import variables
+from runbookkit.execute import needs
 from runbookkit.execute.events import (
     Event,
     Listener,
@@ -32,6 +32,7 @@ from runbookkit.execute.events import (
 )
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.operator import Choice, Operator, Unattended
+from runbookkit.execute.session import Sessions
 from runbookkit.execute.ssh import Connections, SshOptions, SshShared
 from runbookkit.execute.steps import StepExecutor
 from runbookkit.model import Command, Retry, Runbook
@@ -65,6 +66,8 @@ class RunOptions:
     timeout: float | None = 300.0
     retry: int | None = None  # attempts for steps without their own "# Retry:"
     retry_delay: float = 1.0
+    keep_going: bool | None = None  # None: evidence sections go on past a failure, others stop
+    tty: bool = False  # interactive commands get the terminal instead of becoming manual
     ssh: SshOptions = field(default_factory=SshOptions)
     operator: str | None = None  # who runs it (default user@machine)
     fleet_host: str | None = None  # stamped as ``host`` on every event, for fleet runs
@@ -91,7 +94,7 @@ class Runner:
     read once for all their hosts.
 
     Raises (from the constructor, before anything runs):
-        ExecutionError: a placeholder has no value.
+        ExecutionError: variables the plan reads have no value, and ``operator`` gave none.
     """
 
     def __init__(
@@ -104,6 +107,7 @@ class Runner:
         rollback_of: str | None = None,
         connections: Connections | None = None,
         shared_ssh: SshShared | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
         self.plan = plan
         self.options = options or RunOptions()
@@ -114,17 +118,24 @@ class Runner:
         self._notices: list[str] | None = []
         self._own_connections = connections is None
         self.connections = connections or Connections(self.options.ssh, self._notice, shared_ssh)
-        check_placeholders(plan, self.options.variables)
+        values = needs.complete(plan, self.options.variables, self.operator)
+        self.options = replace(self.options, variables=values)
+        self._own_sessions = sessions is None
+        self.sessions = sessions or Sessions(
+            self.connections, values, needs.from_environment(plan, values)
+        )
+        self.sessions.export(values)
         retry = None
         if self.options.retry:
             retry = Retry(attempts=self.options.retry, delay=self.options.retry_delay)
         self.executor = StepExecutor(
             self.run_id,
             self.emit,
-            self.connections,
+            self.sessions,
             host=self.options.host,
             timeout=self.options.timeout,
             retry=retry,
+            variables=values,
         )
 
     def emit(self, event: Event) -> None:
@@ -160,12 +171,18 @@ class Runner:
             try:
                 self._finish(outcome)
             finally:
+                if self._own_sessions:
+                    self.sessions.close()
                 if self._own_connections:
                     self.connections.close()
         return outcome
 
     def _steps(self, outcome: RunOutcome) -> None:
+        """Run the steps; an evidence step's failure lets the other evidence steps run."""
+        first: StepResult | None = None
         for planned in self.plan.steps:
+            if first is not None and not self._goes_on(planned):
+                break
             started = time.monotonic()
             try:
                 result = self._step(planned)
@@ -176,9 +193,19 @@ class Runner:
                 raise
             outcome.results.append(result)
             self.emit(StepFinished(self.run_id, result))
-            if result.status in _STOPS:
+            if result.status not in _STOPS:
+                continue
+            if result.status is StepStatus.declined or not self._goes_on(planned):
                 self._stopped(outcome, result, _STOPS[result.status])
                 return
+            first = first or result
+        if first is not None:
+            self._stopped(outcome, first, _STOPS[first.status])
+
+    def _goes_on(self, planned: PlannedStep) -> bool:
+        """Whether the run goes on past a failure, at ``planned``: ``keep_going`` or evidence."""
+        keep_going = self.options.keep_going
+        return planned.evidence if keep_going is None else keep_going
 
     def _stopped(self, outcome: RunOutcome, result: StepResult, status: RunStatus) -> None:
         outcome.status = status
@@ -195,17 +222,23 @@ class Runner:
 
     def _step(self, planned: PlannedStep) -> StepResult:
         step = planned.step
-        values = self.options.variables
         if step.kind == "manual":
-            return self._manual(
-                planned, [variables.fill(n, values, quote=False) for n in step.notes]
-            )
-        commands = [variables.fill_command(c, values) for c in step.commands]
+            return self._manual(planned, step.notes)
+        commands = step.commands
         if step.destructive and not self.options.allow_destructive:
             refusal = self._confirm(planned, commands)
             if refusal is not None:
                 self.emit(StepStarted(self.run_id, planned.number, step.title, "operator"))
                 return self._result(planned, StepStatus.declined, refusal, commands)
+        interactive = [c for c in commands if c.interactive]
+        if interactive and not self.options.tty:
+            notes = [*step.notes, *(f"run this in your own terminal: {c.text}" for c in commands)]
+            why = "; ".join(dict.fromkeys(c.interactive or "" for c in interactive))
+            self._notice(
+                f"step {planned.number} needs a terminal ({why}): it is a manual step "
+                "(or run with --tty)"
+            )
+            return self._manual(planned, notes)
         return self.executor.run(planned, commands)
 
     def _manual(self, planned: PlannedStep, notes: list[str]) -> StepResult:
@@ -312,33 +345,19 @@ class Runner:
         if not wanted:
             return None
         options = replace(self.options, only=None, start=None)
-        return Runner(
-            rollback,
-            options,
-            listeners=self.listeners,
-            operator=self.operator,
-            rollback_of=self.run_id,
-            connections=self.connections,
-        )
-
-
-def check_placeholders(plan: Plan, values: dict[str, str]) -> None:
-    """Raise when a command of the plan (or of its rollback) has a placeholder without a value.
-
-    Raises:
-        ExecutionError: names the placeholder, the step and its line.
-    """
-    for planned in [*plan.steps, *plan.rollback]:
-        for command in planned.step.commands:
-            missing = [n for n in variables.names(command.text) if n not in values]
-            if missing:
-                given = ", ".join(f"--var {n}=VALUE" for n in missing)
-                raise ExecutionError(
-                    f"step {planned.number} ({planned.step.title}) needs a value for "
-                    f"{', '.join(missing)}: give it with {given}",
-                    path=plan.runbook.path,
-                    line=command.line,
-                )
+        try:
+            return Runner(
+                rollback,
+                options,
+                listeners=self.listeners,
+                operator=self.operator,
+                rollback_of=self.run_id,
+                connections=self.connections,
+                sessions=self.sessions,
+            )
+        except ExecutionError as exc:
+            self._notice(f"the rollback cannot run: {exc.message}")
+            return None
 
 
 def run(

@@ -134,12 +134,7 @@ class Connections:
         if self._config is None:
             from fabric import Config
 
-            from runbookkit.execute.processes import StoppableRemote
-
-            self._config = Config(
-                ssh_config=self.shared.ssh_config(),
-                overrides={"runners": {"remote": StoppableRemote}},
-            )
+            self._config = Config(ssh_config=self.shared.ssh_config())
         return self._config
 
     def _make(self, target: Target) -> Any:

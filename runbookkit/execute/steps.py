@@ -8,10 +8,11 @@ retried. The result is data: a :class:`StepResult`, whatever happened.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from runbookkit.execute.events import (
     Event,
@@ -21,8 +22,8 @@ from runbookkit.execute.events import (
     StepStarted,
     StepStatus,
 )
-from runbookkit.execute.shells import Outcome, run_local, run_remote
-from runbookkit.execute.ssh import ConnectError, Connections
+from runbookkit.execute.session import Outcome, Sessions
+from runbookkit.execute.ssh import ConnectError
 from runbookkit.model import Command, Retry, Target
 from runbookkit.plan import PlannedStep
 
@@ -57,11 +58,17 @@ def last_line(text: str, width: int = 160) -> str:
 
 
 def check(command: Command, outcome: Outcome) -> tuple[str | None, bool | None]:
-    """Why ``outcome`` fails ``command`` (None when it passes), and whether the output matched."""
+    """Why ``outcome`` fails ``command`` (None when it passes), and whether the output matched.
+
+    A command passes when its exit status is one the runbook counts as success (0, or those of
+    ``# Exit:``), its stdout is empty if ``# Expected empty`` says so, neither stream holds a
+    ``# Expected absent:`` text, and stdout contains the ``# Expected:`` text (both trimmed).
+    """
     if outcome.error:
         return outcome.error, None
     wanted = command.expected.strip() if command.expected is not None else None
-    if outcome.exit_code != 0:
+    checked = wanted is not None or command.empty or bool(command.absent)
+    if outcome.exit_code not in (command.exit_codes or [0]):
         why = " (command not found)" if outcome.exit_code == 127 else ""
         detail = last_line(outcome.stderr) if outcome.stderr.strip() else last_line(outcome.stdout)
         if wanted is not None:
@@ -69,48 +76,62 @@ def check(command: Command, outcome: Outcome) -> tuple[str | None, bool | None]:
                 f"exit {outcome.exit_code}{why}, expected output {wanted!r}, got {detail!r}",
                 False,
             )
-        return f"exit {outcome.exit_code}{why}: {detail}", None
+        return f"exit {outcome.exit_code}{why}: {detail}", False if checked else None
+    if command.empty and outcome.stdout.strip():
+        return f"expected no output, got {last_line(outcome.stdout)!r}", False
+    for text in command.absent:
+        for stream in (outcome.stdout, outcome.stderr):
+            if text in stream:
+                found = next(line for line in stream.splitlines() if text in line)
+                return f"output contains {text!r}, expected it absent: {last_line(found)!r}", False
     if wanted is None:
-        return None, None
+        return None, True if checked else None
     if wanted in outcome.stdout.strip():
         return None, True
     return f"expected output {wanted!r}, got {last_line(outcome.stdout)!r}", False
 
 
 class StepExecutor:
-    """Runs shell steps for one run, on this machine or over the run's connections."""
+    """Runs shell steps for one run, each target's commands in that target's shell session."""
 
     def __init__(
         self,
         run_id: str,
         emit: Callable[[Event], None],
-        connections: Connections,
+        sessions: Sessions,
         *,
         host: str | None,
         timeout: float | None,
         retry: Retry | None,
+        variables: dict[str, str] | None = None,
     ) -> None:
         self.run_id = run_id
         self.emit = emit
-        self.connections = connections
+        self.sessions = sessions
+        self.connections = sessions.connections
         self.host = host
         self.timeout = timeout
         self.retry = retry
-        self._local: Any = None
+        self.variables = variables or {}
 
     def target(self, command: Command) -> Target | None:
-        """Where ``command`` runs after ``--host``: None for this machine."""
+        """Where ``command`` runs after ``--host``: None for this machine.
+
+        Variables in the runbook's ssh line (``ssh root@$HOST``, ``-p "$PORT"``) are filled
+        from the run's variables (then this process's environment).
+        """
         if command.target is None or self.host == "local":
             return None
+        target = resolve_target(command.target, self.variables)
         if self.host is None:
-            return command.target
+            return target
         user, _, rest = self.host.rpartition("@")
         name, _, port = rest.partition(":")
-        return command.target.model_copy(
+        return target.model_copy(
             update={
                 "host": name,
-                "user": user or command.target.user,
-                "port": int(port) if port.isdigit() else command.target.port,
+                "user": user or target.user,
+                "port": int(port) if port.isdigit() else target.port,
             }
         )
 
@@ -119,10 +140,11 @@ class StepExecutor:
         return "local" if target is None else self.connections.label(target)
 
     def run(self, planned: PlannedStep, commands: list[Command]) -> StepResult:
-        """Run the step's ``commands`` (placeholders already filled) until it passes or gives up."""
+        """Run the step's ``commands`` until it passes or gives up."""
         step = planned.step
         retry = step.retry or self.retry
         attempts = retry.attempts if retry else 1
+        commands = [self._expecting(c) for c in commands]
         targets = [self.target(c) for c in commands]
         label = ", ".join(dict.fromkeys(self.label(t) for t in targets)) or "local"
         result = StepResult(
@@ -158,6 +180,13 @@ class StepExecutor:
         result.duration = time.monotonic() - started
         return result
 
+    def _expecting(self, command: Command) -> Command:
+        """``command`` with the run's variables filled into its expected output (text, not code)."""
+        if command.expected is None or "$" not in command.expected:
+            return command
+        expected = expand(command.expected, self.variables)
+        return command.model_copy(update={"expected": expected})
+
     def _attempt(
         self, number: int, commands: list[Command], targets: list[Target | None]
     ) -> Attempt:
@@ -168,29 +197,64 @@ class StepExecutor:
         stderr: list[str] = []
         total = 0.0
         outcome = Outcome(0, "", "", 0.0)
+        checked = False
         for command, target in zip(commands, targets, strict=True):
             try:
-                outcome = self._execute(command.text, target, on_output)
+                outcome = self.sessions.get(target).run(command.text, self.timeout, on_output)
             except ConnectError as exc:
                 joined = Outcome(None, "".join(stdout), "".join(stderr), total, str(exc))
                 return Attempt(joined, str(exc), None, retryable=False)
+            except OSError as exc:
+                why = f"the shell session could not start: {exc}"
+                joined = Outcome(None, "".join(stdout), "".join(stderr), total, why)
+                return Attempt(joined, why, None, retryable=False)
+            if outcome.restarted:
+                self.sessions.notice(
+                    f"step {number}: {outcome.restarted}; the next command starts a new shell "
+                    f"on {self.label(target)} (variables, functions and cd so far are lost)"
+                )
             stdout.append(outcome.stdout)
             stderr.append(outcome.stderr)
             total += outcome.duration
             error, matched = check(command, outcome)
+            checked = checked or matched is not None
             if error is not None:
                 joined = Outcome(outcome.exit_code, "".join(stdout), "".join(stderr), total)
                 lost = (outcome.error or "").startswith("connection lost")
                 return Attempt(joined, error, matched, retryable=not lost)
         joined = Outcome(outcome.exit_code, "".join(stdout), "".join(stderr), total)
-        matched = True if any(c.expected is not None for c in commands) else None
-        return Attempt(joined, None, matched, retryable=False)
+        return Attempt(joined, None, True if checked else None, retryable=False)
 
-    def _execute(self, text: str, target: Target | None, on_output: Any) -> Outcome:
-        if target is None:
-            if self._local is None:
-                from runbookkit.execute.shells import local_context
 
-                self._local = local_context()
-            return run_local(self._local, text, self.timeout, on_output)
-        return run_remote(self.connections.get(target), text, self.timeout, on_output)
+def resolve_target(target: Target, values: dict[str, str]) -> Target:
+    """``target`` with ``$NAME``/``${NAME}`` in its host, user and options filled.
+
+    Values come from ``values``, then this process's environment; a name in neither stays.
+    """
+    fields = {"host": target.host, "user": target.user, **target.options}
+    if not any(value and "$" in value for value in fields.values()):
+        return target
+
+    def fill(text: str | None) -> str | None:
+        return None if text is None else expand(text, values)
+
+    options = {key: fill(value) or "" for key, value in target.options.items()}
+    return target.model_copy(
+        update={"host": fill(target.host), "user": fill(target.user), "options": options}
+    )
+
+
+def expand(text: str, values: dict[str, str]) -> str:
+    """``text`` with ``$NAME``/``${NAME}`` replaced from ``values``, then the environment."""
+    if "$" not in text:
+        return text
+    return _REFERENCE.sub(lambda m: _lookup(m, values), text)
+
+
+_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _lookup(found: re.Match[str], values: dict[str, str]) -> str:
+    name = found.group(1) or found.group(2)
+    value = values.get(name, os.environ.get(name))
+    return found.group(0) if value is None else value

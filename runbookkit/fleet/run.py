@@ -20,7 +20,6 @@ from typing import Any, Protocol
 
 from runbookkit import __version__
 from runbookkit.errors import ConfigError, ExecutionError
-from runbookkit.execute import variables
 from runbookkit.execute.events import (
     Event,
     Listener,
@@ -90,10 +89,9 @@ def for_host(plan: Plan, host: Host) -> Plan:
 
     def retarget(steps: list[PlannedStep]) -> list[PlannedStep]:
         return [
-            PlannedStep(
-                p.number,
-                p.block,
-                p.step.model_copy(
+            replace(
+                p,
+                step=p.step.model_copy(
                     update={
                         "commands": [
                             c.model_copy(update={"target": target}) for c in p.step.commands
@@ -218,7 +216,7 @@ class FleetRunner:
 
     def _interrupt(self) -> None:
         """Ctrl-C: no host starts another step, running commands are stopped on their hosts."""
-        from runbookkit.execute.processes import interrupt_running
+        from runbookkit.execute.session import interrupt_running
 
         self._stop.set()
         interrupt_running()
@@ -310,9 +308,8 @@ class FleetOperator:
         """Show the step's commands on every host; one confirmation runs it on all of them."""
         shown = []
         for host in self.fleet.hosts:
-            values = self.fleet.values(host)
             for command in planned.step.commands:
-                shown.append(f"on {host.label}: {variables.fill_command(command, values).text}")
+                shown.append(f"on {host.label}: {command.text}")
         return self._once(
             "destructive", planned.number, lambda: self.inner.confirm_destructive(planned, shown)
         )
@@ -320,3 +317,11 @@ class FleetOperator:
     def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
         """Fleet runs don't run rollbacks (the runner then says how to run one)."""
         return None
+
+    def variable(self, name: str, where: str) -> str | None:
+        """Ask once for a value that no host's variables give; it holds for every host."""
+        ask = getattr(self.inner, "variable", None)
+        if ask is None:
+            return None
+        answer: str | None = self._once(f"variable {name}", 0, lambda: ask(name, where))
+        return answer

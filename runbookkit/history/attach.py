@@ -64,15 +64,11 @@ def secret_values(context: RunContext) -> list[str]:
 def record_plan(store: SQLiteStore, context: RunContext, redactor: Redactor) -> str:
     """Record a dry run: the plan's steps, commands filled, none executed. Returns the run id."""
     from runbookkit import __version__
-    from runbookkit.execute import variables
     from runbookkit.execute.ids import new_run_id
     from runbookkit.plan import plan
 
     options = context.options
-    planned = variables.fill_plan(
-        plan(context.runbook, context.section, only=options.only, start=options.start),
-        options.variables,
-    )
+    planned = plan(context.runbook, context.section, only=options.only, start=options.start)
     now = dt.datetime.now(dt.UTC)
     steps = _planned_steps(planned)
     run = RunRecord(

@@ -105,6 +105,11 @@ _CANDIDATE = re.compile(f"{_ANGLE}|{_BRACKET}|{_BRACES}", re.ASCII)
 # Go template words: `{{end}}`, `{{ else }}` are templates, not placeholders.
 _GO_WORDS = "end else range if with define template block break continue nil"
 _GO_KEYWORDS = frozenset(_GO_WORDS.split())
+# Log levels and status words in brackets (`grep [ERROR] app.log`) are text, not placeholders.
+_LOG_WORDS = (
+    "ERROR ERR INFO WARN WARNING DEBUG FATAL CRITICAL CRIT NOTICE TRACE OK FAIL FAILED PASS"
+)
+_LOG_LEVELS = frozenset(_LOG_WORDS.split())
 
 _PARSER: Parser | None = None
 _LOCK = threading.Lock()
@@ -183,7 +188,9 @@ def _utf8(text: str) -> bytes:
 def _scan(text: str) -> list[tuple[Found, tuple[int, int, str]]]:
     """Each placeholder with the span of ``text`` to replace and what replaces it."""
     candidates = list(_CANDIDATE.finditer(text))
-    candidates = [m for m in candidates if m["braces"] not in _GO_KEYWORDS]
+    candidates = [
+        m for m in candidates if m["braces"] not in _GO_KEYWORDS and m["bracket"] not in _LOG_LEVELS
+    ]
     if not candidates:
         return []
     marked, spans = _mark(text, candidates)

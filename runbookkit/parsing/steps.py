@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from runbookkit.errors import ParseError
-from runbookkit.parsing import interactive, safety, sessions, shellwords, transcripts
+from runbookkit.parsing import interactive, safety, sessions, shellsyntax, shellwords, transcripts
 from runbookkit.parsing.targets import split_remote
-from runbookkit.tree import Command, Retry, Step, Target
+from runbookkit.tree import Command, Placeholder, Retry, Step, Target
 
 SHELL_LANGUAGES = frozenset({"bash", "sh", "shell", "zsh"})
 CONSOLE_LANGUAGES = frozenset({"console", "shell-session", "sh-session", "shellsession"})
@@ -217,13 +217,17 @@ def _command(chunk: str, line_no: int, session: Target | None = None) -> Command
     raw = chunk.strip()
     remote = None if session else split_remote(raw)
     text, target = remote if remote else (raw, session)
+    found = [f for f in shellsyntax.find_placeholders(text) if f.fillable]
     return Command(
-        text=text,
+        text=shellsyntax.rewrite(text)[0] if found else text,
         raw=raw,
         line=line_no,
         target=target,
         destructive=safety.destructive_reason(text),
         interactive=interactive.reason(text),
+        placeholders=[
+            Placeholder(text=f.text, name=f.name, line=line_no + f.line - 1) for f in found
+        ],
     )
 
 

@@ -17,8 +17,21 @@ def test_dry_run_prints_the_exact_plan_and_runs_nothing(cli, tmp_path):
     done = cli("run", str(path), "-s", "fix", "--dry-run", "--var", "WHO=ops team")
     assert done.returncode == 0, done.stderr
     assert f"1. Touch  (line 6)\n       on local: touch {marker}" in done.stdout
-    assert "on local: echo 'ops team'" in done.stdout
+    assert "on local: echo ${WHO}" in done.stdout
+    assert "variables:\n  WHO=ops team  (first read by step 2 (Say), line 10)" in done.stdout
     assert not marker.exists()
+
+
+def test_dry_run_names_missing_variables_and_where_values_come_from(cli, tmp_path):
+    path = write_runbook(
+        tmp_path, "# Step 1: Logs\nkubectl logs <pod-name> -n $NAMESPACE --tail=${LINES_:-50}"
+    )
+    done = cli("run", str(path), "-s", "fix", "--dry-run", "--var", "NAMESPACE=prod")
+    assert done.returncode == 0, done.stderr
+    assert 'on local: kubectl logs "${POD_NAME}" -n $NAMESPACE' in done.stdout
+    assert "POD_NAME MISSING: give --var POD_NAME=VALUE" in done.stdout
+    assert "NAMESPACE=prod" in done.stdout
+    assert "LINES_ (unset: the command's default applies)" in done.stdout
 
 
 def test_dry_run_of_the_redis_fix_shows_targets_markers_and_rollback(cli):

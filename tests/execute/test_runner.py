@@ -104,12 +104,13 @@ def test_host_override_keeps_the_runbook_user(tmp_path, target):
     assert outcome.results[0].stdout.strip() == "root"
 
 
-def test_placeholders_are_filled_shell_quoted(tmp_path):
+def test_variables_are_exported_data_and_placeholders_read_them(tmp_path):
     path = write_runbook(tmp_path, "# Step 1: Say\necho ${GREETING} {{ NAME }}")
     values = {"GREETING": "hello; touch pwned", "NAME": "it's me"}
     outcome = runbookkit.run(path, "fix", RunOptions(variables=values))
     assert outcome.results[0].stdout == "hello; touch pwned it's me\n"
-    assert outcome.results[0].commands == ["echo 'hello; touch pwned' 'it'\"'\"'s me'"]
+    # The command runs as written (the placeholder as a variable); values never enter the text.
+    assert outcome.results[0].commands == ['echo ${GREETING} "${NAME}"']
     assert not (tmp_path / "pwned").exists()
 
 

@@ -1,0 +1,152 @@
+"""The variables a run needs: what the section's commands read that nothing gives them.
+
+A command reads ``$NAME`` (also ``${NAME}``, inside double quotes, heredocs, ``$(…)``), as bash
+would expand it; :mod:`runbookkit.parsing.shellsyntax` finds the references on the parsed
+command. A name needs a value from the operator when it is read without a default
+(``${NAME:-x}`` has one), is not a standard name (HOME, PATH, USER, …), is not given
+(``--var``, ``--secret``, inventory variables), is not in runbookkit's own environment, and is
+not assigned by an earlier command of the run (``NAME=…``, ``export``, ``read``, a ``for``
+loop). Variables in an ssh line's target (``ssh root@$HOST``) count like any other.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from runbookkit.errors import ExecutionError
+from runbookkit.model import Command
+from runbookkit.plan import Plan, PlannedStep
+
+_TARGET_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+class Asker(Protocol):
+    """Who can give a missing value (the operator at a terminal), or None."""
+
+    def variable(self, name: str, where: str) -> str | None:
+        """A value for ``name`` (``where`` says which step needs it), or None."""
+
+
+@dataclass(frozen=True)
+class Need:
+    """A variable the run reads, where it is first read, and where its value comes from."""
+
+    name: str
+    step: int
+    title: str
+    line: int
+    source: str  # "given", "environment", "assigned", "default" or "missing"
+
+    @property
+    def where(self) -> str:
+        """``step 2 (Logs), line 14``."""
+        return f"step {self.step} ({self.title}), line {self.line}"
+
+
+def reads(command: Command) -> tuple[list[tuple[str, bool]], set[str]]:
+    """(name, has a default) for each variable ``command`` reads, and the names it assigns."""
+    from runbookkit.parsing import shellsyntax
+
+    usage = shellsyntax.analyse(command.text)
+    found = [(ref.name, ref.has_default) for ref in usage.reads]
+    target = command.target
+    if target is not None:
+        for text in (target.host, target.user or "", *target.options.values()):
+            for match in _TARGET_REFERENCE.finditer(text):
+                found.append((match.group(1) or match.group(2), False))
+    return found, set(usage.assigns)
+
+
+def survey(
+    steps: Iterable[PlannedStep],
+    given: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
+) -> list[Need]:
+    """Every variable the steps read, once, with where it is first read and its source."""
+    from runbookkit.parsing.shellsyntax import is_standard
+
+    environ = os.environ if environ is None else environ
+    assigned: set[str] = set()
+    seen: dict[str, Need] = {}
+    for planned in steps:
+        for command in planned.step.commands:
+            names, assigns = reads(command)
+            for name, has_default in names:
+                if name in seen or is_standard(name):
+                    continue
+                if name in given:
+                    source = "given"
+                elif name in assigned:
+                    continue
+                elif name in environ:
+                    source = "environment"
+                elif has_default:
+                    source = "default"
+                else:
+                    source = "missing"
+                seen[name] = Need(name, planned.number, planned.step.title, command.line, source)
+            assigned |= assigns
+    return list(seen.values())
+
+
+def complete(plan: Plan, given: Mapping[str, str], asker: object | None = None) -> dict[str, str]:
+    """``given`` plus a value for every variable the plan's steps miss, asked of ``asker``.
+
+    The rollback's variables are asked for when the rollback is about to run (its own plan).
+
+    Raises:
+        ExecutionError: some are still missing; names each with its step and line.
+    """
+    values = dict(given)
+    missing = [need for need in survey(plan.steps, values) if need.source == "missing"]
+    ask = getattr(asker, "variable", None)
+    still: list[Need] = []
+    for need in missing:
+        value = ask(need.name, need.where) if ask is not None else None
+        if value is None:
+            still.append(need)
+        else:
+            values[need.name] = value
+    if still:
+        first = still[0]
+        hint = " ".join(f"--var {n.name}=VALUE" for n in still)
+        if len(still) == 1:
+            what = f"step {first.step} ({first.title}) needs a value for {first.name}: give it"
+        else:
+            listed = ", ".join(f"{n.name} ({n.where})" for n in still)
+            what = f"the run needs values for {listed}: give them"
+        raise ExecutionError(f"{what} with {hint}", path=plan.runbook.path, line=first.line)
+    return values
+
+
+def from_environment(plan: Plan, given: Mapping[str, str]) -> dict[str, str]:
+    """Values from this process's environment for the names the plan reads and isn't given.
+
+    Local sessions inherit the environment; remote ones get these exported.
+    """
+    steps = [*plan.steps, *plan.rollback]
+    return {
+        need.name: os.environ[need.name]
+        for need in survey(steps, given)
+        if need.source == "environment"
+    }
+
+
+def describe(plan: Plan, given: Mapping[str, str]) -> list[str]:
+    """One line per variable of the plan (rollback included): its value's source, for people."""
+    lines = []
+    for need in survey([*plan.steps, *plan.rollback], given):
+        if need.source == "given":
+            text = f"{need.name}={given[need.name]}"
+        elif need.source == "environment":
+            text = f"{need.name}={os.environ[need.name]} (from the environment)"
+        elif need.source == "default":
+            text = f"{need.name} (unset: the command's default applies)"
+        else:
+            text = f"{need.name} MISSING: give --var {need.name}=VALUE"
+        lines.append(f"  {text}  (first read by {need.where})")
+    return lines

@@ -1,0 +1,639 @@
+"""One bash session per target, fed a section's commands one at a time, as a terminal would be.
+
+A session is one long-lived ``bash``: locally a process of its own (a new process session, so
+the operator's Ctrl-C reaches runbookkit, not the command), remotely one SSH channel of the
+run's connection, started by the login's shell (which sources its rc files once, as ``ssh``
+does). ``cd``, variables, functions and ``set`` options therefore carry from one command to the
+next. Each command still gets its own exit status, stdout and stderr (kept apart, streamed
+live), duration and timeout.
+
+The framing, chosen so that no command output can forge it:
+
+- runbookkit writes ``COMMAND NUL TOKEN NUL`` to the shell's stdin. The shell reads the command
+  (``read -d ''``: byte-exact, a command never holds a NUL), runs it with ``eval`` and stdin from
+  ``/dev/null`` (a command reading stdin gets end-of-file, never the next command), then reads
+  the token and writes ``TOKEN STATUS CWD NUL`` on stdout and ``TOKEN NUL`` on stderr.
+- The token is 128 random bits, new for every command, and reaches the shell only after the
+  command has ended: while a command runs, nothing it can read or print knows it.
+- ``$?`` is carried over, so ``false`` then ``echo $?`` prints 1 as in a terminal.
+
+A timeout or Ctrl-C signals the command's processes (every process in the shell's process group
+but the shell itself), escalates to SIGKILL after a grace period, and when the shell itself is
+what keeps running (a builtin loop) or the session ends (``exit``, a killed shell), the session
+is restarted for the next command; :attr:`Outcome.restarted` says so, and the runner tells the
+operator and the record that the shell state was lost.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import secrets
+import shlex
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from runbookkit.execute.ssh import Connections
+    from runbookkit.model import Target
+
+OutputCallback = Callable[[str, str], None]  # (stream, text)
+
+GRACE = 1.0  # seconds between the polite signal and SIGKILL
+_READ = 65536
+_LOOP = (
+    '__rbk_ret() { return "$1"; }; __rbk_s=0; '
+    "while IFS= builtin read -r -d '' __rbk_c; do "
+    '__rbk_ret "$__rbk_s" && :; '
+    'builtin eval "$__rbk_c" </dev/null; '
+    "__rbk_s=$?; "
+    "IFS= builtin read -r -d '' __rbk_t; "
+    'builtin printf \'%s %s %s\\0\' "$__rbk_t" "$__rbk_s" "$PWD"; '
+    "builtin printf '%s\\0' \"$__rbk_t\" >&2; "
+    "done"
+)
+# Run by the login's shell over SSH (which sources its rc files first); any other shell than
+# bash hands over to bash. The loop holds no single quote, so it nests in '…'.
+_BOOTSTRAP = f"if [ -z \"$BASH_VERSION\" ]; then exec bash -c '{_LOOP}'; fi\n{_LOOP}"
+# Signal the processes of the shell's group but the shell (POSIX sh, over a second channel).
+_SIGNAL_SCRIPT = (
+    's={pid}; for f in /proc/[0-9]*/stat; do read -r l < "$f" 2>/dev/null || continue; '
+    'p=${{f#/proc/}}; p=${{p%/stat}}; [ "$p" = "$s" ] && continue; r=${{l##*) }}; '
+    'set -- $r; [ "$3" = "$s" ] && kill -{sig} "$p" 2>/dev/null; done; exit 0'
+)
+
+
+@dataclass
+class Outcome:
+    """What one command did."""
+
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    duration: float
+    error: str | None = None  # timeout, lost connection, ended session: one line
+    cwd: str | None = None  # the shell's directory after the command
+    restarted: str | None = None  # why the session had to end (its state is lost)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C arrived while a command ran; the command was stopped."""
+
+
+class Transport(Protocol):
+    """Where a session's bash runs: its pipes and how to signal it."""
+
+    def start(self) -> None:
+        """Start the shell."""
+
+    def write(self, data: bytes) -> None:
+        """Send bytes to the shell's stdin."""
+
+    def read(self, stream: str) -> bytes:
+        """The next bytes of ``stream`` ("stdout"/"stderr"); b"" at its end."""
+
+    def signal_command(self, shell_pid: int, sig: str) -> bool:
+        """Signal every process of the shell's group but the shell; False when it can't."""
+
+    def kill(self) -> None:
+        """End the shell and everything in its group, now."""
+
+    def ended(self) -> str:
+        """Why the shell ended, once it has (for a person)."""
+
+    def exit_status(self) -> int | None:
+        """The shell's exit status once it ended (None: killed, or unknown)."""
+
+
+class LocalTransport:
+    """bash on this machine, in a process session of its own."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start ``bash --norc --noprofile`` running the session loop."""
+        self.process = subprocess.Popen(
+            ["bash", "--norc", "--noprofile", "-c", _LOOP],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            bufsize=0,
+        )
+
+    def _proc(self) -> subprocess.Popen[bytes]:
+        assert self.process is not None
+        return self.process
+
+    def write(self, data: bytes) -> None:
+        """Send bytes to the shell (OSError when it is gone)."""
+        stdin = self._proc().stdin
+        assert stdin is not None
+        stdin.write(data)
+
+    def read(self, stream: str) -> bytes:
+        """The next bytes of the shell's stdout or stderr."""
+        pipe = self._proc().stdout if stream == "stdout" else self._proc().stderr
+        assert pipe is not None
+        try:
+            return os.read(pipe.fileno(), _READ)
+        except (OSError, ValueError):
+            return b""
+
+    def signal_command(self, shell_pid: int, sig: str) -> bool:
+        """Signal the group's processes but the shell, read from /proc."""
+        number = getattr(signal, f"SIG{sig}")
+        try:
+            entries = os.listdir("/proc")
+        except OSError:
+            return False
+        for entry in entries:
+            if not entry.isdigit() or int(entry) == shell_pid:
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if len(fields) > 2 and fields[2] == str(shell_pid).encode():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(entry), number)
+        return True
+
+    def kill(self) -> None:
+        """SIGKILL the shell's whole process group and reap the shell."""
+        process = self._proc()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            with contextlib.suppress(OSError):
+                pipe and pipe.close()
+
+    def ended(self) -> str:
+        """The shell's exit, in words."""
+        status = self._wait()
+        if status is not None and status < 0:
+            return f"the shell was killed by signal {-status}"
+        return f"the shell exited with status {status}"
+
+    def exit_status(self) -> int | None:
+        """The shell's exit status (None when a signal killed it)."""
+        status = self._wait()
+        return None if status is None or status < 0 else status
+
+    def _wait(self) -> int | None:
+        try:
+            return self._proc().wait(5)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+class RemoteTransport:
+    """bash in one SSH channel of an open Fabric connection."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.channel: Any = None
+
+    def start(self) -> None:
+        """Open a session channel running the bootstrap through the login's shell."""
+        self.channel = self.conn.client.get_transport().open_session()
+        self.channel.exec_command(_BOOTSTRAP)
+
+    def write(self, data: bytes) -> None:
+        """Send bytes to the shell (OSError when the channel is gone)."""
+        try:
+            self.channel.sendall(data)
+        except Exception as exc:  # paramiko's SSHException, socket errors, EOFError
+            raise OSError(str(exc) or type(exc).__name__) from exc
+
+    def read(self, stream: str) -> bytes:
+        """The next bytes of the channel's stdout or stderr."""
+        try:
+            if stream == "stdout":
+                return bytes(self.channel.recv(_READ))
+            return bytes(self.channel.recv_stderr(_READ))
+        except Exception:
+            return b""
+
+    def signal_command(self, shell_pid: int, sig: str) -> bool:
+        """Signal the remote group's processes but the shell, over a second channel."""
+        try:
+            channel = self.conn.client.get_transport().open_session()
+            channel.settimeout(GRACE + 5)
+            channel.exec_command(_SIGNAL_SCRIPT.format(pid=shell_pid, sig=sig))
+            channel.recv_exit_status()
+            channel.close()
+        except Exception:
+            return False
+        return True
+
+    def kill(self) -> None:
+        """Close the channel (sshd hangs up on the shell); KILL its group if the host answers."""
+        pid = getattr(self, "shell_pid", 0)
+        if pid:
+            script = f"kill -KILL -{pid} 2>/dev/null; exit 0"
+            with contextlib.suppress(Exception):
+                channel = self.conn.client.get_transport().open_session()
+                channel.settimeout(GRACE + 5)
+                channel.exec_command(script)
+                channel.recv_exit_status()
+                channel.close()
+        with contextlib.suppress(Exception):
+            self.channel.close()
+
+    def ended(self) -> str:
+        """The shell's (or connection's) end, in words."""
+        transport = self.conn.client.get_transport()
+        if transport is None or not transport.is_active():
+            return "connection lost: the remote end closed the connection"
+        status = self.exit_status()
+        if status is None:
+            return "the command ended without an exit status (killed by a signal?)"
+        return f"the shell exited with status {status}"
+
+    def exit_status(self) -> int | None:
+        """The remote shell's exit status; None when none came (a signal, a lost link)."""
+        channel = self.channel
+        if channel is None:
+            return None
+        channel.status_event.wait(2)
+        status = channel.exit_status if channel.exit_status_ready() else -1
+        return None if status == -1 else int(status)
+
+
+class _Stream:
+    """One output stream of a session: finds the current command's end frame in it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.buffer = b""
+        self.eof = False
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def take(self, token: bytes, trailer: bool, emit: Callable[[str], None]) -> tuple[bool, bytes]:
+        """Emit what is output for sure; (found the frame, its trailer) once it is complete."""
+        at = self.buffer.find(token)
+        if at < 0:
+            keep = 0 if self.eof else _overlap(self.buffer, token)
+            if len(self.buffer) > keep:
+                cut = len(self.buffer) - keep
+                emit(self.decoder.decode(self.buffer[:cut]))
+                self.buffer = self.buffer[cut:]
+            if self.eof:
+                emit(self.decoder.decode(b"", final=True))
+            return False, b""
+        end = self.buffer.find(b"\0", at + len(token))
+        if end < 0:
+            if at:
+                emit(self.decoder.decode(self.buffer[:at]))
+                self.buffer = self.buffer[at:]
+            return False, b""
+        emit(self.decoder.decode(self.buffer[:at], final=True))
+        frame = self.buffer[at + len(token) : end]
+        self.buffer = self.buffer[end + 1 :]
+        self.decoder.reset()
+        return True, frame if trailer else b""
+
+
+def _overlap(data: bytes, token: bytes) -> int:
+    """How many of ``data``'s last bytes could begin ``token`` (held back until more comes)."""
+    window = data[-(len(token) - 1) :]
+    start = window.find(token[:1])
+    while start >= 0:
+        if token.startswith(window[start:]):
+            return len(window) - start
+        start = window.find(token[:1], start + 1)
+    return 0
+
+
+class _Command:
+    """The command a session is running: its token, output and end."""
+
+    def __init__(self, token: bytes, on_output: OutputCallback) -> None:
+        self.token = token
+        self.on_output = on_output
+        self.parts: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self.done: dict[str, bool] = {"stdout": False, "stderr": False}
+        self.trailer = b""
+
+    def emit(self, stream: str, text: str) -> None:
+        if text:
+            self.parts[stream].append(text)
+            self.on_output(stream, text)
+
+
+# Sessions whose command runs now, so a fleet's Ctrl-C (caught on the main thread while the
+# hosts' commands run on worker threads) can stop each of them.
+_RUNNING: set[ShellSession] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def interrupt_running() -> None:
+    """Stop the command every session is running now (SIGINT, then SIGKILL after a grace)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    stoppers = [threading.Thread(target=s.stop_command, args=("INT",)) for s in running]
+    for thread in stoppers:
+        thread.start()
+    for thread in stoppers:
+        thread.join(GRACE + 10)
+
+
+class ShellSession:
+    """One bash on one target for a whole run; :meth:`run` runs one command in it."""
+
+    def __init__(
+        self,
+        make_transport: Callable[[], Transport],
+        exports: dict[str, str] | None = None,
+    ) -> None:
+        self.make_transport = make_transport
+        self.exports = dict(exports or {})
+        self.transport: Transport | None = None
+        self.shell_pid = 0
+        self.cwd: str | None = None
+        self._cond = threading.Condition()
+        self._streams: dict[str, _Stream] = {}
+        self._current: _Command | None = None
+        self._stopping = False
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        transport = self.make_transport()
+        transport.start()
+        self.transport = transport
+        self._streams = {name: _Stream(name) for name in ("stdout", "stderr")}
+        for name in self._streams:
+            threading.Thread(target=self._reader, args=(transport, name), daemon=True).start()
+        setup = ["builtin printf '%s' \"$$\""]
+        setup += [f"export {name}={shlex.quote(value)}" for name, value in self.exports.items()]
+        started = self._send("; ".join(setup), None, lambda stream, text: None)
+        if started.error or not started.stdout.strip().isdigit():
+            self._drop()
+            raise OSError(started.error or "the shell did not start")
+        self.shell_pid = int(started.stdout.strip())
+        if isinstance(transport, RemoteTransport):
+            transport.shell_pid = self.shell_pid  # type: ignore[attr-defined]
+        self.cwd = started.cwd
+
+    def close(self) -> None:
+        """End the shell (stdin closed, then killed if it lingers)."""
+        transport, self.transport = self.transport, None
+        if transport is None:
+            return
+        if isinstance(transport, LocalTransport) and transport.process is not None:
+            with contextlib.suppress(OSError):
+                assert transport.process.stdin is not None
+                transport.process.stdin.close()
+            try:
+                transport.process.wait(GRACE)
+            except subprocess.TimeoutExpired:
+                transport.kill()
+            else:
+                transport.kill()  # closes the pipes; the group may hold background jobs
+        else:
+            transport.kill()
+
+    def _drop(self) -> None:
+        """Forget a shell that ended or had to be killed; the next command starts another."""
+        transport, self.transport = self.transport, None
+        if transport is not None:
+            transport.kill()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _reader(self, transport: Transport, name: str) -> None:
+        stream = self._streams[name]
+        while True:
+            data = transport.read(name)
+            with self._cond:
+                if data:
+                    stream.buffer += data
+                else:
+                    stream.eof = True
+                self._advance(name)
+                self._cond.notify_all()
+            if not data:
+                return
+
+    def _advance(self, name: str) -> None:
+        """Move what has come on ``name`` into the current command (lock held)."""
+        current = self._current
+        if current is None or current.done[name]:
+            return
+        stream = self._streams[name]
+        found, trailer = stream.take(
+            current.token, name == "stdout", lambda text: current.emit(name, text)
+        )
+        if found:
+            current.done[name] = True
+            current.trailer = trailer if name == "stdout" else current.trailer
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self, text: str, timeout: float | None, on_output: OutputCallback) -> Outcome:
+        """Run ``text`` in the session (started first if it isn't) and wait for its end.
+
+        Raises:
+            OSError: the shell could not be started (the message says why).
+            Interrupted: Ctrl-C arrived; the command was stopped first.
+        """
+        if self.transport is None:
+            self._start()
+        with _RUNNING_LOCK:
+            _RUNNING.add(self)
+        try:
+            return self._send(text, timeout, on_output)
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(self)
+
+    def _send(self, text: str, timeout: float | None, on_output: OutputCallback) -> Outcome:
+        started = time.monotonic()
+        token = secrets.token_hex(16).encode()
+        command = _Command(token, on_output)
+        with self._cond:
+            self._current = command
+            self._stopping = False
+            for name in self._streams:
+                self._advance(name)
+        payload = text.replace("\0", "").encode("utf-8", "surrogateescape")
+        assert self.transport is not None
+        try:
+            self.transport.write(payload + b"\0" + token + b"\0")
+            outcome = self._wait(command, started, timeout)
+        except KeyboardInterrupt:
+            self.stop_command("INT")
+            raise Interrupted() from None
+        except OSError as exc:
+            outcome = self._outcome(command, started, None, f"connection lost: {exc}")
+            outcome.restarted = outcome.error
+            self._drop()
+        finally:
+            with self._cond:
+                self._current = None
+        return outcome
+
+    def _wait(self, command: _Command, started: float, timeout: float | None) -> Outcome:
+        deadline = None if timeout is None else started + timeout
+        with self._cond:
+            while not all(command.done.values()):
+                if self._ended():
+                    break
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    break
+                self._cond.wait(0.2 if remaining is None else min(remaining, 0.2))
+        if all(command.done.values()):
+            return self._finished(command, started)
+        if self._ended():
+            return self._lost(command, started)
+        stopped = self.stop_command("TERM")
+        outcome = self._finished(command, started) if stopped else self._lost(command, started)
+        outcome.error = f"timed out after {timeout:g}s; the command was stopped"
+        outcome.exit_code = None
+        if outcome.restarted:
+            outcome.error += " (with its shell session)"
+        return outcome
+
+    def _ended(self) -> bool:
+        return any(stream.eof for stream in self._streams.values())
+
+    def stop_command(self, sig: str) -> bool:
+        """Stop the running command: ``sig``, then SIGKILL; the shell too if it must.
+
+        Returns True when the session survived (the command's end frame came).
+        """
+        with self._cond:
+            command, transport = self._current, self.transport
+            if command is None or transport is None or self._stopping:
+                return True
+            self._stopping = True
+        for signal_name, wait in ((sig, GRACE), ("KILL", GRACE / 2)):
+            if not transport.signal_command(self.shell_pid, signal_name):
+                break
+            if self._await(command, wait):
+                return True
+        self._drop()
+        self._await(command, GRACE)
+        return False
+
+    def _await(self, command: _Command, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            while not all(command.done.values()) and not self._ended():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return all(command.done.values())
+
+    def _finished(self, command: _Command, started: float) -> Outcome:
+        status_text, _, cwd = command.trailer.decode("utf-8", "replace").lstrip().partition(" ")
+        outcome = self._outcome(command, started, int(status_text or 0), None)
+        outcome.cwd = self.cwd = cwd
+        return outcome
+
+    def _lost(self, command: _Command, started: float) -> Outcome:
+        """The shell ended (or was killed) before the command's frame came."""
+        transport = self.transport
+        with self._cond:  # what came before the end still belongs to the command
+            for name, stream in self._streams.items():
+                stream.eof = True
+                self._advance(name)
+        if transport is None:  # killed by stop_command
+            return self._outcome(command, started, None, None, "the shell had to be killed")
+        why = transport.ended()
+        status = transport.exit_status()
+        self._drop()
+        error = None if status is not None else why
+        return self._outcome(command, started, status, error, why)
+
+    @staticmethod
+    def _outcome(
+        command: _Command,
+        started: float,
+        exit_code: int | None,
+        error: str | None,
+        restarted: str | None = None,
+    ) -> Outcome:
+        return Outcome(
+            exit_code,
+            "".join(command.parts["stdout"]),
+            "".join(command.parts["stderr"]),
+            time.monotonic() - started,
+            error,
+            restarted=restarted,
+        )
+
+
+class Sessions:
+    """The run's shell sessions, one per target, started on first use and kept until closed.
+
+    ``exports`` are exported into every session before its first command (the run's variables:
+    values reach the shell as data, never as code). Remote sessions also get ``remote_exports``
+    (names the section reads that this process's environment has).
+    """
+
+    def __init__(
+        self,
+        connections: Connections,
+        exports: dict[str, str] | None = None,
+        remote_exports: dict[str, str] | None = None,
+    ) -> None:
+        self.connections = connections
+        self.exports = dict(exports or {})
+        self.remote_exports = {**(remote_exports or {}), **self.exports}
+        self._sessions: dict[str, ShellSession] = {}
+
+    def export(self, values: dict[str, str]) -> None:
+        """Add ``values`` to what every session exports (open ones export them at once)."""
+        new = {k: v for k, v in values.items() if self.exports.get(k) != v}
+        if not new:
+            return
+        self.exports.update(new)
+        self.remote_exports.update(new)
+        text = "; ".join(f"export {name}={shlex.quote(value)}" for name, value in new.items())
+        for session in self._sessions.values():
+            session.exports.update(new)
+            if session.transport is not None:
+                session.run(text, 30.0, lambda stream, chunk: None)
+
+    def notice(self, message: str) -> None:
+        """Tell the operator (and the record) something about a session."""
+        self.connections.warn(message)
+
+    def get(self, target: Target | None) -> ShellSession:
+        """The session of ``target`` (None: this machine)."""
+        key = "local" if target is None else target.model_dump_json()
+        session = self._sessions.get(key)
+        if session is None:
+            if target is None:
+                session = ShellSession(LocalTransport, self.exports)
+            else:
+                remote = target
+
+                def transport() -> Transport:
+                    return RemoteTransport(self.connections.get(remote))
+
+                session = ShellSession(transport, self.remote_exports)
+            self._sessions[key] = session
+        return session
+
+    def close(self) -> None:
+        """End every session's shell."""
+        for session in self._sessions.values():
+            with contextlib.suppress(Exception):
+                session.close()
+        self._sessions.clear()
