@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,7 +39,8 @@ class Need:
     step: int
     title: str
     line: int
-    source: str  # "given", "environment", "assigned", "default" or "missing"
+    source: str  # "given", "environment", "default" or "missing"
+    command: Command | None = None  # the command that first reads it
 
     @property
     def where(self) -> str:
@@ -88,21 +89,33 @@ def survey(
                     source = "default"
                 else:
                     source = "missing"
-                seen[name] = Need(name, planned.number, planned.step.title, command.line, source)
+                seen[name] = Need(
+                    name, planned.number, planned.step.title, command.line, source, command
+                )
             assigned |= assigns
     return list(seen.values())
 
 
-def complete(plan: Plan, given: Mapping[str, str], asker: object | None = None) -> dict[str, str]:
+def complete(
+    plan: Plan,
+    given: Mapping[str, str],
+    asker: object | None = None,
+    probe: Callable[[list[Need]], set[str]] | None = None,
+) -> dict[str, str]:
     """``given`` plus a value for every variable the plan's steps miss, asked of ``asker``.
 
-    The rollback's variables are asked for when the rollback is about to run (its own plan).
+    ``probe`` tells which of the missing names the targets' own sessions set (a remote login's
+    profile may export them); those are not asked for. The rollback's variables are asked for
+    when the rollback is about to run (its own plan).
 
     Raises:
         ExecutionError: some are still missing; names each with its step and line.
     """
     values = dict(given)
     missing = [need for need in survey(plan.steps, values) if need.source == "missing"]
+    if missing and probe is not None:
+        found = probe(missing)
+        missing = [need for need in missing if need.name not in found]
     ask = getattr(asker, "variable", None)
     still: list[Need] = []
     for need in missing:
@@ -146,6 +159,8 @@ def describe(plan: Plan, given: Mapping[str, str]) -> list[str]:
             text = f"{need.name}={os.environ[need.name]} (from the environment)"
         elif need.source == "default":
             text = f"{need.name} (unset: the command's default applies)"
+        elif need.command is not None and need.command.target is not None:
+            text = f"{need.name} (not given: the host's login must set it, or --var {need.name}=)"
         else:
             text = f"{need.name} MISSING: give --var {need.name}=VALUE"
         lines.append(f"  {text}  (first read by {need.where})")

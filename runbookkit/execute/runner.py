@@ -33,9 +33,9 @@ from runbookkit.execute.events import (
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.operator import Choice, Operator, Unattended
 from runbookkit.execute.session import Sessions
-from runbookkit.execute.ssh import Connections, SshOptions, SshShared
+from runbookkit.execute.ssh import ConnectError, Connections, SshOptions, SshShared
 from runbookkit.execute.steps import StepExecutor
-from runbookkit.model import Command, Retry, Runbook
+from runbookkit.model import Command, Retry, Runbook, Target
 from runbookkit.plan import Plan, PlannedStep, plan, rollback_plan
 
 EXIT_CODES = {
@@ -118,13 +118,11 @@ class Runner:
         self._notices: list[str] | None = []
         self._own_connections = connections is None
         self.connections = connections or Connections(self.options.ssh, self._notice, shared_ssh)
-        values = needs.complete(plan, self.options.variables, self.operator)
-        self.options = replace(self.options, variables=values)
+        values = dict(self.options.variables)
         self._own_sessions = sessions is None
         self.sessions = sessions or Sessions(
             self.connections, values, needs.from_environment(plan, values)
         )
-        self.sessions.export(values)
         retry = None
         if self.options.retry:
             retry = Retry(attempts=self.options.retry, delay=self.options.retry_delay)
@@ -137,6 +135,28 @@ class Runner:
             retry=retry,
             variables=values,
         )
+        values = needs.complete(plan, values, self.operator, self._probe)
+        self.options = replace(self.options, variables=values)
+        self.executor.variables = values
+        self.sessions.export(values)
+
+    def _probe(self, missing: list[needs.Need]) -> set[str]:
+        """The names among ``missing`` that the remote sessions reading them already have."""
+        found: set[str] = set()
+        by_target: dict[str, tuple[Target, list[str]]] = {}
+        for need in missing:
+            target = self.executor.target(need.command) if need.command else None
+            if target is not None:
+                by_target.setdefault(target.model_dump_json(), (target, []))[1].append(need.name)
+        for target, names in by_target.values():
+            script = "".join(f'[ -n "${{{n}+x}}" ] && echo {n}; ' for n in names) + "true"
+            try:
+                probed = self.sessions.get(target).run(script, 30.0, lambda *chunk: None)
+            except (ConnectError, OSError):
+                found.update(names)  # unreachable: the step itself will say so
+                continue
+            found.update(probed.stdout.split())
+        return found
 
     def emit(self, event: Event) -> None:
         """Hand ``event`` to every listener (stamped with the fleet host, if there is one)."""

@@ -56,6 +56,7 @@ _LOOP = (
     "IFS= builtin read -r -d '' __rbk_t; "
     'builtin printf \'%s %s %s\\0\' "$__rbk_t" "$__rbk_s" "$PWD"; '
     "builtin printf '%s\\0' \"$__rbk_t\" >&2; "
+    "builtin unset __rbk_t; "
     "done"
 )
 # Run by the login's shell over SSH (which sources its rc files first); any other shell than
@@ -98,11 +99,14 @@ class Transport(Protocol):
     def read(self, stream: str) -> bytes:
         """The next bytes of ``stream`` ("stdout"/"stderr"); b"" at its end."""
 
-    def signal_command(self, shell_pid: int, sig: str) -> bool:
-        """Signal every process of the shell's group but the shell; False when it can't."""
+    def signal_group(self, shell_pid: int, sig: str) -> bool:
+        """Signal the shell's whole process group; False when it can't."""
 
     def kill(self) -> None:
         """End the shell and everything in its group, now."""
+
+    def finish(self) -> None:
+        """End the shell politely (end of input), killing it only if it lingers."""
 
     def ended(self) -> str:
         """Why the shell ended, once it has (for a person)."""
@@ -147,24 +151,12 @@ class LocalTransport:
         except (OSError, ValueError):
             return b""
 
-    def signal_command(self, shell_pid: int, sig: str) -> bool:
-        """Signal the group's processes but the shell, read from /proc."""
-        number = getattr(signal, f"SIG{sig}")
+    def signal_group(self, shell_pid: int, sig: str) -> bool:
+        """Signal the shell's process group (the shell leads it: a session of its own)."""
         try:
-            entries = os.listdir("/proc")
-        except OSError:
+            os.killpg(self._proc().pid, getattr(signal, f"SIG{sig}"))
+        except (ProcessLookupError, PermissionError):
             return False
-        for entry in entries:
-            if not entry.isdigit() or int(entry) == shell_pid:
-                continue
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    fields = handle.read().rsplit(b")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if len(fields) > 2 and fields[2] == str(shell_pid).encode():
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(int(entry), number)
         return True
 
     def kill(self) -> None:
@@ -177,6 +169,16 @@ class LocalTransport:
         for pipe in (process.stdin, process.stdout, process.stderr):
             with contextlib.suppress(OSError):
                 pipe and pipe.close()
+
+    def finish(self) -> None:
+        """Close the shell's stdin; kill its group (background jobs too) once it exited."""
+        process = self._proc()
+        with contextlib.suppress(OSError):
+            assert process.stdin is not None
+            process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(GRACE)
+        self.kill()
 
     def ended(self) -> str:
         """The shell's exit, in words."""
@@ -225,12 +227,15 @@ class RemoteTransport:
         except Exception:
             return b""
 
-    def signal_command(self, shell_pid: int, sig: str) -> bool:
-        """Signal the remote group's processes but the shell, over a second channel."""
+    def signal_group(self, shell_pid: int, sig: str) -> bool:
+        """Signal the remote shell's process group over a second channel.
+
+        sshd starts every session with ``setsid``, so the shell leads a group of its own.
+        """
         try:
             channel = self.conn.client.get_transport().open_session()
             channel.settimeout(GRACE + 5)
-            channel.exec_command(_SIGNAL_SCRIPT.format(pid=shell_pid, sig=sig))
+            channel.exec_command(f"kill -{sig} -{shell_pid} 2>/dev/null; exit 0")
             channel.recv_exit_status()
             channel.close()
         except Exception:
@@ -250,6 +255,17 @@ class RemoteTransport:
                 channel.close()
         with contextlib.suppress(Exception):
             self.channel.close()
+
+    def finish(self) -> None:
+        """Send end-of-file; the shell's loop ends. Killed only if it doesn't exit in time."""
+        try:
+            self.channel.shutdown_write()
+            if self.channel.status_event.wait(GRACE):
+                self.channel.close()
+                return
+        except Exception:
+            pass
+        self.kill()
 
     def ended(self) -> str:
         """The shell's (or connection's) end, in words."""
@@ -332,23 +348,6 @@ class _Command:
             self.on_output(stream, text)
 
 
-# Sessions whose command runs now, so a fleet's Ctrl-C (caught on the main thread while the
-# hosts' commands run on worker threads) can stop each of them.
-_RUNNING: set[ShellSession] = set()
-_RUNNING_LOCK = threading.Lock()
-
-
-def interrupt_running() -> None:
-    """Stop the command every session is running now (SIGINT, then SIGKILL after a grace)."""
-    with _RUNNING_LOCK:
-        running = list(_RUNNING)
-    stoppers = [threading.Thread(target=s.stop_command, args=("INT",)) for s in running]
-    for thread in stoppers:
-        thread.start()
-    for thread in stoppers:
-        thread.join(GRACE + 10)
-
-
 class ShellSession:
     """One bash on one target for a whole run; :meth:`run` runs one command in it."""
 
@@ -366,6 +365,7 @@ class ShellSession:
         self._streams: dict[str, _Stream] = {}
         self._current: _Command | None = None
         self._stopping = False
+        self.interrupted = False
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -381,29 +381,19 @@ class ShellSession:
         started = self._send("; ".join(setup), None, lambda stream, text: None)
         if started.error or not started.stdout.strip().isdigit():
             self._drop()
-            raise OSError(started.error or "the shell did not start")
+            said = (started.stderr or started.stdout).strip().splitlines()
+            why = started.error or started.restarted or "it printed no process id"
+            raise OSError(f"the shell did not start ({why})" + (f": {said[-1]}" if said else ""))
         self.shell_pid = int(started.stdout.strip())
         if isinstance(transport, RemoteTransport):
             transport.shell_pid = self.shell_pid  # type: ignore[attr-defined]
         self.cwd = started.cwd
 
     def close(self) -> None:
-        """End the shell (stdin closed, then killed if it lingers)."""
+        """End the shell: its stdin closed, then killed if it lingers (background jobs)."""
         transport, self.transport = self.transport, None
-        if transport is None:
-            return
-        if isinstance(transport, LocalTransport) and transport.process is not None:
-            with contextlib.suppress(OSError):
-                assert transport.process.stdin is not None
-                transport.process.stdin.close()
-            try:
-                transport.process.wait(GRACE)
-            except subprocess.TimeoutExpired:
-                transport.kill()
-            else:
-                transport.kill()  # closes the pipes; the group may hold background jobs
-        else:
-            transport.kill()
+        if transport is not None:
+            transport.finish()
 
     def _drop(self) -> None:
         """Forget a shell that ended or had to be killed; the next command starts another."""
@@ -449,21 +439,52 @@ class ShellSession:
             OSError: the shell could not be started (the message says why).
             Interrupted: Ctrl-C arrived; the command was stopped first.
         """
+        if self.interrupted:
+            raise Interrupted()
         if self.transport is None:
             self._start()
-        with _RUNNING_LOCK:
-            _RUNNING.add(self)
+        return self._send(text, timeout, on_output)
+
+    def interrupt(self) -> None:
+        """Ctrl-C from another thread: stop the running command; refuse any further one."""
+        with self._cond:
+            self.interrupted = True
+        self.stop_command("INT")
+
+    def run_on_terminal(self, text: str, timeout: float | None) -> Outcome:
+        """Run an interactive ``text`` with runbookkit's own terminal (``--tty``).
+
+        It runs in a shell of its own, in the session's directory with the run's exports (the
+        session's unexported variables and functions are not there); its output goes to the
+        terminal, not to the record.
+        """
+        if self.transport is None:
+            self._start()
+        started = time.monotonic()
+        script = f"cd {shlex.quote(self.cwd or '.')} && {text}"
+        transport = self.transport
+        if isinstance(transport, RemoteTransport):
+            exports = "".join(
+                f"export {name}={shlex.quote(value)}; " for name, value in self.exports.items()
+            )
+            result = transport.conn.run(exports + script, pty=True, warn=True, timeout=timeout)
+            return Outcome(result.exited, "", "", time.monotonic() - started)
         try:
-            return self._send(text, timeout, on_output)
-        finally:
-            with _RUNNING_LOCK:
-                _RUNNING.discard(self)
+            done = subprocess.run(
+                ["bash", "-c", script], env={**os.environ, **self.exports}, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            why = f"timed out after {timeout:g}s; the command was stopped"
+            return Outcome(None, "", "", time.monotonic() - started, why)
+        return Outcome(done.returncode, "", "", time.monotonic() - started)
 
     def _send(self, text: str, timeout: float | None, on_output: OutputCallback) -> Outcome:
         started = time.monotonic()
         token = secrets.token_hex(16).encode()
         command = _Command(token, on_output)
         with self._cond:
+            if self.interrupted:
+                raise Interrupted()
             self._current = command
             self._stopping = False
             for name in self._streams:
@@ -475,6 +496,7 @@ class ShellSession:
             outcome = self._wait(command, started, timeout)
         except KeyboardInterrupt:
             self.stop_command("INT")
+            self._lost(command, started)
             raise Interrupted() from None
         except OSError as exc:
             outcome = self._outcome(command, started, None, f"connection lost: {exc}")
@@ -499,34 +521,30 @@ class ShellSession:
             return self._finished(command, started)
         if self._ended():
             return self._lost(command, started)
-        stopped = self.stop_command("TERM")
-        outcome = self._finished(command, started) if stopped else self._lost(command, started)
+        self.stop_command("TERM")
+        outcome = self._lost(command, started)
         outcome.error = f"timed out after {timeout:g}s; the command was stopped"
         outcome.exit_code = None
-        if outcome.restarted:
-            outcome.error += " (with its shell session)"
+        outcome.restarted = "the command's shell was stopped with it"
         return outcome
 
     def _ended(self) -> bool:
         return any(stream.eof for stream in self._streams.values())
 
     def stop_command(self, sig: str) -> bool:
-        """Stop the running command: ``sig``, then SIGKILL; the shell too if it must.
+        """Stop the running command and its shell: ``sig`` to the group, then SIGKILL.
 
-        Returns True when the session survived (the command's end frame came).
+        The shell goes too, so nothing after the command on its line runs (as Ctrl-C in a
+        terminal abandons the rest of the line); the next command starts a new session.
+        Returns False (the session did not survive) when a command was running.
         """
         with self._cond:
             command, transport = self._current, self.transport
             if command is None or transport is None or self._stopping:
                 return True
             self._stopping = True
-        for signal_name, wait in ((sig, GRACE), ("KILL", GRACE / 2)):
-            if not transport.signal_command(self.shell_pid, signal_name):
-                break
-            if self._await(command, wait):
-                return True
-        self._drop()
-        self._await(command, GRACE)
+        if transport.signal_group(self.shell_pid, sig):
+            self._await(command, GRACE)
         return False
 
     def _await(self, command: _Command, seconds: float) -> bool:
@@ -548,6 +566,8 @@ class ShellSession:
     def _lost(self, command: _Command, started: float) -> Outcome:
         """The shell ended (or was killed) before the command's frame came."""
         transport = self.transport
+        if transport is not None and self._stopping:
+            transport.kill()  # whatever outlived the polite signal
         with self._cond:  # what came before the end still belongs to the command
             for name, stream in self._streams.items():
                 stream.eof = True
@@ -596,6 +616,7 @@ class Sessions:
         self.exports = dict(exports or {})
         self.remote_exports = {**(remote_exports or {}), **self.exports}
         self._sessions: dict[str, ShellSession] = {}
+        self.interrupted = False
 
     def export(self, values: dict[str, str]) -> None:
         """Add ``values`` to what every session exports (open ones export them at once)."""
@@ -618,6 +639,8 @@ class Sessions:
         """The session of ``target`` (None: this machine)."""
         key = "local" if target is None else target.model_dump_json()
         session = self._sessions.get(key)
+        if self.interrupted:
+            raise Interrupted()
         if session is None:
             if target is None:
                 session = ShellSession(LocalTransport, self.exports)
@@ -630,6 +653,15 @@ class Sessions:
                 session = ShellSession(transport, self.remote_exports)
             self._sessions[key] = session
         return session
+
+    def interrupt(self) -> None:
+        """Stop every session's running command (Ctrl-C seen by another thread), refuse more."""
+        threads = [threading.Thread(target=s.interrupt) for s in list(self._sessions.values())]
+        self.interrupted = True
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(GRACE + 10)
 
     def close(self) -> None:
         """End every session's shell."""

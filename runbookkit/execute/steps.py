@@ -200,7 +200,11 @@ class StepExecutor:
         checked = False
         for command, target in zip(commands, targets, strict=True):
             try:
-                outcome = self.sessions.get(target).run(command.text, self.timeout, on_output)
+                session = self.sessions.get(target)
+                if command.interactive:
+                    outcome = session.run_on_terminal(command.text, self.timeout)
+                else:
+                    outcome = session.run(command.text, self.timeout, on_output)
             except ConnectError as exc:
                 joined = Outcome(None, "".join(stdout), "".join(stderr), total, str(exc))
                 return Attempt(joined, str(exc), None, retryable=False)

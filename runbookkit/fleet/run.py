@@ -216,10 +216,12 @@ class FleetRunner:
 
     def _interrupt(self) -> None:
         """Ctrl-C: no host starts another step, running commands are stopped on their hosts."""
-        from runbookkit.execute.session import interrupt_running
-
         self._stop.set()
-        interrupt_running()
+        stoppers = [threading.Thread(target=r.sessions.interrupt) for r in self.runners.values()]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
         for runner in self.runners.values():
             with suppress(Exception):
                 runner.connections.close()
