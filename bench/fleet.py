@@ -150,7 +150,10 @@ def bashrc(servers: FleetServers, ms: float) -> None:
     cost = write_bashrc(first.parent, ms)
     for server in servers.servers[1:]:
         (server.home / ".bashrc").write_text(first.read_text())
-    print(f"every login's ~/.bashrc costs {cost * 1000:.1f} ms (sourced by a non-interactive bash)")
+    print(
+        f"every login's ~/.bashrc costs {cost * 1000:.1f} ms of CPU "
+        "(sourced by a non-interactive bash)"
+    )
 
 
 def floor(timing: Timing, one: float, serial: float) -> None:

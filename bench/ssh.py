@@ -223,7 +223,7 @@ def logins(config: Path, rc_cost: float, rounds: int) -> None:
     row("clean login (empty HOME)", clean)
     row("realistic login (~/.bashrc)", realistic)
     print(
-        f"  difference {(realistic - clean) * 1000:+.1f} ms; the rc file alone, sourced by a "
+        f"  difference {(realistic - clean) * 1000:+.1f} ms; the rc file alone (CPU), sourced by a "
         f"non-interactive bash: {rc_cost * 1000:.1f} ms"
     )
 

@@ -3,15 +3,15 @@
 Servers' rc files set up tools (pyenv, conda, nvm, completion) before their interactivity guard,
 and Debian's bash sources ``~/.bashrc`` for every command sshd runs, interactive or not. The file
 written here does the same: shell work (PATH edits, function definitions, a loop over generated
-settings, two command substitutions) sized by measurement to take about ``ms`` milliseconds on
-this machine, then the usual ``case $- in *i*`` guard and the interactive part.
+settings, two command substitutions) sized by measurement to take about ``ms`` milliseconds of CPU
+on this machine, then the usual ``case $- in *i*`` guard and the interactive part.
 """
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
-import time
 from pathlib import Path
 
 _HEAD = """\
@@ -45,14 +45,18 @@ def bashrc_text(loops: int) -> str:
     return _HEAD.replace("{loops}", str(loops))
 
 
-def source_time(home: Path, rounds: int = 7) -> float:
-    """Median seconds a non-interactive bash spends more with ``home/.bashrc`` than without."""
+def source_time(home: Path, rounds: int = 9) -> float:
+    """Median CPU seconds a non-interactive bash spends more with ``home/.bashrc`` than without.
+
+    CPU time rather than wall time, so that other work on shared cores doesn't skew the sizing.
+    """
     rc = str(home / ".bashrc")
 
     def once(script: str) -> float:
-        started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(["bash", "--noprofile", "--norc", "-c", script], check=True)
-        return time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
     times = [once(f'. "{rc}"; true') - once("true") for _ in range(rounds)]
     return max(statistics.median(times), 0.0)
