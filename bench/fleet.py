@@ -12,7 +12,11 @@ reaped). Loopback servers share this machine's cores, so 20 hosts can't take les
 20 x (both) / cores: the floor printed beside the ratios. On a real fleet only runbookkit's
 share is spent here.
 
-    .venv/bin/python bench/fleet.py [--rounds 3] [--steps 5]
+With ``--bashrc-ms MS`` every login gets the same ``~/.bashrc`` doing about MS milliseconds of
+set-up work before its interactivity guard (as on a server with pyenv or conda set up), which
+Debian's bash sources for every command sshd runs; by default the logins have an empty HOME.
+
+    .venv/bin/python bench/fleet.py [--rounds 3] [--steps 5] [--bashrc-ms 0]
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from runbookkit.fleet.run import FleetRunner
 from runbookkit.fleet.strategy import Strategy
 from runbookkit.parsing import parse_file
 from runbookkit.plan import plan
+from tests.support.bashrc import write_bashrc
 from tests.support.fleet_servers import FleetServers, start_fleet
 from tests.support.sshd import Keys
 
@@ -107,12 +112,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument(
+        "--bashrc-ms", type=float, default=0, help="give every login a ~/.bashrc of this cost"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rbk-bench-fleet-") as tmp:
         directory = Path(tmp)
         keys = Keys.generate(directory / "keys")
         servers = start_fleet(directory / "servers", 20, keys)
         try:
+            if args.bashrc_ms:
+                bashrc(servers, args.bashrc_ms)
             runbook = section(directory, args.steps)
             parallel = Strategy.from_flags(parallel=20)
             times = {n: fleet_time(runbook, servers, n, parallel, args.rounds) for n in (1, 5, 20)}
@@ -132,6 +142,18 @@ def main() -> None:
         f"(goal >= 4x: {'met' if speedup >= 4 else 'NOT met'})"
     )
     floor(times[20], one, serial.wall)
+
+
+def bashrc(servers: FleetServers, ms: float) -> None:
+    """Give every login the same ``~/.bashrc``, sized once to cost about ``ms`` milliseconds."""
+    first = servers.servers[0].home / ".bashrc"
+    cost = write_bashrc(first.parent, ms)
+    for server in servers.servers[1:]:
+        (server.home / ".bashrc").write_text(first.read_text())
+    print(
+        f"every login's ~/.bashrc costs {cost * 1000:.1f} ms of CPU "
+        "(sourced by a non-interactive bash)"
+    )
 
 
 def floor(timing: Timing, one: float, serial: float) -> None:
