@@ -160,6 +160,9 @@ def markers(step: Step) -> list[str]:
         out.append("DESTRUCTIVE: " + "; ".join(step.destructive_reasons))
     if step.retry:
         out.append(f"retry {step.retry.attempts}× every {step.retry.delay:g}s")
+    needs_terminal = [c.interactive for c in step.commands if c.interactive]
+    if needs_terminal:
+        out.append("NEEDS A TERMINAL (manual unless --tty): " + "; ".join(needs_terminal))
     return out
 
 

@@ -93,3 +93,18 @@ def test_main_leaves_the_collector_on(argv: list[str]) -> None:
         "print(gc.isenabled())"
     )
     assert _run(code).splitlines()[-1] == "True"
+
+
+def test_a_local_run_needs_no_ssh_stack(tmp_path) -> None:
+    """Local steps run in a bash session of their own: fabric, paramiko and invoke stay out."""
+    runbook = tmp_path / "local.md"
+    runbook.write_text("# Local\n\n## Fix\n\n```bash\ncd /tmp\npwd\n```\n", encoding="utf-8")
+    code = (
+        "import sys\nfrom runbookkit.cli import main\n"
+        f"try:\n    main(['run', {str(runbook)!r}, '-s', 'fix', '--json'])\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print(sorted({'fabric', 'paramiko', 'invoke', 'tree_sitter'} & set(sys.modules)),"
+        " file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"

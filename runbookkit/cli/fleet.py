@@ -95,9 +95,9 @@ def run_on_fleet(
 
         masked = display.Masked(None, secrets)
         click.echo(masked.mask(render(planned)))
-        lines = needs.describe(planned, options.variables)
-        if lines:
-            click.echo(masked.mask("\n".join(["variables:", *lines])))
+        listed = needs.describe(planned, options.variables)
+        if listed:
+            click.echo(masked.mask(listed))
         click.echo(f"on {len(fleet.hosts)} hosts ({strategy.describe()}):")
         for host in fleet.hosts:
             click.echo(f"  {host.name:<20} {host.label}")

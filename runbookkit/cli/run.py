@@ -111,9 +111,9 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
         from runbookkit.execute import needs
 
         click.echo(view.mask(render(planned, host=flags["host"])))
-        lines = needs.describe(planned, values)
-        if lines:
-            click.echo(view.mask("\n".join(["variables:", *lines])))
+        listed = needs.describe(planned, values)
+        if listed:
+            click.echo(view.mask(listed))
         listeners.build(context)
         return
     extra = listeners.build(context)

@@ -86,9 +86,8 @@ class _Base:
 
 def _started(event: RunStarted) -> str:
     kind = f"rollback after run {event.rollback_of}" if event.rollback_of else "run"
-    return (
-        f"{kind} {event.run_id}: {event.runbook_id} section {event.section} ({event.steps} steps)"
-    )
+    steps = f"partial: {event.partial}" if event.partial else f"{event.steps} steps"
+    return f"{kind} {event.run_id}: {event.runbook_id} section {event.section} ({steps})"
 
 
 def _finished(result: StepResult) -> str:

@@ -149,9 +149,12 @@ def from_environment(plan: Plan, given: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def describe(plan: Plan, given: Mapping[str, str]) -> list[str]:
-    """One line per variable of the plan (rollback included): its value's source, for people."""
-    lines = []
+def describe(plan: Plan, given: Mapping[str, str]) -> str:
+    """The plan's variables (rollback included), one line each with its value's source.
+
+    Empty when the plan reads none; else a ``variables:`` block for ``show`` and ``--dry-run``.
+    """
+    lines = ["variables:"]
     for need in survey([*plan.steps, *plan.rollback], given):
         if need.source == "given":
             text = f"{need.name}={given[need.name]}"
@@ -164,4 +167,4 @@ def describe(plan: Plan, given: Mapping[str, str]) -> list[str]:
         else:
             text = f"{need.name} MISSING: give --var {need.name}=VALUE"
         lines.append(f"  {text}  (first read by {need.where})")
-    return lines
+    return "\n".join(lines) if len(lines) > 1 else ""
