@@ -376,15 +376,17 @@ class ShellSession:
         self._streams = {name: _Stream(name) for name in ("stdout", "stderr")}
         for name in self._streams:
             threading.Thread(target=self._reader, args=(transport, name), daemon=True).start()
-        setup = ["builtin printf '%s' \"$$\""]
+        # What the login's rc files print comes first; the shell's pid is the last line.
+        setup = ["builtin printf '\\nrunbookkit-shell-pid=%s' \"$$\""]
         setup += [f"export {name}={shlex.quote(value)}" for name, value in self.exports.items()]
-        started = self._send("; ".join(setup), None, lambda stream, text: None)
-        if started.error or not started.stdout.strip().isdigit():
+        started = self._send("; ".join(setup), 60.0, lambda stream, text: None)
+        pid = started.stdout.rpartition("runbookkit-shell-pid=")[2]
+        if started.error or not pid.isdigit():
             self._drop()
             said = (started.stderr or started.stdout).strip().splitlines()
             why = started.error or started.restarted or "it printed no process id"
             raise OSError(f"the shell did not start ({why})" + (f": {said[-1]}" if said else ""))
-        self.shell_pid = int(started.stdout.strip())
+        self.shell_pid = int(pid)
         if isinstance(transport, RemoteTransport):
             transport.shell_pid = self.shell_pid  # type: ignore[attr-defined]
         self.cwd = started.cwd

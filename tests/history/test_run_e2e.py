@@ -90,7 +90,10 @@ def test_a_run_is_recorded_step_by_step(book: Path, tmp_path: Path) -> None:
     steps = shown["steps"]
     assert [s["status"] for s in steps] == ["passed", "passed", "passed", "failed"]
     assert steps[0]["stdout"] == "hello\n" and steps[0]["matched"] is True
-    assert steps[1]["commands"] == ['echo "token *** and password ***" && echo "to stderr ***" >&2']
+    # Values reach the shell as environment: the recorded command never holds them.
+    assert steps[1]["commands"] == [
+        'echo "token ${TOKEN} and password ${PASSWORD}" && echo "to stderr ${TOKEN}" >&2'
+    ]
     assert steps[1]["stdout"] == "token *** and password ***\n"
     assert steps[1]["stderr"] == "to stderr ***\n"
     assert "No such file or directory" in steps[3]["stderr"]
@@ -144,7 +147,7 @@ def test_a_dry_run_is_recorded_only_when_asked(book: Path, tmp_path: Path, recor
         recorded = opened.get_run(only.id)
     assert recorded.dry_run and [s.status for s in recorded.steps] == ["skipped"] * 4
     assert recorded.steps[1].commands == [
-        'echo "token *** and password ***" && echo "to stderr ***" >&2'
+        'echo "token ${TOKEN} and password ${PASSWORD}" && echo "to stderr ${TOKEN}" >&2'
     ]
     assert "(dry run)" in run_cli("history", "--history", str(store)).stdout
 

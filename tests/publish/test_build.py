@@ -126,7 +126,7 @@ def test_lint_findings_as_an_admonition(tmp_path: Path, show_lint: bool) -> None
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "site" / "runbooks" / "redis-connection-refused" / "index.html").read_text()
     assert ('class="admonition warning rbk-lint"' in page) is show_lint
-    assert ("<code>RBK006</code> warning (line 215): Next Review 2025-12-24" in page) is show_lint
+    assert ("<code>RBK006</code> warning (line 219): Next Review 2025-12-24" in page) is show_lint
 
 
 TEAM_PROFILE = {
