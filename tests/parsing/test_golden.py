@@ -113,10 +113,8 @@ def test_metadata(runbook: Runbook) -> None:
     assert meta.last_updated is not None and meta.last_updated.isoformat() == "2025-11-24"
     assert meta.next_review is not None and meta.next_review.isoformat() == "2025-12-24"
     assert (meta.version, meta.author, meta.reviewed_by) == ("1.0", "Claude Code", "[Pending]")
-    assert meta.lines["pattern"] == 3 and meta.lines["next_review"] in (
-        215,
-        219,
-    )  # the repaired copy has 4 check lines more
+    footer = 215 if runbook.path.endswith("seed.md") else 219  # the repaired copy: 4 checks more
+    assert meta.lines["pattern"] == 3 and meta.lines["next_review"] == footer
 
 
 def test_symptoms_example_and_tasks_and_links(runbook: Runbook) -> None:
