@@ -1,1 +1,1 @@
-"""Running a section's steps: locally through invoke, remotely through Fabric, with events."""
+"""Running a section's steps: one bash session per target, here or over SSH, with events."""

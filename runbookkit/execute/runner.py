@@ -33,7 +33,7 @@ from runbookkit.execute.events import (
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.operator import Choice, Operator, Unattended
 from runbookkit.execute.session import Sessions
-from runbookkit.execute.ssh import ConnectError, Connections, SshOptions, SshShared
+from runbookkit.execute.ssh import ConnectError, Connections, SshOptions, SshShared, target_key
 from runbookkit.execute.steps import StepExecutor
 from runbookkit.model import Command, Retry, Runbook, Target
 from runbookkit.plan import Plan, PlannedStep, plan, rollback_plan
@@ -147,7 +147,7 @@ class Runner:
         for need in missing:
             target = self.executor.target(need.command) if need.command else None
             if target is not None:
-                by_target.setdefault(target.model_dump_json(), (target, []))[1].append(need.name)
+                by_target.setdefault(target_key(target), (target, []))[1].append(need.name)
         for target, names in by_target.values():
             script = "".join(f'[ -n "${{{n}+x}}" ] && echo {n}; ' for n in names) + "true"
             try:

@@ -39,6 +39,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from runbookkit.execute.ssh import target_key
+
 if TYPE_CHECKING:
     from runbookkit.execute.ssh import Connections
     from runbookkit.model import Target
@@ -469,8 +471,8 @@ class ShellSession:
             exports = "".join(
                 f"export {name}={shlex.quote(value)}; " for name, value in self.exports.items()
             )
-            result = transport.conn.run(exports + script, pty=True, warn=True, timeout=timeout)
-            return Outcome(result.exited, "", "", time.monotonic() - started)
+            status = _on_terminal(transport.conn, exports + script)
+            return Outcome(status, "", "", time.monotonic() - started)
         try:
             done = subprocess.run(
                 ["bash", "-c", script], env={**os.environ, **self.exports}, timeout=timeout
@@ -600,6 +602,43 @@ class ShellSession:
         )
 
 
+def _on_terminal(conn: Any, script: str) -> int | None:
+    """Run ``script`` on a pty of ``conn``, wired to this process's terminal; its exit status."""
+    import select
+    import sys
+    import termios
+    import tty
+
+    channel = conn.transport.open_session()
+    size = os.get_terminal_size() if sys.stdout.isatty() else os.terminal_size((80, 24))
+    channel.get_pty(os.environ.get("TERM", "xterm"), size.columns, size.lines)
+    channel.exec_command(script)
+    stdin = sys.stdin.fileno()
+    saved = termios.tcgetattr(stdin) if sys.stdin.isatty() else None
+    try:
+        if saved is not None:
+            tty.setraw(stdin)
+        while not channel.exit_status_ready() or channel.recv_ready():
+            ready, _, _ = select.select([channel, stdin], [], [], 0.1)
+            if channel in ready:
+                data = channel.recv(65536)
+                if not data:
+                    break
+                os.write(sys.stdout.fileno(), data)
+            if stdin in ready:
+                typed = os.read(stdin, 1024)
+                if not typed:
+                    channel.shutdown_write()
+                else:
+                    channel.sendall(typed)
+    finally:
+        if saved is not None:
+            termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
+    status = channel.recv_exit_status()
+    channel.close()
+    return None if status == -1 else int(status)
+
+
 class Sessions:
     """The run's shell sessions, one per target, started on first use and kept until closed.
 
@@ -639,7 +678,7 @@ class Sessions:
 
     def get(self, target: Target | None) -> ShellSession:
         """The session of ``target`` (None: this machine)."""
-        key = "local" if target is None else target.model_dump_json()
+        key = "local" if target is None else target_key(target)
         session = self._sessions.get(key)
         if self.interrupted:
             raise Interrupted()

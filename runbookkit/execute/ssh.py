@@ -1,4 +1,4 @@
-"""SSH targets: one Fabric connection per target for the whole run, checked like OpenSSH.
+"""SSH targets: one paramiko connection per target for the whole run, checked like OpenSSH.
 
 Resolution follows OpenSSH: what the runbook's ``ssh`` line says (user, ``-p``, ``-i``) wins over
 ssh_config, which wins over the defaults. A ``-i KEY`` that doesn't exist here is a warning, and
@@ -6,22 +6,35 @@ the keys of ssh_config, ``--identity`` and the agent are tried instead. Sockets 
 ``TCP_NODELAY``: without it every small exchange waits on Nagle and delayed ACKs (≈ 88 ms per
 command on loopback instead of ≈ 14 ms). They also acknowledge what they read at once (see
 :class:`QuickAckSocket`).
+
+paramiko is used directly (its ``SSHClient`` and ``SSHConfig``), not through Fabric: a run needs
+a connection and ssh_config resolution, never Fabric's task runner, and Fabric pulls in invoke
+and its whole import graph (≈ 0.1 s of every remote run's start-up here). A ``ProxyJump``
+host is connected first, with its own host key checked, and carries the connection to the
+target; a ``ProxyCommand`` runs as paramiko's ``ProxyCommand``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import getpass
 import logging
+import re
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import ConfigError
-from runbookkit.model import Target
 
+if TYPE_CHECKING:
+    from runbookkit.model import Target
+
+USER_SSH_CONFIG = Path("~/.ssh/config")
+SYSTEM_SSH_CONFIG = Path("/etc/ssh/ssh_config")
 _SUPPORTED_OPTIONS = {"port", "user", "identityfile", "connecttimeout", "userknownhostsfile"}
 _QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 
@@ -45,8 +58,6 @@ class SshShared:
     """What every connection of a run reads once: ssh_config (parsed) and the known_hosts files.
 
     A fleet run hands one to the connections of all its hosts; their threads may share it.
-    Each :class:`Connections` still makes its own fabric ``Config`` from the parsed ssh_config
-    (cheap), because a fabric ``Connection`` writes into its ``Config`` when it is made.
     """
 
     def __init__(self, options: SshOptions) -> None:
@@ -56,20 +67,29 @@ class SshShared:
         self._known: dict[tuple[Path, ...], Any] = {}
 
     def ssh_config(self) -> Any:
-        """The paramiko ``SSHConfig`` of the files fabric would read (read on first use).
+        """The paramiko ``SSHConfig`` of ``--ssh-config``, else ``~/.ssh/config`` then
+        ``/etc/ssh/ssh_config`` as OpenSSH reads them (first value wins), read on first use.
 
         Raises:
             ConfigError: a file paramiko cannot parse, at its line.
         """
         with self._lock:
             if self._ssh_config is None:
-                from fabric import Config
+                given = self.options.ssh_config
+                paths = [given] if given else [USER_SSH_CONFIG.expanduser(), SYSTEM_SSH_CONFIG]
+                _import_paramiko(paths)
+                from paramiko import SSHConfig
 
-                path = str(self.options.ssh_config) if self.options.ssh_config else None
-                try:
-                    self._ssh_config = Config(runtime_ssh_path=path).base_ssh_config
-                except Exception as exc:  # paramiko's ConfigParseError, an unreadable file…
-                    raise _config_error(exc, path) from None
+                config = SSHConfig()
+                for path in paths:
+                    if given is None and not path.is_file():
+                        continue
+                    try:
+                        with path.open(encoding="utf-8") as handle:
+                            config.parse(handle)
+                    except Exception as exc:  # paramiko's ConfigParseError, an unreadable file
+                        raise _config_error(exc, str(path)) from None
+                self._ssh_config = config
             return self._ssh_config
 
     def known_hosts(self, files: list[Path]) -> Any:
@@ -95,75 +115,77 @@ class Connections:
         self.warn = warn
         self.shared = shared or SshShared(options)
         _quiet_paramiko()
-        self._config: Any = None
-        self._resolved: dict[str, Any] = {}  # by the target's JSON (Target isn't hashable)
-        self._open: dict[str, Any] = {}
+        self._resolved: dict[str, Link] = {}  # by target_key (Target isn't hashable)
+        self._open: dict[str, Link] = {}
 
-    def resolve(self, target: Target) -> Any:
-        """The (unopened) fabric Connection for ``target``, with ssh_config applied."""
-        key = target.model_dump_json()
+    def resolve(self, target: Target) -> Link:
+        """The (unopened) :class:`Link` for ``target``, with ssh_config applied."""
+        key = target_key(target)
         if key not in self._resolved:
             self._resolved[key] = self._make(target)
         return self._resolved[key]
 
     def label(self, target: Target) -> str:
         """``user@host:port`` as it will be connected."""
-        conn = self.resolve(target)
-        return f"{conn.user}@{conn.host}:{conn.port}"
+        link = self.resolve(target)
+        return f"{link.user}@{link.host}:{link.port}"
 
-    def get(self, target: Target) -> Any:
+    def get(self, target: Target) -> Link:
         """The open connection for ``target``.
 
         Raises:
             ConnectError: unreachable, unresolvable, refused host key, failed authentication.
         """
-        key = target.model_dump_json()
+        key = target_key(target)
         if key not in self._open:
-            conn = self.resolve(target)
-            _open(conn, self.label(target))
-            self._open[key] = conn
+            link = self.resolve(target)
+            link.open(self.label(target))
+            self._open[key] = link
         return self._open[key]
 
     def close(self) -> None:
         """Close every open connection."""
-        for conn in self._open.values():
-            conn.close()
+        for link in self._open.values():
+            link.close()
         self._open.clear()
 
-    def _fabric_config(self) -> Any:
-        if self._config is None:
-            from fabric import Config
-
-            self._config = Config(ssh_config=self.shared.ssh_config())
-        return self._config
-
-    def _make(self, target: Target) -> Any:
-        from fabric import Connection
-
+    def _make(self, target: Target) -> Link:
         options = {k.lower(): v for k, v in target.options.items()}
         for key in sorted(set(options) - _SUPPORTED_OPTIONS):
             why = " (host keys are always checked)" if key == "stricthostkeychecking" else ""
             self.warn(f"{target.label}: ssh option -o {key} is ignored by runbookkit{why}")
-        port = target.port or (int(options["port"]) if "port" in options else None)
+        found = self.shared.ssh_config().lookup(target.host)
+        port = target.port or options.get("port") or found.get("port") or 22
         keys = self._identities(target.identity or options.get("identityfile"), target)
-        kwargs: dict[str, Any] = {"key_filename": keys} if keys else {}
-        conn = Connection(
-            target.host,
-            user=target.user or options.get("user"),
-            port=port,
-            config=self._fabric_config(),
-            connect_kwargs=kwargs,
-            connect_timeout=int(options.get("connecttimeout", 0)) or None,
+        keys += [str(Path(k).expanduser()) for k in found.get("identityfile", [])]
+        timeout = options.get("connecttimeout") or found.get("connecttimeout")
+        link = Link(
+            alias=target.host,
+            host=found.get("hostname", target.host),
+            user=target.user or options.get("user") or found.get("user") or getpass.getuser(),
+            port=int(port),
+            keys=list(dict.fromkeys(keys)),
+            timeout=float(timeout) if timeout else self.options.connect_timeout,
+            identities_only=str(found.get("identitiesonly", "no")).lower() == "yes",
+            ssh_config=found,
         )
-        if conn.connect_timeout is None:
-            conn.connect_timeout = self.options.connect_timeout
-        if str(conn.ssh_config.get("identitiesonly", "no")).lower() == "yes":
-            conn.connect_kwargs.update(look_for_keys=False, allow_agent=False)
-        known = self.shared.known_hosts(self._known_hosts(conn, options))
+        jump = found.get("proxyjump")
+        if jump and jump.lower() != "none":
+            link.gateway = self._jump(jump.split(",")[-1].strip(), type(target))
+        elif found.get("proxycommand") and found["proxycommand"].lower() != "none":
+            link.proxy_command = found["proxycommand"]
+        known = self.shared.known_hosts(self._known_hosts(found, options))
         known.install(
-            conn.client, conn.host, conn.port, accept_new=self.options.accept_new_host_key
+            link.client, link.host, link.port, accept_new=self.options.accept_new_host_key
         )
-        return conn
+        return link
+
+    def _jump(self, written: str, kind: type[Target]) -> Link:
+        """The Link of a ProxyJump host ``[user@]host[:port]`` (itself looked up in ssh_config)."""
+        user, _, rest = written.rpartition("@")
+        host, _, port = rest.partition(":")
+        hop = kind(host=host, user=user or None, port=int(port) if port.isdigit() else None)
+        return self.resolve(hop)
 
     def _identities(self, written: str | None, target: Target) -> list[str]:
         keys: list[str] = []
@@ -180,15 +202,38 @@ class Connections:
             keys.append(str(self.options.identity.expanduser()))
         return keys
 
-    def _known_hosts(self, conn: Any, options: dict[str, str]) -> list[Path]:
+    def _known_hosts(self, found: Any, options: dict[str, str]) -> list[Path]:
         if self.options.known_hosts is not None:
             return [self.options.known_hosts]
-        written = options.get("userknownhostsfile") or conn.ssh_config.get("userknownhostsfile")
+        written = options.get("userknownhostsfile") or found.get("userknownhostsfile")
         if written:
             return [Path(p).expanduser() for p in str(written).split()]
         from runbookkit.execute.hostkeys import USER_KNOWN_HOSTS
 
         return [USER_KNOWN_HOSTS.expanduser()]
+
+
+_MATCH_EXEC = re.compile(r"^\s*(match\b.*\bexec\b|include\b)", re.IGNORECASE | re.MULTILINE)
+
+
+def _import_paramiko(ssh_configs: list[Path]) -> None:
+    """Import paramiko, sparing it invoke when no ssh_config needs ``Match exec``.
+
+    paramiko imports invoke (≈ 0.1 s with its own imports) only to run ``Match exec`` lines.
+    When none of the files has one (nor an ``Include`` that might), invoke is hidden while
+    paramiko loads; a later ``import invoke`` anywhere in the process works as usual.
+    """
+    if "paramiko" in sys.modules or "invoke" in sys.modules:
+        return
+    for path in ssh_configs:
+        with contextlib.suppress(OSError):
+            if _MATCH_EXEC.search(path.read_text(encoding="utf-8", errors="replace")):
+                return
+    sys.modules["invoke"] = None  # type: ignore[assignment]  # import invoke: ImportError
+    try:
+        import paramiko  # noqa: F401
+    finally:
+        del sys.modules["invoke"]
 
 
 def _quiet_paramiko() -> None:
@@ -202,27 +247,110 @@ def _quiet_paramiko() -> None:
         logger.addHandler(logging.NullHandler())
 
 
-def _open(conn: Any, label: str) -> None:
-    """Connect (own socket with TCP_NODELAY when there is no proxy) and map errors to one line."""
-    sock = None
-    if not conn.gateway:
-        sock = conn.connect_kwargs["sock"] = _socket(conn.host, conn.port, conn.connect_timeout)
-    try:
-        conn.open()
-    except Exception as exc:
-        message = _explain(exc, conn, label)
-        conn.client.close()
-        if sock is not None:
-            sock.close()
-        if message is None:
-            raise
-        raise ConnectError(message) from None
-    transport_sock = getattr(conn.transport, "sock", None)
-    if isinstance(transport_sock, socket.socket):
-        transport_sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def target_key(target: Target) -> str:
+    """A hashable key for ``target`` (every field, options sorted)."""
+    options = sorted(target.options.items())
+    return repr((target.host, target.user, target.port, target.identity, options))
 
 
-def _explain(exc: Exception, conn: Any, label: str) -> str | None:
+class Link:
+    """One SSH connection as the runbook and ssh_config resolve it, opened on demand.
+
+    ``gateway`` is the ProxyJump host's Link (opened first; its host key checked the same way),
+    ``proxy_command`` a ProxyCommand line.
+    """
+
+    def __init__(
+        self,
+        *,
+        alias: str,
+        host: str,
+        user: str,
+        port: int,
+        keys: list[str],
+        timeout: float,
+        identities_only: bool,
+        ssh_config: Any,
+    ) -> None:
+        from paramiko import SSHClient
+
+        self.alias, self.host, self.user, self.port = alias, host, user, port
+        self.keys = keys
+        self.timeout = timeout
+        self.identities_only = identities_only
+        self.ssh_config = ssh_config
+        self.gateway: Link | None = None
+        self.proxy_command: str | None = None
+        self.client = SSHClient()
+        self._lock = threading.Lock()
+        self._opened = False
+
+    @property
+    def transport(self) -> Any:
+        """paramiko's Transport, once open."""
+        return self.client.get_transport()
+
+    def open(self, label: str) -> None:
+        """Connect (TCP_NODELAY on our own socket) and map errors to one line.
+
+        Raises:
+            ConnectError: why it failed, for a person.
+        """
+        with self._lock:
+            if self._opened:
+                return
+            sock = self._sock(label)
+            try:
+                self.client.connect(
+                    self.host,
+                    port=self.port,
+                    username=self.user,
+                    key_filename=self.keys or None,
+                    timeout=self.timeout,
+                    sock=sock,
+                    look_for_keys=not self.identities_only,
+                    allow_agent=not self.identities_only,
+                )
+            except Exception as exc:
+                message = _explain(exc, self, label)
+                self.client.close()
+                with contextlib.suppress(Exception):
+                    sock.close()
+                if message is None:
+                    raise
+                raise ConnectError(message) from None
+            self._opened = True
+        transport_sock = getattr(self.transport, "sock", None)
+        if isinstance(transport_sock, socket.socket):
+            transport_sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _sock(self, label: str) -> Any:
+        if self.gateway is not None:
+            hop = f"{self.gateway.user}@{self.gateway.host}:{self.gateway.port}"
+            self.gateway.open(hop)
+            try:
+                return self.gateway.transport.open_channel(
+                    "direct-tcpip", (self.host, self.port), ("", 0), timeout=self.timeout
+                )
+            except Exception as exc:
+                raise ConnectError(
+                    f"{label}: the jump host {hop} refused to connect: {exc}"
+                ) from None
+        if self.proxy_command:
+            from paramiko import ProxyCommand
+
+            line = self.proxy_command.replace("%h", self.host).replace("%p", str(self.port))
+            return ProxyCommand(line.replace("%r", self.user).replace("%%", "%"))
+        return _socket(self.host, self.port, self.timeout)
+
+    def close(self) -> None:
+        """Close the connection (and its jump host's)."""
+        self.client.close()
+        if self.gateway is not None:
+            self.gateway.close()
+
+
+def _explain(exc: Exception, conn: Link, label: str) -> str | None:
     """One line for a person about why connecting failed (None: not a connection problem)."""
     from paramiko.ssh_exception import AuthenticationException, BadHostKeyException, SSHException
 
@@ -242,7 +370,7 @@ def _explain(exc: Exception, conn: Any, label: str) -> str | None:
             f"to connect (if the change is expected: ssh-keygen -R '{name}')"
         )
     if isinstance(exc, AuthenticationException):
-        tried = ", ".join(conn.connect_kwargs.get("key_filename") or []) or "agent/default keys"
+        tried = ", ".join(conn.keys) or "agent/default keys"
         return f"authentication failed for {label} (keys tried: {tried}): {exc}"
     if isinstance(exc, SSHException) and "No authentication methods available" in str(exc):
         return (
