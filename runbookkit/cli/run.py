@@ -119,6 +119,7 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
     extra = listeners.build(context)
     view.listener = _view(flags)
     runner = Runner(planned, options, listeners=[view, *extra], operator=_operator(flags))
+    runner.prepare()  # connecting overlaps with the run's start (its record, the first lines)
     try:
         outcome = runner.run()
     finally:

@@ -169,6 +169,26 @@ class Runner:
         for listener in self.listeners:
             listener(event)
 
+    def prepare(self) -> None:
+        """Start connecting to the plan's remote targets in the background.
+
+        A front end calls this before its own set-up (the history store, the view), so the
+        servers' share of connecting (key exchange, authentication, the login's rc files)
+        overlaps with it. Targets are resolved here, on the calling thread (their notices are
+        held for the run); a failure to connect is reported by the step that needs the target.
+        """
+        targets: dict[str, Target] = {}
+        for planned in self.plan.steps:
+            if planned.step.kind == "manual":
+                continue
+            for command in planned.step.commands:
+                target = self.executor.target(command)
+                if target is not None:
+                    targets.setdefault(target_key(target), target)
+        for target in targets.values():
+            self.connections.resolve(target)
+            self.sessions.get(target).start_in_background()
+
     def _notice(self, message: str) -> None:
         if self._notices is not None:
             self._notices.append(message)  # before RunStarted: held until it is out

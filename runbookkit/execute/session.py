@@ -368,6 +368,8 @@ class ShellSession:
         self._current: _Command | None = None
         self._stopping = False
         self.interrupted = False
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -395,6 +397,9 @@ class ShellSession:
 
     def close(self) -> None:
         """End the shell: its stdin closed, then killed if it lingers (background jobs)."""
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            starting.join(30)
         transport, self.transport = self.transport, None
         if transport is not None:
             transport.finish()
@@ -436,6 +441,30 @@ class ShellSession:
 
     # -- running ---------------------------------------------------------------------------
 
+    def start_in_background(self) -> None:
+        """Start the shell on a thread of its own; :meth:`run` waits for it (or its error)."""
+        if self.transport is not None or self._starting is not None:
+            return
+
+        def start() -> None:
+            try:
+                self._start()
+            except (Exception, KeyboardInterrupt) as exc:  # raised again by run()
+                self._start_error = exc
+
+        self._starting = threading.Thread(target=start, daemon=True)
+        self._starting.start()
+
+    def _ensure_started(self) -> None:
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            starting.join()
+            error, self._start_error = self._start_error, None
+            if error is not None:
+                raise error
+        if self.transport is None:
+            self._start()
+
     def run(self, text: str, timeout: float | None, on_output: OutputCallback) -> Outcome:
         """Run ``text`` in the session (started first if it isn't) and wait for its end.
 
@@ -445,8 +474,7 @@ class ShellSession:
         """
         if self.interrupted:
             raise Interrupted()
-        if self.transport is None:
-            self._start()
+        self._ensure_started()
         return self._send(text, timeout, on_output)
 
     def interrupt(self) -> None:
@@ -462,8 +490,7 @@ class ShellSession:
         session's unexported variables and functions are not there); its output goes to the
         terminal, not to the record.
         """
-        if self.transport is None:
-            self._start()
+        self._ensure_started()
         started = time.monotonic()
         script = f"cd {shlex.quote(self.cwd or '.')} && {text}"
         transport = self.transport
