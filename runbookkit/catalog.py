@@ -51,11 +51,16 @@ def resolve(name: str, directory: Path) -> Path:
     return candidate
 
 
-def load(name: str, directory: Path) -> Runbook:
-    """Resolve and parse a runbook."""
-    from runbookkit.parsing import parse_file
+def load(name: str, directory: Path, *, validate: bool = True) -> Runbook:
+    """Resolve and parse a runbook.
 
-    return parse_file(resolve(name, directory))
+    ``validate=False`` returns the parse tree (:mod:`runbookkit.tree`, the model's shape in
+    plain dataclasses): what a run needs, without building pydantic's schemas.
+    """
+    from runbookkit.parsing import parse_file, tree_file
+
+    path = resolve(name, directory)
+    return parse_file(path) if validate else tree_file(path)  # type: ignore[return-value]
 
 
 def load_all(directory: Path) -> tuple[list[Runbook], list[ParseError]]:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from runbookkit.tree import RunbookLookup, SectionBlocks, TargetLabel
 from runbookkit.tree import Severity as Severity  # defined without pydantic, for the parser
 
 
@@ -28,7 +29,8 @@ def _dict() -> dict[str, Any]:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Built on first validation: a run works on the parse tree and never pays for the schemas.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class MTTR(_Model):
@@ -66,7 +68,7 @@ class Metadata(_Model):
     )
 
 
-class Target(_Model):
+class Target(_Model, TargetLabel):
     """A remote host a command runs on, as written in the runbook's ``ssh`` line."""
 
     host: str
@@ -74,12 +76,6 @@ class Target(_Model):
     port: int | None = None
     identity: str | None = None
     options: dict[str, str] = Field(default_factory=_dict)
-
-    @property
-    def label(self) -> str:
-        """``user@host:port`` with only the parts that are set."""
-        text = f"{self.user}@{self.host}" if self.user else self.host
-        return f"{text}:{self.port}" if self.port else text
 
 
 class Placeholder(_Model):
@@ -198,15 +194,11 @@ class Subsection(Block):
     rollback: bool = Field(False, description="Run when the section fails, not as part of it.")
 
 
-class Section(Block):
+class Section(Block, SectionBlocks):
     """A top-level part of the runbook (an H2, or an H1 in dialects without H2)."""
 
     level: int
     subsections: list[Subsection] = Field(default_factory=_list)
-
-    def blocks(self) -> list[Block]:
-        """The section itself followed by its subsections, in source order."""
-        return [self, *self.subsections]
 
 
 class Damage(_Model):
@@ -225,7 +217,7 @@ class Example(_Model):
     line: int
 
 
-class Runbook(_Model):
+class Runbook(_Model, RunbookLookup):
     """A parsed runbook: metadata, sections in order, examples and any text damage."""
 
     id: str
@@ -239,19 +231,6 @@ class Runbook(_Model):
         default_factory=_dict,
         description="Lint codes silenced by comments: code → lines (0 means the whole file).",
     )
-
-    @property
-    def title(self) -> str:
-        """The runbook's title."""
-        return self.metadata.title
-
-    def section(self, key: str) -> Section | None:
-        """Find a section by id or title, case-insensitively."""
-        wanted = key.strip().lower()
-        for section in self.sections:
-            if wanted in (section.id, section.title.strip().lower()):
-                return section
-        return None
 
 
 def json_schema() -> dict[str, Any]:

@@ -10,11 +10,13 @@ import re
 import sys
 import types
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import NotFoundError
-from runbookkit.model import Block, Runbook, Section, Step
 from runbookkit.parsing.targets import render as target_label
+
+if TYPE_CHECKING:
+    from runbookkit.model import Block, Runbook, Section, Step
 
 EVIDENCE_SECTIONS = frozenset({"symptoms", "diagnosis"})
 EVIDENCE = re.compile(

@@ -15,7 +15,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+T = TypeVar("T")
 
 
 class Severity(StrEnum):
@@ -31,6 +33,61 @@ class Severity(StrEnum):
     def rank(self) -> int:
         """0 for critical up to 4 for info: sort by this to put the worst first."""
         return list(Severity).index(self)
+
+
+def changed(item: T, **fields: Any) -> T:
+    """A copy of ``item`` (a tree dataclass or a model object) with ``fields`` replaced."""
+    if dataclasses.is_dataclass(item):
+        return dataclasses.replace(item, **fields)  # type: ignore[type-var]
+    copied: T = item.model_copy(update=fields)  # type: ignore[attr-defined]
+    return copied
+
+
+class TargetLabel:
+    """What the tree's and the model's ``Target`` say about themselves."""
+
+    if TYPE_CHECKING:
+        host: str
+        user: str | None
+        port: int | None
+
+    @property
+    def label(self) -> str:
+        """``user@host:port`` with only the parts that are set."""
+        text = f"{self.user}@{self.host}" if self.user else self.host
+        return f"{text}:{self.port}" if self.port else text
+
+
+class SectionBlocks:
+    """What the tree's and the model's ``Section`` say about themselves."""
+
+    if TYPE_CHECKING:
+        subsections: list[Any]
+
+    def blocks(self) -> list[Any]:
+        """The section itself followed by its subsections, in source order."""
+        return [self, *self.subsections]
+
+
+class RunbookLookup:
+    """What the tree's and the model's ``Runbook`` say about themselves."""
+
+    if TYPE_CHECKING:
+        metadata: Any
+        sections: list[Any]
+
+    @property
+    def title(self) -> str:
+        """The runbook's title."""
+        return str(self.metadata.title)
+
+    def section(self, key: str) -> Any:
+        """Find a section by id or title, case-insensitively (None when there is none)."""
+        wanted = key.strip().lower()
+        for section in self.sections:
+            if wanted in (section.id, section.title.strip().lower()):
+                return section
+        return None
 
 
 @dataclass(kw_only=True)
@@ -65,7 +122,7 @@ class Metadata:
 
 
 @dataclass(kw_only=True)
-class Target:
+class Target(TargetLabel):
     """See :class:`runbookkit.model.Target`."""
 
     host: str
@@ -188,7 +245,7 @@ class Subsection(Block):
 
 
 @dataclass(kw_only=True)
-class Section(Block):
+class Section(Block, SectionBlocks):
     """See :class:`runbookkit.model.Section`."""
 
     level: int
@@ -214,7 +271,7 @@ class Example:
 
 
 @dataclass(kw_only=True)
-class Runbook:
+class Runbook(RunbookLookup):
     """See :class:`runbookkit.model.Runbook`."""
 
     id: str

@@ -13,12 +13,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runbookkit.execute.events import Listener
 from runbookkit.execute.runner import RunOptions
-from runbookkit.model import Runbook
 from runbookkit.settings import Settings
+
+if TYPE_CHECKING:
+    from runbookkit.model import Runbook
 
 # name → (module, factory); add a listener to every `runbookkit run` by adding a line here.
 FACTORIES: dict[str, tuple[str, str]] = {

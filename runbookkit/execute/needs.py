@@ -15,11 +15,13 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from runbookkit.errors import ExecutionError
-from runbookkit.model import Command
 from runbookkit.plan import Plan, PlannedStep
+
+if TYPE_CHECKING:
+    from runbookkit.model import Command
 
 _TARGET_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbookkit import __version__
 from runbookkit.errors import ExecutionError
@@ -35,8 +36,11 @@ from runbookkit.execute.operator import Choice, Operator, Unattended
 from runbookkit.execute.session import Sessions
 from runbookkit.execute.ssh import ConnectError, Connections, SshOptions, SshShared, target_key
 from runbookkit.execute.steps import StepExecutor
-from runbookkit.model import Command, Retry, Runbook, Target
 from runbookkit.plan import Plan, PlannedStep, plan, rollback_plan
+from runbookkit.tree import Retry
+
+if TYPE_CHECKING:
+    from runbookkit.model import Command, Runbook, Target
 
 EXIT_CODES = {
     RunStatus.passed: 0,
@@ -414,10 +418,13 @@ def run(
         RunbookError: the runbook can't be read, the section or step doesn't exist, or a
             placeholder has no value; nothing ran.
     """
-    if not isinstance(runbook, Runbook):
-        from runbookkit.parsing import parse_file
+    if isinstance(runbook, str | Path):
+        from runbookkit.parsing import tree_file
 
-        runbook = parse_file(Path(runbook))
+        # The parse tree has the model's shape: a run needs no validation, nor pydantic's schemas.
+        parsed: Runbook = tree_file(Path(runbook))  # type: ignore[assignment]
+    else:
+        parsed = runbook
     options = options or RunOptions()
-    planned = plan(runbook, section, only=options.only, start=options.start)
+    planned = plan(parsed, section, only=options.only, start=options.start)
     return Runner(planned, options, listeners=listeners, operator=operator).run()

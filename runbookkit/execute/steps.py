@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from runbookkit.execute.events import (
     Event,
@@ -24,8 +25,12 @@ from runbookkit.execute.events import (
 )
 from runbookkit.execute.session import Outcome, Sessions
 from runbookkit.execute.ssh import ConnectError
-from runbookkit.model import Command, Retry, Target
 from runbookkit.plan import PlannedStep
+from runbookkit.tree import changed
+
+if TYPE_CHECKING:
+    from runbookkit import tree
+    from runbookkit.model import Command, Retry, Target
 
 TAIL = 4096
 
@@ -102,7 +107,7 @@ class StepExecutor:
         *,
         host: str | None,
         timeout: float | None,
-        retry: Retry | None,
+        retry: Retry | tree.Retry | None,
         variables: dict[str, str] | None = None,
     ) -> None:
         self.run_id = run_id
@@ -127,12 +132,11 @@ class StepExecutor:
             return target
         user, _, rest = self.host.rpartition("@")
         name, _, port = rest.partition(":")
-        return target.model_copy(
-            update={
-                "host": name,
-                "user": user or target.user,
-                "port": int(port) if port.isdigit() else target.port,
-            }
+        return changed(
+            target,
+            host=name,
+            user=user or target.user,
+            port=int(port) if port.isdigit() else target.port,
         )
 
     def label(self, target: Target | None) -> str:
@@ -185,7 +189,7 @@ class StepExecutor:
         if command.expected is None or "$" not in command.expected:
             return command
         expected = expand(command.expected, self.variables)
-        return command.model_copy(update={"expected": expected})
+        return changed(command, expected=expected)
 
     def _attempt(
         self, number: int, commands: list[Command], targets: list[Target | None]
@@ -243,9 +247,7 @@ def resolve_target(target: Target, values: dict[str, str]) -> Target:
         return None if text is None else expand(text, values)
 
     options = {key: fill(value) or "" for key, value in target.options.items()}
-    return target.model_copy(
-        update={"host": fill(target.host), "user": fill(target.user), "options": options}
-    )
+    return changed(target, host=fill(target.host), user=fill(target.user), options=options)
 
 
 def expand(text: str, values: dict[str, str]) -> str:

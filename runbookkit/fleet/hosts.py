@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runbookkit.errors import ConfigError
-from runbookkit.model import Target
+from runbookkit.tree import Target
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Host:
         return f"{host}:{self.port}"
 
     def target(self) -> Target:
-        """The host as a :class:`~runbookkit.model.Target`, the shape the run engine connects to."""
+        """The host as a :class:`~runbookkit.tree.Target`, the shape the run engine connects to."""
         return Target(host=self.hostname, user=self.user, port=self.port, identity=self.identity)
 
     def merged(self, **defaults: Any) -> Host:

@@ -16,15 +16,17 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import ConfigError
 from runbookkit.fleet.hosts import Host, parse_address
 from runbookkit.fleet.inventory import Inventory, load_inventory
-from runbookkit.model import Runbook
 
 DEFAULT_INVENTORIES = ("inventory.yaml", "inventory.yml", "inventory.toml")
 _GLOB = set("*?[")
+
+if TYPE_CHECKING:
+    from runbookkit.model import Runbook
 
 
 @dataclass

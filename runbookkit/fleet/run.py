@@ -36,6 +36,7 @@ from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
 from runbookkit.fleet.strategy import Strategy, run_fleet
 from runbookkit.plan import Plan, PlannedStep
+from runbookkit.tree import changed
 
 # Which host status makes the fleet's status, most telling first.
 _PRECEDENCE = [RunStatus.interrupted, RunStatus.failed, RunStatus.aborted, RunStatus.incomplete]
@@ -91,13 +92,7 @@ def for_host(plan: Plan, host: Host) -> Plan:
         return [
             replace(
                 p,
-                step=p.step.model_copy(
-                    update={
-                        "commands": [
-                            c.model_copy(update={"target": target}) for c in p.step.commands
-                        ]
-                    }
-                ),
+                step=changed(p.step, commands=[changed(c, target=target) for c in p.step.commands]),
             )
             for p in steps
         ]
