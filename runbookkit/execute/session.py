@@ -47,13 +47,21 @@ OutputCallback = Callable[[str, str], None]  # (stream, text)
 
 GRACE = 1.0  # seconds between the polite signal and SIGKILL
 _READ = 65536
+_TOKEN_BYTES = 16  # the token is their hex: 32 characters, which the loop reads at once
+# bash reads a pipe one byte per system call, except ``read -N`` (bash 4.1 and later), which
+# reads the token in one call; the NUL after it is then read on its own. Older bash reads it
+# as any other field.
 _LOOP = (
-    '__rbk_ret() { return "$1"; }; __rbk_s=0; '
+    '__rbk_ret() { return "$1"; }; __rbk_s=0; __rbk_n=0; '
+    "((BASH_VERSINFO[0] > 4 || BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] > 0)) && __rbk_n=1; "
     "while IFS= builtin read -r -d '' __rbk_c; do "
     '__rbk_ret "$__rbk_s" && :; '
     'builtin eval "$__rbk_c" </dev/null; '
     "__rbk_s=$?; "
-    "IFS= builtin read -r -d '' __rbk_t; "
+    "if ((__rbk_n)); then IFS= builtin read -r -N "
+    f"{2 * _TOKEN_BYTES}"
+    " __rbk_t; IFS= builtin read -r -d '' __rbk_c; "
+    "else IFS= builtin read -r -d '' __rbk_t; fi; "
     'builtin printf \'%s %s %s\\0\' "$__rbk_t" "$__rbk_s" "$PWD"; '
     "builtin printf '%s\\0' \"$__rbk_t\" >&2; "
     "builtin unset __rbk_t; "
@@ -414,23 +422,29 @@ class ShellSession:
                     stream.buffer += data
                 else:
                     stream.eof = True
-                self._advance(name)
-                self._cond.notify_all()
+                # Waiters wait for a command's end or a stream's: wake them only then.
+                if self._advance(name) or not data:
+                    self._cond.notify_all()
             if not data:
                 return
 
-    def _advance(self, name: str) -> None:
-        """Move what has come on ``name`` into the current command (lock held)."""
+    def _advance(self, name: str) -> bool:
+        """Move what has come on ``name`` into the current command (lock held).
+
+        True when this completed the command (both its frames are in).
+        """
         current = self._current
         if current is None or current.done[name]:
-            return
+            return False
         stream = self._streams[name]
         found, trailer = stream.take(
             current.token, name == "stdout", lambda text: current.emit(name, text)
         )
-        if found:
-            current.done[name] = True
-            current.trailer = trailer if name == "stdout" else current.trailer
+        if not found:
+            return False
+        current.done[name] = True
+        current.trailer = trailer if name == "stdout" else current.trailer
+        return all(current.done.values())
 
     # -- running ---------------------------------------------------------------------------
 
@@ -482,7 +496,7 @@ class ShellSession:
 
     def _send(self, text: str, timeout: float | None, on_output: OutputCallback) -> Outcome:
         started = time.monotonic()
-        token = secrets.token_hex(16).encode()
+        token = secrets.token_hex(_TOKEN_BYTES).encode()
         command = _Command(token, on_output)
         with self._cond:
             if self.interrupted:
@@ -618,6 +632,7 @@ class Sessions:
         self.exports = dict(exports or {})
         self.remote_exports = {**(remote_exports or {}), **self.exports}
         self._sessions: dict[str, ShellSession] = {}
+        self._keys: dict[int, tuple[Target, str]] = {}
         self.interrupted = False
 
     def export(self, values: dict[str, str]) -> None:
@@ -639,7 +654,13 @@ class Sessions:
 
     def get(self, target: Target | None) -> ShellSession:
         """The session of ``target`` (None: this machine)."""
-        key = "local" if target is None else target.model_dump_json()
+        if target is None:
+            key = "local"
+        else:  # its JSON, worked out once per target object (kept, so its id stays its own)
+            known = self._keys.get(id(target))
+            if known is None or known[0] is not target:
+                known = self._keys[id(target)] = (target, target.model_dump_json())
+            key = known[1]
         session = self._sessions.get(key)
         if self.interrupted:
             raise Interrupted()
