@@ -305,7 +305,7 @@ class Runner:
 
     def _confirm(self, planned: PlannedStep, commands: list[Command]) -> str | None:
         """None when the destructive step may run, else why it is refused."""
-        shown = [f"on {self.executor.label(self.executor.target(c))}: {c.text}" for c in commands]
+        shown = [f"on {self.executor.resolved(c)[1]}: {c.text}" for c in commands]
         answer = self.operator.confirm_destructive(planned, shown)
         reasons = "; ".join(planned.step.destructive_reasons) or "marked destructive"
         if answer is None:
@@ -337,7 +337,7 @@ class Runner:
         targets: list[str] = []
         for planned in plan.steps:
             for command in planned.step.commands:
-                targets.append(self.executor.label(self.executor.target(command)))
+                targets.append(self.executor.resolved(command)[1])
         return RunStarted(
             run_id=self.run_id,
             runbook_id=runbook.id,

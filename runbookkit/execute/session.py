@@ -49,13 +49,21 @@ OutputCallback = Callable[[str, str], None]  # (stream, text)
 
 GRACE = 1.0  # seconds between the polite signal and SIGKILL
 _READ = 65536
+_TOKEN_BYTES = 16  # the token is their hex: 32 characters, which the loop reads at once
+# bash reads a pipe one byte per system call, except ``read -N`` (bash 4.1 and later), which
+# reads the token in one call; the NUL after it is then read on its own. Older bash reads it
+# as any other field.
 _LOOP = (
-    '__rbk_ret() { return "$1"; }; __rbk_s=0; '
+    '__rbk_ret() { return "$1"; }; __rbk_s=0; __rbk_n=0; '
+    "((BASH_VERSINFO[0] > 4 || BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] > 0)) && __rbk_n=1; "
     "while IFS= builtin read -r -d '' __rbk_c; do "
     '__rbk_ret "$__rbk_s" && :; '
     'builtin eval "$__rbk_c" </dev/null; '
     "__rbk_s=$?; "
-    "IFS= builtin read -r -d '' __rbk_t; "
+    "if ((__rbk_n)); then IFS= builtin read -r -N "
+    f"{2 * _TOKEN_BYTES}"
+    " __rbk_t; IFS= builtin read -r -d '' __rbk_c; "
+    "else IFS= builtin read -r -d '' __rbk_t; fi; "
     'builtin printf \'%s %s %s\\0\' "$__rbk_t" "$__rbk_s" "$PWD"; '
     "builtin printf '%s\\0' \"$__rbk_t\" >&2; "
     "builtin unset __rbk_t; "
@@ -271,10 +279,10 @@ class RemoteTransport:
 
     def ended(self) -> str:
         """The shell's (or connection's) end, in words."""
+        status = self.exit_status()  # waits a little: a lost link shows in the meantime
         transport = self.conn.client.get_transport()
-        if transport is None or not transport.is_active():
+        if status is None and (transport is None or not transport.is_active()):
             return "connection lost: the remote end closed the connection"
-        status = self.exit_status()
         if status is None:
             return "the command ended without an exit status (killed by a signal?)"
         return f"the shell exited with status {status}"
@@ -421,23 +429,29 @@ class ShellSession:
                     stream.buffer += data
                 else:
                     stream.eof = True
-                self._advance(name)
-                self._cond.notify_all()
+                # Waiters wait for a command's end or a stream's: wake them only then.
+                if self._advance(name) or not data:
+                    self._cond.notify_all()
             if not data:
                 return
 
-    def _advance(self, name: str) -> None:
-        """Move what has come on ``name`` into the current command (lock held)."""
+    def _advance(self, name: str) -> bool:
+        """Move what has come on ``name`` into the current command (lock held).
+
+        True when this completed the command (both its frames are in).
+        """
         current = self._current
         if current is None or current.done[name]:
-            return
+            return False
         stream = self._streams[name]
         found, trailer = stream.take(
             current.token, name == "stdout", lambda text: current.emit(name, text)
         )
-        if found:
-            current.done[name] = True
-            current.trailer = trailer if name == "stdout" else current.trailer
+        if not found:
+            return False
+        current.done[name] = True
+        current.trailer = trailer if name == "stdout" else current.trailer
+        return all(current.done.values())
 
     # -- running ---------------------------------------------------------------------------
 
@@ -511,7 +525,7 @@ class ShellSession:
 
     def _send(self, text: str, timeout: float | None, on_output: OutputCallback) -> Outcome:
         started = time.monotonic()
-        token = secrets.token_hex(16).encode()
+        token = secrets.token_hex(_TOKEN_BYTES).encode()
         command = _Command(token, on_output)
         with self._cond:
             if self.interrupted:

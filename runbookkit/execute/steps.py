@@ -118,6 +118,21 @@ class StepExecutor:
         self.timeout = timeout
         self.retry = retry
         self.variables = variables or {}
+        # Each planned command's target and its label, resolved once for these variables (by
+        # the command's id; the command is kept with them, so the id can't be reused meanwhile).
+        self._resolved: dict[int, tuple[Command, Target | None, str]] = {}
+        self._resolved_for = self.variables
+
+    def resolved(self, command: Command) -> tuple[Target | None, str]:
+        """:meth:`target` of ``command`` and its :meth:`label`, worked out once per command."""
+        if self._resolved_for is not self.variables:
+            self._resolved.clear()
+            self._resolved_for = self.variables
+        entry = self._resolved.get(id(command))
+        if entry is None or entry[0] is not command:
+            target = self.target(command)
+            entry = self._resolved[id(command)] = (command, target, self.label(target))
+        return entry[1], entry[2]
 
     def target(self, command: Command) -> Target | None:
         """Where ``command`` runs after ``--host``: None for this machine.
@@ -148,9 +163,14 @@ class StepExecutor:
         step = planned.step
         retry = step.retry or self.retry
         attempts = retry.attempts if retry else 1
+        targets: list[Target | None] = []
+        labels: list[str] = []
+        for command in commands:
+            target, label = self.resolved(command)
+            targets.append(target)
+            labels.append(label)
         commands = [self._expecting(c) for c in commands]
-        targets = [self.target(c) for c in commands]
-        label = ", ".join(dict.fromkeys(self.label(t) for t in targets)) or "local"
+        label = labels[0] if len(labels) == 1 else ", ".join(dict.fromkeys(labels)) or "local"
         result = StepResult(
             number=planned.number,
             title=step.title,
