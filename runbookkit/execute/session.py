@@ -72,12 +72,6 @@ _LOOP = (
 # Run by the login's shell over SSH (which sources its rc files first); any other shell than
 # bash hands over to bash. The loop holds no single quote, so it nests in '…'.
 _BOOTSTRAP = f"if [ -z \"$BASH_VERSION\" ]; then exec bash -c '{_LOOP}'; fi\n{_LOOP}"
-# Signal the processes of the shell's group but the shell (POSIX sh, over a second channel).
-_SIGNAL_SCRIPT = (
-    's={pid}; for f in /proc/[0-9]*/stat; do read -r l < "$f" 2>/dev/null || continue; '
-    'p=${{f#/proc/}}; p=${{p%/stat}}; [ "$p" = "$s" ] && continue; r=${{l##*) }}; '
-    'set -- $r; [ "$3" = "$s" ] && kill -{sig} "$p" 2>/dev/null; done; exit 0'
-)
 
 
 @dataclass
@@ -210,7 +204,7 @@ class LocalTransport:
 
 
 class RemoteTransport:
-    """bash in one SSH channel of an open Fabric connection."""
+    """bash in one SSH channel of an open connection."""
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
