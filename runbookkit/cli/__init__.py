@@ -1,7 +1,7 @@
 """The ``runbookkit`` command line: a thin layer over the library.
 
 Commands live in their own modules and are imported only when used, so ``runbookkit parse`` never
-pays for Fabric or MkDocs. Errors become one line on stderr and a documented exit code.
+pays for paramiko or MkDocs. Errors become one line on stderr and a documented exit code.
 """
 
 from __future__ import annotations
