@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import runbookkit
 from runbookkit.execute import session as session_module
 from runbookkit.execute.runner import RunOptions
-from runbookkit.execute.session import LocalTransport, ShellSession
+from runbookkit.execute.session import ShellSession, local_shell
 from runbookkit.execute.ssh import SshOptions
 from tests.execute.conftest import write_runbook
 
@@ -225,7 +225,7 @@ def test_output_that_looks_like_a_frame_cannot_fake_a_result(tmp_path, monkeypat
         return tokens[-1]
 
     monkeypatch.setattr(session_module.secrets, "token_hex", recording)
-    session = ShellSession(LocalTransport)
+    session = ShellSession(local_shell)
     try:
         # Everything the command can see of its shell, printed: no token is there to copy.
         seen = session.run("set; declare -p; cat /proc/$$/cmdline", 10, lambda *a: None)
@@ -245,7 +245,7 @@ def test_output_that_looks_like_a_frame_cannot_fake_a_result(tmp_path, monkeypat
 
 
 def test_a_timeout_stops_the_rest_of_the_line_and_restarts_the_session():
-    session = ShellSession(LocalTransport)
+    session = ShellSession(local_shell)
     try:
         session.run("cd /tmp; X=kept", 10, lambda *a: None)
         stopped = session.run("sleep 30; echo late", 0.5, lambda *a: None)
@@ -262,7 +262,7 @@ def test_a_timeout_stops_the_rest_of_the_line_and_restarts_the_session():
 
 
 def test_a_command_reading_stdin_gets_end_of_file():
-    session = ShellSession(LocalTransport)
+    session = ShellSession(local_shell)
     try:
         read = session.run("cat; echo done", 10, lambda *a: None)
         assert read.stdout == "done\n"
@@ -272,7 +272,7 @@ def test_a_command_reading_stdin_gets_end_of_file():
 
 
 def test_sixteen_megabytes_of_output_arrive_whole_and_quickly():
-    session = ShellSession(LocalTransport)
+    session = ShellSession(local_shell)
     try:
         started = time.monotonic()
         big = session.run("head -c 16000000 /dev/zero | tr '\\0' x", 60, lambda *a: None)
@@ -335,7 +335,7 @@ def _bash_reference(commands: list[str]) -> list[tuple[str, int]]:
 )
 @given(st.lists(_COMMANDS, min_size=1, max_size=12))
 def test_per_command_output_and_status_equal_one_bash_session(commands):
-    session = ShellSession(LocalTransport)
+    session = ShellSession(local_shell)
     try:
         session.run("cd /tmp", 10, lambda *a: None)
         ours = []
