@@ -176,10 +176,11 @@ class Runner:
     def prepare(self) -> None:
         """Start connecting to the plan's remote targets in the background.
 
-        A front end calls this before its own set-up (the history store, the view), so the
-        servers' share of connecting (key exchange, authentication, the login's rc files)
-        overlaps with it. Targets are resolved here, on the calling thread (their notices are
-        held for the run); a failure to connect is reported by the step that needs the target.
+        A front end calls this as soon as the runner exists, so the servers' share of connecting
+        (key exchange, authentication, the login's rc files) overlaps with the start of the run
+        (its record, its first lines). Targets are resolved here, on the calling thread (their
+        notices are held for the run); a failure to connect is reported by the step that needs
+        the target.
         """
         targets: dict[str, Target] = {}
         for planned in self.plan.steps:
