@@ -12,18 +12,16 @@ loop). Variables in an ssh line's target (``ssh root@$HOST``) count like any oth
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from runbookkit.errors import ExecutionError
+from runbookkit.execute.variables import references
 from runbookkit.plan import Plan, PlannedStep
 
 if TYPE_CHECKING:
     from runbookkit.model import Command
-
-_TARGET_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 class Asker(Protocol):
@@ -59,8 +57,7 @@ def reads(command: Command) -> tuple[list[tuple[str, bool]], set[str]]:
     target = command.target
     if target is not None:
         for text in (target.host, target.user or "", *target.options.values()):
-            for match in _TARGET_REFERENCE.finditer(text):
-                found.append((match.group(1) or match.group(2), False))
+            found += [(name, False) for name in references(text)]
     return found, set(usage.assigns)
 
 

@@ -8,8 +8,6 @@ retried. The result is data: a :class:`StepResult`, whatever happened.
 
 from __future__ import annotations
 
-import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from runbookkit.execute.events import (
 )
 from runbookkit.execute.session import Outcome, Sessions
 from runbookkit.execute.ssh import ConnectError
+from runbookkit.execute.variables import expand
 from runbookkit.plan import PlannedStep
 from runbookkit.tree import changed
 
@@ -170,7 +169,7 @@ class StepExecutor:
             targets.append(target)
             labels.append(label)
         commands = [self._expecting(c) for c in commands]
-        label = labels[0] if len(labels) == 1 else ", ".join(dict.fromkeys(labels)) or "local"
+        label = ", ".join(dict.fromkeys(labels)) or "local"
         result = StepResult(
             number=planned.number,
             title=step.title,
@@ -268,19 +267,3 @@ def resolve_target(target: Target, values: dict[str, str]) -> Target:
 
     options = {key: fill(value) or "" for key, value in target.options.items()}
     return changed(target, host=fill(target.host), user=fill(target.user), options=options)
-
-
-def expand(text: str, values: dict[str, str]) -> str:
-    """``text`` with ``$NAME``/``${NAME}`` replaced from ``values``, then the environment."""
-    if "$" not in text:
-        return text
-    return _REFERENCE.sub(lambda m: _lookup(m, values), text)
-
-
-_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-
-
-def _lookup(found: re.Match[str], values: dict[str, str]) -> str:
-    name = found.group(1) or found.group(2)
-    value = values.get(name, os.environ.get(name))
-    return found.group(0) if value is None else value
