@@ -177,7 +177,6 @@ class ShellSession:
         self.make_transport = make_transport
         self.exports = dict(exports or {})
         self.transport: Transport | None = None
-        self.shell_pid = 0
         self.cwd: str | None = None
         self._cond = threading.Condition()
         self._streams: dict[str, _Stream] = {}
@@ -206,9 +205,7 @@ class ShellSession:
             said = (started.stderr or started.stdout).strip().splitlines()
             why = started.error or started.restarted or "it printed no process id"
             raise OSError(f"the shell did not start ({why})" + (f": {said[-1]}" if said else ""))
-        self.shell_pid = int(pid)
-        if isinstance(transport, RemoteTransport):
-            transport.shell_pid = self.shell_pid
+        transport.shell_pid = int(pid)
         self.cwd = started.cwd
 
     def close(self) -> None:
@@ -396,7 +393,7 @@ class ShellSession:
             if command is None or transport is None or self._stopping:
                 return True
             self._stopping = True
-        if transport.signal_group(self.shell_pid, sig):
+        if transport.signal_group(sig):
             self._await(command, GRACE)
         return False
 

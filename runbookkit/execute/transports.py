@@ -19,6 +19,8 @@ _READ = 65536
 class Transport(Protocol):
     """Where a session's bash runs: its pipes and how to signal it."""
 
+    shell_pid: int  # the shell's ``$$``, as it said when the session started
+
     def start(self) -> None:
         """Start the shell."""
 
@@ -28,7 +30,7 @@ class Transport(Protocol):
     def read(self, stream: str) -> bytes:
         """The next bytes of ``stream`` ("stdout"/"stderr"); b"" at its end."""
 
-    def signal_group(self, shell_pid: int, sig: str) -> bool:
+    def signal_group(self, sig: str) -> bool:
         """Signal the shell's whole process group; False when it can't."""
 
     def kill(self) -> None:
@@ -50,6 +52,7 @@ class LocalTransport:
     def __init__(self, script: str) -> None:
         self.script = script
         self.process: subprocess.Popen[bytes] | None = None
+        self.shell_pid = 0  # told by the session once its shell said it
 
     def start(self) -> None:
         """Start ``bash --norc --noprofile`` running ``script`` (the session loop)."""
@@ -81,7 +84,7 @@ class LocalTransport:
         except (OSError, ValueError):
             return b""
 
-    def signal_group(self, shell_pid: int, sig: str) -> bool:
+    def signal_group(self, sig: str) -> bool:
         """Signal the shell's process group (the shell leads it: a session of its own)."""
         try:
             os.killpg(self._proc().pid, getattr(signal, f"SIG{sig}"))
@@ -159,7 +162,7 @@ class RemoteTransport:
         except Exception:
             return b""
 
-    def signal_group(self, shell_pid: int, sig: str) -> bool:
+    def signal_group(self, sig: str) -> bool:
         """Signal the remote shell's process group over a second channel.
 
         sshd starts every session with ``setsid``, so the shell leads a group of its own.
@@ -167,7 +170,7 @@ class RemoteTransport:
         try:
             channel = self.conn.client.get_transport().open_session()
             channel.settimeout(GRACE + 5)
-            channel.exec_command(f"kill -{sig} -{shell_pid} 2>/dev/null; exit 0")
+            channel.exec_command(f"kill -{sig} -{self.shell_pid} 2>/dev/null; exit 0")
             channel.recv_exit_status()
             channel.close()
         except Exception:
@@ -176,7 +179,7 @@ class RemoteTransport:
 
     def kill(self) -> None:
         """Close the channel (sshd hangs up on the shell); KILL its group if the host answers."""
-        pid = getattr(self, "shell_pid", 0)
+        pid = self.shell_pid
         if pid:
             script = f"kill -KILL -{pid} 2>/dev/null; exit 0"
             with contextlib.suppress(Exception):
