@@ -13,8 +13,8 @@ Placeholders that authors write instead of values (``<pod-name>``, ``[POD_NAME]`
     rewrite("kubectl logs <pod-name> -n '{{ ns }}'")
     # ('kubectl logs "${POD_NAME}" -n "${NS}"', [('<pod-name>', 'POD_NAME'), ('{{ ns }}', 'NS')])
 
-The parser keeps what was written as ``Command.raw``, sets ``Command.text`` to the first item of
-:func:`rewrite` and turns each :class:`Found` of :func:`find_placeholders` into a
+The parser keeps what was written as ``Command.raw``, and from one call of :func:`fill` sets
+``Command.text`` to the new text and turns each :class:`Found` filled into a
 ``Placeholder(text, name, line)`` (``Found.line`` counts from 1 within the text given, offsets
 are str offsets). A placeholder in a quoted heredoc body (``<<'EOF'``) cannot be filled and stays
 as written: ``Found.fillable`` is False and :func:`rewrite` leaves it out. Both list every
@@ -51,6 +51,7 @@ __all__ = [
     "Ref",
     "Usage",
     "analyse",
+    "fill",
     "find_placeholders",
     "is_standard",
     "parse",
@@ -152,15 +153,21 @@ def rewrite(text: str) -> tuple[str, list[tuple[str, str]]]:
         The new text, and ``(as_written, variable_name)`` of each placeholder filled, in order.
         Placeholders in quoted heredoc bodies stay as written (see :func:`find_placeholders`).
     """
+    new, filled = fill(text)
+    return new, [(found.text, found.name) for found in filled]
+
+
+def fill(text: str) -> tuple[str, list[Found]]:
+    """:func:`rewrite` with each filled placeholder as its :class:`Found` (line included)."""
     out: list[str] = []
-    filled: list[tuple[str, str]] = []
+    filled: list[Found] = []
     position = 0
     for found, (start, end, replacement) in _scan(text):
         if not found.fillable:
             continue
         out.append(text[position:start])
         out.append(replacement)
-        filled.append((found.text, found.name))
+        filled.append(found)
         position = end
     out.append(text[position:])
     return "".join(out), filled

@@ -217,9 +217,9 @@ def _command(chunk: str, line_no: int, session: Target | None = None) -> Command
     raw = chunk.strip()
     remote = None if session else split_remote(raw)
     text, target = remote if remote else (raw, session)
-    found = [f for f in shellsyntax.find_placeholders(text) if f.fillable]
+    filled, found = shellsyntax.fill(text)
     return Command(
-        text=shellsyntax.rewrite(text)[0] if found else text,
+        text=filled,
         raw=raw,
         line=line_no,
         target=target,
