@@ -103,9 +103,9 @@ class Command(_Model):
     )
     absent: list[str] = Field(
         default_factory=_list,
-        description="Texts the output must not contain (`# Expected absent: TEXT`).",
+        description="Texts stdout and stderr must not contain (`# Expected absent: TEXT`).",
     )
-    empty: bool = Field(False, description="The output must be empty (`# Expected empty`).")
+    empty: bool = Field(False, description="stdout must be empty (`# Expected empty`).")
     interactive: str | None = Field(
         None, description="Why it needs a terminal or never ends: a manual action unless --tty."
     )

@@ -5,7 +5,7 @@ the commands after them belong to it and ``# Retry: 10 every 1s`` makes the step
 expectation. These comments attach a check to the command before them in the step:
 
 - ``# Expected: X`` (``# Expected output: X``): stdout must contain X (several lines join);
-- ``# Expected absent: X``: stdout must not contain X (one text per comment, several allowed);
+- ``# Expected absent: X``: neither stdout nor stderr may contain X (several comments allowed);
 - ``# Expected empty`` (``# Expected: (empty)``, ``# Expected: nothing``): stdout must be empty;
 - ``# Exit: 0,1`` (``# Exit: 0 1``, ``# Exit codes: 0, 1``): the exit statuses that count as
   success, each 0 to 255 (without one, only 0 does).
