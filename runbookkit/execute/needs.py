@@ -11,6 +11,7 @@ loop). Variables in an ssh line's target (``ssh root@$HOST``) count like any oth
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -48,17 +49,27 @@ class Need:
         return f"step {self.step} ({self.title}), line {self.line}"
 
 
-def reads(command: Command) -> tuple[list[tuple[str, bool]], set[str]]:
+def reads(command: Command) -> tuple[list[tuple[str, bool]], frozenset[str]]:
     """(name, has a default) for each variable ``command`` reads, and the names it assigns."""
-    from runbookkit.parsing import shellsyntax
-
-    usage = shellsyntax.analyse(command.text)
-    found = [(ref.name, ref.has_default) for ref in usage.reads]
+    found, assigns = _usage(command.text)
+    names = list(found)
     target = command.target
     if target is not None:
         for text in (target.host, target.user or "", *target.options.values()):
-            found += [(name, False) for name in references(text)]
-    return found, set(usage.assigns)
+            names += [(name, False) for name in references(text)]
+    return names, assigns
+
+
+@functools.lru_cache(maxsize=4096)
+def _usage(text: str) -> tuple[tuple[tuple[str, bool], ...], frozenset[str]]:
+    """What :func:`reads` needs of a command's text, parsed once however often it is asked.
+
+    A run asks twice (the values to ask for, those to export), and each host of a fleet again.
+    """
+    from runbookkit.parsing import shellsyntax
+
+    usage = shellsyntax.analyse(text)
+    return tuple((ref.name, ref.has_default) for ref in usage.reads), frozenset(usage.assigns)
 
 
 def survey(
