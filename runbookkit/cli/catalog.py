@@ -63,13 +63,12 @@ def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> Non
 @runbooks_dir_option
 def show_command(runbook: str, section: str | None, runbooks_dir: Path | None) -> None:
     """Show the plan of RUNBOOK: steps, targets, commands, expected output and markers."""
-    from runbookkit.execute.needs import describe
-    from runbookkit.plan import plan, render
+    from runbookkit.execute.needs import render_plan
+    from runbookkit.plan import plan
 
     parsed = _load(runbook, runbooks_dir)
     keys = [section] if section else [s.id for s in parsed.sections]
-    plans = [plan(parsed, key) for key in keys]
-    click.echo("\n\n".join("\n".join(filter(None, (render(p), describe(p, {})))) for p in plans))
+    click.echo("\n\n".join(render_plan(plan(parsed, key), {}) for key in keys))
 
 
 @click.command("list")

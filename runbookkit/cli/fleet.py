@@ -85,19 +85,15 @@ def run_on_fleet(
     from runbookkit.execute import display, listeners
     from runbookkit.fleet.run import FleetRunner
     from runbookkit.fleet.strategy import Strategy
-    from runbookkit.plan import render
 
     strategy = Strategy.from_flags(**{name: flags[name] for name in _STRATEGY_FLAGS})
     if options.ssh.ssh_config is None and fleet.ssh_config is not None:
         options = replace(options, ssh=replace(options.ssh, ssh_config=fleet.ssh_config))
     if flags["dry_run"]:
-        from runbookkit.execute import needs
+        from runbookkit.execute.needs import render_plan
 
         masked = display.Masked(None, secrets)
-        click.echo(masked.mask(render(planned)))
-        listed = needs.describe(planned, options.variables)
-        if listed:
-            click.echo(masked.mask(listed))
+        click.echo(masked.mask(render_plan(planned, options.variables)))
         click.echo(f"on {len(fleet.hosts)} hosts ({strategy.describe()}):")
         for host in fleet.hosts:
             click.echo(f"  {host.name:<20} {host.label}")

@@ -93,7 +93,7 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
     """
     from runbookkit.execute import display, listeners, variables
     from runbookkit.execute.runner import Runner
-    from runbookkit.plan import plan, render
+    from runbookkit.plan import plan
 
     settings = load_settings(runbooks_dir=runbooks_dir)
     parsed = catalog.load(runbook, settings.runbooks_dir, validate=False)
@@ -108,12 +108,9 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
         secrets = list(view.secrets)
         return run_on_fleet(settings, parsed, section, planned, options, fleet, flags, secrets)
     if flags["dry_run"]:
-        from runbookkit.execute import needs
+        from runbookkit.execute.needs import render_plan
 
-        click.echo(view.mask(render(planned, host=flags["host"])))
-        listed = needs.describe(planned, values)
-        if listed:
-            click.echo(view.mask(listed))
+        click.echo(view.mask(render_plan(planned, values, host=flags["host"])))
         listeners.build(context)
         return
     extra = listeners.build(context)

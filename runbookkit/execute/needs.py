@@ -178,3 +178,10 @@ def describe(plan: Plan, given: Mapping[str, str]) -> str:
             text = f"{need.name} MISSING: give --var {need.name}=VALUE"
         lines.append(f"  {text}  (first read by {need.where})")
     return "\n".join(lines) if len(lines) > 1 else ""
+
+
+def render_plan(plan: Plan, given: Mapping[str, str], *, host: str | None = None) -> str:
+    """The plan as ``show`` and ``--dry-run`` print it: its steps, then its variables."""
+    from runbookkit.plan import render
+
+    return "\n".join(filter(None, (render(plan, host=host), describe(plan, given))))
