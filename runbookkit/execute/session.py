@@ -78,6 +78,11 @@ _LOOP = (
 _BOOTSTRAP = f"if [ -z \"$BASH_VERSION\" ]; then exec bash -c '{_LOOP}'; fi\n{_LOOP}"
 
 
+def export_code(values: dict[str, str]) -> str:
+    """Shell code exporting ``values``: each one single-quoted, so a value is never code."""
+    return "".join(f"export {name}={shlex.quote(value)}; " for name, value in values.items())
+
+
 def local_shell() -> Transport:
     """A transport for a bash on this machine running the session loop."""
     return LocalTransport(_LOOP)
@@ -196,9 +201,8 @@ class ShellSession:
         for name in self._streams:
             threading.Thread(target=self._reader, args=(transport, name), daemon=True).start()
         # What the login's rc files print comes first; the shell's pid is the last line.
-        setup = ["builtin printf '\\nrunbookkit-shell-pid=%s' \"$$\""]
-        setup += [f"export {name}={shlex.quote(value)}" for name, value in self.exports.items()]
-        started = self._send("; ".join(setup), 60.0, lambda stream, text: None)
+        setup = "builtin printf '\\nrunbookkit-shell-pid=%s' \"$$\"; " + export_code(self.exports)
+        started = self._send(setup, 60.0, lambda stream, text: None)
         pid = started.stdout.rpartition("runbookkit-shell-pid=")[2]
         if started.error or not pid.isdigit():
             self._drop()
@@ -314,10 +318,7 @@ class ShellSession:
         script = f"cd {shlex.quote(self.cwd or '.')} && {text}"
         transport = self.transport
         if isinstance(transport, RemoteTransport):
-            exports = "".join(
-                f"export {name}={shlex.quote(value)}; " for name, value in self.exports.items()
-            )
-            status = on_terminal(transport.conn, exports + script)
+            status = on_terminal(transport.conn, export_code(self.exports) + script)
             return Outcome(status, "", "", time.monotonic() - started)
         try:
             done = subprocess.run(
@@ -475,11 +476,10 @@ class Sessions:
             return
         self.exports.update(new)
         self.remote_exports.update(new)
-        text = "; ".join(f"export {name}={shlex.quote(value)}" for name, value in new.items())
         for session in self._sessions.values():
             session.exports.update(new)
             if session.transport is not None:
-                session.run(text, 30.0, lambda stream, chunk: None)
+                session.run(export_code(new), 30.0, lambda stream, chunk: None)
 
     def notice(self, message: str) -> None:
         """Tell the operator (and the record) something about a session."""
