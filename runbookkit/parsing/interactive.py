@@ -51,7 +51,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from runbookkit.parsing import shellwords
+from runbookkit.parsing import shellwords, simplecommands
 
 # Every rule needs one of these words; a command without any is not looked at further.
 _TRIGGER = re.compile(
@@ -62,23 +62,11 @@ _TRIGGER = re.compile(
 )
 _SEPARATORS = frozenset({"|", "||", "&&", ";", "&", "(", ")", "\n", "|&", ";;", ";&", "{", "}"})
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "!", "while", "until"})
-_WRAPPERS = {  # wrapper → its options that take a value
-    "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"},
-    "doas": {"-u", "-C"},
-    "env": {"-u", "-C", "-S"},
-    "nohup": set(),
-    "nice": {"-n"},
-    "ionice": {"-c", "-n", "-p"},
-    "stdbuf": {"-i", "-o", "-e"},
-    "command": set(),
-    "exec": {"-a"},
-    "time": {"-f", "-o"},
-}
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-_KUBE_VALUES = {"-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s"}
-_DOCKER_VALUES = {"-H", "--host", "--context", "-c", "--config", "--log-level", "-l"}
-_SSH_VALUES = set("BbcDEeFIiJLlmOoPpQRSWw")
-_REDIS_VALUES = {"-h", "-p", "-a", "-n", "-s", "-u", "-r", "-i", "-d", "--user", "--pass", "-e"}
+# Wrappers whose meaning here is their own: ``timeout`` ends anything, ``sudo -i`` is a shell.
+_KEPT = frozenset({"timeout", "sudo", "doas", "xargs"})
+_KUBE_VALUES = simplecommands.KUBECTL_VALUES
+_DOCKER_VALUES = simplecommands.DOCKER_VALUES
+_REDIS_VALUES = simplecommands.REDIS_VALUES
 _REDIS_BATCH = {"--scan", "--bigkeys", "--memkeys", "--hotkeys", "--rdb", "--pipe", "--eval", "-x"}
 _EDITORS = frozenset({"vi", "vim", "nvim", "nano", "emacs", "visudo", "vipw"})
 _SCREENS = frozenset({"watch", "htop", "btop", "atop", "iotop", "iftop", "nmon"})
@@ -146,48 +134,26 @@ def _simple(words: list[str], piped: bool, looping: bool) -> str | None:
 def _unwrap(words: list[str]) -> list[str] | None:
     """``words`` without wrappers and assignments; None under ``timeout``, which ends anything."""
     while words:
-        head = words[0]
-        if _ASSIGNMENT.match(head):
-            words = words[1:]
-        elif head == "timeout":
+        words = simplecommands.unwrap(words, keep=_KEPT)
+        head = words[0] if words else ""
+        if head == "timeout":
             return None
-        elif head in _WRAPPERS:
-            if head in ("sudo", "doas") and _root_shell(words[1:]):
-                return ["sudo", "-i"]
-            words = _skip_flags(words[1:], _WRAPPERS[head])
-        else:
+        if head not in ("sudo", "doas"):
             return words
+        if _root_shell(words[1:]):
+            return ["sudo", "-i"]
+        words = _skip_flags(words[1:], simplecommands.WRAPPERS[head])
     return words
 
 
 def _root_shell(args: list[str]) -> bool:
     return bool({"-i", "-s", "--login", "--shell"} & set(args)) and not _positional(
-        args, _WRAPPERS["sudo"]
+        args, simplecommands.WRAPPERS["sudo"]
     )
 
 
-def _skip_flags(args: list[str], values: set[str]) -> list[str]:
-    """``args`` from the first word that is not an option (nor an option's value)."""
-    index = 0
-    while index < len(args) and args[index].startswith("-") and args[index] != "-":
-        if args[index] == "--":
-            return args[index + 1 :]
-        index += 2 if args[index] in values else 1
-    return args[index:]
-
-
-def _positional(args: list[str], values: set[str]) -> list[str]:
-    """The arguments that are neither options nor the values of ``values`` options."""
-    out: list[str] = []
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg.startswith("-") and arg != "-":
-            skip = arg in values
-        else:
-            out.append(arg)
-    return out
+_skip_flags = simplecommands.skip_options
+_positional = simplecommands.positional
 
 
 def _short(args: list[str], letters: str, *long: str) -> bool:
@@ -301,8 +267,7 @@ def _systemctl(name: str, args: list[str], redirected: bool) -> str | None:
 
 
 def _ssh(name: str, args: list[str], redirected: bool) -> str | None:
-    values = {f"-{letter}" for letter in _SSH_VALUES}
-    rest = _positional(args, values)
+    rest = _positional(args, simplecommands.SSH_VALUES)
     if len(rest) == 1:
         return "ssh with no remote command opens an ssh session"
     return _reason(" ".join(rest[1:])) if len(rest) > 1 else None
