@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from runbookkit import tree
 from runbookkit.errors import ParseError
-from runbookkit.parsing import damage, metadata, transcripts
+from runbookkit.parsing import damage, metadata, safety, transcripts
 from runbookkit.parsing.document import Walker, markdown
 from runbookkit.parsing.sections import slug
 
@@ -58,9 +58,14 @@ def read_text(path: str | Path) -> tuple[str, str]:
     return text.removeprefix("\ufeff"), hashlib.sha256(data).hexdigest()
 
 
-def parse_file(path: str | Path, *, runbook_id: str | None = None) -> Runbook:
-    """Parse the runbook at ``path``; its id is the file name without ``.md``."""
-    return validate(tree_file(path, runbook_id=runbook_id))
+def parse_file(
+    path: str | Path, *, runbook_id: str | None = None, policy: safety.Policy = safety.DEFAULT
+) -> Runbook:
+    """Parse the runbook at ``path``; its id is the file name without ``.md``.
+
+    ``policy`` adds a team's destructive and safe commands (``[tool.runbookkit]``).
+    """
+    return validate(tree_file(path, runbook_id=runbook_id, policy=policy))
 
 
 def parse_text(
@@ -69,13 +74,15 @@ def parse_text(
     path: str = "<string>",
     runbook_id: str | None = None,
     sha256: str | None = None,
+    policy: safety.Policy = safety.DEFAULT,
 ) -> Runbook:
     """Parse Markdown text into a validated :class:`Runbook`.
 
     Raises:
         ParseError: the text is empty or malformed (with the line where it is wrong).
     """
-    return validate(tree_text(text, path=path, runbook_id=runbook_id, sha256=sha256))
+    parsed = tree_text(text, path=path, runbook_id=runbook_id, sha256=sha256, policy=policy)
+    return validate(parsed)
 
 
 def validate(parsed: tree.Runbook) -> Runbook:
@@ -85,11 +92,13 @@ def validate(parsed: tree.Runbook) -> Runbook:
     return Runbook.model_validate(parsed, from_attributes=True)
 
 
-def tree_file(path: str | Path, *, runbook_id: str | None = None) -> tree.Runbook:
+def tree_file(
+    path: str | Path, *, runbook_id: str | None = None, policy: safety.Policy = safety.DEFAULT
+) -> tree.Runbook:
     """Parse the runbook at ``path`` into its tree, as :func:`parse_file` does before validating."""
     text, digest = read_text(path)
     ident = runbook_id or Path(path).name.removesuffix(".md").removesuffix(".markdown")
-    return tree_text(text, path=str(path), runbook_id=ident, sha256=digest)
+    return tree_text(text, path=str(path), runbook_id=ident, sha256=digest, policy=policy)
 
 
 def tree_text(
@@ -98,6 +107,7 @@ def tree_text(
     path: str = "<string>",
     runbook_id: str | None = None,
     sha256: str | None = None,
+    policy: safety.Policy = safety.DEFAULT,
 ) -> tree.Runbook:
     """Parse Markdown text into its tree, as :func:`parse_text` does before validating.
 
@@ -127,6 +137,7 @@ def tree_text(
         damage=found,
         ignores=walker.ignores,
     )
+    safety.mark(parsed, policy)
     if meta.transcript_checks:
         transcripts.promote(parsed)
     return parsed

@@ -174,9 +174,6 @@ def _command(node: Node, simple: Simple, out: list[list[Simple]]) -> None:
             _nested(child, out)
         elif kind in _REDIRECTS:
             _redirect(child, simple, out)
-        elif kind == "command_name":
-            simple.words.append(word(child))
-            _nested(child, out)
         elif kind != "comment":
             simple.words.append(word(child))
             _nested(child, out)
@@ -201,11 +198,11 @@ def _redirect(node: Node, simple: Simple, out: list[list[Simple]]) -> None:
 
 def _nested(node: Node, out: list[list[Simple]]) -> None:
     """Commands inside ``$( … )``, backticks and ``<( … )`` within a word."""
+    if node.type in ("command_substitution", "process_substitution"):
+        _visit(node, out)
+        return
     for child in node.named_children:
-        if child.type in ("command_substitution", "process_substitution"):
-            _visit(child, out)
-        else:
-            _nested(child, out)
+        _nested(child, out)
 
 
 def word(node: Node) -> str:

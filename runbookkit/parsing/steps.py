@@ -232,12 +232,7 @@ def _command(chunk: str, line_no: int, session: Target | None = None) -> Command
 
 
 def _finish(draft: _Draft, language: str | None) -> Step:
-    reasons = [c.destructive for c in draft.commands if c.destructive]
-    for text in (draft.title, *draft.notes):
-        word = safety.marker(text)
-        if word:
-            reasons.append(f"marked {word}")
-            break
+    reasons = safety.step_reasons(draft.commands, [draft.title, *draft.notes])
     return Step(
         title=draft.title,
         line=draft.line,
@@ -248,7 +243,7 @@ def _finish(draft: _Draft, language: str | None) -> Step:
         language=language,
         retry=draft.retry,
         destructive=bool(reasons),
-        destructive_reasons=list(dict.fromkeys(reasons)),
+        destructive_reasons=reasons,
     )
 
 
