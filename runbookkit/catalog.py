@@ -9,6 +9,7 @@ from runbookkit.errors import NotFoundError, ParseError
 
 if TYPE_CHECKING:
     from runbookkit.model import Runbook
+    from runbookkit.parsing.safety import Policy
 
 
 def discover(directory: Path) -> list[Path]:
@@ -51,27 +52,34 @@ def resolve(name: str, directory: Path) -> Path:
     return candidate
 
 
-def load(name: str, directory: Path, *, validate: bool = True) -> Runbook:
-    """Resolve and parse a runbook.
+def load(
+    name: str, directory: Path, *, validate: bool = True, policy: Policy | None = None
+) -> Runbook:
+    """Resolve and parse a runbook; ``policy`` holds the team's destructive and safe commands.
 
     ``validate=False`` returns the parse tree (:mod:`runbookkit.tree`, the model's shape in
     plain dataclasses): what a run needs, without building pydantic's schemas.
     """
-    from runbookkit.parsing import parse_file, tree_file
+    from runbookkit.parsing import parse_file, safety, tree_file
 
     path = resolve(name, directory)
-    return parse_file(path) if validate else tree_file(path)  # type: ignore[return-value]
+    policy = policy or safety.DEFAULT
+    if validate:
+        return parse_file(path, policy=policy)
+    return tree_file(path, policy=policy)  # type: ignore[return-value]
 
 
-def load_all(directory: Path) -> tuple[list[Runbook], list[ParseError]]:
+def load_all(
+    directory: Path, policy: Policy | None = None
+) -> tuple[list[Runbook], list[ParseError]]:
     """Parse every runbook in ``directory``; errors are returned, not raised, one per file."""
-    from runbookkit.parsing import parse_file
+    from runbookkit.parsing import parse_file, safety
 
     runbooks: list[Runbook] = []
     errors: list[ParseError] = []
     for path in discover(directory):
         try:
-            runbooks.append(parse_file(path))
+            runbooks.append(parse_file(path, policy=policy or safety.DEFAULT))
         except ParseError as exc:
             errors.append(exc)
     return runbooks, errors

@@ -12,9 +12,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from runbookkit.errors import ConfigError
+from runbookkit.parsing import safety
+from runbookkit.pyproject import find_pyproject, tool_table
 
 _ENV = {
     "runbooks_dir": "RUNBOOKKIT_DIR",
@@ -25,13 +27,31 @@ _PATHS = ("runbooks_dir", "history", "profile")
 
 
 class Settings(BaseModel):
-    """Where runbookkit finds its runbooks, history and lint profile."""
+    """Where runbookkit finds its runbooks, history and lint profile; the team's command lists.
+
+    ``destructive`` and ``safe`` are entries such as ``"mycli purge"`` (see
+    :class:`runbookkit.parsing.safety.Policy`).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     runbooks_dir: Path = Path("runbooks")
     history: Path | None = None
     profile: Path | None = None
+    destructive: list[str] = []
+    safe: list[str] = []
+
+    @field_validator("destructive", "safe")
+    @classmethod
+    def _entries(cls, value: list[str]) -> list[str]:
+        for text in value:
+            safety.entry(text, "")
+        return value
+
+    @property
+    def policy(self) -> safety.Policy:
+        """The team's destructive and safe commands, on top of the built-in table."""
+        return safety.Policy.from_entries(self.destructive, self.safe)
 
     @property
     def history_path(self) -> Path:
@@ -39,16 +59,6 @@ class Settings(BaseModel):
         if self.history is not None:
             return self.history
         return self.runbooks_dir.parent / ".runbookkit" / "history.sqlite"
-
-
-def find_pyproject(start: Path | None = None) -> Path | None:
-    """The nearest ``pyproject.toml`` at or above ``start`` (default: the working directory)."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def load(start: Path | None = None, **flags: Any) -> Settings:
@@ -63,7 +73,7 @@ def load(start: Path | None = None, **flags: Any) -> Settings:
     source = "defaults"
     pyproject = find_pyproject(start)
     if pyproject is not None:
-        table = _tool_table(pyproject)
+        table = tool_table(pyproject)
         for key, value in table.items():
             # A path is relative to the file; anything else is left for validation to refuse.
             relative = key in _PATHS and isinstance(value, str)
@@ -79,16 +89,3 @@ def load(start: Path | None = None, **flags: Any) -> Settings:
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])
         raise ConfigError(f"{where}: {problem['msg']} (from {source}, env or flags)") from None
-
-
-def _tool_table(pyproject: Path) -> dict[str, Any]:
-    import tomllib
-
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read settings: {exc}", path=str(pyproject)) from None
-    table = data.get("tool", {}).get("runbookkit", {})
-    if not isinstance(table, dict):
-        raise ConfigError("[tool.runbookkit] must be a table", path=str(pyproject))
-    return table

@@ -23,8 +23,9 @@ def _resolve(name: str, runbooks_dir: Path | None) -> Path:
 
 def _load(name: str, runbooks_dir: Path | None) -> Runbook:
     from runbookkit.parsing import parse_file
+    from runbookkit.pyproject import load_policy
 
-    return parse_file(_resolve(name, runbooks_dir))
+    return parse_file(_resolve(name, runbooks_dir), policy=load_policy())
 
 
 @click.command("parse")
@@ -36,8 +37,9 @@ def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> Non
     # The parse tree, not the model: printing it needs no pydantic, so this command starts fast.
     from runbookkit import tree
     from runbookkit.parsing import tree_file
+    from runbookkit.pyproject import load_policy
 
-    parsed = tree_file(_resolve(runbook, runbooks_dir))
+    parsed = tree_file(_resolve(runbook, runbooks_dir), policy=load_policy())
     if as_json:
         sys.stdout.write(tree.to_json(parsed) + "\n")
         return
@@ -78,8 +80,9 @@ def list_command(runbooks_dir: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    directory = load_settings(runbooks_dir=runbooks_dir).runbooks_dir
-    runbooks, errors = catalog.load_all(directory)
+    located = load_settings(runbooks_dir=runbooks_dir)
+    directory = located.runbooks_dir
+    runbooks, errors = catalog.load_all(directory, located.policy)
     table = Table(title=f"runbooks in {directory}", show_lines=False)
     for column in ("id", "title", "severity", "MTTR", "pattern", "sections"):
         table.add_column(column, overflow="fold")

@@ -63,7 +63,8 @@ def hosts_command(
 
     runbook = None
     if runbook_name:
-        runbook = catalog.load(runbook_name, load_settings(runbooks_dir=runbooks_dir).runbooks_dir)
+        located = load_settings(runbooks_dir=runbooks_dir)
+        runbook = catalog.load(runbook_name, located.runbooks_dir, policy=located.policy)
     if hosts_spec is None and not groups and not (runbook and runbook.metadata.hosts):
         groups = ("all",)
     fleet = resolve(hosts_spec, groups, runbook=runbook, ssh_config=ssh_config)

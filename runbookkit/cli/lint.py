@@ -112,6 +112,7 @@ def lint_command(
         today=today.date() if today else dt.date.today(),
         strict=strict,
         fix=fix or diff,
+        policy=settings.policy,
     )
     load_profile(options.profile)  # a bad profile is a usage error before any file is read
     results = lint_paths(files, options, jobs)

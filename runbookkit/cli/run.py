@@ -96,7 +96,7 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
     from runbookkit.plan import plan
 
     settings = load_settings(runbooks_dir=runbooks_dir)
-    parsed = catalog.load(runbook, settings.runbooks_dir, validate=False)
+    parsed = catalog.load(runbook, settings.runbooks_dir, validate=False, policy=settings.policy)
     values = variables.parse_assignments([*flags["var"], *flags["secret"]])
     planned = plan(parsed, section, only=flags["only"], start=flags["start"])
     options = _options(flags, values)

@@ -118,10 +118,11 @@ class Rule(StrEnum):
         Level.error,
         "Destructive step without a WARNING",
         """A step whose command destroys data or stops a service (rm -rf, FLUSHALL, DROP,
-        systemctl stop, kill -9, …) must say so where the on-call engineer reads it: put WARNING
-        (or DANGER, CAUTION) in the step's title or a comment in it, with what is lost. The
-        commands that count as destructive are the documented list in
-        `runbookkit.parsing.safety`.""",
+        systemctl stop, kill -9, kubectl delete, terraform destroy, …) must say so where the
+        on-call engineer reads it: put WARNING (or DANGER, CAUTION, in any case: "use with
+        caution" counts) in the step's title, a comment in it, or the heading of its subsection
+        or section, with what is lost. The commands that count as destructive are the table in
+        `runbookkit.parsing.safety`, plus a team's `[tool.runbookkit] destructive` entries.""",
     )
     FIX_UNVERIFIED = (
         "RBK009",

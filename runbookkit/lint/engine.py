@@ -23,6 +23,7 @@ from runbookkit.lint.rules import RULES, Context
 from runbookkit.model import Runbook
 from runbookkit.parsing import parse_text, read_text
 from runbookkit.parsing.metadata import ALIASES, normalise_key
+from runbookkit.parsing.safety import DEFAULT, Policy
 
 # A header (`**Key:** value`, `**Key**: value`) or front matter (`key: value`) line.
 _META_LINE = re.compile(
@@ -59,6 +60,7 @@ class Options:
     today: dt.date = field(default_factory=dt.date.today)
     strict: bool = False
     fix: bool = False
+    policy: Policy = DEFAULT
 
     def wants(self, rule: Rule) -> bool:
         """Whether ``rule`` is selected and not ignored."""
@@ -125,7 +127,7 @@ def _column(source: list[str] | None, line: int, anchor: str | None) -> int:
 
 
 def parse_tolerantly(
-    text: str, path: str, digest: str | None = None
+    text: str, path: str, digest: str | None = None, policy: Policy = DEFAULT
 ) -> tuple[Runbook, dict[str, tuple[int, str, str]]]:
     """Parse ``text``; metadata values the parser refuses are blanked and recorded.
 
@@ -140,7 +142,8 @@ def parse_tolerantly(
     ident = Path(path).name.removesuffix(".md").removesuffix(".markdown")
     for _ in range(_MAX_REFUSALS):
         try:
-            runbook = parse_text("\n".join(lines), path=path, runbook_id=ident, sha256=digest)
+            joined = "\n".join(lines)
+            runbook = parse_text(joined, path=path, runbook_id=ident, sha256=digest, policy=policy)
         except ParseError as exc:
             blanked = _blank(lines, exc)
             if blanked is None:
@@ -185,7 +188,7 @@ def lint_file(path: str | Path, options: Options) -> FileResult:
                 result.before, result.after = before, after
                 text = after.removeprefix("\ufeff")
                 digest = hashlib.sha256(after.encode("utf-8")).hexdigest()
-        runbook, refused = parse_tolerantly(text, shown, digest)
+        runbook, refused = parse_tolerantly(text, shown, digest, options.policy)
         ctx = Context(runbook, options.today, load_profile(options.profile), refused)
         result.findings = _run(ctx, options, text.split("\n"))
     except ParseError as exc:

@@ -209,16 +209,21 @@ def updated_in_future(ctx: Context) -> Iterator[Hit]:
 
 @rule(Rule.DESTRUCTIVE_UNMARKED)
 def destructive_unmarked(ctx: Context) -> Iterator[Hit]:
-    """A destructive command in a step whose title and comments carry no WARNING."""
-    for _, _, step in all_steps(ctx.runbook):
-        if any(safety.marker(text) for text in (step.title, *step.notes)):
+    """A destructive command in a step that nothing around it warns about.
+
+    A WARNING, DANGER or CAUTION in the step's title, a comment in it, or the heading of its
+    subsection or section is a warning.
+    """
+    for section, block, step in all_steps(ctx.runbook):
+        headings = [section.title] if block is section else [block.title, section.title]
+        if safety.warned([step.title, *step.notes, *headings]):
             continue
         for command in step.commands:
             if command.destructive:
                 yield Hit(
                     command.line,
                     f"step {step.title!r} is destructive ({command.destructive}), "
-                    "expected WARNING in its title or a comment saying what is lost",
+                    "expected WARNING in its title, a comment or its heading saying what is lost",
                     anchor=command.raw.splitlines()[0],
                 )
                 break

@@ -332,12 +332,13 @@ def entry(text: str, kind: str) -> Rule:
     Raises:
         ValueError: the entry is empty or its quoting is unclosed.
     """
+    kind = f"{kind} entry" if kind else "entry"
     try:
         words = shellwords.split(text)
     except ValueError:
-        raise ValueError(f"{kind} entry {text!r} has an unclosed quote") from None
+        raise ValueError(f"{kind} {text!r} has an unclosed quote") from None
     if not words or words[0].startswith("-"):
-        raise ValueError(f"{kind} entry {text!r} must start with a command name")
+        raise ValueError(f"{kind} {text!r} must start with a command name")
     subs: list[str] = []
     flags: list[str] = []
     for index, word in enumerate(words[1:], 1):
@@ -613,9 +614,9 @@ def _mark_step(step: Step, headings: list[str], policy: Policy) -> None:
     step.destructive_reasons = reasons
 
 
-def warned(step: Step, headings: list[str]) -> bool:
-    """Whether the runbook warns about ``step``: a marker in its title, comments or headings."""
-    return any(marker(text) for text in (step.title, *step.notes, *headings))
+def warned(texts: list[str]) -> bool:
+    """Whether one of ``texts`` (a step's title, comments and headings) has a marker."""
+    return any(marker(text) for text in texts)
 
 
 def table() -> str:

@@ -85,6 +85,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         )
         self.history_path = located.history_path.resolve()
         self.profile_path = settings.profile if self.config.show_lint else None
+        self.policy = settings.policy
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
         return config
@@ -92,7 +93,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
     def on_files(self, files: Files, config: Any) -> Files:
         """Read the runbooks and the history once, and add their pages to the site."""
         self.now = dt.datetime.now(dt.UTC)
-        found, errors = read_runbooks(self.runbooks_dir)
+        found, errors = read_runbooks(self.runbooks_dir, self.policy)
         for error in errors:
             log.warning(str(error))
         self.lint_profile = _lint_profile(self.profile_path) if self.config.show_lint else None

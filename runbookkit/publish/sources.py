@@ -14,6 +14,7 @@ from runbookkit.model import Runbook
 
 if TYPE_CHECKING:
     from runbookkit.history import RunRecord
+    from runbookkit.parsing.safety import Policy
 
 RECENT = dt.timedelta(days=30)
 
@@ -36,9 +37,11 @@ class Sources:
     history: History
 
 
-def read_runbooks(directory: Path) -> tuple[list[tuple[Path, Runbook]], list[ParseError]]:
+def read_runbooks(
+    directory: Path, policy: Policy | None = None
+) -> tuple[list[tuple[Path, Runbook]], list[ParseError]]:
     """Parse every runbook under ``directory``; a file that fails is reported, not raised."""
-    runbooks, errors = load_all(directory)
+    runbooks, errors = load_all(directory, policy)
     return [(Path(rb.path), rb) for rb in runbooks], errors
 
 

@@ -37,6 +37,7 @@ ssh ops@db1.example.com "df -h /var"
 
 ```bash
 # Step 1: Remove old logs
+# WARNING: logs older than a week are deleted for good
 ssh ops@db1.example.com "find /var/log/app -name '*.gz' -mtime +7 -delete"
 ```
 

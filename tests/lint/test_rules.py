@@ -12,6 +12,7 @@ from tests.lint.helpers import BASE, lint_text, variant
 
 FIX_STEP = (
     "# Step 1: Remove old logs\n"
+    "# WARNING: logs older than a week are deleted for good\n"
     "ssh ops@db1.example.com \"find /var/log/app -name '*.gz' -mtime +7 -delete\""
 )
 VERIFICATION = (
