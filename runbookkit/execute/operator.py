@@ -22,14 +22,22 @@ class Choice(StrEnum):
     abort = "abort"
 
 
+class Confirmation(StrEnum):
+    """What an operator can answer at a destructive step."""
+
+    run = "run"
+    skip = "skip"
+    abort = "abort"
+
+
 class Operator(Protocol):
     """Answers the questions a run asks; None when nobody can answer."""
 
     def manual(self, planned: PlannedStep, notes: list[str]) -> Choice | None:
         """The operator did the manual step (done), skipped it, or aborts the run."""
 
-    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> bool | None:
-        """The operator typed the step number to run this destructive step."""
+    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> Confirmation | None:
+        """Run this destructive step (the number typed back), skip it, or abort the run."""
 
     def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
         """The operator wants the section's rollback after step ``failed`` failed."""
@@ -45,7 +53,7 @@ class Unattended:
         """Nobody to do it."""
         return None
 
-    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> bool | None:
+    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> Confirmation | None:
         """Nobody to confirm."""
         return None
 
@@ -84,17 +92,27 @@ class TerminalOperator:
                 if answer.lower() in (choice.value, choice.value[0]):
                     return choice
 
-    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> bool | None:
-        """Show the exact commands and targets; the step number typed back confirms."""
+    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> Confirmation | None:
+        """Show the exact commands and targets; ask run (the step number), skip or abort.
+
+        Any other answer asks again; the end of input aborts.
+        """
         step = planned.step
         reasons = "; ".join(step.destructive_reasons) or "marked destructive"
         lines = [f"\nStep {planned.number} is DESTRUCTIVE ({reasons}): {step.title}"]
         lines += [f"    {command}" for command in commands]
         self.out.write("\n".join(lines) + "\n")
-        answer = self._ask(
-            f"Type the step number ({planned.number}) to run it, anything else refuses: "
-        )
-        return answer == str(planned.number)
+        prompt = f"Type the step number ({planned.number}) to run it, s to skip it, a to abort: "
+        while True:
+            answer = self._ask(prompt)
+            if answer is None:
+                return Confirmation.abort
+            if answer == str(planned.number):
+                return Confirmation.run
+            if answer.lower() in ("s", "skip"):
+                return Confirmation.skip
+            if answer.lower() in ("a", "abort"):
+                return Confirmation.abort
 
     def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
         """Ask yes/no (default no)."""

@@ -32,7 +32,7 @@ from runbookkit.execute.events import (
     StepStatus,
 )
 from runbookkit.execute.ids import new_run_id
-from runbookkit.execute.operator import Choice, Operator, Unattended
+from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattended
 from runbookkit.execute.session import Sessions
 from runbookkit.execute.ssh import ConnectError, Connections, SshOptions, SshShared, target_key
 from runbookkit.execute.steps import StepExecutor
@@ -271,10 +271,10 @@ class Runner:
             return self._manual(planned, step.notes)
         commands = step.commands
         if step.destructive and not self.options.allow_destructive:
-            refusal = self._confirm(planned, commands)
-            if refusal is not None:
+            answered = self._confirm(planned, commands)
+            if answered is not None:
                 self.emit(StepStarted(self.run_id, planned.number, step.title, "operator"))
-                return self._result(planned, StepStatus.declined, refusal, commands)
+                return answered
         interactive = [c for c in commands if c.interactive]
         if interactive and not self.options.tty:
             notes = [*step.notes, *(f"run this in your own terminal: {c.text}" for c in commands)]
@@ -304,17 +304,22 @@ class Runner:
         status = StepStatus.manual if choice is Choice.done else StepStatus.skipped
         return self._result(planned, status, None)
 
-    def _confirm(self, planned: PlannedStep, commands: list[Command]) -> str | None:
-        """None when the destructive step may run, else why it is refused."""
+    def _confirm(self, planned: PlannedStep, commands: list[Command]) -> StepResult | None:
+        """None when the destructive step may run, else its result: skipped or declined."""
         shown = [f"on {self.executor.resolved(c)[1]}: {c.text}" for c in commands]
         answer = self.operator.confirm_destructive(planned, shown)
+        if answer is Confirmation.run:
+            return None
+        if answer is Confirmation.skip:
+            return self._result(planned, StepStatus.skipped, None, commands)
         reasons = "; ".join(planned.step.destructive_reasons) or "marked destructive"
-        if answer is None:
-            return (
-                f"destructive step ({reasons}) refused: no terminal to confirm it "
-                "(run it from a terminal, or pass --allow-destructive)"
-            )
-        return None if answer else f"destructive step ({reasons}) not confirmed by the operator"
+        why = (
+            f"destructive step ({reasons}) refused: no terminal to confirm it "
+            "(run it from a terminal, or pass --allow-destructive)"
+            if answer is None
+            else f"destructive step ({reasons}) not confirmed by the operator"
+        )
+        return self._result(planned, StepStatus.declined, why, commands)
 
     def _result(
         self,

@@ -30,7 +30,7 @@ from runbookkit.execute.events import (
     StepStarted,
 )
 from runbookkit.execute.ids import new_run_id
-from runbookkit.execute.operator import Choice, Operator, Unattended
+from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattended
 from runbookkit.execute.runner import EXIT_CODES, Runner, RunOptions, RunOutcome
 from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
@@ -301,8 +301,8 @@ class FleetOperator:
             "manual", planned.number, lambda: self.inner.manual(planned, [*notes, where])
         )
 
-    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> bool | None:
-        """Show the step's commands on every host; one confirmation runs it on all of them."""
+    def confirm_destructive(self, planned: PlannedStep, commands: list[str]) -> Confirmation | None:
+        """Show the step's commands on every host; one answer runs, skips or aborts on all."""
         shown = []
         for host in self.fleet.hosts:
             for command in planned.step.commands:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from runbookkit.history import open_store
 from tests.conftest import ROOT
 
 RUNBOOK = """# Terminal
@@ -83,18 +84,64 @@ def test_manual_and_destructive_steps_answered_at_the_terminal(tmp_path):
     assert not victim.exists()
 
 
-def test_refusing_the_destructive_step_stops_the_run(tmp_path):
+def recorded(store: Path) -> tuple[str, list[str]]:
+    """The status of the one run in ``store`` and the statuses of its steps."""
+    with open_store(store) as opened:
+        (only,) = opened.list_runs()
+        run = opened.get_run(only.id)
+    return run.status, [step.status for step in run.steps]
+
+
+def test_aborting_at_the_destructive_step_stops_the_run(tmp_path):
     path, victim = write(tmp_path)
-    child = spawn(path)
+    store = tmp_path / "h.sqlite"
+    child = spawn(path, "--history", str(store))
     child.expect(r"\[d/s/a\]: ")
     child.sendline("s")
+    child.expect(r"Type the step number \(3\) to run it, s to skip it, a to abort: ")
+    child.sendline("no")  # not an answer: asked again, nothing runs
     child.expect(r"Type the step number \(3\)")
-    child.sendline("no")
+    child.sendline("a")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 3
     assert victim.exists()
     assert "not confirmed by the operator" in child.before
+    assert recorded(store) == ("aborted", ["passed", "skipped", "declined"])
+
+
+def test_skipping_the_destructive_step_goes_on_with_the_run(tmp_path):
+    victim = tmp_path / "scratch"
+    victim.mkdir()
+    path = tmp_path / "skip.md"
+    steps = f"# Step 1: Wipe the scratch folder\nrm -rf {victim}\n\n# Step 2: Go on\necho went-on\n"
+    path.write_text(f"# Skip\n\n## Fix\n\n```bash\n{steps}```\n", encoding="utf-8")
+    store = tmp_path / "h.sqlite"
+    child = spawn(path, "--history", str(store))
+    child.expect(r"Step 1 is DESTRUCTIVE \(rm -rf\)")
+    child.expect(r"s to skip it, a to abort: ")
+    child.sendline("s")
+    child.expect("went-on")  # step 2 ran
+    child.expect(pexpect.EOF)
+    child.close()
+    assert victim.exists()  # step 1 did not run
+    assert child.exitstatus == 0, child.before
+    assert recorded(store) == ("passed", ["skipped", "passed"])
+
+
+def test_typing_the_step_number_runs_the_destructive_step(tmp_path):
+    path, victim = write(tmp_path)
+    store = tmp_path / "h.sqlite"
+    child = spawn(path, "--history", str(store))
+    child.expect(r"\[d/s/a\]: ")
+    child.sendline("s")
+    child.expect(r"s to skip it, a to abort: ")
+    child.sendline("3")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert not victim.exists()
+    assert recorded(store) == ("passed", ["passed", "skipped", "passed", "passed", "passed"])
 
 
 def test_rollback_is_offered_after_a_failure_and_runs_when_accepted(tmp_path):
