@@ -29,3 +29,36 @@ def test_a_path_that_is_not_text_is_a_config_error(tmp_path: Path, value: str) -
     (tmp_path / "pyproject.toml").write_text(f"[tool.runbookkit]\nprofile = {value}\n")
     with pytest.raises(ConfigError, match=r"^profile: .*\[tool.runbookkit\]"):
         settings.load(start=tmp_path)
+
+
+def test_team_destructive_and_safe_entries_make_the_policy(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.runbookkit]\ndestructive = ["mycli purge", "vault kv destroy"]\n'
+        'safe = ["systemctl stop myapp-canary"]\n'
+    )
+    from runbookkit.parsing.safety import destructive_reason
+    from runbookkit.pyproject import load_policy
+
+    for policy in (settings.load(start=tmp_path).policy, load_policy(tmp_path)):
+        assert destructive_reason("vault kv destroy secret/x", policy)
+        assert destructive_reason("systemctl stop myapp-canary", policy) is None
+        assert destructive_reason("systemctl stop myapp", policy) == "systemctl stop"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('["mycli \'purge"]', "unclosed quote"),
+        ('[""]', "must start with a command name"),
+        ("[3]", "string"),
+        ('"mycli purge"', "list"),
+    ],
+)
+def test_a_bad_team_entry_is_a_config_error(tmp_path: Path, value: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.runbookkit]\ndestructive = {value}\n")
+    from runbookkit.pyproject import load_policy
+
+    with pytest.raises(ConfigError, match=rf"^destructive.*{message}"):
+        settings.load(start=tmp_path)
+    with pytest.raises(ConfigError, match=message):
+        load_policy(tmp_path)

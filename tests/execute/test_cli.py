@@ -116,3 +116,25 @@ def test_unparsable_ssh_config_is_a_usage_error_before_any_step(cli, tmp_path):
     assert done.returncode == 2
     assert done.stderr == f"{config}:2: cannot read ssh_config: Unparsable line HostName\n"
     assert not marker.exists()
+
+
+def test_the_team_lists_decide_what_needs_a_confirmation(cli, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.runbookkit]\ndestructive = ["touch"]\nsafe = ["rm -rf"]\n', encoding="utf-8"
+    )
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    runbook = write_runbook(
+        tmp_path, f"# Step 1: Clear\nrm -rf {scratch}\n\n# Step 2: Mark\ntouch done"
+    )
+    done = cli("run", str(runbook), "-s", "fix", "--yes", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr  # step 2 needs a terminal to confirm it
+    assert "step 2 (Mark): destructive step (touch (team list)) refused" in done.stderr
+    assert not scratch.exists()  # rm -rf is safe for this team: it ran under --yes
+    assert not (tmp_path / "done").exists()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "pyproject.toml").write_text('[tool.runbookkit]\nsafe = ["--x"]\n', encoding="utf-8")
+    refused = cli("run", str(runbook), "-s", "fix", cwd=bad)
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1 and "must start with a command name" in refused.stderr

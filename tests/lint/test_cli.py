@@ -156,3 +156,13 @@ def test_summary_counts_unreadable_files(tmp_path: Path, cli) -> None:
         result.stdout
         == "Found 0 problems (0 errors, 0 warnings) in 2 files. 1 file could not be linted.\n"
     )
+
+
+def test_a_team_destructive_entry_needs_a_warning(tmp_path: Path, cli) -> None:
+    book = tmp_path / "runbook.md"
+    book.write_text(variant(('ssh ops@db1.example.com "df -h /var"', "mycli purge")))
+    assert cli("lint", str(book), cwd=tmp_path).returncode == 0
+    (tmp_path / "pyproject.toml").write_text('[tool.runbookkit]\ndestructive = ["mycli purge"]\n')
+    found = cli("lint", str(book), cwd=tmp_path)
+    assert found.returncode == 1
+    assert "RBK008" in found.stdout and "mycli purge (team list)" in found.stdout

@@ -188,3 +188,20 @@ def test_columns_point_at_the_problem(code: str, points_at: str, tmp_path: Path)
     (found,) = [f for f in lint_text(tmp_path, bad) if f.code == code]
     source = bad.splitlines()[line - 1]
     assert source[found.column - 1 :].startswith(points_at)
+
+
+@pytest.mark.parametrize(
+    ("heading", "warned"),
+    [
+        ("## Fix", False),
+        ("## Fix (use with caution)", True),
+        ("## Fix\n\n### Danger: wipes the old logs", True),
+        ("## Fix\n\n**Warning - deletes data:**", True),
+    ],
+)
+def test_a_heading_warning_covers_the_destructive_steps_under_it(
+    heading: str, warned: bool, tmp_path: Path
+) -> None:
+    unwarned = variant((FIX_STEP, f"# Step 1: Remove old logs\n{RM}"), ("## Fix", heading))
+    codes = [f.code for f in lint_text(tmp_path, unwarned)]
+    assert ("RBK008" in codes) is not warned

@@ -301,3 +301,54 @@ command_text = st.lists(
 @given(command_text)
 def test_prefilter_never_hides_a_destructive_command(command: str) -> None:
     assert destructive_reason(command) == _reason(command)
+
+
+def _steps(text: str, policy: Policy = safety.DEFAULT) -> dict[str, list[str]]:
+    from runbookkit.parsing import parse_text
+
+    runbook = parse_text(text, policy=policy)
+    return {
+        step.title: step.destructive_reasons
+        for section in runbook.sections
+        for block in section.blocks()
+        for step in block.steps
+    }
+
+
+def test_a_prompted_transcript_command_is_checked_without_its_prompt() -> None:
+    text = (
+        '# R\n\n## Fix\n\n```console\n$ oc delete pod web-1\npod "web-1" deleted\n```\n\n'
+        "```bash\n# Step 1: Clean\n$ sudo kubectl delete pvc data\n```\n"
+    )
+    reasons = list(_steps(text).values())
+    assert reasons == [["oc delete"], ["kubectl delete"]]
+
+
+def test_a_warning_heading_marks_the_steps_under_it() -> None:
+    text = (
+        "# R\n\n## Fix (use with caution)\n\n```bash\necho one\n```\n\n"
+        "### Rebuild\n\n```bash\necho two\n```\n\n"
+        "## Prevention\n\n### Danger zone\n\n```bash\necho three\n```\n\n"
+        "### Routine\n\n```bash\necho four\n```\n"
+    )
+    assert _steps(text) == {
+        "Fix (use with caution)": ["marked CAUTION"],
+        "Rebuild": ["marked CAUTION"],
+        "Danger zone": ["marked DANGER"],
+        "Routine": [],
+    }
+
+
+def test_a_comment_marks_its_step_but_quoted_words_do_not() -> None:
+    text = (
+        "# R\n\n## Fix\n\n```bash\n# Step 1: Purge\n# Warning: the queue is emptied\n"
+        'mycli purge\n\n# Step 2: Look\ngrep WARNING app.log\necho "WARNING: x"\n```\n'
+    )
+    assert _steps(text) == {"Purge": ["marked WARNING"], "Look": []}
+
+
+def test_the_team_policy_reaches_the_parser() -> None:
+    text = "# R\n\n## Fix\n\n```bash\n# Step 1: Purge\nmycli purge --all\n```\n"
+    assert _steps(text) == {"Purge": []}
+    policy = Policy.from_entries(["mycli purge"], [])
+    assert _steps(text, policy) == {"Purge": ["mycli purge (team list)"]}
