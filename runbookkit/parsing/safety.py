@@ -47,6 +47,7 @@ input). The first matching rule gives the reason.
   stop)
 - ``kubectl delete`` (also ``oc``) without ``--dry-run``: **{command} delete** (the resources)
 - ``kubectl drain`` (also ``oc``) without ``--dry-run``: **{command} drain** (the node's pods)
+- ``oc adm drain`` without ``--dry-run``: **oc adm drain** (the node's pods)
 - ``kubectl scale`` (also ``oc``) with ``--replicas=0`` without ``--dry-run``: **{command} scale
   --replicas=0** (every replica of the workload)
 - ``helm uninstall|delete|del|un`` without ``--dry-run``: **helm {words}** (the release)
@@ -205,6 +206,7 @@ RULES: tuple[Rule, ...] = (
     ),
     _r("kubectl oc", "delete", "", "{command} delete", "the resources", unless=_DRY_RUN),
     _r("kubectl oc", "drain", "", "{command} drain", "the node's pods", unless=_DRY_RUN),
+    _r("oc", "adm drain", "", "oc adm drain", "the node's pods", unless=_DRY_RUN),
     _r(
         "kubectl oc",
         "scale",

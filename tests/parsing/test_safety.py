@@ -79,6 +79,7 @@ DESTRUCTIVE = {
     "kubectl get pods -o name | xargs kubectl delete pod": "kubectl delete",
     "kubectl get pods -o name | xargs -I{} kubectl delete {}": "kubectl delete",
     "oc delete pod web-1": "oc delete",
+    "oc adm drain worker-2 --delete-emptydir-data": "oc adm drain",
     "kubectl exec redis-0 -- redis-cli FLUSHALL": "redis-cli FLUSHALL",
     "helm uninstall web -n prod": "helm uninstall",
     "helm delete web": "helm delete",
