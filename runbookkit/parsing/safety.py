@@ -121,6 +121,7 @@ section says WARNING, DANGER or CAUTION (any case: "(use with caution)" too).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -417,9 +418,9 @@ def _simple(simple: Simple, policy: Policy, depth: int, fed: bool = False) -> st
     if not words:
         return _truncation(simple, None)
     name, args = words[0].rsplit("/", 1)[-1], words[1:]
-    safe = any(_matches(rule, name, args, fed) for rule in policy.safe)
-    if not safe:
-        for rule in (*policy.destructive, *RULES):
+    safe_rules, rules = _candidates(policy, name)
+    if not any(_matches(rule, name, args, fed) for rule in safe_rules):
+        for rule in rules:
             found = _matches(rule, name, args, fed)
             if found is not None:
                 return found
@@ -429,6 +430,16 @@ def _simple(simple: Simple, policy: Policy, depth: int, fed: bool = False) -> st
                 return sql
     nested = _nested(name, args, simple, policy, depth)
     return nested or _truncation(simple, name if not args or args == ["/dev/null"] else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _candidates(policy: Policy, name: str) -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
+    """The safe entries, then the destructive rules, whose command patterns match ``name``."""
+
+    def matching(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+        return tuple(r for r in rules if any(fnmatch.fnmatchcase(name, c) for c in r.commands))
+
+    return matching(policy.safe), matching((*policy.destructive, *RULES))
 
 
 def _truncation(simple: Simple, name: str | None) -> str | None:
