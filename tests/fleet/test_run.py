@@ -268,6 +268,39 @@ def test_a_bad_inventory_runs_nothing(fleet, tmp_path, inventory, args, message)
     assert {s.name: sorted(s.home.glob("ran-*")) for s in fleet.servers} == before
 
 
+def _spawn_fleet(fleet: Any, tmp_path: Path, runbook: Path) -> Any:
+    pexpect = pytest.importorskip("pexpect")
+    inventory = fleet.inventory(tmp_path / "inventory.yaml")
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "RUNBOOKKIT_HISTORY": str(tmp_path / "h.sqlite"),
+    }
+    args = ["-m", "runbookkit", "run", str(runbook), "-s", "fix", "--hosts", f"@{inventory}"]
+    args += ["--ssh-config", str(fleet.ssh_config)]
+    return pexpect.spawn(sys.executable, args, cwd=str(ROOT), env=env, encoding="utf-8", timeout=60)
+
+
+def test_skipping_a_destructive_step_skips_it_on_every_host_and_goes_on(fleet, tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    steps = '# Step 1: Clean\nrm -rf "$HOME/keep"\n\n# Step 2: Mark\ntouch "$HOME/ran-mark"'
+    runbook = write_runbook(tmp_path, steps)
+    for server in fleet.servers:
+        (server.home / "keep").mkdir(exist_ok=True)
+    child = _spawn_fleet(fleet, tmp_path, runbook)
+    child.expect(r"s to skip it, a to abort: ")
+    child.sendline("s")
+    child.expect(pexpect.EOF)
+    child.close()
+    rest = child.before
+    assert "DESTRUCTIVE" not in rest  # asked once, not once per host
+    assert "step 2 Mark: passed on 4/4 hosts" in rest
+    assert child.exitstatus == 0, rest
+    assert all((s.home / "ran-mark").exists() for s in fleet.servers)
+    assert all((s.home / "keep").is_dir() for s in fleet.servers)  # step 1 ran nowhere
+
+
 def test_destructive_step_is_confirmed_once_for_every_host(fleet, tmp_path):
     pexpect = pytest.importorskip("pexpect")
     runbook = write_runbook(
