@@ -10,13 +10,15 @@ into: ``bash -c '…'`` (``sh``, ``zsh``, ``dash``, ``ksh``), ``su -c``, ``eval`
 CTR cmd`` (also ``podman``) and ``find … -exec cmd ;``. ``$ `` prompts of transcripts are removed
 by the parser before a command gets here.
 
-A rule matches a command by its name, its leading sub-command words (options and their values
-skipped; ``*`` is any word, ``a|b`` either, ``**`` any group words before it, as in ``gcloud
-compute instances delete``) and its flags: one of ``any flag`` must be given, every one of
-``all flags``, none of ``unless``. A short flag also counts inside a cluster (``-f`` in
-``-fdx``); ``-X=V`` is ``-X V``, ``-XV`` or ``-X=V``. ``operand`` rules need something to act on
-(``rm -rf`` alone, or ``rm -f ""``, removes nothing; under ``xargs`` the operands come from its
-input). The first matching rule gives the reason.
+A rule (a :class:`Rule` of :data:`RULES`, one line below) matches a command by its name, its
+leading sub-command words (options and their values skipped; ``*`` is any word, ``a|b`` either,
+``**`` any group words before it, as in ``gcloud compute instances delete``) and its flags:
+"with one of" them, "with" each of them, "without" any of them. A short flag also counts inside
+a cluster (``-f`` in ``-fdx``); ``-X=V`` is ``-X V``, ``-XV`` or ``-X=V``; ``of=*`` is an
+operand. "An operand" rules need something to act on (``rm -rf`` alone, or ``rm -f ""``,
+removes nothing; under ``xargs`` the operands come from its input). The first rule that
+matches gives the reason: ``{command}`` is the name as run, ``{flag}`` the flag as written,
+``{words}`` the sub-command words.
 
 .. table-start
 
@@ -149,15 +151,20 @@ class Rule:
     operand: bool = False
 
 
-def _r(commands: str, words: str, flags: str, reason: str, lost: str, **more: object) -> Rule:
-    return Rule(
-        tuple(commands.split()),
-        reason,
-        lost,
-        tuple(words.split()),
-        tuple(flags.split()),
-        **more,  # type: ignore[arg-type]
-    )
+def _r(
+    commands: str,
+    words: str,
+    flags: str,
+    reason: str,
+    lost: str,
+    *,
+    requires: tuple[str, ...] = (),
+    unless: tuple[str, ...] = (),
+    operand: bool = False,
+) -> Rule:
+    """A row of :data:`RULES`, its lists written as space-separated words."""
+    split = tuple(commands.split()), tuple(words.split()), tuple(flags.split())
+    return Rule(split[0], reason, lost, split[1], split[2], requires, unless, operand)
 
 
 _DRY_RUN = ("--dry-run",)
