@@ -37,9 +37,7 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option(
     "--ssh-config", type=_FILE, help="ssh_config file (Host, HostName, Port, User, IdentityFile)."
 )
-@click.option(
-    "--identity", "-i", type=click.Path(path_type=Path, dir_okay=False), help="Private key to try."
-)
+@click.option("--identity", "-i", type=_FILE, help="Private key to try.")
 @click.option(
     "--accept-new-host-key", is_flag=True, help="Record unknown host keys (never changed ones)."
 )
@@ -95,6 +93,10 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
     from runbookkit.execute.runner import Runner
     from runbookkit.plan import plan
 
+    if flags["host"] not in (None, "local"):
+        from runbookkit.execute.steps import parse_host
+
+        parse_host(flags["host"])  # a bad --host: exit 2 before anything runs
     settings = load_settings(runbooks_dir=runbooks_dir)
     parsed = catalog.load(runbook, settings.runbooks_dir, validate=False)
     values = variables.parse_assignments([*flags["var"], *flags["secret"]])

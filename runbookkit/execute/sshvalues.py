@@ -1,9 +1,8 @@
 """OpenSSH's reading of option values, for ``-o`` in runbooks and for ssh_config.
 
 ``Port`` is a number or a service name (``ssh`` is 22), ``ConnectTimeout`` a time as
-``sshd_config(5)`` writes times (``5``, ``5s``, ``1m30s``, ``1h``), ``-o`` an ``Option=value`` or
-``Option value`` pair whose name is matched in any case. Each error is a :class:`ValueError`
-whose message names the option and what was expected.
+``sshd_config(5)`` writes times (``5``, ``5s``, ``1m30s``, ``1h``). Each error is a
+:class:`ValueError` whose message names the option and what was expected.
 """
 
 from __future__ import annotations
@@ -13,15 +12,6 @@ import socket
 
 _TIME_PART = re.compile(r"(\d+)([smhdw]?)", re.IGNORECASE)
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_OPTION = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(.*?)\s*", re.DOTALL)
-
-
-def split_option(text: str) -> tuple[str, str] | None:
-    """``("port", "22")`` from ``Port=22``, ``Port = 22`` or ``Port 22`` (None: not a pair)."""
-    found = _OPTION.fullmatch(text)
-    if found is None or not found.group(2):
-        return None
-    return found.group(1).lower(), found.group(2).strip('"')
 
 
 def port(value: str | int, option: str = "Port") -> int:
