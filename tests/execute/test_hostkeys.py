@@ -121,10 +121,12 @@ def test_every_hop_of_a_jump_chain_is_checked(sshd_factory, tmp_path, ssh_keys):
         connect(jump_config(tmp_path, target, [first, second], wrong_first))
 
 
-def test_a_proxy_command_carries_the_connection(sshd, tmp_path):
+def test_a_proxy_command_of_the_alias_carries_a_fleet_run(sshd, tmp_path):
     relay = tmp_path / "relay.py"
+    used = tmp_path / "relay-used"
     relay.write_text(
-        "import socket, sys, threading\n"
+        "import pathlib, socket, sys, threading\n"
+        f"pathlib.Path({str(used)!r}).write_text(' '.join(sys.argv[1:]))\n"
         "sock = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
         "def back():\n"
         "    while data := sock.recv(65536):\n"
@@ -138,7 +140,13 @@ def test_a_proxy_command_carries_the_connection(sshd, tmp_path):
     config = tmp_path / "ssh_config"
     command = f"  ProxyCommand {sys.executable} {relay} %h %p\n"
     config.write_text(block("target", sshd, known, command))
-    assert connect(config).startswith("reached ")
+    runbook = write_runbook(tmp_path, "echo via $SSH_CONNECTION\n# Expected: via 127.0.0.1")
+    result = run_cli(
+        *("run", str(runbook), "-s", "fix", "--hosts", "target", "--ssh-config", str(config)),
+        env={"RUNBOOKKIT_HISTORY": str(tmp_path / "history.sqlite")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert used.read_text() == f"127.0.0.1 {sshd.port}"
 
 
 # Host certificates and @cert-authority lines.

@@ -103,7 +103,6 @@ def test_paramiko_log_lines_stay_off_stderr():
         ({"Port": "ssh"}, 22, 10.0),
         ({"port": "2222", "CONNECTTIMEOUT": "5s"}, 2222, 5.0),
         ({"ConnectTimeout": "1m30s"}, 22, 90.0),
-        ({"ConnectTimeout": "7"}, 22, 7.0),
     ],
 )
 def test_option_values_are_read_as_openssh_reads_them(tmp_path, options, port, timeout):
