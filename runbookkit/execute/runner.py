@@ -191,7 +191,10 @@ class Runner:
                 if target is not None:
                     targets.setdefault(target_key(target), target)
         for target in targets.values():
-            self.connections.resolve(target)
+            try:
+                self.connections.resolve(target)
+            except ConnectError:
+                continue  # a bad option value: the step that needs the target says so
             self.sessions.get(target).start_in_background()
 
     def _notice(self, message: str) -> None:

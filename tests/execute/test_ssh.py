@@ -181,3 +181,14 @@ def test_a_missing_identity_flag_is_one_line(target, tmp_path):
     (error,) = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert "'--identity'" in error and f"{missing}' does not exist" in error
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_option_value_in_a_runbook_fails_its_step_in_one_line(target, tmp_path):
+    _, files = target
+    runbook = write_runbook(tmp_path, "ssh -o Port=nope target 'echo hi'")
+    result = run_cli("run", str(runbook), "-s", "fix", "--ssh-config", str(files.ssh_config))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"{runbook}:6: failed: step 1 (Fix): target: Port 'nope': expected a port number or "
+        "service name"
+    ]
