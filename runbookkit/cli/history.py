@@ -165,6 +165,8 @@ def describe(run: RunRecord) -> Iterator[str]:
     exit_code = "" if run.exit_code is None else f" (exit {run.exit_code})"
     dry = ", a dry run: nothing was executed" if run.dry_run else ""
     yield f"  status    {status_label(run.status, run.partial)}{exit_code}{dry}"
+    if run.error:
+        yield f"  why       {run.error}"
     start = run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     yield f"  started   {start}, took {_seconds(run.duration) or '-'}"
     yield f"  operator  {run.operator} on {', '.join(run.targets) or '-'}"

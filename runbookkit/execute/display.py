@@ -34,6 +34,7 @@ _MARKS = {
     StepStatus.declined: "DECLINED",
     StepStatus.manual: "done (manual)",
     StepStatus.incomplete: "INCOMPLETE",
+    StepStatus.error: "ERROR",
 }
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from runbookkit import __version__
 from runbookkit.errors import ExecutionError
-from runbookkit.execute import needs
+from runbookkit.execute import needs, signals
 from runbookkit.execute.events import (
     Event,
     Listener,
@@ -45,14 +45,16 @@ if TYPE_CHECKING:
 EXIT_CODES = {
     RunStatus.passed: 0,
     RunStatus.failed: 1,
-    RunStatus.aborted: 3,
+    RunStatus.declined: 3,
     RunStatus.incomplete: 3,
+    RunStatus.error: 70,
     RunStatus.interrupted: 130,
 }
 _STOPS = {
     StepStatus.failed: RunStatus.failed,
-    StepStatus.declined: RunStatus.aborted,
+    StepStatus.declined: RunStatus.declined,
     StepStatus.incomplete: RunStatus.incomplete,
+    StepStatus.error: RunStatus.error,
 }
 
 
@@ -89,6 +91,7 @@ class RunOutcome:
     error: str | None = None  # why it stopped, in one line
     line: int | None = None  # where the step that stopped it is written
     rollback: RunOutcome | None = None
+    fault: Exception | None = field(default=None, repr=False)  # the internal error, if any
 
 
 class Runner:
@@ -201,7 +204,11 @@ class Runner:
             self.emit(RunNotice(self.run_id, message))
 
     def run(self) -> RunOutcome:
-        """Run every planned step; never raises for a step's failure or Ctrl-C."""
+        """Run every planned step; never raises for a step's failure, Ctrl-C or SIGTERM.
+
+        An internal fault (an exception of runbookkit's own, or of a listener) ends the step and
+        the run as ``error``, with the fault's message; it is kept in :attr:`RunOutcome.fault`.
+        """
         self.emit(self._started())
         for message in self._notices or []:
             self.emit(RunNotice(self.run_id, message))
@@ -211,6 +218,9 @@ class Runner:
             self._steps(outcome)
         except KeyboardInterrupt:
             outcome.status = RunStatus.interrupted
+        except Exception as exc:
+            outcome.status, outcome.fault = RunStatus.error, exc
+            outcome.error = outcome.error or fault_line(exc)
         finally:
             outcome.exit_code = EXIT_CODES[outcome.status]
             try:
@@ -231,11 +241,19 @@ class Runner:
             started = time.monotonic()
             try:
                 result = self._step(planned)
-            except KeyboardInterrupt:
-                result = self._interrupted(planned, time.monotonic() - started)
+            except KeyboardInterrupt as exc:
+                result = self._interrupted(planned, time.monotonic() - started, exc)
                 outcome.results.append(result)
                 self._stopped(outcome, result, RunStatus.interrupted)
                 raise
+            except Exception as exc:
+                result = self._result(planned, StepStatus.error, fault_line(exc))
+                result.duration = time.monotonic() - started
+                outcome.results.append(result)
+                self._stopped(outcome, result, RunStatus.error)
+                outcome.fault = exc
+                self.emit(StepFinished(self.run_id, result))
+                return
             outcome.results.append(result)
             self.emit(StepFinished(self.run_id, result))
             if result.status not in _STOPS:
@@ -258,8 +276,10 @@ class Runner:
         outcome.error = f"step {result.number} ({result.title}): {result.error}"
         outcome.line = result.line
 
-    def _interrupted(self, planned: PlannedStep, duration: float) -> StepResult:
-        why = "interrupted (Ctrl-C); the command was stopped"
+    def _interrupted(
+        self, planned: PlannedStep, duration: float, exc: KeyboardInterrupt
+    ) -> StepResult:
+        why = f"interrupted ({signals.cause(exc)}); the command was stopped"
         result = self._result(planned, StepStatus.failed, why)
         result.duration = duration
         self.emit(StepFinished(self.run_id, result))
@@ -365,6 +385,7 @@ class Runner:
                 dt.datetime.now(dt.UTC),
                 outcome.failed_step,
                 rollback_id,
+                outcome.error,
             )
         )
         if rollback is not None:
@@ -403,6 +424,12 @@ class Runner:
         except ExecutionError as exc:
             self._notice(f"the rollback cannot run: {exc.message}")
             return None
+
+
+def fault_line(exc: BaseException) -> str:
+    """An internal fault in one line: ``internal error: KeyError: 'proxycommand'``."""
+    text = " ".join(str(exc).split())
+    return f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def run(
