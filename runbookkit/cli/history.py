@@ -29,6 +29,7 @@ from runbookkit.history.records import (
     utc,
 )
 from runbookkit.history.redaction import Redactor
+from runbookkit.terminal import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,7 +130,7 @@ def _print_table(runs: list[RunRecord], path: Path) -> None:
     for run in runs:
         failed = f"{run.failed_step} {run.failed_title or ''}".strip() if run.failed_step else ""
         status = status_label(run.status, run.partial, scope=False)
-        table.add_row(
+        cells = (
             run.id,
             run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             run.operator,
@@ -139,6 +140,7 @@ def _print_table(runs: list[RunRecord], path: Path) -> None:
             _seconds(run.duration),
             failed,
         )
+        table.add_row(*map(visible, cells))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
@@ -155,7 +157,7 @@ def show_command(
     if as_json:
         click.echo(json.dumps({**to_json(run), "duration": run.duration}, indent=2))
         return
-    click.echo("\n".join(describe(run)))
+    click.echo(visible("\n".join(describe(run))))
 
 
 def describe(run: RunRecord) -> Iterator[str]:

@@ -191,7 +191,9 @@ def _report(outcome: Any, path: str, view: Any) -> None:
             click.echo("interrupted", err=True)
         return
     where = f"{path}:{outcome.line}: " if outcome.line else ""
-    click.echo(view.mask(f"{where}{outcome.status.value}: {outcome.error}"), err=True)
+    from runbookkit.terminal import visible
+
+    click.echo(visible(view.mask(f"{where}{outcome.status.value}: {outcome.error}")), err=True)
 
 
 def _add_listener_options() -> None:
