@@ -295,6 +295,8 @@ class Masked:
             return replace(event, error=m(event.error))
         if isinstance(event, RunNotice):
             return replace(event, message=m(event.message))
+        if isinstance(event, RunFinished) and event.error is not None:
+            return replace(event, error=m(event.error))
         if isinstance(event, StepFinished):
             r = event.result
             result = replace(
