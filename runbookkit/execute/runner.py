@@ -166,15 +166,25 @@ class Runner:
         return found
 
     def emit(self, event: Event) -> None:
-        """Hand ``event`` to every listener (stamped with the fleet host, if there is one)."""
+        """Hand ``event`` to every listener (stamped with the fleet host, if there is one).
+
+        A listener that raises does not keep the event from the others (the record still gets
+        it when the screen is gone); the first such fault is raised again after them.
+        """
         host = self.options.fleet_host
         if host is not None:
             if isinstance(event, StepFinished):
                 event.result.host = host
             elif hasattr(event, "host"):
                 event.host = host
+        fault: Exception | None = None
         for listener in self.listeners:
-            listener(event)
+            try:
+                listener(event)
+            except Exception as exc:
+                fault = fault or exc
+        if fault is not None:
+            raise fault
 
     def prepare(self) -> None:
         """Start connecting to the plan's remote targets in the background.
@@ -219,8 +229,10 @@ class Runner:
         except KeyboardInterrupt:
             outcome.status = RunStatus.interrupted
         except Exception as exc:
-            outcome.status, outcome.fault = RunStatus.error, exc
-            outcome.error = outcome.error or fault_line(exc)
+            outcome.fault = exc
+            if outcome.status is not RunStatus.interrupted:  # a view broken by SIGHUP, say
+                outcome.status = RunStatus.error
+                outcome.error = outcome.error or fault_line(exc)
         finally:
             outcome.exit_code = EXIT_CODES[outcome.status]
             try:
@@ -245,6 +257,7 @@ class Runner:
                 result = self._interrupted(planned, time.monotonic() - started, exc)
                 outcome.results.append(result)
                 self._stopped(outcome, result, RunStatus.interrupted)
+                self.emit(StepFinished(self.run_id, result))
                 raise
             except Exception as exc:
                 result = self._result(planned, StepStatus.error, fault_line(exc))
@@ -282,7 +295,6 @@ class Runner:
         why = f"interrupted ({signals.cause(exc)}); the command was stopped"
         result = self._result(planned, StepStatus.failed, why)
         result.duration = duration
-        self.emit(StepFinished(self.run_id, result))
         return result
 
     def _step(self, planned: PlannedStep) -> StepResult:
@@ -377,17 +389,19 @@ class Runner:
     def _finish(self, outcome: RunOutcome) -> None:
         rollback = self._rollback_wanted(outcome)
         rollback_id = rollback.run_id if rollback else None
-        self.emit(
-            RunFinished(
-                self.run_id,
-                outcome.status,
-                outcome.exit_code,
-                dt.datetime.now(dt.UTC),
-                outcome.failed_step,
-                rollback_id,
-                outcome.error,
-            )
+        finished = RunFinished(
+            self.run_id,
+            outcome.status,
+            outcome.exit_code,
+            dt.datetime.now(dt.UTC),
+            outcome.failed_step,
+            rollback_id,
+            outcome.error,
         )
+        try:
+            self.emit(finished)
+        except Exception as exc:  # the run has ended as it says; the fault is kept
+            outcome.fault = outcome.fault or exc
         if rollback is not None:
             outcome.rollback = rollback.run()
 

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 import runbookkit
-from runbookkit.execute.events import Event, RunStatus, StepOutput, StepStarted
+from runbookkit.execute.events import (
+    Event,
+    RunFinished,
+    RunStatus,
+    StepFinished,
+    StepOutput,
+    StepStarted,
+)
 from runbookkit.execute.runner import Runner, RunOptions
 from runbookkit.execute.session import Sessions, ShellSession
 from runbookkit.execute.ssh import Connections
@@ -79,16 +86,17 @@ def test_a_fault_while_output_streams_ends_the_step_as_error(tmp_path: Path) -> 
     path = write_runbook(tmp_path, "# Step 1: Talk\necho some output\n\n# Step 2: After\necho no")
 
     def fault_on_output(event: Event) -> None:
-        if isinstance(event, StepOutput):
+        if isinstance(event, StepOutput | StepFinished | RunFinished):
             raise ValueError("the view broke")
 
     recorder = HistoryRecorder(open_store(store_path, readonly=False), close_store=True)
     outcome = runbookkit.run(
-        path, "fix", RunOptions(timeout=20), listeners=[recorder, fault_on_output]
+        path, "fix", RunOptions(timeout=20), listeners=[fault_on_output, recorder]
     )
     recorder.close()
     assert (outcome.status, outcome.exit_code) == (RunStatus.error, 70)
-    with open_store(store_path) as store:
+    assert str(outcome.fault) == "the view broke"
+    with open_store(store_path) as store:  # the view's faults kept no event from the record
         recorded = store.get_run(store.list_runs()[0].id)
     assert recorded.status == "error"
     assert [(s.number, s.status) for s in recorded.steps] == [(1, "error")]
