@@ -123,6 +123,7 @@ class Runner:
         self.rollback_of = rollback_of
         self.run_id = new_run_id()
         self._notices: list[str] | None = []
+        self._fault: Exception | None = None  # an internal fault of prepare(), for run()
         self._own_connections = connections is None
         self.connections = connections or Connections(self.options.ssh, self._notice, shared_ssh)
         values = dict(self.options.variables)
@@ -193,19 +194,22 @@ class Runner:
         (key exchange, authentication, the login's rc files) overlaps with the start of the run
         (its record, its first lines). Targets are resolved here, on the calling thread (their
         notices are held for the run); a failure to connect is reported by the step that needs
-        the target.
+        the target, an internal fault by :meth:`run`, which records the run as ``error``.
         """
         targets: dict[str, Target] = {}
-        for planned in self.plan.steps:
-            if planned.step.kind == "manual":
-                continue
-            for command in planned.step.commands:
-                target = self.executor.target(command)
-                if target is not None:
-                    targets.setdefault(target_key(target), target)
-        for target in targets.values():
-            self.connections.resolve(target)
-            self.sessions.get(target).start_in_background()
+        try:
+            for planned in self.plan.steps:
+                if planned.step.kind == "manual":
+                    continue
+                for command in planned.step.commands:
+                    target = self.executor.target(command)
+                    if target is not None:
+                        targets.setdefault(target_key(target), target)
+            for target in targets.values():
+                self.connections.resolve(target)
+                self.sessions.get(target).start_in_background()
+        except Exception as exc:
+            self._fault = exc
 
     def _notice(self, message: str) -> None:
         if self._notices is not None:
@@ -219,12 +223,19 @@ class Runner:
         An internal fault (an exception of runbookkit's own, or of a listener) ends the step and
         the run as ``error``, with the fault's message; it is kept in :attr:`RunOutcome.fault`.
         """
-        self.emit(self._started())
-        for message in self._notices or []:
-            self.emit(RunNotice(self.run_id, message))
-        self._notices = None
         outcome = RunOutcome(self.run_id, RunStatus.passed, 0, [])
+        fault, self._fault = self._fault, None
         try:
+            started = self._started()
+        except Exception as exc:  # resolving a target failed: the run starts, and ends, at once
+            started, fault = self._started(resolve=False), fault or exc
+        try:
+            self.emit(started)
+            notices, self._notices = self._notices or [], None
+            for message in notices:
+                self.emit(RunNotice(self.run_id, message))
+            if fault is not None:
+                raise fault
             self._steps(outcome)
         except KeyboardInterrupt:
             outcome.status = RunStatus.interrupted
@@ -365,10 +376,10 @@ class Runner:
             line=planned.step.line,
         )
 
-    def _started(self) -> RunStarted:
+    def _started(self, resolve: bool = True) -> RunStarted:
         plan, runbook = self.plan, self.plan.runbook
         targets: list[str] = []
-        for planned in plan.steps:
+        for planned in plan.steps if resolve else ():
             for command in planned.step.commands:
                 targets.append(self.executor.resolved(command)[1])
         return RunStarted(

@@ -20,7 +20,7 @@ from runbookkit.execute.events import (
 )
 from runbookkit.execute.runner import Runner, RunOptions
 from runbookkit.execute.session import Sessions, ShellSession
-from runbookkit.execute.ssh import Connections
+from runbookkit.execute.ssh import Connections, Link
 from runbookkit.history import HistoryRecorder, open_store
 from runbookkit.plan import plan
 from runbookkit.publish.runs import run_section
@@ -79,6 +79,39 @@ def test_a_fault_in_target_resolution_records_the_run_as_error(tmp_path: Path) -
     (step,) = recorded.steps
     assert (step.status, step.error) == ("error", "internal error: KeyError: 'proxycommand'")
     assert not (tmp_path / "marks" / "1").exists()
+
+
+class FaultyConnections(Connections):
+    """Connections whose ssh_config lookup fails before the run starts."""
+
+    def resolve(self, target: object) -> Link:
+        raise ValueError("could not convert string to float: '5s'")
+
+
+def test_a_fault_before_the_first_step_records_the_run_as_error(tmp_path: Path) -> None:
+    store_path = tmp_path / "history.sqlite"
+    mark = tmp_path / "mark"
+    path = write_runbook(
+        tmp_path, f"# Step 1: Here\ntouch {mark}\n\n# Step 2: There\nssh web1 true"
+    )
+    recorder = HistoryRecorder(open_store(store_path, readonly=False), close_store=True)
+    options = RunOptions()
+    connections = FaultyConnections(options.ssh, lambda message: None)
+    runner = Runner(
+        plan(runbookkit.parse_file(path), "fix"),
+        options,
+        listeners=[recorder],
+        connections=connections,
+    )
+    runner.prepare()
+    outcome = runner.run()
+    recorder.close()
+    assert (outcome.status, outcome.exit_code) == (RunStatus.error, 70)
+    assert outcome.error == "internal error: ValueError: could not convert string to float: '5s'"
+    assert not mark.exists()
+    with open_store(store_path) as store:
+        (run,) = store.list_runs()
+    assert (run.status, run.exit_code, run.error) == ("error", 70, outcome.error)
 
 
 def test_a_fault_while_output_streams_ends_the_step_as_error(tmp_path: Path) -> None:
