@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runbookkit import __version__
-from runbookkit.errors import ExecutionError
+from runbookkit.errors import ExecutionError, RunbookError
 from runbookkit.execute import needs, signals
 from runbookkit.execute.events import (
     Event,
@@ -195,6 +195,9 @@ class Runner:
         (its record, its first lines). Targets are resolved here, on the calling thread (their
         notices are held for the run); a failure to connect is reported by the step that needs
         the target, an internal fault by :meth:`run`, which records the run as ``error``.
+
+        Raises:
+            RunbookError: bad input found while resolving (an ssh_config it cannot parse).
         """
         targets: dict[str, Target] = {}
         try:
@@ -208,6 +211,8 @@ class Runner:
             for target in targets.values():
                 self.connections.resolve(target)
                 self.sessions.get(target).start_in_background()
+        except RunbookError:
+            raise  # bad input (an ssh_config it cannot parse): one line, before the run starts
         except Exception as exc:
             self._fault = exc
 
@@ -227,6 +232,8 @@ class Runner:
         fault, self._fault = self._fault, None
         try:
             started = self._started()
+        except RunbookError:
+            raise
         except Exception as exc:  # resolving a target failed: the run starts, and ends, at once
             started, fault = self._started(resolve=False), fault or exc
         try:
@@ -271,11 +278,15 @@ class Runner:
                 self.emit(StepFinished(self.run_id, result))
                 raise
             except Exception as exc:
-                result = self._result(planned, StepStatus.error, fault_line(exc))
+                # Bad input found only now (say, an ssh_config option of this step's target)
+                # fails the step; anything else is a fault of runbookkit's own.
+                bad_input = isinstance(exc, RunbookError)
+                status = StepStatus.failed if bad_input else StepStatus.error
+                result = self._result(planned, status, str(exc) if bad_input else fault_line(exc))
                 result.duration = time.monotonic() - started
                 outcome.results.append(result)
-                self._stopped(outcome, result, RunStatus.error)
-                outcome.fault = exc
+                self._stopped(outcome, result, _STOPS[status])
+                outcome.fault = None if bad_input else exc
                 self.emit(StepFinished(self.run_id, result))
                 return
             outcome.results.append(result)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import runbookkit
+from runbookkit.errors import ConfigError
 from runbookkit.execute.events import (
     Event,
     RunFinished,
@@ -112,6 +113,21 @@ def test_a_fault_before_the_first_step_records_the_run_as_error(tmp_path: Path) 
     with open_store(store_path) as store:
         (run,) = store.list_runs()
     assert (run.status, run.exit_code, run.error) == ("error", 70, outcome.error)
+
+
+def test_bad_input_found_inside_a_step_fails_it_without_calling_it_internal(
+    tmp_path: Path,
+) -> None:
+    class BadConfig(Sessions):
+        def get(self, target: object) -> ShellSession:
+            raise ConfigError("bad ssh option", path="ssh_config", line=3)
+
+    options = RunOptions()
+    sessions = BadConfig(Connections(options.ssh, lambda message: None))
+    parsed = runbookkit.parse_file(three_steps(tmp_path))
+    outcome = Runner(plan(parsed, "fix"), options, sessions=sessions).run()
+    assert (outcome.status, outcome.exit_code, outcome.fault) == (RunStatus.failed, 1, None)
+    assert outcome.error == "step 1 (First): ssh_config:3: bad ssh option"
 
 
 def test_a_fault_while_output_streams_ends_the_step_as_error(tmp_path: Path) -> None:
