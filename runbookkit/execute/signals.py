@@ -51,13 +51,18 @@ class _Handler:
 def stop_like_ctrl_c() -> Iterator[None]:
     """Turn SIGTERM and SIGHUP into :class:`Terminated` while the block runs (main thread only).
 
-    Only the first one raises: a second must not cut short the stopping of the command.
+    Only the first one raises: a second must not cut short the stopping of the command. A
+    signal this process ignores (SIGHUP under ``nohup``) stays ignored.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     handler = _Handler()
-    previous = {signum: signal.signal(signum, handler) for signum in STOPPING}
+    previous = {
+        signum: signal.signal(signum, handler)
+        for signum in STOPPING
+        if signal.getsignal(signum) is not signal.SIG_IGN  # under nohup, SIGHUP stays ignored
+    }
     try:
         yield
     finally:

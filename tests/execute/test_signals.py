@@ -68,3 +68,29 @@ def test_a_termination_signal_stops_the_step_here_and_on_the_host(
     assert (recorded.status, recorded.exit_code, recorded.failed_step) == ("interrupted", 130, 1)
     assert [s.number for s in recorded.steps] == [1]
     assert recorded.finished_at is not None  # finished by runbookkit itself, not reaped later
+
+
+def test_an_ignored_sighup_stays_ignored(tmp_path, leftovers):  # noqa: F811
+    """Under ``nohup`` a closed terminal must not stop the run."""
+    marker = f"sleep 2.{random.randrange(10**6)}"
+    leftovers.append(marker)
+    mark = tmp_path / "done"
+    runbook = write_runbook(tmp_path, f"# Step 1: Wait\n{marker}\n\n# Step 2: Mark\ntouch {mark}")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runbookkit", "run", str(runbook), "-s", "fix"],
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    try:
+        assert wait_for(lambda: processes(marker)), "the step never started"
+        process.send_signal(signal.SIGHUP)
+        stdout, stderr = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stdout + stderr
+    assert mark.exists()
