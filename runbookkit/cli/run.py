@@ -87,8 +87,16 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
 
     With --hosts or --group, every host runs the section (see "Fleet runs" in the README).
     Exit codes: 0 all steps passed (on every host), 1 a step failed (on any host), 2 usage or
-    parse error, 3 declined, aborted or incomplete, 130 interrupted.
+    parse error, 3 declined, aborted or incomplete, 70 internal error, 130 interrupted (Ctrl-C,
+    SIGTERM or SIGHUP).
     """
+    from runbookkit.execute import signals
+
+    with signals.stop_like_ctrl_c():
+        _run(runbook, section, runbooks_dir, flags)
+
+
+def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str, Any]) -> None:
     from runbookkit.execute import display, listeners, variables
     from runbookkit.execute.runner import Runner
     from runbookkit.plan import plan
@@ -125,6 +133,8 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
         for warning in listeners.finish(extra):
             click.echo(f"warning: {warning}", err=True)
     _report(outcome, parsed.path, view)
+    if outcome.fault is not None and os.environ.get("RUNBOOKKIT_DEBUG"):
+        raise outcome.fault
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 
@@ -183,7 +193,9 @@ def _report(outcome: Any, path: str, view: Any) -> None:
             click.echo("interrupted", err=True)
         return
     where = f"{path}:{outcome.line}: " if outcome.line else ""
-    click.echo(view.mask(f"{where}{outcome.status.value}: {outcome.error}"), err=True)
+    from runbookkit.terminal import visible
+
+    click.echo(visible(view.mask(f"{where}{outcome.status.value}: {outcome.error}")), err=True)
 
 
 def _add_listener_options() -> None:
