@@ -74,15 +74,24 @@ def ssh_keys(tmp_path_factory):
 
 @pytest.fixture
 def sshd_factory(tmp_path, ssh_keys):
-    """Start sshd servers: ``sshd_factory(address="127.0.0.2", env={...})``; all stopped after."""
-    from tests.support.sshd import start_sshd
+    """Start sshd servers: ``sshd_factory(address="127.0.0.2", env={...})``; all stopped after.
+
+    ``keys`` replaces the session's keys (a host key of its own), ``extra`` adds sshd_config lines.
+    """
+    from tests.support.sshd import Keys, start_sshd
 
     if SSHD_MISSING:
         pytest.skip("sshd is not installed (scripts/system-deps installs it)")
     servers = []
 
-    def start(address: str = "127.0.0.1", env: dict[str, str] | None = None):
-        server = start_sshd(tmp_path / f"sshd-{len(servers)}", ssh_keys, address=address, env=env)
+    def start(
+        address: str = "127.0.0.1",
+        env: dict[str, str] | None = None,
+        keys: Keys | None = None,
+        extra: str = "",
+    ):
+        directory = tmp_path / f"sshd-{len(servers)}"
+        server = start_sshd(directory, keys or ssh_keys, address=address, env=env, extra=extra)
         servers.append(server)
         return server
 

@@ -81,7 +81,9 @@ def _main(argv: list[str] | None) -> Any:
         click.echo("aborted", err=True)
         return sys.exit(ExitCode.DECLINED)
     except RunbookError as exc:
-        click.echo(str(exc), err=True)
+        from runbookkit.terminal import visible
+
+        click.echo(visible(str(exc)), err=True)
         return sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

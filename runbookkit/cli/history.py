@@ -29,6 +29,7 @@ from runbookkit.history.records import (
     utc,
 )
 from runbookkit.history.redaction import Redactor
+from runbookkit.terminal import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,7 +130,7 @@ def _print_table(runs: list[RunRecord], path: Path) -> None:
     for run in runs:
         failed = f"{run.failed_step} {run.failed_title or ''}".strip() if run.failed_step else ""
         status = status_label(run.status, run.partial, scope=False)
-        table.add_row(
+        cells = (
             run.id,
             run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             run.operator,
@@ -139,6 +140,7 @@ def _print_table(runs: list[RunRecord], path: Path) -> None:
             _seconds(run.duration),
             failed,
         )
+        table.add_row(*map(visible, cells))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
@@ -155,7 +157,7 @@ def show_command(
     if as_json:
         click.echo(json.dumps({**to_json(run), "duration": run.duration}, indent=2))
         return
-    click.echo("\n".join(describe(run)))
+    click.echo(visible("\n".join(describe(run))))
 
 
 def describe(run: RunRecord) -> Iterator[str]:
@@ -165,6 +167,8 @@ def describe(run: RunRecord) -> Iterator[str]:
     exit_code = "" if run.exit_code is None else f" (exit {run.exit_code})"
     dry = ", a dry run: nothing was executed" if run.dry_run else ""
     yield f"  status    {status_label(run.status, run.partial)}{exit_code}{dry}"
+    if run.error:
+        yield f"  why       {run.error}"
     start = run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     yield f"  started   {start}, took {_seconds(run.duration) or '-'}"
     yield f"  operator  {run.operator} on {', '.join(run.targets) or '-'}"

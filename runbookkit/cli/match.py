@@ -14,6 +14,7 @@ import click
 
 from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
 from runbookkit.errors import NotFoundError
+from runbookkit.terminal import visible
 
 if TYPE_CHECKING:
     from runbookkit.match import Match, Matcher, Route
@@ -210,12 +211,13 @@ def render_text(match: Match, color: bool) -> str:
         part for part in (route.severity, route.mttr and f"MTTR {route.mttr}") if part
     )
     head = f"{route.id} ({facts}) {route.title}" if facts else f"{route.id} {route.title}"
-    text = match.text
+    head, name, text = visible(head), visible(route.id), match.text
+    before, hit, after = text[: match.start], text[match.start : match.end], text[match.end :]
+    text = visible(text)
     if color:
-        head = click.style(route.id, bold=True) + head[len(route.id) :]
-        hit = click.style(text[match.start : match.end], fg="red", bold=True)
-        text = text[: match.start] + hit + text[match.end :]
-    return f"{head}\n  {match.source}:{match.line}: {text}\n"
+        head = click.style(name, bold=True) + head[len(name) :]
+        text = visible(before) + click.style(visible(hit), fg="red", bold=True) + visible(after)
+    return f"{head}\n  {visible(match.source)}:{match.line}: {text}\n"
 
 
 def render_json(match: Match) -> str:

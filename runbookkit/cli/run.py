@@ -37,9 +37,7 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option(
     "--ssh-config", type=_FILE, help="ssh_config file (Host, HostName, Port, User, IdentityFile)."
 )
-@click.option(
-    "--identity", "-i", type=click.Path(path_type=Path, dir_okay=False), help="Private key to try."
-)
+@click.option("--identity", "-i", type=_FILE, help="Private key to try.")
 @click.option(
     "--accept-new-host-key", is_flag=True, help="Record unknown host keys (never changed ones)."
 )
@@ -89,12 +87,24 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
 
     With --hosts or --group, every host runs the section (see "Fleet runs" in the README).
     Exit codes: 0 all steps passed (on every host), 1 a step failed (on any host), 2 usage or
-    parse error, 3 declined, aborted or incomplete, 130 interrupted.
+    parse error, 3 declined, aborted or incomplete, 70 internal error, 130 interrupted (Ctrl-C,
+    SIGTERM or SIGHUP).
     """
+    from runbookkit.execute import signals
+
+    with signals.stop_like_ctrl_c():
+        _run(runbook, section, runbooks_dir, flags)
+
+
+def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str, Any]) -> None:
     from runbookkit.execute import display, listeners, variables
     from runbookkit.execute.runner import Runner
     from runbookkit.plan import plan
 
+    if flags["host"] not in (None, "local"):
+        from runbookkit.execute.steps import parse_host
+
+        parse_host(flags["host"])  # a bad --host: exit 2 before anything runs
     settings = load_settings(runbooks_dir=runbooks_dir)
     parsed = catalog.load(runbook, settings.runbooks_dir, validate=False, policy=settings.policy)
     values = variables.parse_assignments([*flags["var"], *flags["secret"]])
@@ -123,6 +133,8 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
         for warning in listeners.finish(extra):
             click.echo(f"warning: {warning}", err=True)
     _report(outcome, parsed.path, view)
+    if outcome.fault is not None and os.environ.get("RUNBOOKKIT_DEBUG"):
+        raise outcome.fault
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 
@@ -181,7 +193,9 @@ def _report(outcome: Any, path: str, view: Any) -> None:
             click.echo("interrupted", err=True)
         return
     where = f"{path}:{outcome.line}: " if outcome.line else ""
-    click.echo(view.mask(f"{where}{outcome.status.value}: {outcome.error}"), err=True)
+    from runbookkit.terminal import visible
+
+    click.echo(visible(view.mask(f"{where}{outcome.status.value}: {outcome.error}")), err=True)
 
 
 def _add_listener_options() -> None:

@@ -2,7 +2,8 @@
 
 The Rich view shows the running step (number, title, target, spinner, elapsed) with its output
 streaming beneath, and a summary table at the end. The plain view prints the same as lines,
-without colour or cursor movement, for logs, pipes and ``NO_COLOR``.
+without colour or cursor movement, for logs, pipes and ``NO_COLOR``. Both show control and
+escape sequences in what they print as text (:func:`runbookkit.terminal.visible`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from runbookkit.execute.events import (
     StepStatus,
     to_json,
 )
+from runbookkit.terminal import visible
 
 QUIET_LINES = 10
 _MARKS = {
@@ -34,6 +36,7 @@ _MARKS = {
     StepStatus.declined: "DECLINED",
     StepStatus.manual: "done (manual)",
     StepStatus.incomplete: "INCOMPLETE",
+    StepStatus.error: "ERROR",
 }
 
 
@@ -61,14 +64,17 @@ class _Base:
         self.header = ""
 
     def _output(self, text: str) -> list[str]:
-        """Add ``text``; return the lines it completed."""
-        parts = (self.partial + text.replace("\r\n", "\n")).split("\n")
-        self.partial = parts.pop()
+        """Add ``text``; return the lines it completed (a CR ends a line, as LF does)."""
+        text = self.partial + text
+        held = "\r" if text.endswith("\r") else ""  # the first half of a "\r\n", maybe
+        parts = visible(text[: len(text) - len(held)]).split("\n")
+        self.partial = parts.pop() + held
         self.lines += parts
         return parts
 
     def _flush(self) -> list[str]:
-        rest = [self.partial] if self.partial else []
+        last = self.partial.rstrip("\r")
+        rest = [last] if last else []
         self.lines += rest
         self.partial = ""
         return rest
@@ -105,7 +111,7 @@ class PlainView(_Base):
         self.out = out or sys.stdout
 
     def _print(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(visible(text) + "\n")
         self.out.flush()
 
     def __call__(self, event: Event) -> None:
@@ -174,7 +180,7 @@ class RichView(_Base):
         from rich.text import Text
 
         elapsed = time.monotonic() - self.since
-        text = Text(f"{self.header}  {elapsed:.1f}s", style="bold")
+        text = Text(visible(f"{self.header}  {elapsed:.1f}s"), style="bold")
         if self.spinner is None:
             self.spinner = Spinner("dots", text=text)
         self.spinner.update(text=text)
@@ -184,7 +190,9 @@ class RichView(_Base):
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.total, self.index = event.steps, 0
-            self.console.print(_started(event), style="bold", highlight=False)
+            self.console.print(
+                visible(_started(event)), style="bold", highlight=False, markup=False
+            )
         elif isinstance(event, StepStarted):
             self._start(event)
             if event.target != "operator" and self.live is None:
@@ -198,7 +206,9 @@ class RichView(_Base):
             self._output(event.text)
         elif isinstance(event, StepRetrying):
             self.console.print(
-                f"  attempt {event.attempt} failed: {event.error}; again in {event.delay:g}s",
+                visible(
+                    f"  attempt {event.attempt} failed: {event.error}; again in {event.delay:g}s"
+                ),
                 style="yellow",
                 highlight=False,
                 markup=False,
@@ -206,7 +216,9 @@ class RichView(_Base):
         elif isinstance(event, StepFinished):
             self._step_finished(event.result)
         elif isinstance(event, RunNotice):
-            self.console.print(f"{event.level}: {event.message}", style="yellow", markup=False)
+            self.console.print(
+                visible(f"{event.level}: {event.message}"), style="yellow", markup=False
+            )
         elif isinstance(event, RunFinished):
             self.console.print(self._table())
             style = "green" if event.exit_code == 0 else "red"
@@ -220,13 +232,13 @@ class RichView(_Base):
             self.live = None
         self._flush()
         ok = result.status in (StepStatus.passed, StepStatus.manual, StepStatus.skipped)
-        self.console.print(self.header, style="bold", highlight=False, markup=False)
+        self.console.print(visible(self.header), style="bold", highlight=False, markup=False)
         shown = self.lines if not self.quiet else (self.lines[-QUIET_LINES:] if not ok else [])
         for line in shown[-200:]:
             self.console.print(f"    {line}", style="dim", highlight=False, markup=False)
         self.results.append(result)
         self.console.print(
-            f"    -> {_finished(result)}", style="green" if ok else "red", markup=False
+            visible(f"    -> {_finished(result)}"), style="green" if ok else "red", markup=False
         )
 
     def _table(self) -> Any:
@@ -240,7 +252,12 @@ class RichView(_Base):
             if r.status is StepStatus.skipped:
                 style = "yellow"
             table.add_row(
-                str(r.number), r.title, r.target, r.status.value, f"{r.duration:.2f}s", style=style
+                str(r.number),
+                visible(r.title),
+                visible(r.target),
+                r.status.value,
+                f"{r.duration:.2f}s",
+                style=style,
             )
         return table
 
@@ -278,6 +295,8 @@ class Masked:
             return replace(event, error=m(event.error))
         if isinstance(event, RunNotice):
             return replace(event, message=m(event.message))
+        if isinstance(event, RunFinished) and event.error is not None:
+            return replace(event, error=m(event.error))
         if isinstance(event, StepFinished):
             r = event.result
             result = replace(

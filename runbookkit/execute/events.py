@@ -15,14 +15,20 @@ from typing import Any
 
 
 class RunStatus(StrEnum):
-    """How a run ended (``running`` while it goes on)."""
+    """How a run ended (``running`` while it goes on): exactly one of the others once it has."""
 
     running = "running"
     passed = "passed"
-    failed = "failed"
-    aborted = "aborted"
-    incomplete = "incomplete"
-    interrupted = "interrupted"
+    failed = "failed"  # a step failed
+    declined = "declined"  # a confirmation was refused, or the operator aborted
+    incomplete = "incomplete"  # a manual step with nobody to answer it
+    interrupted = "interrupted"  # Ctrl-C, SIGTERM or SIGHUP, or the recording process died
+    error = "error"  # an internal fault of runbookkit (the record keeps its message)
+
+    @classmethod
+    def _missing_(cls, value: object) -> RunStatus | None:
+        # Stores and exports written before schema version 5 call a declined run "aborted".
+        return cls.declined if value == "aborted" else None
 
 
 class StepStatus(StrEnum):
@@ -34,6 +40,7 @@ class StepStatus(StrEnum):
     declined = "declined"  # a confirmation was refused (or could not be asked)
     manual = "manual"  # a manual step the operator marked done
     incomplete = "incomplete"  # a manual step with nobody to answer it
+    error = "error"  # an internal fault of runbookkit stopped the step (see ``error``)
 
 
 @dataclass
@@ -138,6 +145,7 @@ class RunFinished:
     finished_at: dt.datetime
     failed_step: int | None = None
     rollback_run: str | None = None
+    error: str | None = None  # why it did not pass, in one line (an internal fault's message)
 
 
 Event = (

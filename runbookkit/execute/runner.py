@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runbookkit import __version__
-from runbookkit.errors import ExecutionError
-from runbookkit.execute import needs
+from runbookkit.errors import ExecutionError, RunbookError
+from runbookkit.execute import needs, signals
 from runbookkit.execute.events import (
     Event,
     Listener,
@@ -45,14 +45,16 @@ if TYPE_CHECKING:
 EXIT_CODES = {
     RunStatus.passed: 0,
     RunStatus.failed: 1,
-    RunStatus.aborted: 3,
+    RunStatus.declined: 3,
     RunStatus.incomplete: 3,
+    RunStatus.error: 70,
     RunStatus.interrupted: 130,
 }
 _STOPS = {
     StepStatus.failed: RunStatus.failed,
-    StepStatus.declined: RunStatus.aborted,
+    StepStatus.declined: RunStatus.declined,
     StepStatus.incomplete: RunStatus.incomplete,
+    StepStatus.error: RunStatus.error,
 }
 
 
@@ -89,6 +91,7 @@ class RunOutcome:
     error: str | None = None  # why it stopped, in one line
     line: int | None = None  # where the step that stopped it is written
     rollback: RunOutcome | None = None
+    fault: Exception | None = field(default=None, repr=False)  # the internal error, if any
 
 
 class Runner:
@@ -120,6 +123,7 @@ class Runner:
         self.rollback_of = rollback_of
         self.run_id = new_run_id()
         self._notices: list[str] | None = []
+        self._fault: Exception | None = None  # an internal fault of prepare(), for run()
         self._own_connections = connections is None
         self.connections = connections or Connections(self.options.ssh, self._notice, shared_ssh)
         values = dict(self.options.variables)
@@ -163,15 +167,25 @@ class Runner:
         return found
 
     def emit(self, event: Event) -> None:
-        """Hand ``event`` to every listener (stamped with the fleet host, if there is one)."""
+        """Hand ``event`` to every listener (stamped with the fleet host, if there is one).
+
+        A listener that raises does not keep the event from the others (the record still gets
+        it when the screen is gone); the first such fault is raised again after them.
+        """
         host = self.options.fleet_host
         if host is not None:
             if isinstance(event, StepFinished):
                 event.result.host = host
             elif hasattr(event, "host"):
                 event.host = host
+        fault: Exception | None = None
         for listener in self.listeners:
-            listener(event)
+            try:
+                listener(event)
+            except Exception as exc:
+                fault = fault or exc
+        if fault is not None:
+            raise fault
 
     def prepare(self) -> None:
         """Start connecting to the plan's remote targets in the background.
@@ -180,19 +194,30 @@ class Runner:
         (key exchange, authentication, the login's rc files) overlaps with the start of the run
         (its record, its first lines). Targets are resolved here, on the calling thread (their
         notices are held for the run); a failure to connect is reported by the step that needs
-        the target.
+        the target, an internal fault by :meth:`run`, which records the run as ``error``.
+
+        Raises:
+            RunbookError: bad input found while resolving (an ssh_config it cannot parse).
         """
         targets: dict[str, Target] = {}
-        for planned in self.plan.steps:
-            if planned.step.kind == "manual":
-                continue
-            for command in planned.step.commands:
-                target = self.executor.target(command)
-                if target is not None:
-                    targets.setdefault(target_key(target), target)
-        for target in targets.values():
-            self.connections.resolve(target)
-            self.sessions.get(target).start_in_background()
+        try:
+            for planned in self.plan.steps:
+                if planned.step.kind == "manual":
+                    continue
+                for command in planned.step.commands:
+                    target = self.executor.target(command)
+                    if target is not None:
+                        targets.setdefault(target_key(target), target)
+            for target in targets.values():
+                try:
+                    self.connections.resolve(target)
+                except ConnectError:
+                    continue  # a bad option value: the step that needs the target says so
+                self.sessions.get(target).start_in_background()
+        except RunbookError:
+            raise  # bad input (an ssh_config it cannot parse): one line, before the run starts
+        except Exception as exc:
+            self._fault = exc
 
     def _notice(self, message: str) -> None:
         if self._notices is not None:
@@ -201,16 +226,34 @@ class Runner:
             self.emit(RunNotice(self.run_id, message))
 
     def run(self) -> RunOutcome:
-        """Run every planned step; never raises for a step's failure or Ctrl-C."""
-        self.emit(self._started())
-        for message in self._notices or []:
-            self.emit(RunNotice(self.run_id, message))
-        self._notices = None
+        """Run every planned step; never raises for a step's failure, Ctrl-C or SIGTERM.
+
+        An internal fault (an exception of runbookkit's own, or of a listener) ends the step and
+        the run as ``error``, with the fault's message; it is kept in :attr:`RunOutcome.fault`.
+        """
         outcome = RunOutcome(self.run_id, RunStatus.passed, 0, [])
+        fault, self._fault = self._fault, None
         try:
+            started = self._started()
+        except RunbookError:
+            raise
+        except Exception as exc:  # resolving a target failed: the run starts, and ends, at once
+            started, fault = self._started(resolve=False), fault or exc
+        try:
+            self.emit(started)
+            notices, self._notices = self._notices or [], None
+            for message in notices:
+                self.emit(RunNotice(self.run_id, message))
+            if fault is not None:
+                raise fault
             self._steps(outcome)
         except KeyboardInterrupt:
             outcome.status = RunStatus.interrupted
+        except Exception as exc:
+            outcome.fault = exc
+            if outcome.status is not RunStatus.interrupted:  # a view broken by SIGHUP, say
+                outcome.status = RunStatus.error
+                outcome.error = outcome.error or fault_line(exc)
         finally:
             outcome.exit_code = EXIT_CODES[outcome.status]
             try:
@@ -231,11 +274,24 @@ class Runner:
             started = time.monotonic()
             try:
                 result = self._step(planned)
-            except KeyboardInterrupt:
-                result = self._interrupted(planned, time.monotonic() - started)
+            except KeyboardInterrupt as exc:
+                result = self._interrupted(planned, time.monotonic() - started, exc)
                 outcome.results.append(result)
                 self._stopped(outcome, result, RunStatus.interrupted)
+                self.emit(StepFinished(self.run_id, result))
                 raise
+            except Exception as exc:
+                # Bad input found only now (say, an ssh_config option of this step's target)
+                # fails the step; anything else is a fault of runbookkit's own.
+                bad_input = isinstance(exc, RunbookError)
+                status = StepStatus.failed if bad_input else StepStatus.error
+                result = self._result(planned, status, str(exc) if bad_input else fault_line(exc))
+                result.duration = time.monotonic() - started
+                outcome.results.append(result)
+                self._stopped(outcome, result, _STOPS[status])
+                outcome.fault = None if bad_input else exc
+                self.emit(StepFinished(self.run_id, result))
+                return
             outcome.results.append(result)
             self.emit(StepFinished(self.run_id, result))
             if result.status not in _STOPS:
@@ -258,11 +314,12 @@ class Runner:
         outcome.error = f"step {result.number} ({result.title}): {result.error}"
         outcome.line = result.line
 
-    def _interrupted(self, planned: PlannedStep, duration: float) -> StepResult:
-        why = "interrupted (Ctrl-C); the command was stopped"
+    def _interrupted(
+        self, planned: PlannedStep, duration: float, exc: KeyboardInterrupt
+    ) -> StepResult:
+        why = f"interrupted ({signals.cause(exc)}); the command was stopped"
         result = self._result(planned, StepStatus.failed, why)
         result.duration = duration
-        self.emit(StepFinished(self.run_id, result))
         return result
 
     def _step(self, planned: PlannedStep) -> StepResult:
@@ -338,10 +395,10 @@ class Runner:
             line=planned.step.line,
         )
 
-    def _started(self) -> RunStarted:
+    def _started(self, resolve: bool = True) -> RunStarted:
         plan, runbook = self.plan, self.plan.runbook
         targets: list[str] = []
-        for planned in plan.steps:
+        for planned in plan.steps if resolve else ():
             for command in planned.step.commands:
                 targets.append(self.executor.resolved(command)[1])
         return RunStarted(
@@ -362,16 +419,19 @@ class Runner:
     def _finish(self, outcome: RunOutcome) -> None:
         rollback = self._rollback_wanted(outcome)
         rollback_id = rollback.run_id if rollback else None
-        self.emit(
-            RunFinished(
-                self.run_id,
-                outcome.status,
-                outcome.exit_code,
-                dt.datetime.now(dt.UTC),
-                outcome.failed_step,
-                rollback_id,
-            )
+        finished = RunFinished(
+            self.run_id,
+            outcome.status,
+            outcome.exit_code,
+            dt.datetime.now(dt.UTC),
+            outcome.failed_step,
+            rollback_id,
+            outcome.error,
         )
+        try:
+            self.emit(finished)
+        except Exception as exc:  # the run has ended as it says; the fault is kept
+            outcome.fault = outcome.fault or exc
         if rollback is not None:
             outcome.rollback = rollback.run()
 
@@ -408,6 +468,12 @@ class Runner:
         except ExecutionError as exc:
             self._notice(f"the rollback cannot run: {exc.message}")
             return None
+
+
+def fault_line(exc: BaseException) -> str:
+    """An internal fault in one line: ``internal error: KeyError: 'proxycommand'``."""
+    text = " ".join(str(exc).split())
+    return f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def run(

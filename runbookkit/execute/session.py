@@ -164,11 +164,16 @@ class _Command:
         self.parts: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self.done: dict[str, bool] = {"stdout": False, "stderr": False}
         self.trailer = b""
+        self.fault: Exception | None = None  # raised by ``on_output`` on a reader thread
 
     def emit(self, stream: str, text: str) -> None:
         if text:
             self.parts[stream].append(text)
-            self.on_output(stream, text)
+            if self.fault is None:
+                try:
+                    self.on_output(stream, text)
+                except Exception as exc:  # raised again on the thread that runs the command
+                    self.fault = exc
 
 
 class ShellSession:
@@ -356,6 +361,8 @@ class ShellSession:
         finally:
             with self._cond:
                 self._current = None
+        if command.fault is not None:
+            raise command.fault
         return outcome
 
     def _wait(self, command: _Command, started: float, timeout: float | None) -> Outcome:

@@ -1,17 +1,20 @@
 """SSH targets: one paramiko connection per target for the whole run, checked like OpenSSH.
 
 Resolution follows OpenSSH: what the runbook's ``ssh`` line says (user, ``-p``, ``-i``) wins over
-ssh_config, which wins over the defaults. A ``-i KEY`` that doesn't exist here is a warning, and
-the keys of ssh_config, ``--identity`` and the agent are tried instead. Sockets get
+ssh_config, which wins over the defaults; values are read as OpenSSH reads them (see
+:mod:`runbookkit.execute.sshvalues`). A ``-i KEY`` that doesn't exist here is a warning, and
+the keys of ssh_config, ``--identity`` and the agent are tried instead; an ssh_config
+``IdentityFile`` that doesn't exist is skipped without a word, as ``ssh`` does. Sockets get
 ``TCP_NODELAY``: without it every small exchange waits on Nagle and delayed ACKs (≈ 88 ms per
 command on loopback instead of ≈ 14 ms). They also acknowledge what they read at once (see
 :class:`QuickAckSocket`).
 
 paramiko is used directly (its ``SSHClient`` and ``SSHConfig``), not through Fabric: a run needs
 a connection and ssh_config resolution, never Fabric's task runner, and Fabric pulls in invoke
-and its whole import graph (≈ 0.1 s of every remote run's start-up here). A ``ProxyJump``
-host is connected first, with its own host key checked, and carries the connection to the
-target; a ``ProxyCommand`` runs as paramiko's ``ProxyCommand``.
+and its whole import graph (≈ 0.1 s of every remote run's start-up here). ``ProxyJump`` hosts
+(``a,b``: through ``a`` to ``b``, then to the target) are connected first, each with its own host
+key checked like the target's (:mod:`runbookkit.execute.hostkeys`); a ``ProxyCommand`` runs as
+paramiko's ``ProxyCommand``.
 """
 
 from __future__ import annotations
@@ -29,13 +32,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import ConfigError
+from runbookkit.execute import sshvalues
 
 if TYPE_CHECKING:
     from runbookkit.model import Target
 
 USER_SSH_CONFIG = Path("~/.ssh/config")
 SYSTEM_SSH_CONFIG = Path("/etc/ssh/ssh_config")
-_SUPPORTED_OPTIONS = {"port", "user", "identityfile", "connecttimeout", "userknownhostsfile"}
+_SUPPORTED_OPTIONS = {
+    "port",
+    "user",
+    "hostname",
+    "identityfile",
+    "connecttimeout",
+    "userknownhostsfile",
+    "globalknownhostsfile",
+    "proxyjump",
+}
 _QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 
 
@@ -64,7 +77,7 @@ class SshShared:
         self.options = options
         self._lock = threading.Lock()
         self._ssh_config: Any = None
-        self._known: dict[tuple[Path, ...], Any] = {}
+        self._known: dict[tuple[Any, ...], Any] = {}
 
     def ssh_config(self) -> Any:
         """The paramiko ``SSHConfig`` of ``--ssh-config``, else ``~/.ssh/config`` then
@@ -92,14 +105,15 @@ class SshShared:
                 self._ssh_config = config
             return self._ssh_config
 
-    def known_hosts(self, files: list[Path]) -> Any:
-        """The :class:`~runbookkit.execute.hostkeys.KnownHosts` of ``files`` (read once)."""
+    def known_hosts(self, files: list[Path], global_files: list[Path] | None = None) -> Any:
+        """The :class:`~runbookkit.execute.hostkeys.KnownHosts` of ``files`` and the global
+        files (default ``/etc/ssh/ssh_known_hosts``), read once."""
         from runbookkit.execute.hostkeys import KnownHosts
 
         with self._lock:
-            key = tuple(files)
+            key = (tuple(files), None if global_files is None else tuple(global_files))
             if key not in self._known:
-                self._known[key] = KnownHosts(files)
+                self._known[key] = KnownHosts(files, global_files)
             return self._known[key]
 
 
@@ -126,8 +140,11 @@ class Connections:
         return self._resolved[key]
 
     def label(self, target: Target) -> str:
-        """``user@host:port`` as it will be connected."""
-        link = self.resolve(target)
+        """``user@host:port`` as it will be connected (as written if it can't be resolved)."""
+        try:
+            link = self.resolve(target)
+        except ConnectError:
+            return target.label
         return f"{link.user}@{link.host}:{link.port}"
 
     def get(self, target: Target) -> Link:
@@ -149,48 +166,70 @@ class Connections:
             link.close()
         self._open.clear()
 
-    def _make(self, target: Target) -> Link:
-        options = {k.lower(): v for k, v in target.options.items()}
+    def _make(self, target: Target, via: Link | None = None) -> Link:
+        options = _options(target)
         for key in sorted(set(options) - _SUPPORTED_OPTIONS):
             why = " (host keys are always checked)" if key == "stricthostkeychecking" else ""
             self.warn(f"{target.label}: ssh option -o {key} is ignored by runbookkit{why}")
         found = self.shared.ssh_config().lookup(target.host)
-        port = target.port or options.get("port") or found.get("port") or 22
+        try:
+            port = sshvalues.port(target.port or options.get("port") or found.get("port") or 22)
+            timeout = options.get("connecttimeout") or found.get("connecttimeout")
+            seconds = sshvalues.seconds(timeout) if timeout else self.options.connect_timeout
+            only = sshvalues.flag(found.get("identitiesonly", "no"), "IdentitiesOnly")
+        except ValueError as exc:
+            raise ConnectError(f"{target.label}: {exc}") from None
         keys = self._identities(target.identity or options.get("identityfile"), target)
-        keys += [str(Path(k).expanduser()) for k in found.get("identityfile", [])]
-        timeout = options.get("connecttimeout") or found.get("connecttimeout")
+        keys += [
+            k for k in (_expand(p) for p in found.get("identityfile", [])) if Path(k).is_file()
+        ]
         link = Link(
             alias=target.host,
-            host=found.get("hostname", target.host),
+            host=options.get("hostname") or found.get("hostname", target.host),
             user=target.user or options.get("user") or found.get("user") or getpass.getuser(),
-            port=int(port),
+            port=port,
             keys=list(dict.fromkeys(keys)),
-            timeout=float(timeout) if timeout else self.options.connect_timeout,
-            identities_only=str(found.get("identitiesonly", "no")).lower() == "yes",
+            timeout=seconds,
+            identities_only=only,
             ssh_config=found,
         )
-        jump = found.get("proxyjump")
-        if jump and jump.lower() != "none":
-            link.gateway = self._jump(jump.split(",")[-1].strip(), type(target))
-        elif found.get("proxycommand") and found["proxycommand"].lower() != "none":
+        jump = options.get("proxyjump") or found.get("proxyjump")
+        if via is not None:
+            link.gateway = via
+        elif jump and jump.lower() != "none":
+            for written in jump.split(","):
+                link.gateway = self._jump(written.strip(), type(target), link.gateway)
+        elif found.get("proxycommand") and str(found["proxycommand"]).lower() != "none":
             link.proxy_command = found["proxycommand"]
-        known = self.shared.known_hosts(self._known_hosts(found, options))
-        known.install(
+        known = self.shared.known_hosts(
+            self._known_hosts(found, options), self._global_known_hosts(found, options)
+        )
+        link.transport_factory = known.install(
             link.client, link.host, link.port, accept_new=self.options.accept_new_host_key
         )
         return link
 
-    def _jump(self, written: str, kind: type[Target]) -> Link:
-        """The Link of a ProxyJump host ``[user@]host[:port]`` (itself looked up in ssh_config)."""
-        user, _, rest = written.rpartition("@")
-        host, _, port = rest.partition(":")
-        hop = kind(host=host, user=user or None, port=int(port) if port.isdigit() else None)
-        return self.resolve(hop)
+    def _jump(self, written: str, kind: type[Target], via: Link | None) -> Link:
+        """The Link of a ProxyJump hop ``[user@]host[:port]`` (itself looked up in ssh_config),
+        reached through the hop before it, if any."""
+        from runbookkit.fleet.hosts import parse_address
+
+        try:
+            user, host, port = parse_address(written.removeprefix("ssh://"))
+        except ConfigError as exc:
+            raise ConnectError(f"ProxyJump {written!r}: {exc.message}") from None
+        hop = kind(host=host, user=user, port=port)
+        if via is None:
+            return self.resolve(hop)
+        key = f"{target_key(hop)} via {via.user}@{via.host}:{via.port}"
+        if key not in self._resolved:
+            self._resolved[key] = self._make(hop, via)
+        return self._resolved[key]
 
     def _identities(self, written: str | None, target: Target) -> list[str]:
         keys: list[str] = []
         if written:
-            path = Path(written).expanduser()
+            path = Path(_expand(written))
             if path.is_file():
                 keys.append(str(path))
             else:
@@ -199,7 +238,10 @@ class Connections:
                     "trying ssh_config, --identity and the agent instead"
                 )
         if self.options.identity is not None:
-            keys.append(str(self.options.identity.expanduser()))
+            path = self.options.identity.expanduser()
+            if not path.is_file():
+                raise ConnectError(f"--identity {self.options.identity}: no such file")
+            keys.append(str(path))
         return keys
 
     def _known_hosts(self, found: Any, options: dict[str, str]) -> list[Path]:
@@ -207,10 +249,23 @@ class Connections:
             return [self.options.known_hosts]
         written = options.get("userknownhostsfile") or found.get("userknownhostsfile")
         if written:
-            return [Path(p).expanduser() for p in str(written).split()]
+            return [Path(_expand(p)) for p in str(written).split()]
         from runbookkit.execute.hostkeys import USER_KNOWN_HOSTS
 
         return [USER_KNOWN_HOSTS.expanduser()]
+
+    def _global_known_hosts(self, found: Any, options: dict[str, str]) -> list[Path] | None:
+        written = options.get("globalknownhostsfile") or found.get("globalknownhostsfile")
+        return [Path(_expand(p)) for p in str(written).split()] if written else None
+
+
+def _options(target: Target) -> dict[str, str]:
+    """The runbook's ``-o`` options by lower-case name (OpenSSH matches them in any case)."""
+    return {key.lower(): value for key, value in target.options.items()}
+
+
+def _expand(path: str) -> str:
+    return str(Path(path).expanduser())
 
 
 _MATCH_EXEC = re.compile(r"^\s*(match\b.*\bexec\b|include\b)", re.IGNORECASE | re.MULTILINE)
@@ -281,6 +336,7 @@ class Link:
         self.ssh_config = ssh_config
         self.gateway: Link | None = None
         self.proxy_command: str | None = None
+        self.transport_factory: Callable[..., Any] | None = None
         self.client = SSHClient()
         self._lock = threading.Lock()
         self._opened = False
@@ -310,6 +366,7 @@ class Link:
                     sock=sock,
                     look_for_keys=not self.identities_only,
                     allow_agent=not self.identities_only,
+                    transport_factory=self.transport_factory,
                 )
             except Exception as exc:
                 message = _explain(exc, self, label)
@@ -327,7 +384,10 @@ class Link:
     def _sock(self, label: str) -> Any:
         if self.gateway is not None:
             hop = f"{self.gateway.user}@{self.gateway.host}:{self.gateway.port}"
-            self.gateway.open(hop)
+            try:
+                self.gateway.open(hop)
+            except ConnectError as exc:
+                raise ConnectError(f"jump host {hop} (for {label}): {exc}") from None
             try:
                 return self.gateway.transport.open_channel(
                     "direct-tcpip", (self.host, self.port), ("", 0), timeout=self.timeout
@@ -354,13 +414,19 @@ def _explain(exc: Exception, conn: Link, label: str) -> str | None:
     """One line for a person about why connecting failed (None: not a connection problem)."""
     from paramiko.ssh_exception import AuthenticationException, BadHostKeyException, SSHException
 
-    from runbookkit.execute.hostkeys import UnknownHostKey, fingerprint, host_id
+    from runbookkit.execute.hostkeys import RevokedHostKey, UnknownHostKey, fingerprint, host_id
 
     if isinstance(exc, UnknownHostKey):
         files = ", ".join(str(p) for p in exc.files)
+        why = f"; {exc.why}" if exc.why else ""
         return (
-            f"unknown host key for {exc.host_id} ({exc.fingerprint}), not in {files}: "
+            f"unknown host key for {exc.host_id} ({exc.fingerprint}), not in {files}{why}: "
             "check the fingerprint, then run again with --accept-new-host-key to record it"
+        )
+    if isinstance(exc, RevokedHostKey):
+        return (
+            f"REVOKED host key for {exc.host_id}: {exc.fingerprint} is marked @revoked at "
+            f"{exc.where}; refusing to connect"
         )
     if isinstance(exc, BadHostKeyException):
         name = host_id(conn.host, conn.port)

@@ -142,16 +142,7 @@ class StepExecutor:
         if command.target is None or self.host == "local":
             return None
         target = resolve_target(command.target, self.variables)
-        if self.host is None:
-            return target
-        user, _, rest = self.host.rpartition("@")
-        name, _, port = rest.partition(":")
-        return changed(
-            target,
-            host=name,
-            user=user or target.user,
-            port=int(port) if port.isdigit() else target.port,
-        )
+        return target if self.host is None else on_host(target, self.host)
 
     def label(self, target: Target | None) -> str:
         """``local`` or ``user@host:port`` as connected."""
@@ -251,6 +242,28 @@ class StepExecutor:
                 return Attempt(joined, error, matched, retryable=not lost)
         joined = Outcome(outcome.exit_code, "".join(stdout), "".join(stderr), total)
         return Attempt(joined, None, True if checked else None, retryable=False)
+
+
+def parse_host(host: str) -> tuple[str | None, str, int | None]:
+    """User, host and port of ``--host`` ``[user@]host[:port]`` (IPv6 as ``[::1]:22``), read by
+    the fleet's address parser.
+
+    Raises:
+        ConfigError: ``host`` is not an address.
+    """
+    from runbookkit.errors import ConfigError
+    from runbookkit.fleet.hosts import parse_address
+
+    try:
+        return parse_address(host)
+    except ConfigError as exc:
+        raise ConfigError(f"--host: {exc.message}") from None
+
+
+def on_host(target: Target, host: str) -> Target:
+    """``target`` sent to ``--host``; what ``host`` leaves out stays as the runbook wrote it."""
+    user, name, port = parse_host(host)
+    return changed(target, host=name, user=user or target.user, port=port or target.port)
 
 
 def resolve_target(target: Target, values: dict[str, str]) -> Target:

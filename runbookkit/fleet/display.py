@@ -27,6 +27,7 @@ from runbookkit.execute.events import (
 )
 from runbookkit.execute.runner import RunOutcome
 from runbookkit.fleet.hosts import Host
+from runbookkit.terminal import visible
 
 TAIL_LINES = 10
 _OK = (StepStatus.passed, StepStatus.manual, StepStatus.skipped)
@@ -130,7 +131,7 @@ class PlainFleetView(_FleetBase):
         self.out = out or sys.stdout
 
     def _print(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(visible(text) + "\n")
         self.out.flush()
 
     def __call__(self, event: Event) -> None:
@@ -178,7 +179,8 @@ class RichFleetView(_FleetBase):
         styles = {"passed": "green", "running": "cyan", "waiting": "dim"}
         for row in self.rows.values():
             style = styles.get(row.status, "red")
-            table.add_row(row.host.name, row.step, row.status, row.elapsed(), style=style)
+            cells = (row.host.name, row.step, row.status, row.elapsed())
+            table.add_row(*map(visible, cells), style=style)
         return table
 
     def __call__(self, event: Event) -> None:
@@ -187,24 +189,27 @@ class RichFleetView(_FleetBase):
             from rich.live import Live
 
             self.console.print(
-                f"run {event.run_id}: {event.runbook_id} section {event.section} "
-                f"({event.steps} steps) on {len(self.rows)} hosts",
+                visible(
+                    f"run {event.run_id}: {event.runbook_id} section {event.section} "
+                    f"({event.steps} steps) on {len(self.rows)} hosts"
+                ),
                 style="bold",
                 highlight=False,
+                markup=False,
             )
             self.live = Live(self, console=self.console, refresh_per_second=8)
             self.live.start()
         elif isinstance(event, RunNotice):
             where = f"[{event.host}] " if event.host else ""
             self.console.print(
-                f"{where}{event.level}: {event.message}", style="yellow", markup=False
+                visible(f"{where}{event.level}: {event.message}"), style="yellow", markup=False
             )
         elif isinstance(event, RunFinished):
             if self.live is not None:
                 self.live.stop()
                 self.live = None
             for line in self.summary(event):
-                self.console.print(line, markup=False, highlight=False)
+                self.console.print(visible(line), markup=False, highlight=False)
 
     @contextmanager
     def paused(self) -> Iterator[None]:

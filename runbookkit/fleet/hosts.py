@@ -22,6 +22,8 @@ class Host:
         vars: variables for the runbook's placeholders on this host.
         groups: inventory groups the host belongs to, in inventory order.
         source: where the host was named (``file:line``, ``--hosts`` or ``ssh_config``).
+        alias: the name ssh_config is looked up by, when its ``HostName`` replaced it (None:
+            ``hostname``), so the alias's ``UserKnownHostsFile``, ``ProxyJump``… apply.
     """
 
     name: str
@@ -32,6 +34,7 @@ class Host:
     vars: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     groups: tuple[str, ...] = ()
     source: str = field(default="--hosts", compare=False)
+    alias: str | None = None
 
     @property
     def label(self) -> str:
@@ -43,8 +46,13 @@ class Host:
         return f"{host}:{self.port}"
 
     def target(self) -> Target:
-        """The host as a :class:`~runbookkit.tree.Target`, the shape the run engine connects to."""
-        return Target(host=self.hostname, user=self.user, port=self.port, identity=self.identity)
+        """The host as a :class:`~runbookkit.tree.Target`, the shape the run engine connects to:
+        its alias, with the address as ``HostName`` when it differs."""
+        alias = self.alias or self.hostname
+        options = {} if alias == self.hostname else {"HostName": self.hostname}
+        return Target(
+            host=alias, user=self.user, port=self.port, identity=self.identity, options=options
+        )
 
     def merged(self, **defaults: Any) -> Host:
         """A copy with the unset fields among ``defaults`` (user, port, identity) filled in."""

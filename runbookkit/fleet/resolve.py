@@ -179,19 +179,30 @@ def _expand_glob(pattern: str, config: Path | None) -> list[Host]:
 
 
 def _complete(hosts: list[Host], config: Path | None) -> list[Host]:
-    """Fill what each host leaves unset from its ssh_config entry."""
+    """Fill what each host leaves unset from its ssh_config entry.
+
+    The host as written stays its alias (the run looks ssh_config up by it, as ``ssh`` does)
+    when the entry names another ``HostName``; an ``IdentityFile`` that doesn't exist is
+    skipped, as ``ssh`` skips it.
+    """
     if config is None:
         return hosts
+    from runbookkit.execute import sshvalues
+
     parsed = _read_ssh_config(config)
     out = []
     for host in hosts:
-        entry = parsed.lookup(host.hostname)
-        identities = entry.get("identityfile") or []
-        port = entry.get("port")
+        alias = host.alias or host.hostname
+        entry = parsed.lookup(alias)
+        identities = [p for p in entry.get("identityfile") or [] if Path(p).expanduser().is_file()]
+        try:
+            port: int | None = sshvalues.port(entry["port"]) if entry.get("port") else None
+        except ValueError:
+            port = None  # the connection says why
         hostname = entry.get("hostname") or host.hostname
-        host = replace(host, hostname=hostname).merged(
+        host = replace(host, hostname=hostname, alias=alias).merged(
             user=entry.get("user"),
-            port=int(port) if port and str(port).isdigit() else None,
+            port=port,
             identity=identities[0] if identities else None,
         )
         out.append(host)

@@ -39,7 +39,13 @@ from runbookkit.plan import Plan, PlannedStep
 from runbookkit.tree import changed
 
 # Which host status makes the fleet's status, most telling first.
-_PRECEDENCE = [RunStatus.interrupted, RunStatus.failed, RunStatus.aborted, RunStatus.incomplete]
+_PRECEDENCE = [
+    RunStatus.interrupted,
+    RunStatus.error,
+    RunStatus.failed,
+    RunStatus.declined,
+    RunStatus.incomplete,
+]
 
 
 class HostWatcher(Protocol):

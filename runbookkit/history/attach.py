@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 CLI_OPTIONS = [
     click.option(
         "--history",
-        type=click.Path(path_type=Path, dir_okay=False),
+        type=click.Path(path_type=Path),  # the store says itself what is wrong with a path
         help="Run history store [env RUNBOOKKIT_HISTORY; default .runbookkit/history.sqlite "
         "beside the runbooks directory].",
     ),

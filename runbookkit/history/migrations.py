@@ -90,6 +90,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         "partial runs (--step, --from): which of the section's steps were run",
         ("ALTER TABLE runs ADD COLUMN partial TEXT",),
     ),
+    Migration(
+        5,
+        "why a run did not pass (an internal error's message); 'aborted' runs are 'declined'",
+        (
+            "ALTER TABLE runs ADD COLUMN error TEXT",
+            "UPDATE runs SET status = 'declined' WHERE status = 'aborted'",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

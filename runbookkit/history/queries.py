@@ -25,7 +25,8 @@ FAILED_TITLE = (
 RUN_COLUMNS = (
     "id, runbook_id, runbook_title, runbook_sha256, section, operator, targets, version, "
     f"started_at, finished_at, {STATUS} AS status, exit_code, failed_step, planned_steps, "
-    f"rollback_of, rollback_run, dry_run, partial, machine, pid, {FAILED_TITLE} AS failed_title"
+    f"rollback_of, rollback_run, dry_run, partial, error, machine, pid, "
+    f"{FAILED_TITLE} AS failed_title"
 )
 STEP_COLUMNS = (
     "run_id, seq, number, title, target, host, commands, status, exit_code, duration, expected, "
@@ -34,14 +35,15 @@ STEP_COLUMNS = (
 
 INSERT_RUN = """INSERT INTO runs (id, runbook_id, runbook_title, runbook_sha256, section, operator,
     targets, version, started_at, finished_at, status, exit_code, failed_step, planned_steps,
-    rollback_of, rollback_run, dry_run, partial, machine, pid, process, heartbeat_at)
+    rollback_of, rollback_run, dry_run, partial, error, machine, pid, process, heartbeat_at)
     VALUES (:id, :runbook_id, :runbook_title, :runbook_sha256, :section, :operator, :targets,
     :version, :started_at, :finished_at, :status, :exit_code, :failed_step, :planned_steps,
-    :rollback_of, :rollback_run, :dry_run, :partial, :machine, :pid, :process, :heartbeat_at)"""
+    :rollback_of, :rollback_run, :dry_run, :partial, :error, :machine, :pid, :process,
+    :heartbeat_at)"""
 INSERT_RUN_IF_NEW = INSERT_RUN.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
 INSERT_STEP = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES ({', '.join('?' * 17)})"
 FINISH_RUN = """UPDATE runs SET status = ?, exit_code = ?, finished_at = ?, failed_step = ?,
-    rollback_run = coalesce(?, rollback_run) WHERE id = ?"""
+    rollback_run = coalesce(?, rollback_run), error = ? WHERE id = ?"""
 RUNNING = "SELECT id, machine, pid, process, heartbeat_at FROM runs WHERE status = 'running'"
 REAP = """UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at)
     WHERE status = 'running' AND id IN (SELECT value FROM json_each(:dead))"""
@@ -100,6 +102,7 @@ def run_row(run: RunRecord) -> dict[str, Any]:
         "rollback_run": run.rollback_run,
         "dry_run": run.dry_run,
         "partial": run.partial,
+        "error": run.error,
         "machine": run.machine,
         "pid": run.pid,
         "process": None,
@@ -153,6 +156,7 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
         rollback_run=row["rollback_run"],
         dry_run=bool(row["dry_run"]),
         partial=row["partial"],
+        error=row["error"],
         machine=row["machine"],
         pid=row["pid"],
     )

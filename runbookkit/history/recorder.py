@@ -106,6 +106,7 @@ class HistoryRecorder:
             finished_at=event.finished_at,
             failed_step=event.failed_step,
             rollback_run=event.rollback_run,
+            error=self.redactor.optional(event.error),
         )
 
     def _start_heartbeat(self, run_id: str) -> threading.Event:

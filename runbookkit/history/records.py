@@ -49,6 +49,7 @@ class RunRecord:
     rollback_run: str | None = None  # the rollback run that followed this one
     dry_run: bool = False  # a plan recorded with --record: nothing was executed
     partial: str | None = None  # "step 7 of 7", "steps 5–7 of 7": not the whole section ran
+    error: str | None = None  # why it did not pass, in one line (an internal error's message)
     machine: str | None = None  # where the recording process ran
     pid: int | None = None
     steps: list[StepRecord] = field(default_factory=list)

@@ -46,6 +46,7 @@ class Redactor:
             run,
             operator=self.text(run.operator),
             targets=[self.text(target) for target in run.targets],
+            error=self.optional(run.error),
             steps=[self.step(step) for step in run.steps],
         )
 

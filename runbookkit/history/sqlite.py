@@ -113,9 +113,11 @@ class SQLiteStore:
         finished_at: dt.datetime,
         failed_step: int | None = None,
         rollback_run: str | None = None,
+        error: str | None = None,
     ) -> None:
         """Record how a run ended."""
-        values = (str(status), exit_code, timestamp(finished_at), failed_step, rollback_run, run_id)
+        end = timestamp(finished_at)
+        values = (str(status), exit_code, end, failed_step, rollback_run, error, run_id)
         with self._write() as conn:
             conn.execute(queries.FINISH_RUN, values)
 
@@ -302,13 +304,25 @@ def _open_writable(path: Path, where: str) -> sqlite3.Connection:
         _configure(conn)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")  # durable across a crash of the process
-        if migrations.migrate(conn, where) == migrations.SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")  # prove now, not mid-run, that we may write
-            conn.execute("COMMIT")
+        migrations.migrate(conn, where)
+        _prove_writable(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _prove_writable(conn: sqlite3.Connection) -> None:
+    """Prove now, not mid-run, that the store may be written: write to it, then roll back.
+
+    ``BEGIN IMMEDIATE`` alone is not enough: SQLite opens a read-only file read-only without a
+    word, and takes that lock on it all the same.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"PRAGMA user_version = {migrations.version(conn)}")
+    finally:
+        conn.execute("ROLLBACK")
 
 
 def _connect_readonly(path: Path, where: str) -> sqlite3.Connection:

@@ -37,8 +37,9 @@ class Store(Protocol):
         finished_at: dt.datetime,
         failed_step: int | None = None,
         rollback_run: str | None = None,
+        error: str | None = None,
     ) -> None:
-        """Record how a run ended."""
+        """Record how a run ended (``error``: why it did not pass, in one line)."""
 
     def list_runs(
         self,

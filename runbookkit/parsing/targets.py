@@ -1,5 +1,8 @@
 """Turn ``ssh [-i KEY] [-p PORT] [-o OPT=VAL] [USER@]HOST "CMD"`` into a command and a target.
 
+``-o`` is read as ssh reads it: ``Opt=val``, ``Opt = val`` or ``Opt val``, and every value flag
+may be joined to its value (``-p2222``, ``-oPort=22``).
+
 The line is read as the local shell reads it (:func:`runbookkit.parsing.shellwords.split`, POSIX
 quoting): the remote command is the string the shell would hand to ssh, so ``ssh h "echo
 \\$HOME"`` runs ``echo $HOME`` and ``"a\\nb"`` keeps its backslash; several words are joined with
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 _VALUE_FLAGS = {"-i", "-p", "-o", "-l"}
 _BARE_FLAGS = {"-t", "-tt", "-T", "-q", "-n", "-A", "-C", "-4", "-6"}
 _VARIABLE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})")
+# ssh -o takes ``Name=value``, ``Name = value`` or ``Name value`` (ssh_config(5)).
+_OPTION = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(\S.*?)\s*", re.DOTALL)
 
 
 def split_remote(command: str) -> tuple[str, Target] | None:
@@ -73,6 +78,9 @@ def _call(command: str) -> tuple[Target, list[str]] | None:
         if flag in _BARE_FLAGS:
             index += 1
             continue
+        if flag[:2] in _VALUE_FLAGS and len(flag) > 2:  # -p2222, -oPort=22: ssh reads those too
+            words[index : index + 1] = [flag[:2], flag[2:]]
+            flag = flag[:2]
         if flag not in _VALUE_FLAGS or index + 1 >= len(words):
             return None
         value = words[index + 1]
@@ -88,10 +96,10 @@ def _call(command: str) -> tuple[Target, list[str]] | None:
             else:
                 return None
         else:
-            key, sep, val = value.partition("=")
-            if not sep:
+            option = _OPTION.fullmatch(value)
+            if option is None:
                 return None
-            options[key] = val
+            options[option.group(1)] = option.group(2)
         index += 2
     rest = words[index:]
     if not rest:

@@ -18,7 +18,7 @@ _STATUS_CLASS = {
     "passed": "ok",
     "manual": "ok",
     "failed": "bad",
-    "aborted": "bad",
+    "error": "bad",
     "interrupted": "warn",
     "incomplete": "warn",
     "declined": "warn",

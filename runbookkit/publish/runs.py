@@ -99,6 +99,8 @@ class RunLike(Protocol):
     @property
     def partial(self) -> str | None: ...
     @property
+    def error(self) -> str | None: ...
+    @property
     def duration(self) -> float | None: ...
     @property
     def steps(self) -> Sequence[StepLike]: ...
@@ -265,6 +267,8 @@ def run_section(run: RunLike, *, on_page: Collection[str], sha256: str | None) -
     ]
     if run.failed_step is not None:
         rows.append(("Failed at", esc(failing_step(run))))
+    if run.error:
+        rows.append(("Why", esc(run.error)))
     for label, other in (("Rollback of", run.rollback_of), ("Rolled back by", run.rollback_run)):
         if other:
             text = f"<code>{esc(other)}</code>"

@@ -213,7 +213,7 @@ def test_rollback_on_failure_runs_as_its_own_linked_run(tmp_path):
     assert outcome.exit_code == 1
     assert outcome.rollback is not None
     # Its destructive step still needs a confirmation, which nobody can give here.
-    assert outcome.rollback.status == "aborted"
+    assert outcome.rollback.status == "declined"
     assert outcome.rollback.results[0].stdout == "rolled back\n"
     assert outcome.rollback.results[1].status == "declined"
     assert victim.exists()

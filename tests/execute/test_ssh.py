@@ -10,6 +10,8 @@ import pytest
 
 from runbookkit.execute.ssh import ConnectError, Connections, QuickAckSocket, SshOptions
 from runbookkit.model import Target
+from tests.conftest import run_cli
+from tests.execute.conftest import write_runbook
 
 pytestmark = pytest.mark.ssh
 
@@ -93,3 +95,100 @@ def test_paramiko_log_lines_stay_off_stderr():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "still shown\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "port", "timeout"),
+    [
+        ({"Port": "ssh"}, 22, 10.0),
+        ({"port": "2222", "CONNECTTIMEOUT": "5s"}, 2222, 5.0),
+        ({"ConnectTimeout": "1m30s"}, 22, 90.0),
+    ],
+)
+def test_option_values_are_read_as_openssh_reads_them(tmp_path, options, port, timeout):
+    config = tmp_path / "ssh_config"
+    config.write_text("Host h\n  HostName 127.0.0.1\n  User root\n")
+    connections = Connections(SshOptions(ssh_config=config), print)
+    link = connections.resolve(Target(host="h", options=options))
+    assert (link.port, link.timeout) == (port, timeout)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"Port": "no-such-service"}, "h: Port 'no-such-service': expected a port number"),
+        ({"ConnectTimeout": "5x"}, "h: ConnectTimeout '5x': expected a time such as 10, 10s"),
+    ],
+)
+def test_bad_option_values_are_one_line(tmp_path, options, message):
+    config = tmp_path / "ssh_config"
+    config.write_text("")
+    connections = Connections(SshOptions(ssh_config=config), print)
+    with pytest.raises(ConnectError) as refused:
+        connections.get(Target(host="h", options=options))
+    assert str(refused.value).startswith(message)
+    assert connections.label(Target(host="h", options=options)) == "h"
+
+
+def test_ssh_config_values_are_read_as_openssh_reads_them(target, tmp_path):
+    _, files = target
+    text = files.ssh_config.read_text().replace(
+        "  User root\n", "  User root\n  ConnectTimeout 1m\n"
+    )
+    files.ssh_config.write_text(text)
+    connections = Connections(SshOptions(ssh_config=files.ssh_config), print)
+    try:
+        link = connections.get(Target(host="target"))
+        assert link.timeout == 60.0
+    finally:
+        connections.close()
+
+
+def test_a_runbook_timeout_with_a_unit_connects(target, tmp_path):
+    _, files = target
+    runbook = write_runbook(tmp_path, "ssh -o ConnectTimeout=5s -o 'User root' target 'echo ok-5s'")
+    result = run_cli("run", str(runbook), "-s", "fix", "--ssh-config", str(files.ssh_config))
+    assert result.returncode == 0, result.stderr
+    assert "ok-5s" in result.stdout
+
+
+def test_a_missing_identity_file_of_ssh_config_is_skipped_quietly(target, tmp_path):
+    _, files = target
+    missing = tmp_path / "no-such-key"
+    text = files.ssh_config.read_text().replace(
+        "  IdentityFile ", f"  IdentityFile {missing}\n  IdentityFile "
+    )
+    files.ssh_config.write_text(text)
+    notices: list[str] = []
+    connections = Connections(SshOptions(ssh_config=files.ssh_config), notices.append)
+    try:
+        link = connections.get(Target(host="target"))
+        assert str(missing) not in link.keys
+    finally:
+        connections.close()
+    assert notices == []
+
+
+def test_a_missing_identity_flag_is_one_line(target, tmp_path):
+    _, files = target
+    runbook = write_runbook(tmp_path, "ssh target 'echo hi'")
+    missing = tmp_path / "no-such-key"
+    result = run_cli(
+        *("run", str(runbook), "-s", "fix", "--ssh-config", str(files.ssh_config)),
+        *("--identity", str(missing)),
+    )
+    assert result.returncode == 2
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert "'--identity'" in error and f"{missing}' does not exist" in error
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_option_value_in_a_runbook_fails_its_step_in_one_line(target, tmp_path):
+    _, files = target
+    runbook = write_runbook(tmp_path, "ssh -o Port=nope target 'echo hi'")
+    result = run_cli("run", str(runbook), "-s", "fix", "--ssh-config", str(files.ssh_config))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"{runbook}:6: failed: step 1 (Fix): target: Port 'nope': expected a port number or "
+        "service name"
+    ]

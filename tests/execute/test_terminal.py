@@ -107,7 +107,7 @@ def test_aborting_at_the_destructive_step_stops_the_run(tmp_path):
     assert child.exitstatus == 3
     assert victim.exists()
     assert "not confirmed by the operator" in child.before
-    assert recorded(store) == ("aborted", ["passed", "skipped", "declined"])
+    assert recorded(store) == ("declined", ["passed", "skipped", "declined"])
 
 
 def test_skipping_the_destructive_step_goes_on_with_the_run(tmp_path):

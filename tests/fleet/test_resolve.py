@@ -130,7 +130,10 @@ def test_refusals(place: Path, spec: str, groups: tuple[str, ...], message: str)
         resolve(spec, groups)
 
 
-def test_ssh_config_globs_and_completion(place: Path) -> None:
+def test_ssh_config_globs_and_completion(place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(place))
+    (place / ".ssh").mkdir()
+    (place / ".ssh" / "web").write_text("a key\n")
     config = place / "ssh_config"
     config.write_text(SSH_CONFIG)
     fleet = resolve("web-*,cache-1,root@db-1,plain", ssh_config=config)
@@ -140,9 +143,20 @@ def test_ssh_config_globs_and_completion(place: Path) -> None:
     assert by_name["web-1"].label == "www@10.0.1.1:2201"
     assert by_name["web-1"].identity is not None and by_name["web-1"].identity.endswith("web")
     assert by_name["web-2"].label == "www@10.0.1.2"
+    # Connections look ssh_config up by the alias, not by its HostName.
+    assert by_name["web-1"].target().host == "web-1"
+    assert by_name["web-1"].target().options == {"HostName": "10.0.1.1"}
     # What the operator wrote wins over ssh_config.
     assert by_name["root@db-1"].label == "root@10.0.2.1:2299"
     assert by_name["plain"].label == "plain"
+
+
+def test_a_missing_identity_file_of_ssh_config_is_skipped(place: Path) -> None:
+    config = place / "ssh_config"
+    config.write_text("Host web-1\n    HostName 10.0.1.1\n    IdentityFile ~/.ssh/not-here\n")
+    fleet = resolve("web-1", ssh_config=config)
+    assert fleet is not None
+    assert fleet.hosts[0].identity is None
 
 
 def test_ssh_config_completes_inventory_hosts(place: Path) -> None:

@@ -119,3 +119,21 @@ def test_another_applications_database_is_refused(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE users (name TEXT)")
     with pytest.raises(HistoryError, match="not a runbookkit history store"):
         open_store(path, readonly=False)
+
+
+@pytest.mark.parametrize("version", range(1, 5))
+def test_an_aborted_run_of_an_older_store_reads_as_declined(tmp_path: Path, version: int) -> None:
+    path = tmp_path / "history.sqlite"
+    old_store(path, version)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE runs SET status = 'aborted', exit_code = 3")
+    with open_store(path) as store:
+        (run,) = store.list_runs(status="declined")
+        assert (run.status, run.exit_code, run.error) == (RunStatus.declined, 3, None)
+
+
+def test_an_export_of_an_aborted_run_imports_as_declined() -> None:
+    from runbookkit.history.records import from_json
+
+    run = from_json({**RUN, "targets": ["local"], "status": "aborted"})
+    assert run.status is RunStatus.declined

@@ -28,6 +28,16 @@ REMOTE = {
             options={"StrictHostKeyChecking": "yes", "ConnectTimeout": "5"},
         ),
     ),
+    "options-spelled-with-a-space": (
+        'ssh -o "ConnectTimeout 5s" -o "Port = ssh" h uptime',
+        "uptime",
+        Target(host="h", options={"ConnectTimeout": "5s", "Port": "ssh"}),
+    ),
+    "flags-joined-to-values": (
+        "ssh -p2222 -lops -oUser=x h uptime",
+        "uptime",
+        Target(host="h", user="ops", port=2222, options={"User": "x"}),
+    ),
     "bare-flags": ("ssh -t -q ops@h 'sudo -i'", "sudo -i", Target(host="h", user="ops")),
     "words-joined-like-ssh": ("ssh host ls -la /tmp", "ls -la /tmp", Target(host="host")),
     "quoted-pipe-stays-remote": (

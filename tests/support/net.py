@@ -9,7 +9,8 @@ import time
 
 def free_port(address: str = "127.0.0.1") -> int:
     """A TCP port nobody listens on at ``address`` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.bind((address, 0))
         return int(sock.getsockname()[1])
 

@@ -90,8 +90,10 @@ def start_sshd(
     *,
     address: str = "127.0.0.1",
     env: dict[str, str] | None = None,
+    extra: str = "",
 ) -> SshServer:
-    """Start sshd on a free port of ``address``; ``env`` is added to every login's environment."""
+    """Start sshd on a free port of ``address``; ``env`` is added to every login's environment,
+    ``extra`` (sshd_config lines, such as ``HostCertificate``) to its config."""
     directory.mkdir(parents=True, exist_ok=True)
     home, bin_dir = directory / "home", directory / "bin"
     home.mkdir(exist_ok=True)
@@ -110,7 +112,7 @@ def start_sshd(
             "PermitRootLogin prohibit-password\nPubkeyAuthentication yes\n"
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
             "StrictModes no\nPrintMotd no\nLogLevel ERROR\nMaxStartups 100:30:200\n"
-            f"SetEnv {setenv}\n"
+            f"SetEnv {setenv}\n{extra}"
         )
         process = subprocess.Popen(
             [SSHD, "-D", "-e", "-f", str(config)],

@@ -1,0 +1,67 @@
+"""The fleet views show control and escape sequences of a host's output, never pass them on."""
+
+from __future__ import annotations
+
+import io
+
+from runbookkit.execute.events import (
+    RunFinished,
+    RunNotice,
+    RunStarted,
+    RunStatus,
+    StepFinished,
+    StepResult,
+    StepStarted,
+    StepStatus,
+)
+from runbookkit.fleet.display import PlainFleetView, RichFleetView
+from runbookkit.fleet.hosts import Host
+from tests.history.conftest import T0
+from tests.test_terminal import SEQUENCES, SHOWN
+
+
+def events() -> list[object]:
+    failed = StepResult(
+        1,
+        "Print",
+        "root@web1:22",
+        ["printf …"],
+        StepStatus.failed,
+        exit_code=1,
+        stdout=f"before {SEQUENCES} after\n",
+        error=f"exit 1: before {SEQUENCES} after",
+        host="web1",
+    )
+    return [
+        RunStarted("r1", "demo", "Demo", "ab" * 32, "fix", "me", ["web1"], 1, T0, "0.1.0"),
+        StepStarted("r1", 1, f"Print {SEQUENCES}", "root@web1:22", host="web1"),
+        RunNotice("r1", f"a notice {SEQUENCES}", host="web1"),
+        StepFinished("r1", failed),
+        RunFinished("r1", RunStatus.failed, 1, T0, failed_step=1),
+    ]
+
+
+def test_the_plain_fleet_view_shows_the_sequences() -> None:
+    out = io.StringIO()
+    view = PlainFleetView([Host("web1", "127.0.0.1")], out)
+    for event in events():
+        view(event)  # type: ignore[arg-type]
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert f"    | before {SHOWN} after" in text
+    assert f"[web1] warning: a notice {SHOWN}" in text
+
+
+def test_the_rich_fleet_view_shows_the_sequences_and_keeps_its_colours() -> None:
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, color_system="standard", width=200)
+    view = RichFleetView([Host("web1", "127.0.0.1")], console)
+    for event in events():
+        view(event)  # type: ignore[arg-type]
+    text = out.getvalue()
+    for raw in ("\x1b]", "\x1b[2J", "\x07"):
+        assert raw not in text
+    assert f"before {SHOWN} after" in text
+    assert "\x1b[33m" in text  # the notice's yellow is runbookkit's own
