@@ -422,8 +422,8 @@ def _simple(simple: Simple, policy: Policy, depth: int, fed: bool = False) -> st
         if words[:1] != ["xargs"]:
             break
         fed, words = True, simplecommands.skip_options(words[1:], simplecommands.WRAPPERS["xargs"])
-    if not words:
-        return _truncation(simple, None)
+    if not words:  # only a redirection (``> file``), or wrappers alone (``exec > log``)
+        return None if simple.words else _truncation(simple, None)
     name, args = words[0].rsplit("/", 1)[-1], words[1:]
     safe_rules, rules = _candidates(policy, name)
     if not any(_matches(rule, name, args, fed) for rule in safe_rules):
@@ -454,7 +454,7 @@ def _truncation(simple: Simple, name: str | None) -> str | None:
     if name is not None and name not in _EMPTYING and name != "cat":
         return None
     for operator, target in simple.redirects:
-        if operator in _TRUNCATING and target and not target.startswith("/dev/"):
+        if operator in _TRUNCATING and target and not target.startswith(("/dev/", ">(", "<(")):
             return f"> {target} (truncates the file)"
     return None
 
