@@ -211,12 +211,12 @@ def updated_in_future(ctx: Context) -> Iterator[Hit]:
 def destructive_unmarked(ctx: Context) -> Iterator[Hit]:
     """A destructive command in a step that nothing around it warns about.
 
-    A WARNING, DANGER or CAUTION in the step's title, a comment in it, or the heading of its
-    subsection or section is a warning.
+    A WARNING, DANGER or CAUTION in the step's title, a comment in it or before its block's first
+    step, or the heading of its subsection or section is a warning (the parser records it as a
+    ``marked …`` reason).
     """
-    for section, block, step in all_steps(ctx.runbook):
-        headings = [section.title] if block is section else [block.title, section.title]
-        if safety.warned([step.title, *step.notes, *headings]):
+    for _, _, step in all_steps(ctx.runbook):
+        if safety.warned(step.destructive_reasons):
             continue
         for command in step.commands:
             if command.destructive:

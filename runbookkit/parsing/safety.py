@@ -600,6 +600,16 @@ def _sql(texts: list[str]) -> str | None:
     return None
 
 
+def with_marker(reasons: list[str], word: str) -> list[str]:
+    """``reasons`` with ``marked WORD`` added, unless a marker is already among them."""
+    return reasons if warned(reasons) else [*reasons, f"marked {word}"]
+
+
+def warned(reasons: list[str]) -> bool:
+    """Whether a step's reasons include a marker: the runbook warns about the step."""
+    return any(reason.startswith("marked ") for reason in reasons)
+
+
 def step_reasons(commands: list[Command], texts: list[str]) -> list[str]:
     """A step's reasons: those of its commands, then the first marker in ``texts``."""
     reasons = [c.destructive for c in commands if c.destructive]
@@ -615,8 +625,9 @@ def mark(runbook: Runbook, policy: Policy = DEFAULT) -> None:
     """Set every step's ``destructive`` from its commands and the markers around it.
 
     A WARNING/DANGER/CAUTION in a section heading marks every step of the section (its
-    subsections' too); in a subsection heading, that subsection's steps. With a policy other
-    than the default, each command's reason is found again under it.
+    subsections' too); in a subsection heading, that subsection's steps; a marker the step
+    already has (a comment before its code block's first step marker) is kept. With a policy
+    other than the default, each command's reason is found again under it.
     """
     for section in runbook.sections:
         for block in (section, *section.subsections):
@@ -630,13 +641,11 @@ def _mark_step(step: Step, headings: list[str], policy: Policy) -> None:
         for command in step.commands:
             command.destructive = destructive_reason(command.text, policy)
     reasons = step_reasons(step.commands, [step.title, *step.notes, *headings])
+    marked = [r for r in step.destructive_reasons if r.startswith("marked ")]
+    if marked:  # a comment before the block's first step marker (see steps.shell_steps)
+        reasons = with_marker(reasons, marked[0].removeprefix("marked "))
     step.destructive = bool(reasons)
     step.destructive_reasons = reasons
-
-
-def warned(texts: list[str]) -> bool:
-    """Whether one of ``texts`` (a step's title, comments and headings) has a marker."""
-    return any(marker(text) for text in texts)
 
 
 def table() -> str:

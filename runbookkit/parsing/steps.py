@@ -110,7 +110,13 @@ def shell_steps(
         command = _command(chunk, line_no, session.target if session else None)
         command.sample = sample
         drafts[-1].commands.append(command)
-    return [_finish(d, language) for d in drafts], preamble
+    found = [_finish(d, language) for d in drafts]
+    warning = next((word for note in preamble if (word := safety.marker(note))), None)
+    if warning:  # a comment before the first step marker warns about every step of the block
+        for step in found:
+            step.destructive_reasons = safety.with_marker(step.destructive_reasons, warning)
+            step.destructive = True
+    return found, preamble
 
 
 def _followed(chunks: list[transcripts.Item], index: int) -> bool:

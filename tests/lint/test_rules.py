@@ -205,3 +205,10 @@ def test_a_heading_warning_covers_the_destructive_steps_under_it(
     unwarned = variant((FIX_STEP, f"# Step 1: Remove old logs\n{RM}"), ("## Fix", heading))
     codes = [f.code for f in lint_text(tmp_path, unwarned)]
     assert ("RBK008" in codes) is not warned
+
+
+def test_a_comment_before_the_first_step_marker_is_a_warning(tmp_path: Path) -> None:
+    unwarned = variant((FIX_STEP, f"# Step 1: Remove old logs\n{RM}"))
+    assert "RBK008" in [f.code for f in lint_text(tmp_path, unwarned)]
+    warned = variant((FIX_STEP, f"# Caution: the old logs are gone for good\n\n# Step 1: Go\n{RM}"))
+    assert "RBK008" not in [f.code for f in lint_text(tmp_path, warned)]

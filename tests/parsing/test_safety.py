@@ -355,3 +355,16 @@ def test_the_team_policy_reaches_the_parser() -> None:
     assert _steps(text) == {"Purge": []}
     policy = Policy.from_entries(["mycli purge"], [])
     assert _steps(text, policy) == {"Purge": ["mycli purge (team list)"]}
+
+
+def test_a_comment_before_the_first_step_marker_warns_about_every_step_of_the_block() -> None:
+    text = (
+        "# R\n\n## Fix\n\n```bash\n# DANGER: both steps lose data\n\n"
+        "# Step 1: Flush\nredis-cli FLUSHALL\n\n# Step 2: Restart\nsystemctl restart redis\n```\n"
+        "\n```bash\n# Step 3: Check\nredis-cli ping\n```\n"
+    )
+    assert _steps(text) == {
+        "Flush": ["redis-cli FLUSHALL", "marked DANGER"],
+        "Restart": ["marked DANGER"],
+        "Check": [],
+    }
