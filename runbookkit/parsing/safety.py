@@ -116,8 +116,9 @@ A team adds its own entries, and marks commands safe, in ``pyproject.toml`` (see
     destructive = ["mycli purge", "vault kv destroy", "pg_ctl stop -m immediate"]
     safe = ["systemctl stop myapp-canary"]
 
-A step is also destructive when its title, a comment in it, or the heading of its subsection or
-section says WARNING, DANGER or CAUTION (any case: "(use with caution)" too).
+A step is also destructive when its title, a comment in it (or before the first step marker of
+its code block), or the heading of its subsection or section says WARNING, DANGER or CAUTION
+(any case: "(use with caution)" too). Words in a command's arguments are never markers.
 """
 
 from __future__ import annotations
