@@ -25,6 +25,7 @@ from runbookkit.execute.session import Outcome, Sessions
 from runbookkit.execute.ssh import ConnectError
 from runbookkit.execute.variables import expand
 from runbookkit.plan import PlannedStep
+from runbookkit.secrets import Redactor
 from runbookkit.tree import changed
 
 if TYPE_CHECKING:
@@ -50,6 +51,42 @@ def tail(text: str, limit: int = TAIL) -> str:
     if len(data) <= limit:
         return text
     return data[-limit:].decode("utf-8", "ignore")
+
+
+class MaskedOutput:
+    """One attempt's output: masked as it streams, shown masked, its tails kept masked.
+
+    Each stream passes a :class:`~runbookkit.secrets.StreamRedactor` before anything is shown
+    or kept, so the tails are cut from masked output (a secret cut by the tail, a private key
+    whose BEGIN line falls before it, stays masked); at most about twice :data:`TAIL` of each
+    stream is held.
+    """
+
+    def __init__(self, redactor: Redactor, show: Callable[[str, str], None]) -> None:
+        self.show = show
+        self.streams = {name: redactor.stream() for name in ("stdout", "stderr")}
+        self.kept: dict[str, list[str]] = {name: [] for name in self.streams}
+        self.sizes = dict.fromkeys(self.streams, 0)
+
+    def __call__(self, stream: str, text: str) -> None:
+        self._out(stream, self.streams[stream].feed(text))
+
+    def _out(self, stream: str, text: str) -> None:
+        if not text:
+            return
+        self.show(stream, text)
+        kept = self.kept[stream]
+        kept.append(text)
+        self.sizes[stream] += len(text)
+        if self.sizes[stream] > 2 * TAIL:  # TAIL characters hold at least TAIL bytes
+            kept[:] = ["".join(kept)[-TAIL:]]
+            self.sizes[stream] = len(kept[0])
+
+    def finish(self) -> tuple[str, str]:
+        """Show what was held back; the masked tails of stdout and stderr."""
+        for name, stream in self.streams.items():
+            self._out(name, stream.flush())
+        return tail("".join(self.kept["stdout"])), tail("".join(self.kept["stderr"]))
 
 
 def last_line(text: str, width: int = 160) -> str:
@@ -108,8 +145,10 @@ class StepExecutor:
         timeout: float | None,
         retry: Retry | tree.Retry | None,
         variables: dict[str, str] | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.run_id = run_id
+        self.redactor = redactor or Redactor()
         self.emit = emit
         self.sessions = sessions
         self.connections = sessions.connections
@@ -182,13 +221,11 @@ class StepExecutor:
         started = time.monotonic()
         for attempt in range(1, attempts + 1):
             self.emit(StepStarted(self.run_id, planned.number, step.title, label, attempt))
-            outcome = self._attempt(planned.number, commands, targets)
+            output = MaskedOutput(self.redactor, self._shower(planned.number))
+            outcome = self._attempt(planned.number, commands, targets, output)
             result.attempts = attempt
             result.exit_code = outcome.outcome.exit_code
-            result.stdout, result.stderr = (
-                tail(outcome.outcome.stdout),
-                tail(outcome.outcome.stderr),
-            )
+            result.stdout, result.stderr = output.finish()
             result.matched, result.error = outcome.matched, outcome.error
             if outcome.error is None:
                 result.status = StepStatus.passed
@@ -210,12 +247,19 @@ class StepExecutor:
         expected = expand(command.expected, self.variables)
         return changed(command, expected=expected)
 
-    def _attempt(
-        self, number: int, commands: list[Command], targets: list[Target | None]
-    ) -> Attempt:
-        def on_output(stream: str, text: str) -> None:
+    def _shower(self, number: int) -> Callable[[str, str], None]:
+        def show(stream: str, text: str) -> None:
             self.emit(StepOutput(self.run_id, number, stream, text))
 
+        return show
+
+    def _attempt(
+        self,
+        number: int,
+        commands: list[Command],
+        targets: list[Target | None],
+        on_output: MaskedOutput,
+    ) -> Attempt:
         stdout: list[str] = []
         stderr: list[str] = []
         total = 0.0
