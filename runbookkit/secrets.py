@@ -27,14 +27,13 @@ MASK = "***"
 _WORDS = r"(?:password|passwd|passphrase|token|secret|api[_-]?key)"
 # A name ending in a secret word: db_password, GITHUB_TOKEN, client-secret; *_KEY and *_PWD in
 # the upper case of environment variables only (sort_key and $OLDPWD are no secrets).
-_NAME = (
-    r"(?<![A-Za-z0-9_])(?:"
+_NAME = re.compile(
     r"(?i:[a-z0-9_-]*(?:password|passwd|passphrase|token|secret|api_?key)|(?:[a-z0-9]+[_-])+pass)"
     r"|(?:[A-Z0-9]+_)+(?:KEY|PWD)"
-    r")"
 )
 # A value as written after ``=`` or ``:``: quoted (up to its closing quote), or a bare word.
 _VALUE = r"(?:\"(?P<secret_dq>[^\"\n]+)\"|'(?P<secret_sq>[^'\n]+)'|(?P<secret>[^\s\"'&;,]+))"
+_HINTS = ("pass", "pwd", "token", "secret", "key")
 _BEGIN_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 _END_KEY = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 _KEY_LINE = re.compile(r"[A-Za-z0-9+/=]+")
@@ -50,6 +49,8 @@ class Shape:
 
     name: str
     pattern: re.Pattern[str]
+    names: re.Pattern[str] | None = None  # what the pattern's ``name`` group must be
+    hints: tuple[str, ...] = ()  # a text without any of these (lower case) has none of it
 
 
 SHAPES: tuple[Shape, ...] = (
@@ -59,38 +60,55 @@ SHAPES: tuple[Shape, ...] = (
             rf"(?P<secret>{_BEGIN_KEY.pattern}.*?(?:{_END_KEY.pattern}|\Z))",
             re.DOTALL,
         ),
+        hints=("private key",),
     ),
     Shape(
         "password in a URL",
-        re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<secret>[^\s@/]+)@"),
+        re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<secret>[^\s@/]+)@"),
+        hints=("://",),
     ),
     Shape(
         "bearer token",
         re.compile(
             r"(?i)\b(?:authorization:[ \t]*)?bearer[ \t]+(?P<secret>[A-Za-z0-9._~+/=-]{8,})"
         ),
+        hints=("bearer",),
     ),
-    Shape("AWS access key", re.compile(r"\b(?P<secret>(?:AKIA|ASIA)[0-9A-Z]{16})\b")),
+    Shape(
+        "AWS access key",
+        re.compile(r"\b(?P<secret>(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
+        hints=("akia", "asia"),
+    ),
     Shape(
         "AWS secret key",
         re.compile(
             r"(?i)aws_secret_access_key[ \t]*[=:][ \t]*[\"']?(?P<secret>[A-Za-z0-9/+=]{40})"
         ),
+        hints=("aws_secret_access_key",),
     ),
     Shape(
         "password or token value",
         re.compile(rf"(?im)(?:^|[\s\"'&?;,-])-{{0,2}}{_WORDS}[ \t]*[=:][ \t]*{_VALUE}"),
+        hints=_HINTS,
     ),
-    Shape("secret variable", re.compile(rf"(?m){_NAME}[ \t]*(?:=|:[ \t])[ \t]*{_VALUE}")),
+    Shape(
+        "secret variable",
+        re.compile(rf"(?<![A-Za-z0-9_-])(?P<name>[A-Za-z0-9_-]+)[ \t]*(?:=|:[ \t])[ \t]*{_VALUE}"),
+        _NAME,
+        _HINTS,
+    ),
     Shape(
         "secret in JSON",
         re.compile(
             r"(?i)(?P<q>[\"'])(?:[a-z0-9]+[_-])*(?:password|passwd|passphrase|token|secret|"
             r"api_?key)(?P=q)[ \t]*:[ \t]*(?P<v>[\"'])(?P<secret>(?:(?!(?P=v))[^\\\n]|\\.)+)(?P=v)"
         ),
+        hints=_HINTS,
     ),
     Shape(
-        "redis-cli password", re.compile(r"redis-cli\b[^\n|;&]*?\s-a\s+(?P<secret>[^\s\"';|&]+)")
+        "redis-cli password",
+        re.compile(r"redis-cli\b[^\n|;&]{0,400}?\s-a\s+(?P<secret>[^\s\"';|&]+)"),
+        hints=("redis-cli",),
     ),
 )
 _GROUPS = ("secret", "secret_dq", "secret_sq")
@@ -108,12 +126,17 @@ class Found:
 def find(text: str) -> list[Found]:
     """Every secret-shaped value in ``text``, in order of position."""
     found = []
+    lower = text.lower()
     for shape in SHAPES:
+        if shape.hints and not any(hint in lower for hint in shape.hints):
+            continue
         for match in shape.pattern.finditer(text):
+            if shape.names is not None and not shape.names.fullmatch(match.group("name")):
+                continue
             group = next((g for g in _GROUPS if g in match.re.groupindex and match.group(g)), None)
             if group is not None and not _placeholder(match.group(group)):
                 found.append(Found(shape.name, match.start(group), match.end(group)))
-    cut = _cut_key(text)
+    cut = _cut_key(text) if "private key" in lower else None
     if cut is not None:
         found.append(Found("private key block", *cut))
     spans = {(f.start, f.end): f for f in reversed(found)}  # one per span: the first shape's
@@ -256,7 +279,7 @@ class StreamRedactor:
             cut = len(text) - self.behind
         for form in self.redactor.forms:
             cut = min(cut, len(text) - _overlap(text, form))
-        spans = [(f.start, f.end) for f in find(text)]
+        spans = []
         for form in self.redactor.forms:
             at = text.find(form)
             while at >= 0:
@@ -265,6 +288,9 @@ class StreamRedactor:
         moved = True
         while moved:
             moved = False
+            line = max(text.rfind("\n", 0, cut), text.rfind("\r", 0, cut)) + 1
+            if line < cut:  # a cut inside a line: no shape of that line may reach over it
+                spans += [(line + f.start, line + f.end) for f in find(text[line:])]
             for start, end in spans:
                 if start < cut < end:
                     cut, moved = start, True

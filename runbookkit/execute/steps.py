@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from runbookkit.execute.events import (
@@ -67,6 +67,7 @@ class MaskedOutput:
         self.streams = {name: redactor.stream() for name in ("stdout", "stderr")}
         self.kept: dict[str, list[str]] = {name: [] for name in self.streams}
         self.sizes = dict.fromkeys(self.streams, 0)
+        self.totals = dict.fromkeys(self.streams, 0)  # characters let out so far
 
     def __call__(self, stream: str, text: str) -> None:
         self._out(stream, self.streams[stream].feed(text))
@@ -78,12 +79,25 @@ class MaskedOutput:
         kept = self.kept[stream]
         kept.append(text)
         self.sizes[stream] += len(text)
+        self.totals[stream] += len(text)
         if self.sizes[stream] > 2 * TAIL:  # TAIL characters hold at least TAIL bytes
             kept[:] = ["".join(kept)[-TAIL:]]
             self.sizes[stream] = len(kept[0])
 
+    def mark(self) -> dict[str, int]:
+        """Where each stream is now (for :meth:`since`)."""
+        return dict(self.totals)
+
+    def since(self, mark: dict[str, int]) -> dict[str, str]:
+        """What each stream let out since ``mark`` (its last :data:`TAIL` characters at most)."""
+        shown = {}
+        for name, kept in self.kept.items():
+            count = self.totals[name] - mark[name]
+            shown[name] = "".join(kept)[-count:] if count else ""
+        return shown
+
     def finish(self) -> tuple[str, str]:
-        """Show what was held back; the masked tails of stdout and stderr."""
+        """Show what was held back; the masked tails of stdout and stderr (again if repeated)."""
         for name, stream in self.streams.items():
             self._out(name, stream.flush())
         return tail("".join(self.kept["stdout"])), tail("".join(self.kept["stderr"]))
@@ -266,6 +280,7 @@ class StepExecutor:
         outcome = Outcome(0, "", "", 0.0)
         checked = False
         for command, target in zip(commands, targets, strict=True):
+            mark = on_output.mark()
             try:
                 session = self.sessions.get(target)
                 if command.interactive:
@@ -288,6 +303,11 @@ class StepExecutor:
             stderr.append(outcome.stderr)
             total += outcome.duration
             error, matched = check(command, outcome)
+            if error is not None:  # the attempt ends: why is told from the output as shown
+                on_output.finish()
+                shown = on_output.since(mark)
+                masked = replace(outcome, stdout=shown["stdout"], stderr=shown["stderr"])
+                error = check(command, masked)[0] or error
             checked = checked or matched is not None
             if error is not None:
                 joined = Outcome(outcome.exit_code, "".join(stdout), "".join(stderr), total)
