@@ -15,7 +15,7 @@ import io
 import json
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TextIO, TypeVar
@@ -130,9 +130,7 @@ def find(text: str) -> list[Found]:
     for shape in SHAPES:
         if shape.hints and not any(hint in lower for hint in shape.hints):
             continue
-        for match in shape.pattern.finditer(text):
-            if shape.names is not None and not shape.names.fullmatch(match.group("name")):
-                continue
+        for match in _matches(shape, text):
             group = next((g for g in _GROUPS if g in match.re.groupindex and match.group(g)), None)
             if group is not None and not _placeholder(match.group(group)):
                 found.append(Found(shape.name, match.start(group), match.end(group)))
@@ -141,6 +139,20 @@ def find(text: str) -> list[Found]:
         found.append(Found("private key block", *cut))
     spans = {(f.start, f.end): f for f in reversed(found)}  # one per span: the first shape's
     return sorted(spans.values(), key=lambda f: (f.start, -f.end))
+
+
+def _matches(shape: Shape, text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``shape`` in ``text``; one whose name is not a secret's is looked past."""
+    if shape.names is None:
+        yield from shape.pattern.finditer(text)
+        return
+    at = 0
+    while (match := shape.pattern.search(text, at)) is not None:
+        if shape.names.fullmatch(match.group("name")):
+            yield match
+            at = match.end()
+        else:
+            at = match.end("name")
 
 
 def redact(text: str, values: Iterable[str] = ()) -> str:
