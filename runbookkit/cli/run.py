@@ -133,7 +133,7 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
     finally:
         for warning in listeners.finish(extra):
             click.echo(f"warning: {warning}", err=True)
-    _report(outcome, parsed.path, redactor)
+    _report(outcome, parsed.path, runner.redactor)  # also values asked for during the run
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 
