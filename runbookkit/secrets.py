@@ -1,59 +1,117 @@
-"""Common shapes of secrets in commands and output, found and masked.
+"""Secrets in commands and output: their common shapes, found and masked.
 
-Lint reports them (a secret written into a runbook); history masks them (and every value given
-with ``--secret``) before anything is stored or printed.
+Lint reports the shapes (a secret written into a runbook). Everything a run shows or keeps (the
+screen, ``--json``, prompts, the plan, history records, the site) passes a :class:`Redactor`:
+it masks every value given as secret, also in the quoted and escaped forms runbookkit itself
+writes (``shlex.quote``, ``repr``, JSON, backslashes), and every shape below. Live output goes
+through a :class:`StreamRedactor`, which holds back what could be the start of a secret until
+the rest has come, so a secret split across two reads is masked too.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import json
 import re
-from collections.abc import Iterable
+import shlex
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 MASK = "***"
+
+_WORDS = r"(?:password|passwd|passphrase|token|secret|api[_-]?key)"
+# A name ending in a secret word: db_password, GITHUB_TOKEN, client-secret; *_KEY and *_PWD in
+# the upper case of environment variables only (sort_key and $OLDPWD are no secrets).
+_NAME = re.compile(
+    r"(?i:[a-z0-9_-]*(?:password|passwd|passphrase|token|secret|api_?key)|(?:[a-z0-9]+[_-])+pass)"
+    r"|(?:[A-Z0-9]+_)+(?:KEY|PWD)"
+)
+# A value as written after ``=`` or ``:``: quoted (up to its closing quote), or a bare word.
+_VALUE = r"(?:\"(?P<secret_dq>[^\"\n]+)\"|'(?P<secret_sq>[^'\n]+)'|(?P<secret>[^\s\"'&;,]+))"
+_HINTS = ("pass", "pwd", "token", "secret", "key")
+_BEGIN_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_END_KEY = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_LINE = re.compile(r"[A-Za-z0-9+/=]+")
 
 
 @dataclass(frozen=True)
 class Shape:
-    """A kind of secret: its name, and a pattern whose group ``secret`` is the secret part."""
+    """A kind of secret: its name, and a pattern whose ``secret`` group is the secret part.
+
+    A pattern may instead have ``secret_dq``/``secret_sq`` groups (a quoted value); the first
+    group that matched is the secret.
+    """
 
     name: str
     pattern: re.Pattern[str]
+    names: re.Pattern[str] | None = None  # what the pattern's ``name`` group must be
+    hints: tuple[str, ...] = ()  # a text without any of these (lower case) has none of it
 
 
 SHAPES: tuple[Shape, ...] = (
     Shape(
         "private key block",
         re.compile(
-            r"(?P<secret>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?"
-            r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z))",
+            rf"(?P<secret>{_BEGIN_KEY.pattern}.*?(?:{_END_KEY.pattern}|\Z))",
             re.DOTALL,
         ),
+        hints=("private key",),
     ),
     Shape(
         "password in a URL",
-        re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<secret>[^\s@/]+)@"),
+        re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<secret>[^\s@/]+)@"),
+        hints=("://",),
     ),
     Shape(
         "bearer token",
-        re.compile(r"(?i)\b(?:authorization:\s*)?bearer\s+(?P<secret>[A-Za-z0-9._~+/=-]{8,})"),
+        re.compile(
+            r"(?i)\b(?:authorization:[ \t]*)?bearer[ \t]+(?P<secret>[A-Za-z0-9._~+/=-]{8,})"
+        ),
+        hints=("bearer",),
     ),
-    Shape("AWS access key", re.compile(r"\b(?P<secret>(?:AKIA|ASIA)[0-9A-Z]{16})\b")),
+    Shape(
+        "AWS access key",
+        re.compile(r"\b(?P<secret>(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
+        hints=("akia", "asia"),
+    ),
     Shape(
         "AWS secret key",
-        re.compile(r"(?i)aws_secret_access_key\s*[=:]\s*[\"']?(?P<secret>[A-Za-z0-9/+=]{40})"),
+        re.compile(
+            r"(?i)aws_secret_access_key[ \t]*[=:][ \t]*[\"']?(?P<secret>[A-Za-z0-9/+=]{40})"
+        ),
+        hints=("aws_secret_access_key",),
     ),
     Shape(
         "password or token value",
-        re.compile(
-            r"(?i)(?:^|[\s\"'&?;,-])-{0,2}(?:password|passwd|pwd|token|secret|api[_-]?key)"
-            r"\s*[=:]\s*[\"']?(?P<secret>[^\s\"'&;,]+)"
-        ),
+        re.compile(rf"(?im)(?:^|[\s\"'&?;,-])-{{0,2}}{_WORDS}[ \t]*[=:][ \t]*{_VALUE}"),
+        hints=_HINTS,
     ),
     Shape(
-        "redis-cli password", re.compile(r"redis-cli\b[^\n|;&]*?\s-a\s+(?P<secret>[^\s\"';|&]+)")
+        "secret variable",
+        re.compile(rf"(?<![A-Za-z0-9_-])(?P<name>[A-Za-z0-9_-]+)[ \t]*(?:=|:[ \t])[ \t]*{_VALUE}"),
+        _NAME,
+        _HINTS,
+    ),
+    Shape(
+        "secret in JSON",
+        re.compile(
+            r"(?i)(?P<q>[\"'])(?:[a-z0-9]+[_-])*(?:password|passwd|passphrase|token|secret|"
+            r"api_?key)(?P=q)[ \t]*:[ \t]*(?P<v>[\"'])(?P<secret>(?:(?!(?P=v))[^\\\n]|\\.)+)(?P=v)"
+        ),
+        hints=_HINTS,
+    ),
+    Shape(
+        "redis-cli password",
+        re.compile(r"redis-cli\b[^\n|;&]{0,400}?\s-a\s+(?P<secret>[^\s\"';|&]+)"),
+        hints=("redis-cli",),
     ),
 )
+_GROUPS = ("secret", "secret_dq", "secret_sq")
 
 
 @dataclass(frozen=True)
@@ -68,22 +126,251 @@ class Found:
 def find(text: str) -> list[Found]:
     """Every secret-shaped value in ``text``, in order of position."""
     found = []
+    lower = text.lower()
     for shape in SHAPES:
-        for match in shape.pattern.finditer(text):
-            value = match.group("secret")
-            if value and not _placeholder(value):
-                found.append(Found(shape.name, match.start("secret"), match.end("secret")))
-    return sorted(found, key=lambda f: f.start)
+        if shape.hints and not any(hint in lower for hint in shape.hints):
+            continue
+        for match in _matches(shape, text):
+            group = next((g for g in _GROUPS if g in match.re.groupindex and match.group(g)), None)
+            if group is not None and not _placeholder(match.group(group)):
+                found.append(Found(shape.name, match.start(group), match.end(group)))
+    cut = _cut_key(text) if "private key" in lower else None
+    if cut is not None:
+        found.append(Found("private key block", *cut))
+    spans = {(f.start, f.end): f for f in reversed(found)}  # one per span: the first shape's
+    return sorted(spans.values(), key=lambda f: (f.start, -f.end))
+
+
+def _matches(shape: Shape, text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``shape`` in ``text``; one whose name is not a secret's is looked past."""
+    if shape.names is None:
+        yield from shape.pattern.finditer(text)
+        return
+    at = 0
+    while (match := shape.pattern.search(text, at)) is not None:
+        if shape.names.fullmatch(match.group("name")):
+            yield match
+            at = match.end()
+        else:
+            at = match.end("name")
 
 
 def redact(text: str, values: Iterable[str] = ()) -> str:
     """``text`` with the given secret values and every secret shape replaced by ``***``."""
-    for value in sorted({v for v in values if v}, key=len, reverse=True):
-        text = text.replace(value, MASK)
-    spans = find(text)
-    for item in reversed(spans):
-        text = text[: item.start] + MASK + text[item.end :]
-    return text
+    return Redactor(values).text(text)
+
+
+def forms(value: str) -> set[str]:
+    """``value`` as runbookkit may write it: as is, shell-quoted, ``repr``'d, JSON, escaped."""
+    found = {
+        value,
+        shlex.quote(value),  # the quoting of export_code
+        value.replace("'", "'\\''"),  # inside '…', as bash's xtrace writes it
+        value.replace("'", "'\"'\"'"),  # inside '…', as shlex.quote writes it
+        repr(value)[1:-1],
+        value.replace("\\", "\\\\").replace("'", "\\'"),  # repr when both quotes are in it
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        re.sub(r"([\\\"$`])", r"\\\1", value),  # inside "…"
+        re.sub(r"([^A-Za-z0-9_./,:@%+=-])", r"\\\1", value),  # printf %q, backslash-escaped
+    }
+    return {form for form in found if form}
+
+
+class Redactor:
+    """Masks the given secret values (in each of their :func:`forms`) and every shape."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self.values = tuple(sorted({value for value in values if value}))
+        every = {form for value in self.values for form in forms(value)}
+        self.forms = tuple(sorted(every, key=lambda form: (-len(form), form)))
+
+    def text(self, text: str) -> str:
+        """``text`` with every secret masked."""
+        for form in self.forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        return _mask_spans(text, find(text))
+
+    def optional(self, text: str | None) -> str | None:
+        """:meth:`text` for a field that may be empty."""
+        return None if text is None else self.text(text)
+
+    def fields(self, item: T) -> T:
+        """A copy of the dataclass ``item`` (an event, a result, a record) with its texts masked.
+
+        Every text field is masked, in lists and nested dataclasses too; ``item`` itself when
+        nothing changed.
+        """
+        masked = self._masked(item)
+        return item if masked is None else masked
+
+    def _masked(self, value: Any) -> Any:
+        """``value`` masked, or None when masking changes nothing."""
+        if isinstance(value, str) and not isinstance(value, Enum):
+            text = self.text(value)
+            return None if text == value else text
+        if isinstance(value, list):
+            items = [self._masked(item) for item in value]
+            if all(item is None for item in items):
+                return None
+            return [old if new is None else new for old, new in zip(value, items, strict=True)]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {}
+            for field in dataclasses.fields(value):
+                if field.init:
+                    new = self._masked(getattr(value, field.name))
+                    if new is not None:
+                        changes[field.name] = new
+            return dataclasses.replace(value, **changes) if changes else None
+        return None
+
+    def stream(self) -> StreamRedactor:
+        """A redactor for one output stream read piece by piece."""
+        return StreamRedactor(self)
+
+
+_LINE = 4096  # an unfinished line longer than this is let out, but for its last _BEHIND
+_BEHIND = 512
+
+
+class StreamRedactor:
+    """Masks a stream given piece by piece, holding back what could begin a secret.
+
+    :meth:`feed` returns the masked text that is safe to show now; what it holds back (an
+    unfinished line, the beginning of a secret value) comes with the next pieces or
+    :meth:`flush`. Inside a private key block, nothing is let out until its END line; the block
+    shows as one ``***`` however it was cut.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self.pending = ""
+        self.in_key = False
+        longest = max((len(form) for form in redactor.forms), default=0)
+        self.behind = max(_BEHIND, 2 * longest)
+
+    def feed(self, text: str) -> str:
+        """The masked text that ``text`` (after what was held) lets out now."""
+        self.pending += text
+        return self._drain(final=False)
+
+    def flush(self) -> str:
+        """Everything still held, masked: the stream ended."""
+        return self._drain(final=True)
+
+    def _drain(self, final: bool) -> str:
+        out: list[str] = []
+        while self.pending:
+            if self.in_key:
+                end = _END_KEY.search(self.pending)
+                if end is None:
+                    keep = 0 if final else min(len(self.pending), 80)
+                    self.pending = self.pending[len(self.pending) - keep :]
+                    break
+                self.pending = self.pending[end.end() :]
+                self.in_key = False
+                continue
+            begin = _BEGIN_KEY.search(self.pending)
+            if begin is not None:
+                out += [self.redactor.text(self.pending[: begin.start()]), MASK]
+                self.pending = self.pending[begin.end() :]
+                self.in_key = True
+                continue
+            cut = len(self.pending) if final else self._safe_cut()
+            out.append(self.redactor.text(self.pending[:cut]))
+            self.pending = self.pending[cut:]
+            break
+        return "".join(out)
+
+    def _safe_cut(self) -> int:
+        """Where the held text may be cut: no secret or shape reaches over it."""
+        text = self.pending
+        cut = max(text.rfind("\n"), text.rfind("\r")) + 1  # shapes stay within a line
+        if len(text) - cut > _LINE:
+            cut = len(text) - self.behind
+        for form in self.redactor.forms:
+            cut = min(cut, len(text) - _overlap(text, form))
+        spans = []
+        for form in self.redactor.forms:
+            at = text.find(form)
+            while at >= 0:
+                spans.append((at, at + len(form)))
+                at = text.find(form, at + 1)
+        moved = True
+        while moved:
+            moved = False
+            line = max(text.rfind("\n", 0, cut), text.rfind("\r", 0, cut)) + 1
+            if line < cut:  # a cut inside a line: no shape of that line may reach over it
+                spans += [(line + f.start, line + f.end) for f in find(text[line:])]
+            for start, end in spans:
+                if start < cut < end:
+                    cut, moved = start, True
+        return max(cut, 0)
+
+
+def _overlap(text: str, form: str) -> int:
+    """How many of ``text``'s last characters could begin ``form``."""
+    window = text[-(len(form) - 1) :] if len(form) > 1 else ""
+    start = window.find(form[0]) if window else -1
+    while start >= 0:
+        if form.startswith(window[start:]):
+            return len(window) - start
+        start = window.find(form[0], start + 1)
+    return 0
+
+
+class MaskedWriter(io.TextIOBase):
+    """A text stream that masks each write before it reaches ``out`` (prompts, questions)."""
+
+    def __init__(self, out: TextIO, redactor: Redactor) -> None:
+        super().__init__()
+        self.out = out
+        self.redactor = redactor
+
+    def write(self, text: str) -> int:
+        """Write ``text`` masked; returns the length of ``text``."""
+        self.out.write(self.redactor.text(text))
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush ``out``."""
+        self.out.flush()
+
+    def isatty(self) -> bool:
+        """Whether ``out`` is a terminal."""
+        return self.out.isatty()
+
+
+def _mask_spans(text: str, spans: list[Found]) -> str:
+    """``text`` with each span (overlapping ones merged) replaced by ``***``."""
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for item in spans:
+        if merged and item.start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], item.end)
+        else:
+            merged.append([item.start, item.end])
+    parts, at = [], 0
+    for start, end in merged:
+        parts += [text[at:start], MASK]
+        at = end
+    return "".join([*parts, text[at:]])
+
+
+def _cut_key(text: str) -> tuple[int, int] | None:
+    """The end of a private key whose BEGIN line was cut off (a tail that starts inside it)."""
+    end = _END_KEY.search(text)
+    if end is None or _BEGIN_KEY.search(text, 0, end.start()):
+        return None
+    start = end.start()
+    while start > 0:
+        line_start = text.rfind("\n", 0, start - 1) + 1
+        if not _KEY_LINE.fullmatch(text[line_start : start - 1].rstrip("\r")):
+            break
+        start = line_start
+    return None if start == end.start() else (start, end.end())
 
 
 def _placeholder(value: str) -> bool:

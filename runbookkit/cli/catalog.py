@@ -67,10 +67,12 @@ def show_command(runbook: str, section: str | None, runbooks_dir: Path | None) -
     """Show the plan of RUNBOOK: steps, targets, commands, expected output and markers."""
     from runbookkit.execute.needs import render_plan
     from runbookkit.plan import plan
+    from runbookkit.secrets import Redactor
 
     parsed = _load(runbook, runbooks_dir)
     keys = [section] if section else [s.id for s in parsed.sections]
-    click.echo("\n\n".join(render_plan(plan(parsed, key), {}) for key in keys))
+    shown = "\n\n".join(render_plan(plan(parsed, key), {}) for key in keys)
+    click.echo(Redactor().text(shown))
 
 
 @click.command("list")

@@ -78,11 +78,10 @@ def run_on_fleet(
     options: Any,
     fleet: Any,
     flags: dict[str, Any],
-    secrets: list[str],
 ) -> None:
     """Run ``planned`` on every host of ``fleet``; exit with the fleet's exit code."""
-    from runbookkit.cli.run import _operator
-    from runbookkit.execute import display, listeners
+    from runbookkit.cli.run import _operator, secret_redactor
+    from runbookkit.execute import listeners
     from runbookkit.fleet.run import FleetRunner
     from runbookkit.fleet.strategy import Strategy
 
@@ -92,8 +91,8 @@ def run_on_fleet(
     if flags["dry_run"]:
         from runbookkit.execute.needs import render_plan
 
-        masked = display.Masked(None, secrets)
-        click.echo(masked.mask(render_plan(planned, options.variables)))
+        redactor = secret_redactor(options)
+        click.echo(redactor.text(render_plan(planned, options.variables)))
         click.echo(f"on {len(fleet.hosts)} hosts ({strategy.describe()}):")
         for host in fleet.hosts:
             click.echo(f"  {host.name:<20} {host.label}")
@@ -106,9 +105,9 @@ def run_on_fleet(
         fleet.hosts,
         options,
         strategy,
-        listeners=[display.Masked(view, secrets), *extra],
+        listeners=[view, *extra],
         watchers=[view] if hasattr(view, "host_finished") else [],
-        operator=_operator(flags),
+        operator=_operator(flags, secret_redactor(options)),
         pause=getattr(view, "paused", None),
     )
     try:

@@ -28,7 +28,7 @@ from runbookkit.history.records import (
     to_json,
     utc,
 )
-from runbookkit.history.redaction import Redactor
+from runbookkit.secrets import Redactor
 from runbookkit.terminal import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,7 +107,7 @@ def list_command(
         return
     with open_store(path) as store:
         runs = store.list_runs(runbook=name, section=section, status=status, limit=limit)
-    runs = [Redactor().run(run) for run in runs]
+    runs = [Redactor().fields(run) for run in runs]
     if as_json:
         data = [
             {**to_json(run), "duration": run.duration, "failed_title": run.failed_title}
@@ -153,7 +153,7 @@ def show_command(
 ) -> None:
     """Show run RUN_ID (a unique prefix is enough) with each step's commands and output."""
     with open_store(store_path(history, runbooks_dir)) as store:
-        run = Redactor().run(store.get_run(run_id))
+        run = Redactor().fields(store.get_run(run_id))
     if as_json:
         click.echo(json.dumps({**to_json(run), "duration": run.duration}, indent=2))
         return
@@ -238,7 +238,7 @@ def export_command(
     redactor = Redactor()
     with open_store(path) as store:
         for run in store.export_runs(since=since):
-            output.write(json.dumps(to_json(redactor.run(run)), ensure_ascii=False) + "\n")
+            output.write(json.dumps(to_json(redactor.fields(run)), ensure_ascii=False) + "\n")
 
 
 @history_group.command("import")
@@ -252,7 +252,7 @@ def import_command(source: IO[str], history: Path | None, runbooks_dir: Path | N
     redactor = Redactor()
     store: SQLiteStore
     with open_store(path, readonly=False) as store:
-        added, present = store.import_runs(redactor.run(run) for run in runs)
+        added, present = store.import_runs(redactor.fields(run) for run in runs)
     click.echo(f"imported {added} runs ({present} already there) into {path}")
 
 

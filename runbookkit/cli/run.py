@@ -65,6 +65,18 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
     "--secret", "secret", multiple=True, metavar="KEY=VALUE", help="Like --var, masked as ***."
 )
 @click.option(
+    "--secret-env",
+    multiple=True,
+    metavar="NAME[=ENVNAME]",
+    help="A secret from runbookkit's environment (ENVNAME, default NAME), masked as ***.",
+)
+@click.option(
+    "--secret-file",
+    multiple=True,
+    metavar="NAME=PATH|PATH",
+    help="A secret from a file (its text), or NAME=VALUE lines of a file, masked as ***.",
+)
+@click.option(
     "--keep-going/--fail-fast",
     "keep_going",
     default=None,
@@ -97,7 +109,7 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
 
 
 def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str, Any]) -> None:
-    from runbookkit.execute import display, listeners, variables
+    from runbookkit.execute import listeners, variables
     from runbookkit.execute.runner import Runner
     from runbookkit.plan import plan
 
@@ -107,40 +119,39 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
         parse_host(flags["host"])  # a bad --host: exit 2 before anything runs
     settings = load_settings(runbooks_dir=runbooks_dir)
     parsed = catalog.load(runbook, settings.runbooks_dir, validate=False, policy=settings.policy)
-    values = variables.parse_assignments([*flags["var"], *flags["secret"]])
+    given = variables.secrets(flags["secret"], flags["secret_env"], flags["secret_file"])
+    values = {**variables.parse_assignments(flags["var"]), **given}
     planned = plan(parsed, section, only=flags["only"], start=flags["start"])
-    options = _options(flags, values)
+    options = _options(flags, values, frozenset({*given, *parsed.metadata.secrets}))
     context = listeners.RunContext(settings, parsed, section, options, flags["dry_run"], flags)
-    secret_keys = {*variables.parse_assignments(flags["secret"]), *parsed.metadata.secrets}
-    view = display.Masked(None, [value for key, value in values.items() if key in secret_keys])
+    redactor = secret_redactor(options)
     fleet = fleet_for(parsed, flags)  # --hosts, --group or the runbook's hosts: group
     if fleet is not None:
-        secrets = list(view.secrets)
-        return run_on_fleet(settings, parsed, section, planned, options, fleet, flags, secrets)
+        return run_on_fleet(settings, parsed, section, planned, options, fleet, flags)
     if flags["dry_run"]:
         from runbookkit.execute.needs import render_plan
 
-        click.echo(view.mask(render_plan(planned, values, host=flags["host"])))
+        click.echo(redactor.text(render_plan(planned, values, host=flags["host"])))
         listeners.build(context)
         return
     extra = listeners.build(context)
-    view.listener = _view(flags)
-    runner = Runner(planned, options, listeners=[view, *extra], operator=_operator(flags))
+    operator = _operator(flags, redactor)
+    runner = Runner(planned, options, listeners=[_view(flags), *extra], operator=operator)
     runner.prepare()  # connecting overlaps with the run's start (its record, the first lines)
     try:
         outcome = runner.run()
     finally:
         for warning in listeners.finish(extra):
             click.echo(f"warning: {warning}", err=True)
-    _report(outcome, parsed.path, view)
+    _report(outcome, parsed.path, runner.redactor)  # also values asked for during the run
     if outcome.fault is not None and os.environ.get("RUNBOOKKIT_DEBUG"):
         raise outcome.fault
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 
 
-def _options(flags: dict[str, Any], values: dict[str, str]) -> Any:
-    """The runner's options from the command line's."""
+def _options(flags: dict[str, Any], values: dict[str, str], secrets: frozenset[str]) -> Any:
+    """The runner's options from the command line's (``secrets``: the names masked)."""
     from runbookkit.execute.runner import RunOptions
     from runbookkit.execute.ssh import SshOptions
 
@@ -153,6 +164,7 @@ def _options(flags: dict[str, Any], values: dict[str, str]) -> Any:
         host=flags["host"],
         operator=flags["operator"],
         variables=values,
+        secrets=secrets,
         timeout=flags["timeout"],
         retry=flags["retry"],
         retry_delay=flags["retry_delay"],
@@ -176,17 +188,27 @@ def _view(flags: dict[str, Any]) -> Any:
     return display.PlainView(sys.stdout, quiet=flags["quiet"])
 
 
-def _operator(flags: dict[str, Any]) -> Any:
+def secret_redactor(options: Any) -> Any:
+    """The redactor of what the command line itself prints: the run's secrets, every shape."""
+    from runbookkit.secrets import Redactor
+
+    secret = options.secrets
+    return Redactor(value for name, value in options.variables.items() if name in secret)
+
+
+def _operator(flags: dict[str, Any], redactor: Any) -> Any:
     from runbookkit.execute.operator import TerminalOperator, Unattended
+    from runbookkit.secrets import MaskedWriter
 
     if not sys.stdin.isatty():
         return Unattended()
     # Questions go where a person sees them: stdout when it is the terminal, else stderr.
     visible = sys.stdout.isatty() and not flags["as_json"]
-    return TerminalOperator(out=sys.stdout if visible else sys.stderr, inp=sys.stdin)
+    out = MaskedWriter(sys.stdout if visible else sys.stderr, redactor)
+    return TerminalOperator(out=out, inp=sys.stdin)  # type: ignore[arg-type]
 
 
-def _report(outcome: Any, path: str, view: Any) -> None:
+def _report(outcome: Any, path: str, redactor: Any) -> None:
     """One line on stderr saying why the run did not pass."""
     if outcome.exit_code == ExitCode.OK or outcome.error is None:
         if outcome.exit_code == ExitCode.INTERRUPTED:
@@ -195,7 +217,7 @@ def _report(outcome: Any, path: str, view: Any) -> None:
     where = f"{path}:{outcome.line}: " if outcome.line else ""
     from runbookkit.terminal import visible
 
-    click.echo(visible(view.mask(f"{where}{outcome.status.value}: {outcome.error}")), err=True)
+    click.echo(visible(redactor.text(f"{where}{outcome.status.value}: {outcome.error}")), err=True)
 
 
 def _add_listener_options() -> None:

@@ -27,6 +27,7 @@ from runbookkit.execute.events import (
     RunStarted,
     RunStatus,
     StepFinished,
+    StepOutput,
     StepResult,
     StepStarted,
     StepStatus,
@@ -37,6 +38,7 @@ from runbookkit.execute.session import Sessions
 from runbookkit.execute.ssh import ConnectError, Connections, SshOptions, SshShared, target_key
 from runbookkit.execute.steps import StepExecutor
 from runbookkit.plan import Plan, PlannedStep, plan, rollback_plan
+from runbookkit.secrets import Redactor
 from runbookkit.tree import Retry
 
 if TYPE_CHECKING:
@@ -69,6 +71,7 @@ class RunOptions:
     rollback_on_failure: bool = False
     host: str | None = None  # every remote step goes here; "local" runs them on this machine
     variables: dict[str, str] = field(default_factory=dict)
+    secrets: frozenset[str] = frozenset()  # the variables whose values are masked everywhere
     timeout: float | None = 300.0
     retry: int | None = None  # attempts for steps without their own "# Retry:"
     retry_delay: float = 1.0
@@ -122,6 +125,7 @@ class Runner:
         self.operator = operator or Unattended()
         self.rollback_of = rollback_of
         self.run_id = new_run_id()
+        self.redactor = self._redactor(self.options.variables)
         self._notices: list[str] | None = []
         self._fault: Exception | None = None  # an internal fault of prepare(), for run()
         self._own_connections = connections is None
@@ -142,11 +146,17 @@ class Runner:
             timeout=self.options.timeout,
             retry=retry,
             variables=values,
+            redactor=self.redactor,
         )
         values = needs.complete(plan, values, self.operator, self._probe)
         self.options = replace(self.options, variables=values)
         self.executor.variables = values
+        self.redactor = self.executor.redactor = self._redactor(values)
         self.sessions.export(values)
+
+    def _redactor(self, values: dict[str, str]) -> Redactor:
+        """What masks the run's events: the values of its secret variables, every shape."""
+        return Redactor(value for name, value in values.items() if name in self.options.secrets)
 
     def _probe(self, missing: list[needs.Need]) -> set[str]:
         """The names among ``missing`` that the remote sessions reading them already have."""
@@ -167,11 +177,14 @@ class Runner:
         return found
 
     def emit(self, event: Event) -> None:
-        """Hand ``event`` to every listener (stamped with the fleet host, if there is one).
+        """Hand ``event``, masked, to every listener (stamped with the fleet host, if any).
 
-        A listener that raises does not keep the event from the others (the record still gets
-        it when the screen is gone); the first such fault is raised again after them.
+        Output comes masked already (:class:`~runbookkit.execute.steps.MaskedOutput`). A listener
+        that raises does not keep the event from the others (the record still gets it when the
+        screen is gone); the first such fault is raised again after them.
         """
+        if not isinstance(event, StepOutput):
+            event = self.redactor.fields(event)
         host = self.options.fleet_host
         if host is not None:
             if isinstance(event, StepFinished):

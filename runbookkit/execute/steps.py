@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from runbookkit.execute.events import (
@@ -25,6 +25,7 @@ from runbookkit.execute.session import Outcome, Sessions
 from runbookkit.execute.ssh import ConnectError
 from runbookkit.execute.variables import expand
 from runbookkit.plan import PlannedStep
+from runbookkit.secrets import Redactor
 from runbookkit.tree import changed
 
 if TYPE_CHECKING:
@@ -50,6 +51,56 @@ def tail(text: str, limit: int = TAIL) -> str:
     if len(data) <= limit:
         return text
     return data[-limit:].decode("utf-8", "ignore")
+
+
+class MaskedOutput:
+    """One attempt's output: masked as it streams, shown masked, its tails kept masked.
+
+    Each stream passes a :class:`~runbookkit.secrets.StreamRedactor` before anything is shown
+    or kept, so the tails are cut from masked output (a secret cut by the tail, a private key
+    whose BEGIN line falls before it, stays masked); at most about twice :data:`TAIL` of each
+    stream is held.
+    """
+
+    def __init__(self, redactor: Redactor, show: Callable[[str, str], None]) -> None:
+        self.show = show
+        self.streams = {name: redactor.stream() for name in ("stdout", "stderr")}
+        self.kept: dict[str, list[str]] = {name: [] for name in self.streams}
+        self.sizes = dict.fromkeys(self.streams, 0)
+        self.totals = dict.fromkeys(self.streams, 0)  # characters let out so far
+
+    def __call__(self, stream: str, text: str) -> None:
+        self._out(stream, self.streams[stream].feed(text))
+
+    def _out(self, stream: str, text: str) -> None:
+        if not text:
+            return
+        self.show(stream, text)
+        kept = self.kept[stream]
+        kept.append(text)
+        self.sizes[stream] += len(text)
+        self.totals[stream] += len(text)
+        if self.sizes[stream] > 2 * TAIL:  # TAIL characters hold at least TAIL bytes
+            kept[:] = ["".join(kept)[-TAIL:]]
+            self.sizes[stream] = len(kept[0])
+
+    def mark(self) -> dict[str, int]:
+        """Where each stream is now (for :meth:`since`)."""
+        return dict(self.totals)
+
+    def since(self, mark: dict[str, int]) -> dict[str, str]:
+        """What each stream let out since ``mark`` (its last :data:`TAIL` characters at most)."""
+        shown = {}
+        for name, kept in self.kept.items():
+            count = self.totals[name] - mark[name]
+            shown[name] = "".join(kept)[-count:] if count else ""
+        return shown
+
+    def finish(self) -> tuple[str, str]:
+        """Show what was held back; the masked tails of stdout and stderr (again if repeated)."""
+        for name, stream in self.streams.items():
+            self._out(name, stream.flush())
+        return tail("".join(self.kept["stdout"])), tail("".join(self.kept["stderr"]))
 
 
 def last_line(text: str, width: int = 160) -> str:
@@ -108,8 +159,10 @@ class StepExecutor:
         timeout: float | None,
         retry: Retry | tree.Retry | None,
         variables: dict[str, str] | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.run_id = run_id
+        self.redactor = redactor or Redactor()
         self.emit = emit
         self.sessions = sessions
         self.connections = sessions.connections
@@ -173,13 +226,11 @@ class StepExecutor:
         started = time.monotonic()
         for attempt in range(1, attempts + 1):
             self.emit(StepStarted(self.run_id, planned.number, step.title, label, attempt))
-            outcome = self._attempt(planned.number, commands, targets)
+            output = MaskedOutput(self.redactor, self._shower(planned.number))
+            outcome = self._attempt(planned.number, commands, targets, output)
             result.attempts = attempt
             result.exit_code = outcome.outcome.exit_code
-            result.stdout, result.stderr = (
-                tail(outcome.outcome.stdout),
-                tail(outcome.outcome.stderr),
-            )
+            result.stdout, result.stderr = output.finish()
             result.matched, result.error = outcome.matched, outcome.error
             if outcome.error is None:
                 result.status = StepStatus.passed
@@ -201,18 +252,26 @@ class StepExecutor:
         expected = expand(command.expected, self.variables)
         return changed(command, expected=expected)
 
-    def _attempt(
-        self, number: int, commands: list[Command], targets: list[Target | None]
-    ) -> Attempt:
-        def on_output(stream: str, text: str) -> None:
+    def _shower(self, number: int) -> Callable[[str, str], None]:
+        def show(stream: str, text: str) -> None:
             self.emit(StepOutput(self.run_id, number, stream, text))
 
+        return show
+
+    def _attempt(
+        self,
+        number: int,
+        commands: list[Command],
+        targets: list[Target | None],
+        on_output: MaskedOutput,
+    ) -> Attempt:
         stdout: list[str] = []
         stderr: list[str] = []
         total = 0.0
         outcome = Outcome(0, "", "", 0.0)
         checked = False
         for command, target in zip(commands, targets, strict=True):
+            mark = on_output.mark()
             try:
                 session = self.sessions.get(target)
                 if command.interactive:
@@ -235,6 +294,11 @@ class StepExecutor:
             stderr.append(outcome.stderr)
             total += outcome.duration
             error, matched = check(command, outcome)
+            if error is not None:  # the attempt ends: why is told from the output as shown
+                on_output.finish()
+                shown = on_output.since(mark)
+                masked = replace(outcome, stdout=shown["stdout"], stderr=shown["stderr"])
+                error = check(command, masked)[0] or error
             checked = checked or matched is not None
             if error is not None:
                 joined = Outcome(outcome.exit_code, "".join(stdout), "".join(stderr), total)

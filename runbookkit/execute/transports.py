@@ -222,8 +222,24 @@ class RemoteTransport:
         return None if status == -1 else int(status)
 
 
+_READY = b"runbookkit-terminal-ready"
+# Reads the script from the pty (raw, not echoed) once it said it is ready, then runs it: the
+# script (and the values it exports) never is in the remote command line. No single quote in it.
+_TERMINAL_LOOP = (
+    '__rbk_t=$(stty -g); stty raw -echo; printf "\\n%s\\n" ' + _READY.decode() + "; "
+    'IFS= read -r -d "" __rbk_c; stty "$__rbk_t"; unset __rbk_t; eval "$__rbk_c"'
+)
+_TERMINAL = (
+    f"if [ -z \"$BASH_VERSION\" ]; then exec bash -c '{_TERMINAL_LOOP}'; fi\n{_TERMINAL_LOOP}"
+)
+
+
 def on_terminal(conn: Any, script: str) -> int | None:
-    """Run ``script`` on a pty of ``conn``, wired to this process's terminal; its exit status."""
+    """Run ``script`` on a pty of ``conn``, wired to this process's terminal; its exit status.
+
+    The script goes to the remote shell over the pty, before the terminal is wired to it, not
+    in the command line (where ``ps`` on the host would show it).
+    """
     import select
     import sys
     import termios
@@ -232,7 +248,18 @@ def on_terminal(conn: Any, script: str) -> int | None:
     channel = conn.transport.open_session()
     size = os.get_terminal_size() if sys.stdout.isatty() else os.terminal_size((80, 24))
     channel.get_pty(os.environ.get("TERM", "xterm"), size.columns, size.lines)
-    channel.exec_command(script)
+    channel.exec_command(_TERMINAL)
+    channel.settimeout(60)
+    said = b""
+    while _READY + b"\n" not in said:
+        data = channel.recv(65536)
+        if not data:
+            break
+        said += data
+    before, _, after = said.partition(_READY + b"\n")
+    os.write(sys.stdout.fileno(), before.rstrip(b"\r\n") + after)
+    channel.settimeout(None)
+    channel.sendall(script.replace("\0", "").encode("utf-8", "surrogateescape") + b"\0")
     stdin = sys.stdin.fileno()
     saved = termios.tcgetattr(stdin) if sys.stdin.isatty() else None
     try:

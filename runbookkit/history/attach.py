@@ -17,8 +17,8 @@ import click
 from runbookkit.execute.events import RunStatus, StepStatus
 from runbookkit.history.recorder import HistoryRecorder
 from runbookkit.history.records import RunRecord, StepRecord
-from runbookkit.history.redaction import Redactor
 from runbookkit.history.sqlite import SQLiteStore
+from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
     from runbookkit.execute.listeners import RunContext
@@ -52,13 +52,9 @@ def recorder_for_run(context: RunContext) -> HistoryRecorder | None:
 
 
 def secret_values(context: RunContext) -> list[str]:
-    """The values to mask: every ``--secret`` and each ``--var`` the runbook lists as secret."""
-    from runbookkit.execute.variables import parse_assignments
-
-    given = parse_assignments(list(context.flags.get("secret") or ()))
-    named = context.runbook.metadata.secrets
-    listed = [value for key, value in context.options.variables.items() if key in named]
-    return [*given.values(), *listed]
+    """The values to mask: every secret given and each variable the runbook lists as secret."""
+    options = context.options
+    return [value for key, value in options.variables.items() if key in options.secrets]
 
 
 def record_plan(store: SQLiteStore, context: RunContext, redactor: Redactor) -> str:
@@ -85,9 +81,9 @@ def record_plan(store: SQLiteStore, context: RunContext, redactor: Redactor) -> 
         dry_run=True,
         partial=planned.partial,
     )
-    store.begin_run(redactor.run(run))
+    store.begin_run(redactor.fields(run))
     for step in steps:
-        store.record_step(run.id, redactor.step(step))
+        store.record_step(run.id, redactor.fields(step))
     store.finish_run(run.id, status=RunStatus.passed, exit_code=0, finished_at=now)
     return run.id
 

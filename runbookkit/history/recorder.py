@@ -1,6 +1,6 @@
 """The listener that records a run into a store as the run's events arrive.
 
-Every text that reaches the store passes :func:`runbookkit.secrets.redact` first, with the
+Every text that reaches the store passes a :class:`runbookkit.secrets.Redactor` first, with the
 secret values of this run. A store that fails mid-run does not stop the run: the failure is
 kept in :attr:`HistoryRecorder.failures` for the command line to report at the end.
 """
@@ -15,8 +15,8 @@ from runbookkit.errors import HistoryError
 from runbookkit.execute.events import Event, RunFinished, RunStarted, StepFinished, StepResult
 from runbookkit.history import process
 from runbookkit.history.records import RunRecord, StepRecord
-from runbookkit.history.redaction import Redactor
 from runbookkit.history.store import Store
+from runbookkit.secrets import Redactor
 
 
 class HistoryRecorder:
@@ -93,7 +93,7 @@ class HistoryRecorder:
     def _step(self, event: StepFinished) -> None:
         seq = self._seq.get(event.run_id, 0) + 1
         self._seq[event.run_id] = seq
-        self.store.record_step(event.run_id, self.redactor.step(step_record(event.result, seq)))
+        self.store.record_step(event.run_id, self.redactor.fields(step_record(event.result, seq)))
 
     def _finished(self, event: RunFinished) -> None:
         stop = self._beats.pop(event.run_id, None)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from runbookkit.catalog import load_all
 from runbookkit.errors import ParseError
 from runbookkit.model import Runbook
+from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
     from runbookkit.history import RunRecord
@@ -62,7 +63,9 @@ def read_history(path: Path | None, max_runs: int, now: dt.datetime) -> History:
         hosts = store.host_outcomes([run.id for runs in latest.values() for run in runs])
     finally:
         store.close()
-    return History(runs=dict(latest), recent=recent, hosts=hosts)
+    redactor = Redactor()  # a store imported from elsewhere shows no secret shape either
+    runs = {key: [redactor.fields(run) for run in found] for key, found in latest.items()}
+    return History(runs=runs, recent=recent, hosts=hosts)
 
 
 def load_steps(path: Path, runs: Sequence[RunRecord]) -> None:
@@ -74,5 +77,6 @@ def load_steps(path: Path, runs: Sequence[RunRecord]) -> None:
         steps = store.steps_of([run.id for run in runs])
     finally:
         store.close()
+    redactor = Redactor()
     for run in runs:
-        run.steps = steps.get(run.id, [])
+        run.steps = [redactor.fields(step) for step in steps.get(run.id, [])]

@@ -118,6 +118,117 @@ def test_unparsable_ssh_config_is_a_usage_error_before_any_step(cli, tmp_path):
     assert not marker.exists()
 
 
+def _json_outputs(done) -> list[str]:
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    return [e["text"] for e in events if e["event"] == "StepOutput"]
+
+
+def test_a_secret_printed_in_two_reads_is_masked_in_json_lines(cli, tmp_path):
+    path = write_runbook(tmp_path, "# Step 1: Print\nprintf 'abc'; sleep 0.3; printf 'def\\n'")
+    done = cli("run", str(path), "-s", "fix", "--json", "--secret", "PW=abcdef")
+    assert done.returncode == 0, done.stderr
+    outputs = _json_outputs(done)
+    assert "".join(outputs) == "***\n"
+    assert not any("abc" in text or "def" in text for text in outputs)
+
+
+def test_secret_shapes_are_masked_in_the_plan_and_on_the_screen(cli, tmp_path):
+    path = write_runbook(tmp_path, "# Step 1: Connect\nPGPASSWORD=hunter2xyz echo connected")
+    for mode in (["--dry-run"], ["--json"], []):
+        done = cli("run", str(path), "-s", "fix", *mode)
+        assert done.returncode == 0, done.stderr
+        assert "hunter2xyz" not in done.stdout + done.stderr
+        assert "PGPASSWORD=***" in done.stdout or not mode  # the plain view shows no commands
+
+
+def test_secret_env_reads_runbookkit_s_own_environment(cli, tmp_path):
+    body = "# Step 1: Use\necho \"got $PW and $TOKEN\"\ntest \"$PW\" = 'it'\\''s \\ x'"
+    path = write_runbook(tmp_path, body)
+    env = {"PW": "it's \\ x", "VAULT_TOKEN": "t0ken-value"}
+    done = cli(
+        "run",
+        str(path),
+        "-s",
+        "fix",
+        "--secret-env",
+        "PW",
+        "--secret-env",
+        "TOKEN=VAULT_TOKEN",
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "got *** and ***" in done.stdout
+    assert "t0ken-value" not in done.stdout and "it's" not in done.stdout
+
+
+def test_a_missing_secret_env_is_one_line_and_exit_2(cli, tmp_path):
+    marker = tmp_path / "ran"
+    path = write_runbook(tmp_path, f"# Step 1: Touch\ntouch {marker}")
+    done = cli("run", str(path), "-s", "fix", "--secret-env", "RBK_UNSET_SECRET_X")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "--secret-env RBK_UNSET_SECRET_X: RBK_UNSET_SECRET_X is not set in the environment\n"
+    )
+    assert not marker.exists()
+
+
+def test_secret_files_hold_a_value_or_name_value_lines(cli, tmp_path):
+    single = tmp_path / "pw"
+    single.write_text("hunter2xyz\n")
+    lines = tmp_path / "secrets.env"
+    lines.write_text("# comment\n\nAPI_TOKEN=t0ken=with=equals\nexport OTHER=0ther-value\n")
+    body = (
+        '# Step 1: Use\ntest "$PW" = hunter2xyz && echo "pw $PW"\n'
+        'echo "token $API_TOKEN other $OTHER"\ntest "$API_TOKEN" = t0ken=with=equals'
+    )
+    path = write_runbook(tmp_path, body)
+    done = cli(
+        "run", str(path), "-s", "fix", "--secret-file", f"PW={single}", "--secret-file", str(lines)
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "pw ***" in done.stdout and "token *** other ***" in done.stdout
+    for value in ("hunter2xyz", "t0ken", "0ther-value"):
+        assert value not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("GOOD=x\nthis line holds hunter2xyz\n", "secrets.env:2: expected NAME=VALUE"),
+        ("1BAD=hunter2xyz\n", "secrets.env:1: expected NAME=VALUE"),
+    ],
+)
+def test_a_malformed_secret_file_is_refused_without_its_lines(cli, tmp_path, content, message):
+    lines = tmp_path / "secrets.env"
+    lines.write_text(content)
+    path = write_runbook(tmp_path, "# Step 1: Say\necho hi")
+    done = cli("run", str(path), "-s", "fix", "--secret-file", str(lines))
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.splitlines()) == 1
+    assert "hunter2xyz" not in done.stderr
+
+
+def test_a_missing_secret_file_is_one_line_and_exit_2(cli, tmp_path):
+    path = write_runbook(tmp_path, "# Step 1: Say\necho hi")
+    done = cli("run", str(path), "-s", "fix", "--secret-file", f"PW={tmp_path / 'nope'}")
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == f"--secret-file PW={tmp_path / 'nope'}: cannot read it (No such file or directory)\n"
+    )
+
+
+@pytest.mark.parametrize("given", ["PW:hunter2xyz", "hunter2xyz", "1PW=hunter2xyz"])
+def test_a_malformed_secret_is_refused_without_echoing_it(cli, tmp_path, given):
+    marker = tmp_path / "ran"
+    path = write_runbook(tmp_path, f"# Step 1: Touch\ntouch {marker}")
+    done = cli("run", str(path), "-s", "fix", "--secret", given)
+    assert done.returncode == 2
+    assert "hunter2xyz" not in done.stdout + done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "--secret: expected NAME=VALUE" in done.stderr
+    assert not marker.exists()
+
+
 def test_the_team_lists_decide_what_needs_a_confirmation(cli, tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.runbookkit]\ndestructive = ["touch"]\nsafe = ["rm -rf"]\n', encoding="utf-8"

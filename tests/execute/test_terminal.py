@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ mkdir -p {victim} && echo restored
 
 def spawn(path: Path, *args: str) -> pexpect.spawn:
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    env.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
+    env.update(TERM="xterm-256color", COLUMNS="120", LINES="40", TOKEN="s3cr3t-token-value")
     return pexpect.spawn(
         sys.executable,
         ["-m", "runbookkit", "run", str(path), "-s", "fix", *args],
@@ -174,3 +175,40 @@ def test_rollback_declined(tmp_path, answer):
     assert child.exitstatus == 1
     assert not victim.exists()
     assert "restored" not in child.before
+
+
+SECRET_PROMPTS = """# Secrets
+
+## Fix
+
+```bash
+# Step 1: Log in
+# Log in to the console with the token s3cr3t-token-value and DB_PASSWORD=hunter2xyz
+
+# Step 2: Wipe the scratch folder
+PGPASSWORD=hunter2xyz rm -rf {victim}
+```
+"""
+
+
+def test_prompts_show_no_secret(tmp_path):
+    victim = tmp_path / "scratch"
+    victim.mkdir()
+    path = tmp_path / "secrets.md"
+    path.write_text(SECRET_PROMPTS.format(victim=victim), encoding="utf-8")
+    seen = io.StringIO()
+    child = spawn(path, "--secret-env", "TOKEN")
+    child.logfile_read = seen
+    child.expect("Step 1 is manual: Log in")
+    child.expect(r"\[d/s/a\]: ")
+    child.sendline("d")
+    child.expect(r"Step 2 is DESTRUCTIVE .*: Wipe the scratch folder")
+    child.expect(r"Type the step number \(2\)")
+    child.sendline("2")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, seen.getvalue()
+    shown = seen.getvalue()
+    assert "the token *** and DB_PASSWORD=***" in shown
+    assert f"on local: PGPASSWORD=*** rm -rf {victim}" in shown
+    assert "s3cr3t-token-value" not in shown and "hunter2xyz" not in shown

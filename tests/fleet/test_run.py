@@ -437,3 +437,23 @@ def test_ctrl_c_stops_every_host_and_exits_130(fleet, tmp_path):
     assert all(steps == [(1, "failed")] for steps in ran.values()), ran
     # The commands that were running on the hosts are stopped too, not only cut off from us.
     assert wait_for(lambda: not remote_processes(marker), 5), remote_processes(marker)
+
+
+def test_secrets_from_the_environment_are_masked_on_every_host(fleet, tmp_path):
+    steps = "# Step 1: Print\nprintf 'fleet-'; sleep 0.2; printf '%s\\n' \"${PW#fleet-}\""
+    runbook = write_runbook(tmp_path, steps)
+    inventory = fleet.inventory(tmp_path / "inventory.yaml")
+    done = run_cli(
+        "run", str(runbook), "-s", "fix", "--hosts", f"@{inventory}",
+        "--ssh-config", str(fleet.ssh_config), "--json", "--secret-env", "PW",
+        cwd=tmp_path,
+        env={"RUNBOOKKIT_HISTORY": str(tmp_path / "history.sqlite"), "PW": "fleet-s3cr3t"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    stream = events(done.stdout)
+    shown = {}
+    for event in stream:
+        if event["event"] == "StepOutput":
+            shown[event["host"]] = shown.get(event["host"], "") + event["text"]
+    assert shown == dict.fromkeys(fleet.names(), "***\n")
+    assert "s3cr3t" not in done.stdout + done.stderr

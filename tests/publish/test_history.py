@@ -267,3 +267,19 @@ def test_fleet_run_hosts_in_the_table_and_on_the_runs_page(tmp_path: Path) -> No
     page = (site / "runs" / "redis-connection-refused.html").read_text()
     assert "<dt>Hosts</dt><dd>2 hosts, 1 failed (web-2)</dd>" in _section(page, "fleet01")
     assert text_of(_section(page, "fleet01")).count("(host web-2)") == 2
+
+
+def test_a_record_stored_unmasked_elsewhere_shows_no_secret_shape_on_the_site(
+    tmp_path: Path,
+) -> None:
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretkeybody\n-----END RSA PRIVATE KEY-----"
+    step = {
+        "commands": ["PGPASSWORD=hunter2xyz psql -c 'select 1'"],
+        "status": "failed",
+        "stdout": f'{{"password": "hunter2xyz"}}\n{key}\n',
+        "stderr": "GITHUB_TOKEN=ghp_hunter2xyz",
+    }
+    site = _site(tmp_path, [make_run("leak01", status="failed", steps=[step])])
+    pages = "".join(path.read_text("utf-8") for path in site.rglob("*.html"))
+    assert "leak01" in pages
+    assert "hunter2xyz" not in pages and "MIIEsecretkeybody" not in pages
