@@ -137,7 +137,7 @@ def _scan(
         return iter(matcher.match(value, TYPE_MESSAGE))
     if kind == "-":
         return matcher.scan(sys.stdin.buffer, "-", context=context)
-    return matcher.scan_file(_regular(value), context=context, first=first)
+    return matcher.scan_file(value, context=context, first=first)
 
 
 def _count(matcher: Matcher, kind: str, value: str) -> tuple[Counter[str], int]:
@@ -145,13 +145,7 @@ def _count(matcher: Matcher, kind: str, value: str) -> tuple[Counter[str], int]:
         from runbookkit.match.stream import count
 
         return count(matcher, sys.stdin.buffer)
-    return matcher.count_file(_regular(value))
-
-
-def _regular(path: str) -> str:
-    if os.path.isdir(path):
-        raise IsADirectoryError(path)
-    return path
+    return matcher.count_file(value)
 
 
 def _tty() -> bool:

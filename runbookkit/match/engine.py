@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
+from runbookkit.files import open_regular
 from runbookkit.match import context, scanner
 from runbookkit.match.context import Buffer
 from runbookkit.match.routes import Compiled, PatternError, Route, fallback, re2_options
@@ -122,15 +123,15 @@ class Matcher:
     ) -> Iterator[Match]:
         """Every match in the file at ``path`` (only the first line's if ``first``).
 
-        OSError propagates: the file is missing, a directory, unreadable.
+        OSError propagates: the file is missing, a directory, a FIFO or device, unreadable.
         """
-        with open(path, "rb") as handle, _mapped(handle) as data:
+        with open_regular(path) as handle, _mapped(handle) as data:
             matches = self.scan_block(data, os.fspath(path), 1, context, first=first)[0]
         yield from matches
 
     def count_file(self, path: str | os.PathLike[str]) -> tuple[Counter[str], int]:
         """How many lines of the file matched each runbook (by id), and how many matched."""
-        with open(path, "rb") as handle, _mapped(handle) as data:
+        with open_regular(path) as handle, _mapped(handle) as data:
             return self.count_block(data)
 
     def scan(self, stream: IO[Any], source: str = "-", **options: Any) -> Iterator[Match]:
