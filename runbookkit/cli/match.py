@@ -119,6 +119,7 @@ def _matcher(directory: Path, only: tuple[str, ...]) -> tuple[Matcher, bool]:
         click.echo(str(problem), err=True)
     for warning in matcher.warnings:
         click.echo(warning, err=True)
+    matcher.warn = lambda warning: click.echo(warning, err=True)
     return matcher, bool(errors or matcher.errors)
 
 
