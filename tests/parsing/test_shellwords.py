@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from runbookkit.parsing.shellwords import LineReader, open_compound, split
+from tests.conftest import EXAMPLE_BUDGET
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ _LINE = st.lists(
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=EXAMPLE_BUDGET)
 @given(_LINE)
 def test_split_agrees_with_bash(line: str) -> None:
     script = "set -f; printf '%s\\0' " + line
@@ -159,7 +160,11 @@ def _read(text: str) -> bool:
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(
+    max_examples=300,
+    deadline=EXAMPLE_BUDGET,
+    suppress_health_check=[HealthCheck.filter_too_much],
+)
 @given(shell_text)
 def test_line_reader_agrees_with_bash(text: str) -> None:
     # A backslash ends the script for bash, the line for the reader, which waits for the next.
