@@ -11,6 +11,7 @@ that line with the other Patterns.
 
 from __future__ import annotations
 
+import errno
 import marshal
 import mmap
 import os
@@ -165,7 +166,7 @@ class _Worker:
         if wait:
             chunk = os.read(self.replies, 1 << 16)
             if not chunk:
-                raise OSError("the Pattern worker stopped")
+                raise OSError(errno.EPIPE, "the worker running Python re Patterns stopped")
             self._pending += chunk
         else:
             while select.select([self.replies], [], [], 0)[0]:
