@@ -7,6 +7,10 @@
 (b) Start-up of ``runbookkit parse --json runbooks/redis-connection-refused.md`` over
     ``python -c "import markdown_it, pydantic"``, medians of interleaved runs, with runbookkit's
     bytecode compiled as an installed package has it. Goal: ≤ 1.3.
+(c) Parse time of a 15 KB code block left open (an unclosed quote, a long or unclosed heredoc,
+    an open loop, a continued pipe) over that of an ordinary runbook of the same size, and of
+    8,000 repeated ``## Fix`` headings over 8,000 distinct ones. Goals: each open block parses
+    in ≤ 0.2 s; repeated headings ≤ 1.5× distinct ones (once minutes and 11 s: quadratic).
 
 Run: ``.venv/bin/python bench/parse.py [--quick]``.
 """
@@ -220,6 +224,41 @@ def startup_ratio(rounds: int) -> tuple[float, float]:
     return _median_pair(lambda: _run(baseline), lambda: _run(ours), rounds)
 
 
+def _open_block(first: str, line: str, last: str = "", size: int = 15_000) -> str:
+    lines = [first, *[line] * (size // (len(line) + 1)), last]
+    return "# Open block\n\n## Fix\n\n```bash\n" + "\n".join(lines) + "\n```\n"
+
+
+OPEN_BLOCKS = {
+    "unclosed quote": _open_block("echo 'open", 'text $HOME ${X} <PW> "q'),
+    "long heredoc": _open_block("cat <<EOF > /tmp/x", "line $HOME <TOKEN>", "EOF"),
+    "unclosed heredoc": _open_block("cat <<'EOF'", "line of text here"),
+    "open for loop": _open_block("for x in a b; do", "  echo $x <Z>"),
+    "continued pipe": _open_block("echo a |", "grep b |", "cat"),
+}
+
+
+def stall_ratios(rounds: int) -> list[str]:
+    """Lines of (c): each open block, and repeated headings, against their baselines."""
+    ordinary = _open_block("# Step 1: check", "echo hello $HOME | grep x")
+    parse_text(ordinary)
+    out = []
+    for label, text in OPEN_BLOCKS.items():
+        base, ours = _median_pair(
+            lambda: parse_text(ordinary), lambda t=text: parse_text(t), rounds
+        )
+        verdict = "meets" if ours <= 0.2 else "misses"
+        out.append(
+            f"(c) {label + ' / ordinary, 15 KB':<40} {base * 1e3:9.2f} ms → {ours * 1e3:9.2f} ms   "
+            f"ratio {ours / base:4.2f} ({verdict} goal ≤ 0.2 s)"
+        )
+    repeated = "# T\n\n" + "".join("## Fix\n\ntext\n\n" for _ in range(8000))
+    distinct = "# T\n\n" + "".join(f"## F{n:04}\n\ntext\n\n" for n in range(8000))
+    pair = _median_pair(lambda: parse_text(distinct), lambda: parse_text(repeated), rounds)
+    out.append(_line("(c) 8,000 `## Fix` / 8,000 distinct headings", *pair, 1.5))
+    return out
+
+
 def _line(label: str, base: float, ours: float, goal: float, unit: str = "ms") -> str:
     ratio = ours / base
     verdict = "meets" if ratio <= goal else "misses"
@@ -257,6 +296,8 @@ def main() -> None:
             "(b) start-up parse --json / import baseline", *startup_ratio(5 if quick else 30), 1.3
         )
     )
+    for line in stall_ratios(3 if quick else 11):
+        print(line)
 
 
 if __name__ == "__main__":

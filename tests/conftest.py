@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ import pytest
 # would then shrug off Ctrl-C. A handler of our own is reset to the default by exec instead.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# The time budget of one example of the parsers' property tests (``settings(deadline=…)``).
+EXAMPLE_BUDGET = timedelta(seconds=1)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -120,6 +120,7 @@ def _matcher(directory: Path, only: tuple[str, ...]) -> tuple[Matcher, bool]:
         click.echo(str(problem), err=True)
     for warning in matcher.warnings:
         click.echo(warning, err=True)
+    matcher.warn = lambda warning: click.echo(warning, err=True)
     return matcher, bool(errors or matcher.errors)
 
 
@@ -138,7 +139,7 @@ def _scan(
         return iter(matcher.match(value, TYPE_MESSAGE))
     if kind == "-":
         return matcher.scan(sys.stdin.buffer, "-", context=context)
-    return matcher.scan_file(_regular(value), context=context, first=first)
+    return matcher.scan_file(value, context=context, first=first)
 
 
 def _count(matcher: Matcher, kind: str, value: str) -> tuple[Counter[str], int]:
@@ -146,13 +147,7 @@ def _count(matcher: Matcher, kind: str, value: str) -> tuple[Counter[str], int]:
         from runbookkit.match.stream import count
 
         return count(matcher, sys.stdin.buffer)
-    return matcher.count_file(_regular(value))
-
-
-def _regular(path: str) -> str:
-    if os.path.isdir(path):
-        raise IsADirectoryError(path)
-    return path
+    return matcher.count_file(value)
 
 
 def _tty() -> bool:

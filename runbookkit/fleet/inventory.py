@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from runbookkit.errors import ConfigError
+from runbookkit.files import read_regular_text
 from runbookkit.fleet.hosts import Host, parse_address, parse_port
 
 _HOST_KEYS = {"name", "host", "hostname", "user", "port", "identity", "vars"}
@@ -87,7 +88,7 @@ def load_inventory(path: Path) -> Inventory:
         ConfigError: the file is missing, unreadable, not valid YAML/TOML, or not an inventory.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigError(f"cannot read inventory: {reason}", path=str(path)) from None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runbookkit.errors import ConfigError
+from runbookkit.files import read_regular_text
 
 DEFAULT = "profile.default.json"
 
@@ -93,7 +94,7 @@ def _load(path: str | None) -> Profile:
         text = resources.files("runbookkit.lint").joinpath(DEFAULT).read_text(encoding="utf-8")
         return Profile(json.loads(text), "schema/profile.default.json")
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_regular_text(path)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ConfigError(f"cannot read the profile ({reason})", path=path) from None

@@ -10,11 +10,12 @@ from __future__ import annotations
 import mmap
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
+from runbookkit.files import open_regular
 from runbookkit.match import context, scanner
 from runbookkit.match.context import Buffer
 from runbookkit.match.routes import Compiled, PatternError, Route, fallback, re2_options
@@ -67,14 +68,20 @@ class Matcher:
 
     Attributes:
         routes: the routes that take part, in the order given.
-        warnings: one line per Pattern that RE2 cannot run and Python's ``re`` runs instead.
+        warnings: one line per Pattern that RE2 cannot run and Python's ``re`` runs instead
+            (in a worker process, each line within :data:`runbookkit.match.slow.LIMIT`
+            seconds), and one per such Pattern that ran out of time on a line.
         errors: the invalid Patterns (only when ``strict`` is False).
+        warn: called with each warning that arises while scanning (default: kept in
+            :attr:`warnings` only).
     """
 
     def __init__(self, runbooks: Iterable[Runbook | Route], *, strict: bool = True) -> None:
         import re2
 
         self.warnings: list[str] = []
+        self.warn: Callable[[str], None] | None = None
+        self._slow_runner: Any = None
         self.errors: list[PatternError] = []
         self._fast: list[Compiled] = []
         self._slow: list[Compiled] = []
@@ -122,16 +129,16 @@ class Matcher:
     ) -> Iterator[Match]:
         """Every match in the file at ``path`` (only the first line's if ``first``).
 
-        OSError propagates: the file is missing, a directory, unreadable.
+        OSError propagates: the file is missing, a directory, a FIFO or device, unreadable.
         """
-        with open(path, "rb") as handle, _mapped(handle) as data:
+        with open_regular(path) as handle, _mapped(handle) as data:
             matches = self.scan_block(data, os.fspath(path), 1, context, first=first)[0]
         yield from matches
 
     def count_file(self, path: str | os.PathLike[str]) -> tuple[Counter[str], int]:
         """How many lines of the file matched each runbook (by id), and how many matched."""
-        with open(path, "rb") as handle, _mapped(handle) as data:
-            return self.count_block(data)
+        with open_regular(path) as handle, _mapped(handle) as data:
+            return self.count_block(data, (os.fspath(path), 1))
 
     def scan(self, stream: IO[Any], source: str = "-", **options: Any) -> Iterator[Match]:
         """Every match of a stream, yielded as soon as its line (and stack trace) arrived.
@@ -160,7 +167,7 @@ class Matcher:
         """The matches of ``data``; also whether the last match's trace may go on after it."""
         matches: list[Match] = []
         still_open = False
-        data, lines = self._lines(data, count=True, first=first)
+        data, lines = self._lines(data, count=True, first=first, source=(source, first_line))
         for index, start, stop, hits in lines:
             text = data[start:stop].decode("utf-8", "replace").removesuffix("\r")
             trace: list[str] = []
@@ -173,23 +180,36 @@ class Matcher:
                 matches.append(Match(compiled.route, source, line, text, begin, end, trace))
         return matches, still_open
 
-    def count_block(self, data: Buffer) -> tuple[Counter[str], int]:
-        """How many lines of ``data`` matched each runbook, and how many lines matched."""
+    def count_block(
+        self, data: Buffer, source: tuple[str, int] = ("<log>", 1)
+    ) -> tuple[Counter[str], int]:
+        """How many lines of ``data`` matched each runbook, and how many lines matched.
+
+        ``source``: the log's name and the number of ``data``'s first line, for warnings.
+        """
         counts: Counter[str] = Counter()
-        lines = self._lines(data, count=False)[1]
+        lines = self._lines(data, count=False, source=source)[1]
         for _index, _start, _stop, hits in lines:
             counts.update(c.route.id for c in hits)
         return counts, len(lines)
 
     def _lines(
-        self, data: Buffer, *, count: bool, first: bool = False
+        self,
+        data: Buffer,
+        *,
+        count: bool,
+        first: bool = False,
+        source: tuple[str, int] = ("<log>", 1),
     ) -> tuple[Buffer, list[Line]]:
-        """The buffer to slice lines from, and each matching line (numbered if ``count``)."""
+        """The buffer to slice lines from, and each matching line (numbered if ``count``).
+
+        ``source`` (the log's name and the number of its first line) names a line in warnings.
+        """
         if not self.routes:
             return data, []
         if self._slow or not self._ascii or not data[:SAMPLE].isascii():
             data = normalise(bytes(data))
-            return data, self._merged(data, count)
+            return data, self._merged(data, count, source)
         # ASCII Patterns over raw bytes in Latin-1 mode mean the same as over UTF-8 text for
         # every ASCII line; lines with other bytes are all candidates, decoded and checked alone.
         # (A log that is not ASCII from its start takes the UTF-8 path above instead.)
@@ -199,7 +219,7 @@ class Matcher:
             scanner.scan(data, self._latin1, self._which, raw=True, count=count, first=first)
         )
 
-    def _merged(self, data: bytes, count: bool) -> list[Line]:
+    def _merged(self, data: bytes, count: bool, source: tuple[str, int]) -> list[Line]:
         """The matching lines of valid UTF-8 ``data``, by RE2 and by Python's ``re``."""
         fast: list[Line] = []
         if self._fast:
@@ -210,23 +230,33 @@ class Matcher:
         if not self._slow:
             return fast
         merged: dict[int, Line] = {line[0]: line for line in fast}
-        for index, start, stop, hits in self._slow_lines(data):
+        for index, start, stop, hits in self._slow_lines(data, source):
             merged.setdefault(index, (index, start, stop, []))[3].extend(hits)
         return [merged[index] for index in sorted(merged)]
 
     def _routed(self, hits: list[scanner.Hit]) -> list[Line]:
         return [(i, start, stop, [self._fast[n] for n in found]) for i, start, stop, found in hits]
 
-    def _slow_lines(self, data: bytes) -> Iterator[Line]:
+    def _slow_lines(self, data: bytes, source: tuple[str, int]) -> Iterator[Line]:
+        """The lines Python's ``re`` Patterns match, searched in a worker with a time limit."""
+        if self._slow_runner is None:
+            from runbookkit.match.slow import SlowPatterns
+
+            self._slow_runner = SlowPatterns(self._slow, self.add_warning)
+        found = dict(self._slow_runner.hits(data, *source))
+        if not found:
+            return
         start = 0
         for index, raw in enumerate(data.split(b"\n")):
-            stop = start + len(raw)
-            if start < len(data):
-                text = raw.decode("utf-8").removesuffix("\r")
-                hits = [c for c in self._slow if c.regex.search(text)]
-                if hits:
-                    yield index, start, stop, hits
-            start = stop + 1
+            if index in found:
+                yield index, start, start + len(raw), [self._slow[n] for n in found[index]]
+            start += len(raw) + 1
+
+    def add_warning(self, warning: str) -> None:
+        """Keep ``warning`` in :attr:`warnings` and pass it to :attr:`warn`."""
+        self.warnings.append(warning)
+        if self.warn is not None:
+            self.warn(warning)
 
 
 @contextmanager

@@ -3,7 +3,9 @@
 Whatever the pipe holds is read at once and scanned as one buffer, so a fast producer is
 scanned at buffer speed and a slow one line by line. A match whose stack trace may still be
 arriving is held until a line that does not continue it, or until the stream has been idle for
-``idle`` seconds.
+``idle`` seconds. A line that has not ended is held up to :data:`MAX_LINE` bytes: the rest of a
+longer line is skipped (with one warning per stream), so a stream without newlines takes
+bounded memory.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from runbookkit.match.engine import Matcher
 
 CHUNK = 1 << 20
+MAX_LINE = 1 << 20  # bytes of a line kept; the rest of a longer line is skipped
 IDLE = 0.2
 # Linux's fcntl to resize a pipe: a larger pipe means fewer, larger reads from a fast writer.
 F_SETPIPE_SZ = 1031
@@ -49,8 +52,8 @@ def scan(
         idle: seconds of silence after which a held match is yielded anyway.
     """
     read, ready = _reader(stream)
+    lines = _Lines(matcher, source)
     pending: list[Match] = []
-    rest = b""
     line = 1
     while True:
         if pending and not ready(idle):
@@ -59,13 +62,11 @@ def scan(
             continue
         chunk = read()
         if chunk:
-            rest += chunk
-            cut = rest.rfind(b"\n") + 1
-            if cut == 0:
+            block = normalise(lines.feed(chunk, line))
+            if not block:
                 continue
-            block, rest = normalise(rest[:cut]), rest[cut:]
         else:
-            block, rest = normalise(rest), b""
+            block = normalise(lines.rest)
         count = block.count(b"\n") + (0 if block.endswith(b"\n") or not block else 1)
         if pending and not _extend(pending, block):
             yield from pending
@@ -85,19 +86,54 @@ def scan(
 def count(matcher: Matcher, stream: IO[Any]) -> tuple[Counter[str], int]:
     """How many lines of ``stream`` matched each runbook (by id), and how many lines matched."""
     read, _ = _reader(stream)
+    lines = _Lines(matcher, "-")
     counts: Counter[str] = Counter()
     matched = 0
-    rest = b""
+    line = 1
     while True:
         chunk = read()
-        rest += chunk
-        cut = rest.rfind(b"\n") + 1 if chunk else len(rest)
-        block, rest = rest[:cut], rest[cut:]
-        found, lines = matcher.count_block(block)
+        block = lines.feed(chunk, line) if chunk else lines.rest
+        found, hits = matcher.count_block(block, ("-", line))
+        line += block.count(b"\n")
         counts.update(found)
-        matched += lines
+        matched += hits
         if not chunk:
             return counts, matched
+
+
+class _Lines:
+    """Cut what a stream gives into whole lines, keeping at most :data:`MAX_LINE` of one."""
+
+    def __init__(self, matcher: Matcher, source: str) -> None:
+        self.matcher = matcher
+        self.source = source
+        self.rest = b""  # the start of a line that has not ended
+        self.skipping = False  # the rest of an over-long line is being skipped
+        self.warned = False
+
+    def feed(self, chunk: bytes, line: int) -> bytes:
+        """The whole lines that ``chunk`` completes (``line`` numbers the first)."""
+        if self.skipping:
+            cut = chunk.find(b"\n")
+            if cut < 0:
+                return b""
+            chunk, self.skipping = chunk[cut + 1 :], False
+        data = self.rest + chunk
+        cut = data.rfind(b"\n") + 1
+        block, self.rest = data[:cut], data[cut:]
+        if len(self.rest) > MAX_LINE:
+            block += self.rest[:MAX_LINE] + b"\n"
+            self.rest, self.skipping = b"", True
+            self._warn(line + block.count(b"\n") - 1)
+        return block
+
+    def _warn(self, line: int) -> None:
+        if not self.warned:
+            self.warned = True
+            self.matcher.add_warning(
+                f"{self.source}:{line}: warning: line longer than {MAX_LINE >> 20} MiB; only "
+                "its first MiB is matched (and so for any other such line)"
+            )
 
 
 def _reaches(match: Match, last: int) -> bool:

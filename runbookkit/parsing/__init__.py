@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from runbookkit import tree
 from runbookkit.errors import ParseError
+from runbookkit.files import NotRegularFileError, read_regular
 from runbookkit.parsing import damage, metadata, safety, transcripts
 from runbookkit.parsing.document import Walker, markdown
 from runbookkit.parsing.sections import slug
@@ -31,16 +32,19 @@ def read_text(path: str | Path) -> tuple[str, str]:
     """Read a runbook file as UTF-8 text; return the text and the sha256 of its bytes.
 
     Raises:
-        ParseError: the path is missing, a directory, binary, not UTF-8 or empty.
+        ParseError: the path is missing, a directory, a FIFO, device or socket, binary, not
+            UTF-8 or empty.
     """
     shown = str(path)
-    file = Path(path)
-    if not file.exists():
-        raise ParseError("no such file, expected a Markdown runbook", path=shown)
-    if file.is_dir():
-        raise ParseError("is a directory, expected a Markdown runbook file", path=shown)
     try:
-        data = file.read_bytes()
+        data = read_regular(path)
+    except FileNotFoundError:
+        raise ParseError("no such file, expected a Markdown runbook", path=shown) from None
+    except IsADirectoryError:
+        raise ParseError("is a directory, expected a Markdown runbook file", path=shown) from None
+    except NotRegularFileError as exc:
+        message = f"is {exc.kind}, expected a Markdown runbook file"
+        raise ParseError(message, path=shown) from None
     except OSError as exc:
         raise ParseError(f"cannot read the file ({exc.strerror})", path=shown) from None
     if b"\0" in data:

@@ -63,8 +63,8 @@ class Walker:
         self.heading_title: str | None = None
         self.block: Block | None = None
         self.context = ""
-        self._ids: set[str] = set()
-        self._sub_ids: set[str] = set()
+        self._ids = sections.Ids()
+        self._sub_ids = sections.Ids()
         self._quote_depth = 0
         self._footer_at = self._footer_paragraphs()
 
@@ -136,11 +136,11 @@ class Walker:
     def _open_section(self, title: str, line: int, level: int) -> None:
         canonical = sections.canonical_id(title)
         candidate = canonical if canonical and canonical not in self._ids else None
-        ident = sections.unique(candidate or sections.slug(title) or "section", self._ids)
+        ident = self._ids.unique(candidate or sections.slug(title) or "section")
         section = Section(id=ident, title=title, line=line, level=level)
         self.sections.append(section)
         self.block = section
-        self._sub_ids = set()
+        self._sub_ids = sections.Ids()
         self.context = title
 
     def _open_subsection(
@@ -148,7 +148,7 @@ class Walker:
     ) -> None:
         section = self.sections[-1]
         own = sections.slug(title) or "part"
-        ident = sections.unique(f"{section.id}/{own}", self._sub_ids)
+        ident = self._sub_ids.unique(f"{section.id}/{own}")
         rollback = sections.ROLLBACK.search(title) is not None
         sub = Subsection(
             id=ident, title=title, line=line, kind=kind, level=level, rollback=rollback

@@ -61,14 +61,27 @@ def exact_id(title: str) -> str | None:
     return _EXACT.get(words(title))
 
 
-def unique(candidate: str, taken: set[str]) -> str:
-    """``candidate``, or ``candidate-2``, ``-3``… when it is taken; records the result."""
-    result, n = candidate, 2
-    while result in taken:
-        result = f"{candidate}-{n}"
-        n += 1
-    taken.add(result)
-    return result
+class Ids:
+    """The ids given out so far in one scope, each suffix counter kept so ``unique`` is O(1)."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self._next: dict[str, int] = {}
+
+    def __contains__(self, ident: object) -> bool:
+        return ident in self.taken
+
+    def unique(self, candidate: str) -> str:
+        """``candidate``, or ``candidate-2``, ``-3``… when it is taken; records the result."""
+        result, n = candidate, self._next.get(candidate, 2)
+        if result in self.taken:
+            result = f"{candidate}-{n}"
+            while result in self.taken:
+                n += 1
+                result = f"{candidate}-{n}"
+            self._next[candidate] = n + 1
+        self.taken.add(result)
+        return result
 
 
 ROLLBACK = re.compile(r"\brollback\b|\broll back\b", re.IGNORECASE)

@@ -205,9 +205,10 @@ def _scan(text: str) -> list[tuple[Found, tuple[int, int, str]]]:
     root = parse(source)
     results: list[tuple[Found, tuple[int, int, str]]] = []
     line, counted = 1, 0
+    lexical = _Lexical(source)
     for match, (byte_start, byte_end) in zip(candidates, spans, strict=True):
         node = root.descendant_for_byte_range(byte_start, byte_end) or root
-        placed = _lexical(source, byte_start) if _under_error(node) else _place(node)
+        placed = lexical.at(byte_start) if _under_error(node) else _place(node)
         if placed is None:
             continue
         quoting, holder = placed
@@ -281,36 +282,48 @@ def _under_error(node: Node) -> bool:
 _LEXICAL = {b"'": Quoting.SINGLE, b'"': Quoting.DOUBLE, b"$'": Quoting.ANSI_C}
 
 
-def _lexical(source: bytes, until: int) -> tuple[Quoting, None] | None:
-    """Quoting at ``until`` by scanning quotes only: for text the grammar can't parse (``echo "a``).
+class _Lexical:
+    """Quoting at increasing offsets by scanning quotes only, once: for text the grammar can't
+    parse (``echo "a``).
 
-    Heredocs and quotes nested in ``$(…)`` are not followed; None means a comment.
+    Heredocs and quotes nested in ``$(…)`` are not followed.
     """
-    quote = b""
-    word_start = True
-    index = 0
-    while index < until:
-        char = source[index : index + 1]
-        if char == b"\\" and quote != b"'":
-            index += 2
-            word_start = False
-            continue
-        if quote:
-            closer = b'"' if quote == b'"' else b"'"
-            quote = b"" if char == closer else quote
-        elif char in (b"'", b'"'):
-            quote = char
-        elif char == b"$" and source[index + 1 : index + 2] == b"'":
-            quote, index = b"$'", index + 1
-        elif char == b"#" and word_start:
-            end = source.find(b"\n", index)
-            if end == -1 or end >= until:
-                return None
-            index = end
-            continue
-        word_start = not quote and char in b" \t\n;|&()"
-        index += 1
-    return (_LEXICAL[quote] if quote else Quoting.WORD), None
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.quote = b""
+        self.word_start = True
+        self.index = 0
+        self.comment_end = -1  # where the last comment read ends (its newline)
+
+    def at(self, until: int) -> tuple[Quoting, None] | None:
+        """The quoting at byte ``until`` (no less than the last asked); None means a comment."""
+        source = self.source
+        if until <= self.comment_end:
+            return None
+        while self.index < until:
+            index = self.index
+            char = source[index : index + 1]
+            if char == b"\\" and self.quote != b"'":
+                self.index += 2
+                self.word_start = False
+                continue
+            if self.quote:
+                closer = b'"' if self.quote == b'"' else b"'"
+                self.quote = b"" if char == closer else self.quote
+            elif char in (b"'", b'"'):
+                self.quote = char
+            elif char == b"$" and source[index + 1 : index + 2] == b"'":
+                self.quote, index = b"$'", index + 1
+            elif char == b"#" and self.word_start:
+                end = source.find(b"\n", index)
+                self.comment_end = self.index = len(source) if end == -1 else end
+                if self.comment_end >= until:
+                    return None
+                continue
+            self.word_start = not self.quote and char in b" \t\n;|&()"
+            self.index = index + 1
+        return (_LEXICAL[self.quote] if self.quote else Quoting.WORD), None
 
 
 def _opens_arithmetic(node: Node) -> bool:

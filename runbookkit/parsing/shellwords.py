@@ -12,15 +12,10 @@ the next character, and inside double quotes a backslash escapes only ``$``, a b
 from __future__ import annotations
 
 import re
-import shlex
 
 # A compound command's opening word → the word that closes it.
 _COMPOUND = {"if": "fi", "case": "esac", "for": "done", "while": "done", "until": "done"}
 _CLOSERS = frozenset(_COMPOUND.values())
-# A closed quoted string or an escaped character.
-QUOTED = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
-_QUOTING = re.compile(r"['\"\\#]")  # an open quote, a stray escape, or a comment: tokenise
-_KEYWORD = re.compile(r"(?<![^\s;&|()<>#])(?:if|case|for|while|until)(?![^\s;&|()<>#])")
 # Words (besides runs of ``;|&()`` and newlines) after which the next word is a command.
 _KEYWORDS_BEFORE_COMMAND = frozenset({"do", "then", "else", "elif"})
 _OPERATOR_CHARS = frozenset(";|&()\n")
@@ -32,30 +27,8 @@ _PIECE = re.compile(
     r"""|(?P<op>[();<>|&]+)|(?P<hash>\#)|(?P<open>['"])""",
     re.DOTALL,
 )
+_DOUBLE_TEXT = re.compile(r'(?:[^"\\]|\\.)*', re.DOTALL)  # inside "…", up to its end
 _DOUBLE_ESCAPE = re.compile(r'\\([$`"\\\n])')
-
-
-def join_continuations(text: str) -> str:
-    """Remove backslash-newline pairs outside single quotes, as the shell does."""
-    if "\\\n" not in text:
-        return text
-    out: list[str] = []
-    quote: str | None = None
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if quote == "'":
-            quote = None if char == "'" else quote
-        elif char == "\\" and index + 1 < len(text):
-            if text[index + 1] != "\n":
-                out.append(text[index : index + 2])
-            index += 2
-            continue
-        elif char in "'\"":
-            quote = char if quote is None else None if quote == char else quote
-        out.append(char)
-        index += 1
-    return "".join(out)
 
 
 def split(text: str, *, comments: bool = False, newlines: bool = False) -> list[str]:
@@ -117,22 +90,116 @@ def open_compound(text: str) -> bool:
     Raises:
         ValueError: a quote is never closed.
     """
-    outside = QUOTED.sub("", text)  # what is left outside closed quotes and escapes
-    if not _QUOTING.search(outside) and not _KEYWORD.search(outside):
-        return False  # no open quote, comment or keyword: spare the tokeniser (most commands)
-    return _open_compound(text)
+    reader = LineReader()
+    for line in text.split("\n"):
+        reader.feed(line)
+    if reader.quote:
+        raise ValueError("No closing quotation")
+    return reader.depth > 0
 
 
-def _open_compound(text: str) -> bool:
-    lexer = shlex.shlex(join_continuations(text), posix=True, punctuation_chars="();<>|&\n")
-    lexer.whitespace = " \t\r"
-    lexer.whitespace_split = True
-    depth = 0
-    at_start = True
-    for word in lexer:
-        if at_start and word in _COMPOUND:
-            depth += 1
-        elif at_start and word in _CLOSERS:
-            depth -= 1
-        at_start = word in _KEYWORDS_BEFORE_COMMAND or (word != "" and set(word) <= _OPERATOR_CHARS)
-    return depth > 0
+class LineReader:
+    """Reads a command a line at a time and tells whether it goes on to the next line.
+
+    A command goes on while a quote is open, a line ends in ``\\``, ``|``, ``&&`` or ``||``, a
+    heredoc's body has not reached its delimiter line, or an ``if``/``case``/``for``/``while``/
+    ``until`` is not closed. Each line is read once, so a command of n lines costs O(n).
+    """
+
+    def __init__(self) -> None:
+        self.quote: str | None = None  # the quote character still open at the end of a line
+        self.depth = 0  # compound commands opened and not closed
+        self._at_start = True  # the next word is in command position
+        self._word: list[str] = []
+        self._started = False
+        self._literal = False  # the word has quotes or escapes, so it is no keyword
+        self._escaped = False  # the last line ended in an unquoted backslash
+        self._trailing = False  # the last operator read was |, || or && and no word followed
+        self._delimiter = False  # the next word is a heredoc delimiter
+        self._queued: list[str] = []  # heredoc delimiters whose bodies start on the next line
+        self._bodies: list[str] = []  # delimiters of the heredoc bodies being read, in order
+
+    @property
+    def open(self) -> bool:
+        """Whether the command read so far goes on to the next line."""
+        return bool(self.quote or self._escaped or self._trailing or self._bodies or self.depth > 0)
+
+    def feed(self, line: str) -> bool:
+        """Read one more line (without its newline); return :attr:`open`."""
+        if self._bodies:
+            if line.strip() == self._bodies[0]:
+                del self._bodies[0]
+            return self.open
+        index = self._quoted(line, 0) if self.quote else 0
+        self._escaped = False
+        while index < len(line):
+            piece = _PIECE.match(line, index)
+            assert piece is not None  # every character starts some piece
+            kind, value = piece.lastgroup, piece.group()
+            index = piece.end()
+            if kind == "hash" and not self._started:
+                index = len(line)  # a comment, to the end of the line
+            elif kind in ("plain", "hash"):
+                self._add(value)
+            elif kind in ("single", "double"):
+                self._add(value[1:-1], quoted=True)
+            elif kind == "escape":
+                if value == "\\":
+                    self._escaped = True  # a continuation: the word goes on after the newline
+                    return self.open
+                self._add(value[1:], quoted=True)
+            elif kind == "open":
+                self.quote = value
+                self._add("", quoted=True)
+                index = self._quoted(line, index)
+            elif kind == "op":
+                self._end_word()
+                self._operator(value)
+                if value.endswith("<<") and line.startswith("-", index):
+                    index += 1  # <<- strips leading tabs; the delimiter line is stripped anyway
+            else:  # blanks
+                self._end_word()
+        if not self.quote:
+            self._end_word()
+            self._at_start = True  # a newline separates commands
+            self._bodies, self._queued = self._queued, []
+        return self.open
+
+    def _quoted(self, line: str, index: int) -> int:
+        """Read the open quote's text from ``index``; the index after its closing quote."""
+        if self.quote == "'":
+            end = line.find("'", index)
+        else:
+            end = _DOUBLE_TEXT.match(line, index).end()  # type: ignore[union-attr]
+            end = end if end < len(line) and line[end] == '"' else -1
+        if end < 0:
+            self._word.append(line[index:] + "\n")
+            return len(line)
+        self._word.append(line[index:end])
+        self.quote = None
+        return end + 1
+
+    def _add(self, text: str, *, quoted: bool = False) -> None:
+        self._word.append(text)
+        self._started = True
+        self._literal = self._literal or quoted
+
+    def _end_word(self) -> None:
+        if not self._started:
+            return
+        word, literal = "".join(self._word), self._literal
+        keyword = self._at_start and not literal
+        self._word, self._started, self._literal, self._trailing = [], False, False, False
+        if self._delimiter:
+            self._queued.append(word)
+            self._delimiter = False
+        elif keyword and word in _COMPOUND:
+            self.depth += 1
+        elif keyword and word in _CLOSERS:
+            self.depth -= 1
+        self._at_start = not literal and word in _KEYWORDS_BEFORE_COMMAND
+
+    def _operator(self, op: str) -> None:
+        self._at_start = set(op) <= _OPERATOR_CHARS
+        self._trailing = op.endswith(("|", "&&"))
+        self._delimiter = op.endswith("<<") and not op.endswith("<<<")

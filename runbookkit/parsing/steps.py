@@ -50,7 +50,6 @@ _RETRY = re.compile(
     r"(?:\s+every\s+(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min)?)?\s*$",
     re.IGNORECASE,
 )
-_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _UNITS = {"ms": 0.001, "m": 60.0, "min": 60.0}
 MAX_ATTEMPTS = 10_000
 MAX_DELAY = 86_400.0  # seconds between attempts
@@ -155,7 +154,7 @@ def _chunks(
     text: str, lines: list[str], first_line: int, console: bool
 ) -> Iterator[transcripts.Item]:
     if console or transcripts.TRIGGER.search(text):
-        return transcripts.items(lines, first_line, _logical_lines, _incomplete, console)
+        return transcripts.items(lines, first_line, _logical_lines, console)
     return ((line_no, chunk, None) for line_no, chunk in _logical_lines(lines, first_line))
 
 
@@ -259,37 +258,12 @@ def _logical_lines(lines: list[str], first_line: int) -> list[tuple[int, str]]:
     index = 0
     while index < len(lines):
         start = index
-        chunk = lines[index]
         index += 1
-        if chunk.strip().startswith("#"):
-            out.append((first_line + start, chunk))
+        if lines[start].strip().startswith("#"):
+            out.append((first_line + start, lines[start]))
             continue
-        while index < len(lines) and _incomplete(chunk):
-            chunk += "\n" + lines[index]
+        reader = shellwords.LineReader()
+        while index < len(lines) and reader.feed(lines[index - 1]):
             index += 1
-        out.append((first_line + start, chunk))
+        out.append((first_line + start, "\n".join(lines[start:index])))
     return out
-
-
-def _heredoc(chunk: str) -> re.Match[str] | None:
-    """The first ``<<WORD`` of ``chunk`` that is not inside quotes."""
-    quoted = [m.span() for m in shellwords.QUOTED.finditer(chunk)] if "<<" in chunk else []
-    for found in _HEREDOC.finditer(chunk):
-        if not any(start <= found.start() < end for start, end in quoted):
-            return found
-    return None
-
-
-def _incomplete(chunk: str) -> bool:
-    stripped = chunk.rstrip()
-    if stripped.endswith(("\\", "|", "&&", "||")):
-        return True
-    heredoc = _heredoc(chunk)
-    if heredoc:
-        tail = chunk[heredoc.end() :].split("\n")[1:]
-        word = heredoc.group(2)
-        return not any(line.strip() == word for line in tail)
-    try:
-        return shellwords.open_compound(chunk)
-    except ValueError:  # a quote is still open
-        return True

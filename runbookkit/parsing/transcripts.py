@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from runbookkit.parsing import shellwords
+
 if TYPE_CHECKING:
     from runbookkit.tree import Block, Runbook
 
@@ -98,7 +100,6 @@ def items(
     lines: list[str],
     first_line: int,
     logical: Callable[[list[str], int], list[tuple[int, str]]],
-    incomplete: Callable[[str], bool],
     console: bool,
 ) -> Iterator[Item]:
     """The commands and comments of a transcript, each command with its sample output.
@@ -123,7 +124,7 @@ def items(
         elif prompt:
             yield from _script(lines[pending:index], first_line + pending, logical, console)
             start = index
-            text, index = _join(lines, index, incomplete)
+            text, index = _join(lines, index)
             command, sample = (first_line + start, text), []
             pending = index
             continue
@@ -146,19 +147,24 @@ def _prompt(line: str, following: list[str]) -> bool:
     return word[0] in _ROOT_COMMANDS or bool(re.search(r"(?:^|\s)-|/|\|", rest))
 
 
-def _join(lines: list[str], index: int, incomplete: Callable[[str], bool]) -> tuple[str, int]:
+def _join(lines: list[str], index: int) -> tuple[str, int]:
     """The command of the prompt at ``index`` (with its continuation lines), and the next index."""
     line = lines[index]
-    text = line[2:] if line.startswith(("$ ", "# ")) else ""
+    parts = [line[2:] if line.startswith(("$ ", "# ")) else ""]
+    reader = shellwords.LineReader()
+    reader.feed(parts[0])
+    last = parts[0].rstrip()  # the last line with text
     index += 1
     while index < len(lines):
         nxt = lines[index]
         prefixed = nxt.startswith("> ") or nxt.rstrip() == ">"
-        if not (text.rstrip().endswith("\\") or (prefixed and incomplete(text))):
+        if not (last.endswith("\\") or (prefixed and reader.open)):
             break
-        text += "\n" + (nxt[2:] if prefixed else nxt)
+        parts.append(nxt[2:] if prefixed else nxt)
+        reader.feed(parts[-1])
+        last = parts[-1].rstrip() or last
         index += 1
-    return text, index
+    return "\n".join(parts), index
 
 
 def _script(

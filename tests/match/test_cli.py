@@ -111,6 +111,27 @@ def test_file_errors(cli, tmp_path: Path, log: Path, make, code: int, message: s
     assert REDIS_ERROR in both.stdout
 
 
+def _fifo(directory: Path) -> Path:
+    path = directory / "pipe.log"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [(_fifo, "a named pipe (FIFO)"), (lambda _: Path("/dev/zero"), "a character device")],
+    ids=["fifo", "dev-zero"],
+)
+@pytest.mark.parametrize("count", [False, True], ids=["scan", "count"])
+def test_special_file_is_refused(cli, tmp_path: Path, log: Path, make, kind: str, count) -> None:
+    target = make(tmp_path)
+    flags = ["--count"] if count else []
+    result = cli("match", *flags, "--file", str(target), "--file", str(log), timeout=20)
+    assert result.returncode == 2
+    assert result.stderr == f"{target}: is {kind}, expected a regular file\n"
+    assert REDIS_ERROR in result.stdout or "1  lines matched" in result.stdout
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
 def test_unreadable_file(cli, log: Path) -> None:
     log.chmod(0)

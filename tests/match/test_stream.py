@@ -9,10 +9,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.match.conftest import write_runbook
 
 REDIS_ERROR = "Error: connect ECONNREFUSED 127.0.0.1:6379"
 
@@ -106,3 +108,37 @@ def test_nothing_matched_on_stream_exits_1(follow) -> None:
     assert proc.stdin is not None
     proc.stdin.close()
     assert proc.wait(timeout=10) == 1
+
+
+def _peak_kb(runbooks_dir: Path, megabytes: int) -> tuple[int, str, str]:
+    """Feed ``match -`` MEGABYTES without a newline, then a matching line, through a real pipe;
+    return the child's peak resident memory (kB), its stdout and its stderr."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "runbookkit", "match", "--runbooks-dir", str(runbooks_dir)]
+    child = subprocess.Popen(
+        [*command, "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    assert child.stdin and child.stdout and child.stderr
+    piece = b"x" * (1 << 20)
+    for _ in range(megabytes):
+        child.stdin.write(piece)
+    child.stdin.write(b"\ndisk full on /var\n")
+    child.stdin.close()
+    out, err = child.stdout.read().decode(), child.stderr.read().decode()
+    _, _, usage = os.wait4(child.pid, 0)
+    child.returncode = 0
+    return usage.ru_maxrss, out, err
+
+
+def test_a_line_without_end_is_capped(runbooks_dir: Path) -> None:
+    write_runbook(runbooks_dir, "disk", "disk full")
+    baseline, _, _ = _peak_kb(runbooks_dir, 0)
+    peak, out, err = _peak_kb(runbooks_dir, 40)
+    assert "-:2: disk full on /var" in out  # the line after the over-long one still matches
+    assert err.count("warning: line longer than 1 MiB") == 1
+    assert peak - baseline < 16 * 1024  # 40 MiB held would show as 40,000 kB and more

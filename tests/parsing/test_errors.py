@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,35 @@ def test_error_carries_location(tmp_path: Path) -> None:
     assert GOOD_HEAD  # a good file with the same head parses
     path.write_text(GOOD_HEAD)
     assert parse_file(path).metadata.pattern == "x"
+
+
+def _fifo(directory: Path) -> Path:
+    path = directory / "pipe.md"
+    os.mkfifo(path)
+    return path
+
+
+def _zero(directory: Path) -> Path:
+    link = directory / "zero.md"
+    link.symlink_to("/dev/zero")
+    return link
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [(_fifo, "a named pipe (FIFO)"), (_zero, "a character device")],
+    ids=["fifo", "dev-zero"],
+)
+@pytest.mark.parametrize(
+    "command",
+    [("parse",), ("show",), ("lint",), ("run", "--section", "fix", "--yes")],
+    ids=lambda c: c[0],
+)
+def test_special_file_is_refused_with_one_line(
+    tmp_path: Path, cli, make, kind: str, command: tuple[str, ...]
+) -> None:
+    path = make(tmp_path)
+    result = cli(command[0], str(path), *command[1:], timeout=20)  # a hang fails here
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[0] == f"{path}: is {kind}, expected a Markdown runbook file"
+    assert "Traceback" not in result.stderr

@@ -12,6 +12,7 @@ from runbookkit.errors import ParseError
 from runbookkit.model import Metadata
 from runbookkit.parsing import parse_text
 from runbookkit.parsing.metadata import Entry, _load_yaml, build, normalise_key
+from tests.conftest import EXAMPLE_BUDGET
 
 
 def _meta(text: str) -> Metadata:
@@ -155,7 +156,7 @@ def test_title_falls_back_to_the_id() -> None:
     assert runbook.metadata.title == "Disk full"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=EXAMPLE_BUDGET)
 @given(
     st.lists(
         st.sampled_from(

@@ -2,7 +2,9 @@
 
 Inputs are arbitrary text and bytes, and Markdown-like documents assembled from the pieces real
 runbooks are made of (headings, fences, front matter, bold labels, step comments, ssh lines,
-task lists, dated items) mixed with random unicode and mojibake.
+task lists, dated items) mixed with random unicode and mojibake, and documents of 20 KB with
+long runs of what once made the parser quadratic (open quotes, heredocs, repeated headings).
+Every example has a budget of one second.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from runbookkit import tree
 from runbookkit.errors import ParseError
 from runbookkit.model import Runbook
 from runbookkit.parsing import tree_file, tree_text, validate
+from tests.conftest import EXAMPLE_BUDGET
 
 PATH = "prop.md"
 SETTINGS = settings(
     max_examples=int(os.environ.get("RUNBOOKKIT_PROPERTY_EXAMPLES", "300")),
-    deadline=None,
+    deadline=EXAMPLE_BUDGET,
     suppress_health_check=[HealthCheck.too_slow],
 )
+LARGE = 20_000  # bytes of a large document
 
 
 def _mojibake(text: str) -> str:
@@ -291,3 +295,40 @@ def test_arbitrary_files(data: bytes) -> None:
         with open(path, "wb") as handle:
             handle.write(data)
         _check(lambda: tree_file(path))
+
+
+# First lines that leave a command open, and lines that keep it going (or close it).
+_OPENERS = ["echo 'open", 'echo "open', "cat <<EOF", "cat <<'EOF' |", "for x in a b; do"]
+_OPENERS += ["if true; then", "echo a |", "echo a \\", "$ cat <<EOF", "$ echo 'x"]
+_GOING = ["text $HOME <TOKEN> ${X} $(date)", "> more 'q", "# Step 1: go", "it's", "EOF", "done"]
+_GOING += ['"', "'", "  | grep x \\", "<<END", "## not a heading"]
+
+
+@st.composite
+def long_runs(draw: st.DrawFn) -> str:
+    """A code block of one open command over many lines, or many headings of one name."""
+    count = draw(st.integers(50, 800))
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(["Fix", "Fix 2", "Diagnosis"]))
+        return f"## {name}\n\nWhat to do when the service stops answering.\n\n" * (count // 3)
+    language = draw(st.sampled_from(["bash", "console", "sh", ""]))
+    first = draw(st.sampled_from(_OPENERS))
+    lines = draw(st.lists(st.sampled_from(_GOING), min_size=1, max_size=4))
+    closing = draw(st.sampled_from(["\n```", "\n```", ""]))
+    return f"```{language}\n{first}\n" + "\n".join(lines * count) + closing
+
+
+@st.composite
+def large_documents(draw: st.DrawFn) -> str:
+    """A generated document followed by long runs, at least :data:`LARGE` bytes in all."""
+    parts = [draw(documents())]
+    while sum(len(p) for p in parts) < LARGE:
+        parts.append(draw(long_runs()))
+    return "\n\n".join(parts)
+
+
+@settings(SETTINGS, max_examples=int(os.environ.get("RUNBOOKKIT_PROPERTY_EXAMPLES", "40")))
+@given(large_documents())
+def test_large_documents_within_the_budget(text: str) -> None:
+    assert len(text) >= LARGE
+    _check(lambda: tree_text(text, path=PATH))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from runbookkit.parsing import parse_text
-from runbookkit.parsing.sections import canonical_id, exact_id, slug, unique, words
+from runbookkit.parsing.sections import Ids, canonical_id, exact_id, slug, words
 
 CANONICAL = {
     "Symptoms": "symptoms",
@@ -74,8 +76,22 @@ def test_slug(title: str, expected: str) -> None:
 
 
 def test_unique() -> None:
-    taken: set[str] = set()
-    assert [unique("fix", taken) for _ in range(3)] == ["fix", "fix-2", "fix-3"]
+    ids = Ids()
+    assert [ids.unique("fix") for _ in range(3)] == ["fix", "fix-2", "fix-3"]
+    assert [ids.unique(c) for c in ("fix-4", "fix", "fix-2", "fix")] == [
+        "fix-4",
+        "fix-5",
+        "fix-2-2",
+        "fix-6",
+    ]
+
+
+def test_unique_is_constant_time() -> None:
+    ids = Ids()
+    start = time.perf_counter()
+    given = [ids.unique("fix") for _ in range(50_000)]
+    assert time.perf_counter() - start < 1.0
+    assert len(set(given)) == 50_000 and given[-1] == "fix-50000"
 
 
 def _ids(text: str) -> list[str]:

@@ -21,6 +21,7 @@ from runbookkit.parsing.shellsyntax import (
     is_standard,
     rewrite,
 )
+from tests.conftest import EXAMPLE_BUDGET
 
 ROOT = Path(__file__).resolve().parents[2]
 W, D, S, A, H, Q = (
@@ -165,7 +166,7 @@ VALUES = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=EXAMPLE_BUDGET, suppress_health_check=[HealthCheck.too_slow])
 @given(
     context=st.sampled_from(CONTEXTS),
     placeholder=st.sampled_from(sorted(PLACEHOLDERS)),
