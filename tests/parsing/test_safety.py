@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from runbookkit.parsing import safety
 from runbookkit.parsing.safety import Policy, _reason, destructive_reason, marker
+from tests.conftest import EXAMPLE_BUDGET
 
 # command → a fragment of the reason it must give.
 DESTRUCTIVE = {
@@ -300,7 +301,7 @@ command_text = st.lists(
 ).map(" ".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=EXAMPLE_BUDGET)
 @given(command_text)
 def test_prefilter_never_hides_a_destructive_command(command: str) -> None:
     assert destructive_reason(command) == _reason(command)
