@@ -33,6 +33,7 @@ from paramiko.ssh_exception import BadHostKeyException, SSHException
 from paramiko.transport import Transport
 
 from runbookkit.execute import hostcerts
+from runbookkit.files import read_regular
 
 USER_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
 GLOBAL_KNOWN_HOSTS = (Path("/etc/ssh/ssh_known_hosts"), Path("/etc/ssh/ssh_known_hosts2"))
@@ -112,8 +113,8 @@ def _hashed(pattern: str, name: str) -> bool:
 def read_entries(path: Path) -> list[Entry]:
     """The readable lines of one known_hosts file (none if it is missing or unreadable)."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_regular(path).decode("utf-8", errors="replace")
+    except OSError:  # missing, unreadable, or a FIFO or device: no keys from it
         return []
     entries = []
     for number, line in enumerate(text.splitlines(), 1):

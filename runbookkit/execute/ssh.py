@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import io
 import logging
 import re
 import socket
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import ConfigError
 from runbookkit.execute import sshvalues
+from runbookkit.files import read_regular, read_regular_text
 
 if TYPE_CHECKING:
     from runbookkit.model import Target
@@ -98,8 +100,7 @@ class SshShared:
                     if given is None and not path.is_file():
                         continue
                     try:
-                        with path.open(encoding="utf-8") as handle:
-                            config.parse(handle)
+                        config.parse(io.StringIO(read_regular_text(path)))
                     except Exception as exc:  # paramiko's ConfigParseError, an unreadable file
                         raise _config_error(exc, str(path)) from None
                 self._ssh_config = config
@@ -282,7 +283,7 @@ def _import_paramiko(ssh_configs: list[Path]) -> None:
         return
     for path in ssh_configs:
         with contextlib.suppress(OSError):
-            if _MATCH_EXEC.search(path.read_text(encoding="utf-8", errors="replace")):
+            if _MATCH_EXEC.search(read_regular(path).decode("utf-8", errors="replace")):
                 return
     sys.modules["invoke"] = None  # type: ignore[assignment]  # import invoke: ImportError
     try:

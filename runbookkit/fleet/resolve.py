@@ -155,8 +155,10 @@ def _ssh_config_path(explicit: Path | None) -> Path | None:
 def _read_ssh_config(path: Path) -> Any:
     from paramiko import SSHConfig
 
+    from runbookkit.files import read_regular_text
+
     try:
-        return SSHConfig.from_path(str(path))
+        return SSHConfig.from_text(read_regular_text(path))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ConfigError(f"cannot read ssh_config: {exc}", path=str(path)) from None
 

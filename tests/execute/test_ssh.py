@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -192,3 +193,26 @@ def test_a_bad_option_value_in_a_runbook_fails_its_step_in_one_line(target, tmp_
         f"{runbook}:6: failed: step 1 (Fix): target: Port 'nope': expected a port number or "
         "service name"
     ]
+
+
+def test_a_fifo_for_ssh_config_or_known_hosts_is_refused_without_blocking(target, tmp_path):
+    _, files = target
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    runbook = write_runbook(tmp_path, "ssh target 'echo hi'")
+    result = run_cli("run", str(runbook), "-s", "fix", "--ssh-config", str(fifo), timeout=20)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "named pipe" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    text = files.ssh_config.read_text()
+    files.ssh_config.write_text(
+        "\n".join(
+            f"  UserKnownHostsFile {fifo}" if "UserKnownHostsFile" in line else line
+            for line in text.splitlines()
+        )
+    )
+    connections = Connections(SshOptions(ssh_config=files.ssh_config), print)
+    try:
+        with pytest.raises(ConnectError, match="unknown host key"):
+            connections.get(Target(host="target"))
+    finally:
+        connections.close()
