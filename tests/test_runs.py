@@ -15,13 +15,14 @@ import runbookkit
 from runbookkit import runs
 from runbookkit.errors import ConfigError, HistoryError
 from runbookkit.execute.events import Recorder, RunFinished, RunStarted, RunStatus
+from runbookkit.execute.needs import MissingValues
 from runbookkit.execute.runner import RunOptions, RunOutcome
 from runbookkit.execute.ssh import SshOptions
 from runbookkit.fleet.run import FleetOutcome
 from runbookkit.fleet.strategy import Strategy
 from runbookkit.history import open_store
 from runbookkit.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.execute.conftest import write_runbook
 from tests.fleet.conftest import fleet_servers  # noqa: F401  (the fleet tests' sshd servers)
 from tests.support.fleet_servers import FleetServers
@@ -216,5 +217,22 @@ def test_the_readme_snippet_runs_and_records_a_section(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == "passed 0"
     assert lines[1] == "['echo \"calling with $API_TOKEN\"'] calling with ***"
-    stored = (tmp_path / ".runbookkit" / "history.sqlite").read_bytes()
+    stored = (tmp_path / "runs.sqlite").read_bytes()
     assert b"s3cret" not in stored
+
+
+def test_a_missing_value_is_said_without_flags_and_the_command_line_names_them(
+    tmp_path: Path,
+) -> None:
+    path = write_runbook(tmp_path, "# Step 1: Port\necho $PORT")
+    with pytest.raises(MissingValues) as raised:
+        runs.run(path, "fix")
+    assert raised.value.names == ["PORT"]
+    assert raised.value.message == (
+        "step 1 (Port) needs a value for PORT: give it as a variable or secret"
+    )
+    done = run_cli("run", str(path), "-s", "fix")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"{path}:7: step 1 (Port) needs a value for PORT: give it with --var PORT=VALUE"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 _STRATEGY_FLAGS = ("parallel", "serial", "batch", "fail_fast", "max_failures", "continue_on_error")
+_FLAG_NAMES = re.compile(rf"\b({'|'.join(_STRATEGY_FLAGS)})\b")
+
+
+def _as_flag(found: re.Match[str]) -> str:
+    """A strategy parameter's name as its flag: ``max_failures`` → ``--max-failures``."""
+    return "--" + found.group(1).replace("_", "-")
 
 
 def fleet_run_options(func: F) -> F:
@@ -97,7 +104,10 @@ def run_on_fleet(
     from runbookkit.fleet.strategy import Strategy
 
     scope = (planned.runbook, section)
-    strategy = Strategy.from_flags(**{name: flags[name] for name in _STRATEGY_FLAGS})
+    try:
+        strategy = Strategy.from_flags(**{name: flags[name] for name in _STRATEGY_FLAGS})
+    except ConfigError as exc:
+        raise ConfigError(_FLAG_NAMES.sub(_as_flag, exc.message)) from None
     if flags["dry_run"]:
         from runbookkit.execute.needs import render_plan
 
