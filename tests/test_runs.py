@@ -236,3 +236,23 @@ def test_a_missing_value_is_said_without_flags_and_the_command_line_names_them(
     assert done.stderr.strip() == (
         f"{path}:7: step 1 (Port) needs a value for PORT: give it with --var PORT=VALUE"
     )
+
+
+def test_a_fleet_dry_run_is_recorded_with_its_hosts(tmp_path: Path) -> None:
+    path = write_runbook(tmp_path, "echo one")
+    store, config = tmp_path / "history.sqlite", tmp_path / "ssh_config"
+    config.write_text("")  # no Host entries: the hosts stay as given
+    options = RunOptions(ssh=SshOptions(ssh_config=config))
+    outcome = runs.run(path, "fix", options, fleet="ops@h1:2201,h2", dry_run=True, history=store)
+    assert isinstance(outcome, FleetOutcome)
+    assert [(run.host.name, run.status) for run in outcome.hosts] == [
+        ("ops@h1:2201", "not started"),
+        ("h2", "not started"),
+    ]
+    with open_store(store) as opened:
+        recorded = opened.get_run(outcome.run_id)
+    assert recorded.dry_run and recorded.targets == ["ops@h1:2201", "h2"]
+
+
+def test_the_package_run_is_the_run_api() -> None:
+    assert runbookkit.run is runs.run
