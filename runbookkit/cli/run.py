@@ -142,7 +142,7 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     if flags["dry_run"] and not flags["record"]:
         history = None  # a dry run is recorded only when asked
     else:
-        history = Path(flags["history"] or settings.history_path)
+        history = flags["history"] or settings.history_path
     redactor = options.redactor()
     fleet = fleet_for(parsed, options, flags)  # --hosts, --group or the runbook's hosts: group
     if fleet is not None:
