@@ -50,10 +50,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runbookkit.execute.runner import RunOptions, run
+from runbookkit.execute.runner import RunOptions
 from runbookkit.execute.ssh import SshOptions
 from runbookkit.model import Runbook
 from runbookkit.parsing import parse_file
+from runbookkit.runs import run
 from tests.support.bashrc import write_bashrc
 from tests.support.sshd import Keys, SshServer, start_sshd
 

@@ -36,7 +36,7 @@ _EXPORTS: dict[str, str] = {
     "lint_runbook": "runbookkit.lint",
     "lint_paths": "runbookkit.lint",
     "Finding": "runbookkit.lint",
-    "run": "runbookkit.execute.runner",
+    "run": "runbookkit.runs",
     "RunOptions": "runbookkit.execute.runner",
     "RunOutcome": "runbookkit.execute.runner",
 }
@@ -79,7 +79,7 @@ if TYPE_CHECKING:
         ParseError,
         RunbookError,
     )
-    from runbookkit.execute.runner import RunOptions, RunOutcome, run
+    from runbookkit.execute.runner import RunOptions, RunOutcome
     from runbookkit.lint import Finding, lint_paths, lint_runbook
     from runbookkit.match import Matcher
     from runbookkit.model import (
@@ -94,6 +94,7 @@ if TYPE_CHECKING:
     )
     from runbookkit.parsing import parse_file, parse_text
     from runbookkit.plan import Plan, plan
+    from runbookkit.runs import run
 
 
 def __getattr__(name: str) -> Any:

@@ -43,3 +43,9 @@ def load_settings(**flags: Any) -> Settings:
     from runbookkit import settings
 
     return settings.load(**flags)
+
+
+def warn(warnings: list[str]) -> None:
+    """Each warning as one line on stderr (what went wrong beside the steps: the store…)."""
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from runbookkit.errors import ConfigError
 
+if TYPE_CHECKING:
+    from runbookkit.execute.operator import Operator
+    from runbookkit.execute.runner import RunOptions
+    from runbookkit.fleet.resolve import Fleet
+    from runbookkit.model import Runbook
+    from runbookkit.plan import Plan
+
 F = TypeVar("F", bound=Callable[..., Any])
 _STRATEGY_FLAGS = ("parallel", "serial", "batch", "fail_fast", "max_failures", "continue_on_error")
+_FLAG_NAMES = re.compile(rf"\b({'|'.join(_STRATEGY_FLAGS)})\b")
+
+
+def _as_flag(found: re.Match[str]) -> str:
+    """A strategy parameter's name as its flag: ``max_failures`` → ``--max-failures``."""
+    return "--" + found.group(1).replace("_", "-")
 
 
 def fleet_run_options(func: F) -> F:
@@ -49,72 +63,74 @@ def fleet_run_options(func: F) -> F:
     return func
 
 
-def fleet_for(runbook: Any, flags: dict[str, Any]) -> Any:
+def fleet_for(runbook: Runbook, options: RunOptions, flags: dict[str, Any]) -> Fleet | None:
     """The fleet this run targets, or None for a single run.
 
     Raises:
-        ConfigError: fleet options without a fleet, or a fleet that can't be resolved.
+        ConfigError: fleet options without a fleet, single-run options with one, or a fleet
+            that can't be resolved.
     """
-    from runbookkit.fleet.resolve import resolve
+    from runbookkit.runs import resolve_fleet
 
-    asked = flags["hosts_spec"] is not None or bool(flags["groups"])
-    if flags["host"] is not None and not asked:
-        return None  # --host sends a single run elsewhere, whatever the runbook's hosts: says
-    fleet = resolve(
-        flags["hosts_spec"], flags["groups"], runbook=runbook, ssh_config=flags["ssh_config"]
-    )
+    fleet = resolve_fleet(runbook, flags["hosts_spec"], flags["groups"], options)
     if fleet is None:
         given = [f"--{name.replace('_', '-')}" for name in _STRATEGY_FLAGS if flags[name]]
         if given:
             raise ConfigError(f"{', '.join(given)} apply to fleet runs: add --hosts or --group")
+        return None
+    if options.host is not None:
+        raise ConfigError("--host sends a single run elsewhere; with --hosts/--group give one")
+    if options.rollback_on_failure:
+        raise ConfigError(
+            "--rollback-on-failure is not available for fleet runs: run the rollback "
+            "section on the failed hosts with --section and --hosts"
+        )
     return fleet
 
 
 def run_on_fleet(
-    settings: Any,
-    runbook: Any,
     section: str,
-    planned: Any,
-    options: Any,
-    fleet: Any,
+    planned: Plan,
+    options: RunOptions,
+    fleet: Fleet,
+    history: Path | None,
+    operator: Operator,
     flags: dict[str, Any],
 ) -> None:
     """Run ``planned`` on every host of ``fleet``; exit with the fleet's exit code."""
-    from runbookkit.cli.run import _operator, secret_redactor
-    from runbookkit.execute import listeners
-    from runbookkit.fleet.run import FleetRunner
+    from runbookkit import runs
+    from runbookkit.cli.common import warn
+    from runbookkit.fleet.run import FleetOutcome
     from runbookkit.fleet.strategy import Strategy
 
-    strategy = Strategy.from_flags(**{name: flags[name] for name in _STRATEGY_FLAGS})
-    if options.ssh.ssh_config is None and fleet.ssh_config is not None:
-        options = replace(options, ssh=replace(options.ssh, ssh_config=fleet.ssh_config))
+    scope = (planned.runbook, section)
+    try:
+        strategy = Strategy.from_flags(**{name: flags[name] for name in _STRATEGY_FLAGS})
+    except ConfigError as exc:
+        raise ConfigError(_FLAG_NAMES.sub(_as_flag, exc.message)) from None
     if flags["dry_run"]:
         from runbookkit.execute.needs import render_plan
 
-        redactor = secret_redactor(options)
-        click.echo(redactor.text(render_plan(planned, options.variables)))
+        runs.run(*scope, options, fleet=fleet, history=history, dry_run=True)
+        click.echo(options.redactor().text(render_plan(planned, options.variables)))
         click.echo(f"on {len(fleet.hosts)} hosts ({strategy.describe()}):")
         for host in fleet.hosts:
             click.echo(f"  {host.name:<20} {host.label}")
         return
     view = _view(fleet.hosts, flags)
-    context = listeners.RunContext(settings, runbook, section, options, False, flags)
-    extra = listeners.build(context)
-    runner = FleetRunner(
-        planned,
-        fleet.hosts,
+    outcome = runs.run(
+        *scope,
         options,
-        strategy,
-        listeners=[view, *extra],
+        fleet=fleet,
+        strategy=strategy,
+        history=history,
+        listeners=[view],
         watchers=[view] if hasattr(view, "host_finished") else [],
-        operator=_operator(flags, secret_redactor(options)),
+        operator=operator,
         pause=getattr(view, "paused", None),
     )
-    try:
-        outcome = runner.run()
-    finally:
-        for warning in listeners.finish(extra):
-            click.echo(f"warning: {warning}", err=True)
+    assert isinstance(outcome, FleetOutcome)
+    warn(outcome.warnings)
     failed = outcome.failed()
     if failed:
         names = ", ".join(run.host.name for run in failed)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from runbookkit import catalog
-from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
+from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option, warn
 from runbookkit.cli.fleet import fleet_for, fleet_run_options, run_on_fleet
+
+if TYPE_CHECKING:
+    from runbookkit.execute.operator import Operator
+    from runbookkit.execute.runner import RunOptions, RunOutcome
+    from runbookkit.secrets import Redactor
 
 _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 
@@ -92,6 +96,13 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option(
     "--quiet", "-q", is_flag=True, help="Show output only for a failing step (its last lines)."
 )
+@click.option(
+    "--history",
+    type=click.Path(path_type=Path),  # the store says itself what is wrong with a path
+    help="Run history store [env RUNBOOKKIT_HISTORY; default .runbookkit/history.sqlite "
+    "beside the runbooks directory].",
+)
+@click.option("--record", is_flag=True, help="Record a --dry-run in the run history too.")
 @fleet_run_options
 @runbooks_dir_option
 def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: Any) -> None:
@@ -102,56 +113,77 @@ def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: 
     parse error, 3 declined, aborted or incomplete, 70 internal error, 130 interrupted (Ctrl-C,
     SIGTERM or SIGHUP).
     """
+    from runbookkit.errors import ExecutionError
     from runbookkit.execute import signals
+    from runbookkit.execute.needs import MissingValues
 
-    with signals.stop_like_ctrl_c():
-        _run(runbook, section, runbooks_dir, flags)
+    try:
+        with signals.stop_like_ctrl_c():
+            _run(runbook, section, runbooks_dir, flags)
+    except MissingValues as exc:
+        hint = " ".join(f"--var {name}=VALUE" for name in exc.names)
+        raise ExecutionError(f"{exc.what} with {hint}", path=exc.path, line=exc.line) from None
 
 
 def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str, Any]) -> None:
-    from runbookkit.execute import listeners, variables
-    from runbookkit.execute.runner import Runner
+    from runbookkit import runs
+    from runbookkit.cli import values
+    from runbookkit.execute.runner import RunOutcome
     from runbookkit.plan import plan
 
     if flags["host"] not in (None, "local"):
-        from runbookkit.execute.steps import parse_host
-
-        parse_host(flags["host"])  # a bad --host: exit 2 before anything runs
+        check_host(flags["host"])  # a bad --host: exit 2 before anything runs
     settings = load_settings(runbooks_dir=runbooks_dir)
-    parsed = catalog.load(runbook, settings.runbooks_dir, validate=False, policy=settings.policy)
-    given = variables.secrets(flags["secret"], flags["secret_env"], flags["secret_file"])
-    values = {**variables.parse_assignments(flags["var"]), **given}
-    planned = plan(parsed, section, only=flags["only"], start=flags["start"])
-    options = _options(flags, values, frozenset({*given, *parsed.metadata.secrets}))
-    context = listeners.RunContext(settings, parsed, section, options, flags["dry_run"], flags)
-    redactor = secret_redactor(options)
-    fleet = fleet_for(parsed, flags)  # --hosts, --group or the runbook's hosts: group
+    parsed = runs.load(runbook, settings)
+    given = values.secrets(flags["secret"], flags["secret_env"], flags["secret_file"])
+    variables = values.parse_assignments(flags["var"])
+    options = runs.run_options(_options(flags, variables), parsed, given)
+    planned = plan(parsed, section, only=options.only, start=options.start)
+    if flags["dry_run"] and not flags["record"]:
+        history = None  # a dry run is recorded only when asked
+    else:
+        history = flags["history"] or settings.history_path
+    redactor = options.redactor()
+    fleet = fleet_for(parsed, options, flags)  # --hosts, --group or the runbook's hosts: group
     if fleet is not None:
-        return run_on_fleet(settings, parsed, section, planned, options, fleet, flags)
+        operator = _operator(flags, redactor)
+        return run_on_fleet(section, planned, options, fleet, history, operator, flags)
     if flags["dry_run"]:
         from runbookkit.execute.needs import render_plan
 
-        click.echo(redactor.text(render_plan(planned, values, host=flags["host"])))
-        listeners.build(context)
+        runs.run(parsed, section, options, history=history, dry_run=True)
+        click.echo(redactor.text(render_plan(planned, options.variables, host=flags["host"])))
         return
-    extra = listeners.build(context)
-    operator = _operator(flags, redactor)
-    runner = Runner(planned, options, listeners=[_view(flags), *extra], operator=operator)
-    runner.prepare()  # connecting overlaps with the run's start (its record, the first lines)
-    try:
-        outcome = runner.run()
-    finally:
-        for warning in listeners.finish(extra):
-            click.echo(f"warning: {warning}", err=True)
-    _report(outcome, parsed.path, runner.redactor)  # also values asked for during the run
+    outcome = runs.run(
+        parsed,
+        section,
+        options,
+        history=history,
+        listeners=[_view(flags)],
+        operator=_operator(flags, redactor),
+    )
+    assert isinstance(outcome, RunOutcome)  # no fleet asked, none resolved
+    warn(outcome.warnings)
+    _report(outcome, parsed.path)
     if outcome.fault is not None and os.environ.get("RUNBOOKKIT_DEBUG"):
         raise outcome.fault
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 
 
-def _options(flags: dict[str, Any], values: dict[str, str], secrets: frozenset[str]) -> Any:
-    """The runner's options from the command line's (``secrets``: the names masked)."""
+def check_host(host: str) -> None:
+    """Refuse a ``--host`` that is not ``[user@]host[:port]``, naming the flag."""
+    from runbookkit.errors import ConfigError
+    from runbookkit.fleet.hosts import parse_address
+
+    try:
+        parse_address(host)
+    except ConfigError as exc:
+        raise ConfigError(f"--host: {exc.message}") from None
+
+
+def _options(flags: dict[str, Any], variables: dict[str, str]) -> RunOptions:
+    """The runner's options from the command line's."""
     from runbookkit.execute.runner import RunOptions
     from runbookkit.execute.ssh import SshOptions
 
@@ -163,8 +195,7 @@ def _options(flags: dict[str, Any], values: dict[str, str], secrets: frozenset[s
         rollback_on_failure=flags["rollback_on_failure"],
         host=flags["host"],
         operator=flags["operator"],
-        variables=values,
-        secrets=secrets,
+        variables=variables,
         timeout=flags["timeout"],
         retry=flags["retry"],
         retry_delay=flags["retry_delay"],
@@ -188,15 +219,7 @@ def _view(flags: dict[str, Any]) -> Any:
     return display.PlainView(sys.stdout, quiet=flags["quiet"])
 
 
-def secret_redactor(options: Any) -> Any:
-    """The redactor of what the command line itself prints: the run's secrets, every shape."""
-    from runbookkit.secrets import Redactor
-
-    secret = options.secrets
-    return Redactor(value for name, value in options.variables.items() if name in secret)
-
-
-def _operator(flags: dict[str, Any], redactor: Any) -> Any:
+def _operator(flags: dict[str, Any], redactor: Redactor) -> Operator:
     from runbookkit.execute.operator import TerminalOperator, Unattended
     from runbookkit.secrets import MaskedWriter
 
@@ -208,8 +231,8 @@ def _operator(flags: dict[str, Any], redactor: Any) -> Any:
     return TerminalOperator(out=out, inp=sys.stdin)  # type: ignore[arg-type]
 
 
-def _report(outcome: Any, path: str, redactor: Any) -> None:
-    """One line on stderr saying why the run did not pass."""
+def _report(outcome: RunOutcome, path: str) -> None:
+    """One line on stderr saying why the run did not pass (the outcome comes masked)."""
     if outcome.exit_code == ExitCode.OK or outcome.error is None:
         if outcome.exit_code == ExitCode.INTERRUPTED:
             click.echo("interrupted", err=True)
@@ -217,15 +240,4 @@ def _report(outcome: Any, path: str, redactor: Any) -> None:
     where = f"{path}:{outcome.line}: " if outcome.line else ""
     from runbookkit.terminal import visible
 
-    click.echo(visible(redactor.text(f"{where}{outcome.status.value}: {outcome.error}")), err=True)
-
-
-def _add_listener_options() -> None:
-    """Options that registered listeners (history…) add to this command."""
-    from runbookkit.execute import listeners
-
-    for option in reversed(listeners.cli_options()):
-        option(run_command)
-
-
-_add_listener_options()
+    click.echo(visible(f"{where}{outcome.status.value}: {outcome.error}"), err=True)

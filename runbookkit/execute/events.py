@@ -13,6 +13,16 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+TAIL_BYTES = 4096  # the most of each output stream a step keeps
+
+
+def tail(text: str, limit: int = TAIL_BYTES) -> str:
+    """The last ``limit`` bytes of ``text`` (UTF-8), cut on a character boundary."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return text
+    return data[-limit:].decode("utf-8", "ignore")
+
 
 class RunStatus(StrEnum):
     """How a run ended (``running`` while it goes on): exactly one of the others once it has."""

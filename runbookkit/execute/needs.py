@@ -25,6 +25,29 @@ if TYPE_CHECKING:
     from runbookkit.model import Command
 
 
+class MissingValues(ExecutionError):
+    """Variables the plan reads have no value.
+
+    Attributes:
+        what: which step needs which names, ending in "give it"/"give them".
+        names: the variables without a value, in the order the plan reads them.
+    """
+
+    def __init__(
+        self, what: str, names: list[str], *, path: str | None = None, line: int | None = None
+    ) -> None:
+        given = "a variable or secret" if len(names) == 1 else "variables or secrets"
+        super().__init__(f"{what} as {given}", path=path, line=line)
+        self.what = what
+        self.names = names
+
+    def on_host(self, host: str) -> MissingValues:
+        """The same error, said of one host of a fleet."""
+        return MissingValues(
+            f"on host {host}: {self.what}", self.names, path=self.path, line=self.line
+        )
+
+
 class Asker(Protocol):
     """Who can give a missing value (the operator at a terminal), or None."""
 
@@ -119,7 +142,7 @@ def complete(
     when the rollback is about to run (its own plan).
 
     Raises:
-        ExecutionError: some are still missing; names each with its step and line.
+        MissingValues: some are still missing; names each with its step and line.
     """
     values = dict(given)
     missing = [need for need in survey(plan.steps, values) if need.source == "missing"]
@@ -136,13 +159,13 @@ def complete(
             values[need.name] = value
     if still:
         first = still[0]
-        hint = " ".join(f"--var {n.name}=VALUE" for n in still)
         if len(still) == 1:
             what = f"step {first.step} ({first.title}) needs a value for {first.name}: give it"
         else:
             listed = ", ".join(f"{n.name} ({n.where})" for n in still)
             what = f"the run needs values for {listed}: give them"
-        raise ExecutionError(f"{what} with {hint}", path=plan.runbook.path, line=first.line)
+        names = [n.name for n in still]
+        raise MissingValues(what, names, path=plan.runbook.path, line=first.line)
     return values
 
 

@@ -14,6 +14,14 @@ from typing import Protocol, TextIO
 from runbookkit.plan import PlannedStep
 
 
+def default_name() -> str:
+    """Who runs a run when nobody says: ``user@machine``."""
+    import getpass
+    import socket
+
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
 class Choice(StrEnum):
     """What an operator can answer at a manual step."""
 

@@ -8,12 +8,9 @@ declined or can't be completed, and offers the section's rollback after a failur
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runbookkit import __version__
@@ -33,16 +30,16 @@ from runbookkit.execute.events import (
     StepStatus,
 )
 from runbookkit.execute.ids import new_run_id
-from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattended
+from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattended, default_name
 from runbookkit.execute.session import Sessions
 from runbookkit.execute.ssh import ConnectError, Connections, SshOptions, SshShared, target_key
 from runbookkit.execute.steps import StepExecutor
-from runbookkit.plan import Plan, PlannedStep, plan, rollback_plan
+from runbookkit.plan import Plan, PlannedStep, rollback_plan
 from runbookkit.secrets import Redactor
 from runbookkit.tree import Retry
 
 if TYPE_CHECKING:
-    from runbookkit.model import Command, Runbook, Target
+    from runbookkit.model import Command, Target
 
 EXIT_CODES = {
     RunStatus.passed: 0,
@@ -81,6 +78,10 @@ class RunOptions:
     operator: str | None = None  # who runs it (default user@machine)
     fleet_host: str | None = None  # stamped as ``host`` on every event, for fleet runs
 
+    def redactor(self) -> Redactor:
+        """What masks the run's secrets: the values of its secret variables, every shape."""
+        return Redactor(value for name, value in self.variables.items() if name in self.secrets)
+
 
 @dataclass
 class RunOutcome:
@@ -95,6 +96,7 @@ class RunOutcome:
     line: int | None = None  # where the step that stopped it is written
     rollback: RunOutcome | None = None
     fault: Exception | None = field(default=None, repr=False)  # the internal error, if any
+    warnings: list[str] = field(default_factory=list)  # what went wrong beside the steps
 
 
 class Runner:
@@ -125,7 +127,7 @@ class Runner:
         self.operator = operator or Unattended()
         self.rollback_of = rollback_of
         self.run_id = new_run_id()
-        self.redactor = self._redactor(self.options.variables)
+        self.redactor = self.options.redactor()
         self._notices: list[str] | None = []
         self._fault: Exception | None = None  # an internal fault of prepare(), for run()
         self._own_connections = connections is None
@@ -151,12 +153,8 @@ class Runner:
         values = needs.complete(plan, values, self.operator, self._probe)
         self.options = replace(self.options, variables=values)
         self.executor.variables = values
-        self.redactor = self.executor.redactor = self._redactor(values)
+        self.redactor = self.executor.redactor = self.options.redactor()
         self.sessions.export(values)
-
-    def _redactor(self, values: dict[str, str]) -> Redactor:
-        """What masks the run's events: the values of its secret variables, every shape."""
-        return Redactor(value for name, value in values.items() if name in self.options.secrets)
 
     def _probe(self, missing: list[needs.Need]) -> set[str]:
         """The names among ``missing`` that the remote sessions reading them already have."""
@@ -420,7 +418,7 @@ class Runner:
             runbook_title=runbook.title,
             runbook_sha256=runbook.sha256,
             section=plan.scope.id,
-            operator=self.options.operator or f"{getpass.getuser()}@{socket.gethostname()}",
+            operator=self.options.operator or default_name(),
             targets=list(dict.fromkeys(targets)),
             steps=len(plan.steps),
             started_at=dt.datetime.now(dt.UTC),
@@ -487,29 +485,3 @@ def fault_line(exc: BaseException) -> str:
     """An internal fault in one line: ``internal error: KeyError: 'proxycommand'``."""
     text = " ".join(str(exc).split())
     return f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")
-
-
-def run(
-    runbook: Runbook | str | Path,
-    section: str,
-    options: RunOptions | None = None,
-    *,
-    listeners: Iterable[Listener] = (),
-    operator: Operator | None = None,
-) -> RunOutcome:
-    """Run ``section`` of ``runbook`` (a parsed runbook or a path) and return how it went.
-
-    Raises:
-        RunbookError: the runbook can't be read, the section or step doesn't exist, or a
-            placeholder has no value; nothing ran.
-    """
-    if isinstance(runbook, str | Path):
-        from runbookkit.parsing import tree_file
-
-        # The parse tree has the model's shape: a run needs no validation, nor pydantic's schemas.
-        parsed: Runbook = tree_file(Path(runbook))  # type: ignore[assignment]
-    else:
-        parsed = runbook
-    options = options or RunOptions()
-    planned = plan(parsed, section, only=options.only, start=options.start)
-    return Runner(planned, options, listeners=listeners, operator=operator).run()

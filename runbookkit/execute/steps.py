@@ -14,12 +14,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from runbookkit.execute.events import (
+    TAIL_BYTES,
     Event,
     StepOutput,
     StepResult,
     StepRetrying,
     StepStarted,
     StepStatus,
+    tail,
 )
 from runbookkit.execute.session import Outcome, Sessions
 from runbookkit.execute.ssh import ConnectError
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
     from runbookkit import tree
     from runbookkit.model import Command, Retry, Target
 
-TAIL = 4096
-
 
 @dataclass
 class Attempt:
@@ -45,20 +45,12 @@ class Attempt:
     retryable: bool
 
 
-def tail(text: str, limit: int = TAIL) -> str:
-    """The last ``limit`` bytes of ``text`` (cut on a character boundary)."""
-    data = text.encode("utf-8", "replace")
-    if len(data) <= limit:
-        return text
-    return data[-limit:].decode("utf-8", "ignore")
-
-
 class MaskedOutput:
     """One attempt's output: masked as it streams, shown masked, its tails kept masked.
 
     Each stream passes a :class:`~runbookkit.secrets.StreamRedactor` before anything is shown
     or kept, so the tails are cut from masked output (a secret cut by the tail, a private key
-    whose BEGIN line falls before it, stays masked); at most about twice :data:`TAIL` of each
+    whose BEGIN line falls before it, stays masked); at most about twice ``TAIL_BYTES`` of each
     stream is held.
     """
 
@@ -80,8 +72,8 @@ class MaskedOutput:
         kept.append(text)
         self.sizes[stream] += len(text)
         self.totals[stream] += len(text)
-        if self.sizes[stream] > 2 * TAIL:  # TAIL characters hold at least TAIL bytes
-            kept[:] = ["".join(kept)[-TAIL:]]
+        if self.sizes[stream] > 2 * TAIL_BYTES:  # as many characters hold at least as many bytes
+            kept[:] = ["".join(kept)[-TAIL_BYTES:]]
             self.sizes[stream] = len(kept[0])
 
     def mark(self) -> dict[str, int]:
@@ -89,7 +81,7 @@ class MaskedOutput:
         return dict(self.totals)
 
     def since(self, mark: dict[str, int]) -> dict[str, str]:
-        """What each stream let out since ``mark`` (its last :data:`TAIL` characters at most)."""
+        """What each stream let out since ``mark`` (its last ``TAIL_BYTES`` characters at most)."""
         shown = {}
         for name, kept in self.kept.items():
             count = self.totals[name] - mark[name]
@@ -308,25 +300,16 @@ class StepExecutor:
         return Attempt(joined, None, True if checked else None, retryable=False)
 
 
-def parse_host(host: str) -> tuple[str | None, str, int | None]:
-    """User, host and port of ``--host`` ``[user@]host[:port]`` (IPv6 as ``[::1]:22``), read by
-    the fleet's address parser.
+def on_host(target: Target, host: str) -> Target:
+    """``target`` sent to ``host`` (``[user@]host[:port]``, read by the fleet's address parser);
+    what ``host`` leaves out stays as the runbook wrote it.
 
     Raises:
         ConfigError: ``host`` is not an address.
     """
-    from runbookkit.errors import ConfigError
     from runbookkit.fleet.hosts import parse_address
 
-    try:
-        return parse_address(host)
-    except ConfigError as exc:
-        raise ConfigError(f"--host: {exc.message}") from None
-
-
-def on_host(target: Target, host: str) -> Target:
-    """``target`` sent to ``--host``; what ``host`` leaves out stays as the runbook wrote it."""
-    user, name, port = parse_host(host)
+    user, name, port = parse_address(host)
     return changed(target, host=name, user=user or target.user, port=port or target.port)
 
 

@@ -71,7 +71,7 @@ def resolve(
     config = _ssh_config_path(ssh_config)
     items = [item.strip() for item in (spec or "").split(",") if item.strip()]
     if spec is not None and not items:
-        raise ConfigError("--hosts is empty, expected host[,host…] or @inventory.yaml")
+        raise ConfigError("the host list is empty, expected host[,host…] or @inventory.yaml")
     inventories = [load_inventory(Path(item[1:])) for item in items if item.startswith("@")]
     hosts: list[Host] = []
     for item in items:
@@ -123,7 +123,7 @@ def _default_inventory(runbook: Runbook | None) -> Inventory:
         if Path(name).is_file():
             return load_inventory(Path(name))
     message = (
-        "a host group needs an inventory: give --hosts @inventory.yaml, set "
+        "a host group needs an inventory: name one as @inventory.yaml, set "
         f"RUNBOOKKIT_INVENTORY or add {DEFAULT_INVENTORIES[0]} here"
     )
     if runbook is not None:
@@ -167,8 +167,8 @@ def _expand_glob(pattern: str, config: Path | None) -> list[Host]:
     """The concrete ``Host`` names of ssh_config that match a glob such as ``web-*``."""
     if config is None:
         raise ConfigError(
-            f"--hosts {pattern!r} is a pattern, but there is no ssh_config to match it against "
-            "(expected ~/.ssh/config, $RUNBOOKKIT_SSH_CONFIG or --ssh-config)"
+            f"host pattern {pattern!r} needs an ssh_config to match it against (expected "
+            "~/.ssh/config, $RUNBOOKKIT_SSH_CONFIG or one given)"
         )
     names = sorted(
         name
@@ -176,7 +176,7 @@ def _expand_glob(pattern: str, config: Path | None) -> list[Host]:
         if not set(name) & {*_GLOB, "!"} and fnmatch.fnmatchcase(name, pattern)
     )
     if not names:
-        raise ConfigError(f"--hosts {pattern!r} matches no Host entry", path=str(config))
+        raise ConfigError(f"host pattern {pattern!r} matches no Host entry", path=str(config))
     return [Host(name=name, hostname=name, source=str(config)) for name in names]
 
 

@@ -10,8 +10,6 @@ manual and destructive questions are asked once per step for the whole fleet.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import socket
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext, suppress
@@ -30,7 +28,8 @@ from runbookkit.execute.events import (
     StepStarted,
 )
 from runbookkit.execute.ids import new_run_id
-from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattended
+from runbookkit.execute.needs import MissingValues
+from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattended, default_name
 from runbookkit.execute.runner import EXIT_CODES, Runner, RunOptions, RunOutcome
 from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
@@ -80,6 +79,7 @@ class FleetOutcome:
     exit_code: int
     hosts: list[HostRun] = field(default_factory=list)
     steps: list[PlannedStep] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what went wrong beside the steps
 
     def results(self) -> list[StepResult]:
         """Every host's step results, host by host."""
@@ -110,7 +110,7 @@ class FleetRunner:
     """Runs one plan on every host of a fleet as ``strategy`` says, as one recorded run.
 
     Raises (from the constructor, before anything runs):
-        ConfigError: options a fleet run can't honour (``--host``, ``--rollback-on-failure``).
+        ConfigError: options a fleet run can't honour (``host``, ``rollback_on_failure``).
         ExecutionError: a placeholder has no value on some host.
     """
 
@@ -134,23 +134,23 @@ class FleetRunner:
         self.watchers = list(watchers)
         self.run_id = new_run_id()
         if self.options.host is not None:
-            raise ConfigError("--host sends a single run elsewhere; with --hosts/--group give one")
+            raise ConfigError("a fleet run cannot also send every step to one host: give either")
         if self.options.rollback_on_failure:
             raise ConfigError(
-                "--rollback-on-failure is not available for fleet runs: run the rollback "
-                "section on the failed hosts with --section and --hosts"
+                "a fleet run does not run rollbacks: run the rollback section on the failed "
+                "hosts as a run of its own"
             )
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self.operator = FleetOperator(operator or Unattended(), self, pause)
         # Looked up once for the fleet, not once per host.
-        self.operator_name = self.options.operator or f"{getpass.getuser()}@{socket.gethostname()}"
+        self.operator_name = self.options.operator or default_name()
         self._ssh = SshShared(self.options.ssh)
         self.runners = {host.name: self._runner(host) for host in hosts}
         self.runs = {host.name: HostRun(host) for host in hosts}
 
     def values(self, host: Host) -> dict[str, str]:
-        """The placeholder values on ``host``: its inventory variables, then ``--var``."""
+        """The placeholder values on ``host``: its inventory variables, then the run's."""
         return {**host.vars, **self.options.variables}
 
     def _runner(self, host: Host) -> Runner:
@@ -168,6 +168,8 @@ class FleetRunner:
                 operator=self.operator,
                 shared_ssh=self._ssh,
             )
+        except MissingValues as exc:
+            raise exc.on_host(host.name) from None
         except ExecutionError as exc:
             raise ExecutionError(
                 f"on host {host.name}: {exc.message}", path=exc.path, line=exc.line

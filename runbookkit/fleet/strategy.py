@@ -50,21 +50,21 @@ class Strategy:
         max_failures: int | None = None,
         continue_on_error: bool = False,
     ) -> Strategy:
-        """The strategy that ``--parallel/--serial/--batch`` and the failure flags describe.
+        """The strategy that ``parallel``/``serial``/``batch`` and the failure rules describe.
 
         Raises:
             ConfigError: flags that contradict each other, or numbers below 1 (0 for failures).
         """
         if serial and parallel is not None:
-            raise ConfigError("--serial and --parallel contradict each other; give one")
+            raise ConfigError("serial and parallel contradict each other; give one")
         if sum([fail_fast, max_failures is not None, continue_on_error]) > 1:
-            flags = "--fail-fast, --max-failures and --continue-on-error"
-            raise ConfigError(f"{flags} contradict each other; give one")
-        for flag, value, least in (("--parallel", parallel, 1), ("--batch", batch, 1)):
+            names = "fail_fast, max_failures and continue_on_error"
+            raise ConfigError(f"{names} contradict each other; give one")
+        for name, value, least in (("parallel", parallel, 1), ("batch", batch, 1)):
             if value is not None and value < least:
-                raise ConfigError(f"{flag} {value}: expected a whole number of at least {least}")
+                raise ConfigError(f"{name} {value}: expected a whole number of at least {least}")
         if max_failures is not None and max_failures < 0:
-            raise ConfigError(f"--max-failures {max_failures}: expected 0 or more")
+            raise ConfigError(f"max_failures {max_failures}: expected 0 or more")
         width = 1 if serial else parallel or batch or DEFAULT_PARALLEL
         limit = 0 if fail_fast else max_failures
         return cls(

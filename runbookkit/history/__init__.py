@@ -1,7 +1,7 @@
 """Run history: every run recorded, step by step, in an embedded SQLite store.
 
 Readers (``runbookkit history``, the docs site) use :func:`open_store` and the plain records it
-returns; the run command attaches a :class:`HistoryRecorder` to the runner as a listener.
+returns; a run (:func:`runbookkit.runs.run`) records through a :class:`HistoryRecorder`.
 """
 
 from __future__ import annotations

@@ -1,80 +1,47 @@
-"""History for ``runbookkit run``: the listener factory registered in ``execute.listeners``.
-
-The store is opened (created, migrated, proved writable) when the factory is called, which is
-before the runner starts: a store that can't be written stops the run before any step.
-``--history`` and ``--record`` are this module's options of ``runbookkit run``; ``--secret`` and
-``--operator`` are the run command's own (a secret fills placeholders like ``--var``).
-"""
+"""Recording a run: the recorder a run's events go to, and a dry run recorded as its plan."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import click
-
 from runbookkit.execute.events import RunStatus, StepStatus
-from runbookkit.history.recorder import HistoryRecorder
 from runbookkit.history.records import RunRecord, StepRecord
-from runbookkit.history.sqlite import SQLiteStore
 from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
-    from runbookkit.execute.listeners import RunContext
+    from runbookkit.history.store import Store
     from runbookkit.plan import Plan
 
 
-CLI_OPTIONS = [
-    click.option(
-        "--history",
-        type=click.Path(path_type=Path),  # the store says itself what is wrong with a path
-        help="Run history store [env RUNBOOKKIT_HISTORY; default .runbookkit/history.sqlite "
-        "beside the runbooks directory].",
-    ),
-    click.option("--record", is_flag=True, help="Record a --dry-run in the run history too."),
-]
+def record_plan(
+    store: Store,
+    planned: Plan,
+    *,
+    operator: str,
+    secrets: Iterable[str] = (),
+    targets: list[str] | None = None,
+) -> str:
+    """Record a dry run: the plan's steps, commands filled, none executed. Returns the run id.
 
-
-def recorder_for_run(context: RunContext) -> HistoryRecorder | None:
-    """The recorder of a real run; a dry run is recorded (as a plan) only with ``--record``."""
-    flags = context.flags
-    if context.dry_run and not flags.get("record"):
-        return None
-    path = Path(flags.get("history") or context.settings.history_path)
-    store = SQLiteStore.open(path, readonly=False)
-    secrets = secret_values(context)
-    if context.dry_run:
-        with store:
-            record_plan(store, context, Redactor(secrets))
-        return None
-    return HistoryRecorder(store, secrets=secrets, close_store=True)
-
-
-def secret_values(context: RunContext) -> list[str]:
-    """The values to mask: every secret given and each variable the runbook lists as secret."""
-    options = context.options
-    return [value for key, value in options.variables.items() if key in options.secrets]
-
-
-def record_plan(store: SQLiteStore, context: RunContext, redactor: Redactor) -> str:
-    """Record a dry run: the plan's steps, commands filled, none executed. Returns the run id."""
+    ``targets`` (a fleet's hosts) replaces the targets the steps name; ``secrets`` are masked.
+    """
     from runbookkit import __version__
     from runbookkit.execute.ids import new_run_id
-    from runbookkit.plan import plan
 
-    options = context.options
-    planned = plan(context.runbook, context.section, only=options.only, start=options.start)
+    redactor = Redactor(secrets)
+    runbook = planned.runbook
     now = dt.datetime.now(dt.UTC)
     steps = _planned_steps(planned)
     run = RunRecord(
         id=new_run_id(),
-        runbook_id=context.runbook.id,
-        runbook_title=context.runbook.title,
-        runbook_sha256=context.runbook.sha256,
+        runbook_id=runbook.id,
+        runbook_title=runbook.title,
+        runbook_sha256=runbook.sha256,
         section=planned.scope.id,
-        operator=options.operator or _default_operator(),
-        targets=list(dict.fromkeys(step.target for step in steps)),
+        operator=operator,
+        targets=targets or list(dict.fromkeys(step.target for step in steps)),
         version=__version__,
         started_at=now,
         planned_steps=len(steps),
@@ -106,10 +73,3 @@ def _planned_steps(planned: Plan) -> list[StepRecord]:
             )
         )
     return steps
-
-
-def _default_operator() -> str:
-    import getpass
-    import socket
-
-    return f"{getpass.getuser()}@{socket.gethostname()}"

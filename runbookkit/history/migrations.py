@@ -137,7 +137,7 @@ def _check(conn: sqlite3.Connection, found: int, path: str) -> None:
     if found > SCHEMA_VERSION:
         raise HistoryError(
             f"written by a newer runbookkit (schema version {found}, this one knows up to "
-            f"{SCHEMA_VERSION}); upgrade runbookkit or use --history to choose another file",
+            f"{SCHEMA_VERSION}); upgrade runbookkit or choose another store file",
             path=path,
         )
     if found == 0:
@@ -145,6 +145,6 @@ def _check(conn: sqlite3.Connection, found: int, path: str) -> None:
         if tables:
             raise HistoryError(
                 "an SQLite database of something else, not a runbookkit history store; "
-                "use --history to choose another file",
+                "choose another store file",
                 path=path,
             )

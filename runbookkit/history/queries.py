@@ -11,8 +11,8 @@ import json
 import sqlite3
 from typing import Any
 
-from runbookkit.execute.events import RunStatus, StepStatus
-from runbookkit.history.records import RunRecord, StepRecord, parse_timestamp, tail, timestamp
+from runbookkit.execute.events import RunStatus, StepStatus, tail
+from runbookkit.history.records import RunRecord, StepRecord, parse_timestamp, timestamp
 
 STATUS = (
     "CASE WHEN status = 'running' AND id IN (SELECT value FROM json_each(:dead)) "

@@ -12,8 +12,6 @@ from typing import Any
 
 from runbookkit.execute.events import RunStatus, StepResult
 
-TAIL_BYTES = 4096  # the most of each output stream a step keeps
-
 
 @dataclass
 class StepRecord(StepResult):
@@ -101,14 +99,6 @@ def timestamp(moment: dt.datetime) -> str:
 def parse_timestamp(text: str) -> dt.datetime:
     """A stored time back as an aware datetime."""
     return utc(dt.datetime.fromisoformat(text))
-
-
-def tail(text: str, limit: int = TAIL_BYTES) -> str:
-    """The last ``limit`` bytes of ``text`` (UTF-8), cut on a character boundary."""
-    data = text.encode("utf-8", "replace")
-    if len(data) <= limit:
-        return text
-    return data[-limit:].decode("utf-8", "ignore")
 
 
 def to_json(run: RunRecord) -> dict[str, Any]:

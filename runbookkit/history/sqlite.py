@@ -360,10 +360,10 @@ def _connect_uri(uri: str) -> tuple[sqlite3.Connection, int]:
 def _explain(exc: sqlite3.Error, readonly: bool) -> str:
     text = str(exc)
     if "not a database" in text:
-        return f"not an SQLite database ({text}); use --history to choose another file"
+        return f"not an SQLite database ({text}); choose another store file"
     if readonly:
         return f"cannot read the run history ({text})"
     return (
         f"cannot write the run history ({text}); fix the permissions of the file and its "
-        "directory or use --history to choose another file"
+        "directory or choose another store file"
     )

@@ -6,7 +6,6 @@ import pytest
 
 import runbookkit
 from runbookkit.errors import ExecutionError
-from runbookkit.execute import listeners
 from runbookkit.execute.events import (
     Recorder,
     RunFinished,
@@ -21,7 +20,6 @@ from runbookkit.execute.events import (
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.runner import RunOptions
 from runbookkit.execute.ssh import SshOptions
-from runbookkit.settings import Settings
 from tests.execute.conftest import write_runbook
 
 
@@ -151,34 +149,6 @@ def test_run_ids_sort_by_creation():
     assert len(set(ids)) == 1000
     assert all(len(i) == 26 for i in ids)
     assert new_run_id(now=1.0) < new_run_id(now=4102444800.0)
-
-
-class _Closing(Recorder):
-    closed = False
-    failures: list[str]
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def make_listener(context: listeners.RunContext) -> _Closing | None:
-    if context.dry_run:
-        return None
-    listener = _Closing()
-    listener.failures = [f"could not record {context.section}"]
-    return listener
-
-
-def test_registered_listener_factories(monkeypatch, tmp_path):
-    monkeypatch.setattr(listeners, "FACTORIES", {"test": (__name__, "make_listener")})
-    runbook = runbookkit.parse_file(write_runbook(tmp_path, "# Step 1: One\necho one"))
-    context = listeners.RunContext(Settings(), runbook, "fix", RunOptions())
-    built = listeners.build(context)
-    assert len(built) == 1
-    assert listeners.finish(built) == ["could not record fix"]
-    assert built[0].closed
-    context.dry_run = True
-    assert listeners.build(context) == []
 
 
 ROLLBACK = """# Rollback test

@@ -7,9 +7,9 @@ import pytest
 
 import runbookkit
 from runbookkit.errors import ConfigError
-from runbookkit.execute.events import Recorder, StepOutput
+from runbookkit.execute.events import TAIL_BYTES, Recorder, StepOutput, tail
 from runbookkit.execute.runner import RunOptions
-from runbookkit.execute.steps import TAIL, on_host, tail
+from runbookkit.execute.steps import on_host
 from runbookkit.tree import Target
 from tests.execute.conftest import write_runbook
 
@@ -34,7 +34,7 @@ def test_host_flag_is_read_by_the_address_parser(host, expected):
 
 @pytest.mark.parametrize("host", ["ops@web:abc", "[::1", "@web", "web:0", "[::1]x"])
 def test_a_bad_host_flag_is_refused(host):
-    with pytest.raises(ConfigError, match=r"^--host: host "):
+    with pytest.raises(ConfigError, match=r"^host "):
         on_host(WRITTEN, host)
 
 
@@ -104,7 +104,7 @@ def test_output_larger_than_one_read_is_masked_at_every_boundary(tmp_path):
 
 
 def test_a_private_key_whose_begin_line_falls_before_the_tail_is_masked(tmp_path):
-    lines = 2 * TAIL // len(KEY_LINE)
+    lines = 2 * TAIL_BYTES // len(KEY_LINE)
     body = (
         "# Step 1: Print a key\n"
         "echo '-----BEGIN RSA PRIVATE KEY-----'\n"

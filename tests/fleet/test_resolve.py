@@ -116,8 +116,8 @@ def test_runbook_group_without_an_inventory(place: Path) -> None:
 @pytest.mark.parametrize(
     ("spec", "groups", "message"),
     [
-        ("", (), "--hosts is empty"),
-        (" , ", (), "--hosts is empty"),
+        ("", (), "host list is empty"),
+        (" , ", (), "host list is empty"),
         ("@inv.yaml", ("db",), "unknown host group 'db'"),
         ("h1", ("cache",), "a host group needs an inventory"),
         ("h1:abc", (), "not a port"),

@@ -457,3 +457,25 @@ def test_secrets_from_the_environment_are_masked_on_every_host(fleet, tmp_path):
             shown[event["host"]] = shown.get(event["host"], "") + event["text"]
     assert shown == dict.fromkeys(fleet.names(), "***\n")
     assert "s3cr3t" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--serial", "--parallel", "2"), "--serial and --parallel contradict each other"),
+        (("--max-failures", "-1"), "--max-failures -1: expected 0 or more"),
+    ],
+)
+def test_strategy_errors_name_the_flags(tmp_path: Path, flags: tuple[str, ...], message: str):
+    """The library's strategy names its parameters; the command line words them as flags."""
+    from runbookkit.errors import ConfigError
+    from runbookkit.fleet.strategy import Strategy
+
+    given = {"serial": True, "parallel": 2} if "--serial" in flags else {"max_failures": -1}
+    with pytest.raises(ConfigError) as raised:
+        Strategy.from_flags(**given)  # type: ignore[arg-type]
+    assert "--" not in raised.value.message
+    runbook = write_runbook(tmp_path, "echo one")
+    done = run_cli("run", str(runbook), "-s", "fix", "--hosts", "h1,h2", *flags, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(message), done.stderr

@@ -12,12 +12,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from runbookkit.cli import cli
-from runbookkit.execute.runner import RunOptions, RunOutcome, run
+from runbookkit.execute.runner import RunOptions, RunOutcome
 from runbookkit.history import HistoryRecorder, open_store
 from runbookkit.history.migrations import SCHEMA_VERSION
 from runbookkit.history.records import section_label, status_label
 from runbookkit.parsing import parse_file
 from runbookkit.plan import plan
+from runbookkit.runs import run
 from tests.conftest import run_cli
 from tests.history.test_migrations import old_store
 

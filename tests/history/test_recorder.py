@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,9 +46,14 @@ def fault_at_start(event: Event) -> None:
         raise FAULT
 
 
-def fault_listener(context: object) -> object:
-    """A listener factory for ``execute.listeners.FACTORIES``, to fault the real command line."""
-    return fault_at_start
+def with_fault(view: Callable[[Event], None]) -> Callable[[Event], None]:
+    """The command line's view, faulting as :func:`fault_at_start` does once it has shown it."""
+
+    def listener(event: Event) -> None:
+        view(event)
+        fault_at_start(event)
+
+    return listener
 
 
 def three_steps(tmp_path: Path) -> Path:
@@ -154,11 +160,11 @@ def test_a_fault_while_output_streams_ends_the_step_as_error(tmp_path: Path) -> 
 
 
 def run_with_fault(*args: str) -> subprocess.CompletedProcess[str]:
-    """The real command line with :func:`fault_listener` added to the listeners of every run."""
+    """The real command line with its view faulting as :func:`with_fault` says."""
     code = (
-        "import sys; from runbookkit.execute import listeners; "
-        "listeners.FACTORIES['fault'] = ('tests.history.test_recorder', 'fault_listener'); "
-        "from runbookkit.cli import main; main(sys.argv[1:])"
+        "import sys; from runbookkit.cli import main, run; "
+        "from tests.history.test_recorder import with_fault; shown = run._view; "
+        "run._view = lambda flags: with_fault(shown(flags)); main(sys.argv[1:])"
     )
     return subprocess.run(
         [sys.executable, "-c", code, *args],

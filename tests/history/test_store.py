@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from runbookkit.errors import HistoryError, NotFoundError
-from runbookkit.execute.events import RunFinished, RunStatus, StepFinished, StepStatus
+from runbookkit.execute.events import TAIL_BYTES, RunFinished, RunStatus, StepFinished, StepStatus
 from runbookkit.history import HistoryRecorder, SQLiteStore, open_store
-from runbookkit.history.records import TAIL_BYTES, from_json, to_json
+from runbookkit.history.records import from_json, to_json
 from tests.history.conftest import T0, result, run_events, started
 
 

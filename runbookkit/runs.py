@@ -1,0 +1,282 @@
+"""Run a section of a runbook and record it: the entry point of ``runbookkit run`` and of Python.
+
+:func:`run` loads the runbook (a parsed one, a path or a name), plans the section, masks the
+run's secrets (``secrets=`` and the runbook's ``secrets:`` list), sends the run to one machine or
+to a fleet (hosts, an inventory, a group, or the runbook's ``hosts:`` group), records it in a
+history store (a dry run as its plan) and returns how it ended. Nothing here prints, reads
+``sys.argv`` or keeps state between runs: several runs may go one after the other in a process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runbookkit.errors import ConfigError
+from runbookkit.execute.events import Listener, RunStatus
+from runbookkit.execute.ids import new_run_id
+from runbookkit.execute.operator import Operator, default_name
+from runbookkit.execute.runner import Runner, RunOptions, RunOutcome
+from runbookkit.plan import Plan, plan
+
+if TYPE_CHECKING:
+    from runbookkit.fleet.resolve import Fleet
+    from runbookkit.fleet.run import FleetOutcome, HostWatcher
+    from runbookkit.fleet.strategy import Strategy
+    from runbookkit.history.recorder import HistoryRecorder
+    from runbookkit.history.store import Store
+    from runbookkit.model import Runbook
+    from runbookkit.settings import Settings
+
+__all__ = ["load", "resolve_fleet", "run", "run_options"]
+
+
+def run(
+    runbook: Runbook | str | Path,
+    section: str,
+    options: RunOptions | None = None,
+    *,
+    secrets: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
+    fleet: Fleet | str | None = None,
+    groups: Sequence[str] = (),
+    strategy: Strategy | None = None,
+    history: Store | str | Path | None = None,
+    dry_run: bool = False,
+    listeners: Iterable[Listener] = (),
+    watchers: Iterable[HostWatcher] = (),
+    operator: Operator | None = None,
+    pause: Callable[[], AbstractContextManager[Any]] | None = None,
+) -> RunOutcome | FleetOutcome:
+    """Run ``section`` of ``runbook`` and return how it ended (a fleet's outcome for a fleet).
+
+    Args:
+        runbook: a parsed runbook, a file, or a runbook name looked up in the settings'
+            runbooks directory (``settings`` default: :func:`runbookkit.settings.load`).
+        options: which steps, where, variables, answers, limits (:class:`RunOptions`).
+        secrets: variables whose values are masked as ``***`` on every event and record.
+        fleet: the hosts to run on: a resolved fleet, or ``host,host…``/``@inventory.yaml``.
+            Without it (and without ``groups`` or ``options.host``), the runbook's ``hosts:``
+            group, if it names one, is the fleet.
+        groups: inventory groups to run on.
+        strategy: how to go through a fleet (default: at most 10 hosts at once).
+        history: a store, or the path of one (created if missing) to record the run in; a dry
+            run is recorded as its plan. None records nothing.
+        dry_run: plan and record only; nothing runs (the outcome passes, with no results).
+        listeners: get every event of the run, masked.
+        watchers: for a fleet, told when each host starts and ends.
+        operator: answers manual steps and confirmations (default: nobody, unattended).
+        pause: for a fleet, held while the operator is asked a question.
+
+    Returns:
+        The run's outcome: its id, status, exit code, step results (masked) and ``warnings``
+        (say, a store that failed mid-run). A step's failure is data, never an exception.
+
+    Raises:
+        RunbookError: the runbook can't be read, the section or step doesn't exist, a
+            placeholder has no value, the fleet or the store can't be used; nothing ran.
+    """
+    options = options or RunOptions()
+    parsed = load(runbook, settings)
+    options = run_options(options, parsed, secrets)
+    planned = plan(parsed, section, only=options.only, start=options.start)
+    if fleet is None or isinstance(fleet, str):
+        resolved = resolve_fleet(parsed, fleet, groups, options)
+    else:
+        resolved = fleet
+    if resolved is None and strategy is not None:
+        raise ConfigError("a fleet strategy was given, but the run has no hosts or host group")
+    if resolved is not None:
+        options = _fleet_options(options, resolved)
+    store, owned = _open(history)
+    try:
+        if dry_run:
+            return _dry_run(planned, options, resolved, store)
+        if resolved is None:
+            return _single(planned, options, store, listeners, operator)
+        return _fleet(
+            planned, options, resolved, strategy, store, listeners, watchers, operator, pause
+        )
+    finally:
+        if owned and store is not None:
+            store.close()
+
+
+def load(runbook: Runbook | str | Path, settings: Settings | None = None) -> Runbook:
+    """The runbook to run: as given, parsed from a file, or found by name in the settings'
+    runbooks directory (a string ending in ``.md``, or naming a file when no ``settings`` are
+    given, is a path).
+
+    Raises:
+        RunbookError: no such runbook, or it can't be read.
+    """
+    if not isinstance(runbook, str | Path):
+        return runbook
+    from runbookkit import catalog
+    from runbookkit.parsing import safety, tree_file
+
+    policy = settings.policy if settings is not None else safety.DEFAULT
+    text = str(runbook)
+    if (
+        isinstance(runbook, Path)
+        or catalog.is_path(text)
+        or (settings is None and Path(text).is_file())
+    ):
+        # The parse tree has the model's shape: a run needs no validation, nor pydantic's schemas.
+        return tree_file(Path(runbook), policy=policy)  # type: ignore[return-value]
+    if settings is None:
+        from runbookkit.settings import load as load_settings
+
+        settings = load_settings()
+    return catalog.load(text, settings.runbooks_dir, validate=False, policy=settings.policy)
+
+
+def run_options(
+    options: RunOptions, runbook: Runbook, secrets: Mapping[str, str] | None = None
+) -> RunOptions:
+    """``options`` with ``secrets`` among its variables, and masked with the variables the
+    runbook lists as secret."""
+    given = dict(secrets or {})
+    names = frozenset({*options.secrets, *given, *runbook.metadata.secrets})
+    return replace(options, variables={**options.variables, **given}, secrets=names)
+
+
+def resolve_fleet(
+    runbook: Runbook, hosts: str | None, groups: Sequence[str], options: RunOptions
+) -> Fleet | None:
+    """The fleet that ``hosts``, ``groups`` or the runbook's ``hosts:`` group names; None for a
+    single run (also when ``options.host`` sends the run to one host and no fleet is asked).
+
+    Raises:
+        ConfigError: a bad host, inventory or group (see :func:`runbookkit.fleet.resolve.resolve`).
+    """
+    if options.host is not None and hosts is None and not groups:
+        return None
+    from runbookkit.fleet.resolve import resolve
+
+    return resolve(hosts, groups, runbook=runbook, ssh_config=options.ssh.ssh_config)
+
+
+def _fleet_options(options: RunOptions, fleet: Fleet) -> RunOptions:
+    if options.host is not None:
+        raise ConfigError("a fleet run cannot also send every step to one host: give either")
+    if options.rollback_on_failure:
+        raise ConfigError(
+            "a fleet run does not run rollbacks: run the rollback section on the failed hosts "
+            "as a run of its own"
+        )
+    if options.ssh.ssh_config is None and fleet.ssh_config is not None:
+        options = replace(options, ssh=replace(options.ssh, ssh_config=fleet.ssh_config))
+    return options
+
+
+def _open(history: Store | str | Path | None) -> tuple[Store | None, bool]:
+    """The store to record in, and whether it was opened here (and is closed here)."""
+    if history is None:
+        return None, False
+    if isinstance(history, str | Path):
+        from runbookkit.history import open_store
+
+        return open_store(history, readonly=False), True
+    return history, False
+
+
+def _recorder(store: Store | None, options: RunOptions) -> HistoryRecorder | None:
+    if store is None:
+        return None
+    from runbookkit.history.recorder import HistoryRecorder
+
+    return HistoryRecorder(store, secrets=options.redactor().values)
+
+
+def _finish(recorder: HistoryRecorder | None) -> list[str]:
+    """Stop the recorder; what it could not record, as warnings."""
+    if recorder is None:
+        return []
+    recorder.close()
+    return list(recorder.failures)
+
+
+def _single(
+    planned: Plan,
+    options: RunOptions,
+    store: Store | None,
+    listeners: Iterable[Listener],
+    operator: Operator | None,
+) -> RunOutcome:
+    recorder = _recorder(store, options)
+    warnings: list[str] = []
+    try:
+        every: list[Listener] = [*listeners, *([recorder] if recorder else [])]
+        runner = Runner(planned, options, listeners=every, operator=operator)
+        runner.prepare()  # connecting overlaps with the run's start (its record, the first lines)
+        outcome = runner.run()
+    finally:
+        warnings = _finish(recorder)
+    # Masked with the values the run ended with (also those asked for during it).
+    outcome = runner.redactor.fields(outcome)
+    outcome.warnings += warnings
+    return outcome
+
+
+def _fleet(
+    planned: Plan,
+    options: RunOptions,
+    fleet: Fleet,
+    strategy: Strategy | None,
+    store: Store | None,
+    listeners: Iterable[Listener],
+    watchers: Iterable[HostWatcher],
+    operator: Operator | None,
+    pause: Callable[[], AbstractContextManager[Any]] | None,
+) -> FleetOutcome:
+    from runbookkit.fleet.run import FleetRunner
+
+    recorder = _recorder(store, options)
+    warnings: list[str] = []
+    try:
+        every: list[Listener] = [*listeners, *([recorder] if recorder else [])]
+        runner = FleetRunner(
+            planned,
+            fleet.hosts,
+            options,
+            strategy,
+            listeners=every,
+            watchers=watchers,
+            operator=operator,
+            pause=pause,
+        )
+        outcome = runner.run()
+    finally:
+        warnings = _finish(recorder)
+    for host in outcome.hosts:
+        if host.outcome is not None:
+            host.outcome = runner.runners[host.host.name].redactor.fields(host.outcome)
+    outcome.warnings += warnings
+    return outcome
+
+
+def _dry_run(
+    planned: Plan, options: RunOptions, fleet: Fleet | None, store: Store | None
+) -> RunOutcome | FleetOutcome:
+    run_id = new_run_id()
+    if store is not None:
+        from runbookkit.history.attach import record_plan
+
+        targets = [host.label for host in fleet.hosts] if fleet is not None else None
+        run_id = record_plan(
+            store,
+            planned,
+            operator=options.operator or default_name(),
+            secrets=options.redactor().values,
+            targets=targets,
+        )
+    if fleet is None:
+        return RunOutcome(run_id, RunStatus.passed, 0, [])
+    from runbookkit.fleet.run import FleetOutcome, HostRun
+
+    hosts = [HostRun(host) for host in fleet.hosts]
+    return FleetOutcome(run_id, RunStatus.passed, 0, hosts, planned.steps)
