@@ -25,6 +25,9 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--from", "start", type=click.IntRange(min=1), help="Resume from step N.")
 @click.option("--dry-run", is_flag=True, help="Print the exact plan and run nothing.")
 @click.option(
+    "--accept-repairs", is_flag=True, help="Run steps from a code fence that was not closed."
+)
+@click.option(
     "--yes", "-y", is_flag=True, help="Answer yes to ordinary confirmations (manual steps done)."
 )
 @click.option(
@@ -121,7 +124,13 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     parsed = catalog.load(runbook, settings.runbooks_dir, validate=False, policy=settings.policy)
     given = variables.secrets(flags["secret"], flags["secret_env"], flags["secret_file"])
     values = {**variables.parse_assignments(flags["var"]), **given}
-    planned = plan(parsed, section, only=flags["only"], start=flags["start"])
+    planned = plan(
+        parsed,
+        section,
+        only=flags["only"],
+        start=flags["start"],
+        accept_repairs=flags["accept_repairs"],
+    )
     options = _options(flags, values, frozenset({*given, *parsed.metadata.secrets}))
     context = listeners.RunContext(settings, parsed, section, options, flags["dry_run"], flags)
     redactor = secret_redactor(options)

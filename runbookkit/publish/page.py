@@ -43,6 +43,8 @@ def header_card(runbook: Runbook, today: dt.date) -> str:
         ("Next review", review(meta.next_review, today)),
     ]
     for label, value in (
+        ("Summary", meta.summary),
+        ("Tags", ", ".join(meta.tags)),
         ("Author", meta.author),
         ("Owner", meta.owner),
         ("Reviewed by", meta.reviewed_by),

@@ -35,7 +35,7 @@ CANONICAL = {
     "See also": "related-resources",
     "Diagnosis and fix": "diagnosis",
     "Fix / Diagnosis": "fix",
-    "Escalation": None,
+    "Escalation": "escalation",
     "Prefix": None,
     "Fixtures": None,
     "": None,
@@ -109,8 +109,9 @@ def _ids(text: str) -> list[str]:
         ("# Kafka Lag Troubleshooting\n\n# Overview\n\n# Resolution\n", ["symptoms", "fix"]),
         ("---\ntitle: X\n---\n# Fix things\n\n# Notes\n", ["fix", "notes"]),
         ("## Fix\n\n### Verify\n", ["fix"]),
-        ("# T\n\n### Deep before any section\n\n## Fix\n", ["fix"]),
-        ("# T\n\nno sections at all\n", []),
+        ("# T\n\n### Deep before any section\n\n## Fix\n", ["overview", "fix"]),
+        ("# T\n\nno sections at all\n", ["overview"]),
+        ("# T\n\n## Fix\n\n# References\n", ["fix", "related-resources"]),
     ],
 )
 def test_section_ids_in_documents(text: str, ids: list[str]) -> None:
@@ -130,7 +131,7 @@ def test_subsections_from_headings_and_labels() -> None:
         ("fix/immediate-actions", "label", 0, False),
         ("fix/verify-it", "heading", 3, False),
         ("fix/rollback-plan-if-fix-fails", "label", 0, True),
-        ("fix/roll-back-the-config", "heading", 4, True),
+        ("fix/verify-it/roll-back-the-config", "heading", 4, True),
     ]
     assert fix.subsections[2].text == ["undo"]
 
