@@ -16,8 +16,8 @@ from runbookkit.parsing.damage import strip_damage
 # in a title ("Possible Resolutions"), or, ending in "$", only as the whole title ("Steps").
 CANONICAL: dict[str, tuple[str, ...]] = {
     "symptoms": (
-        "symptoms", "symptom", "meaning", "impact", "overview", "summary", "alert behavior",
-        "alert behaviour",
+        "symptoms", "symptom", "meaning", "impact", "overview", "summary", "problem",
+        "alert behavior", "alert behaviour",
     ),
     "diagnosis": (
         "diagnosis", "diagnostics", "investigation", "troubleshooting", "triage", "debugging",

@@ -1,4 +1,5 @@
-"""The catalog page: every runbook with its severity, Pattern, last run and review state."""
+"""The catalog page: every runbook with its summary, owner, tags, severity, Pattern, last run and
+review state."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def test_missing_and_directory(kind: str, tmp_path: Path, cli) -> None:
     assert only.startswith(f"{path}: ")
 
 
-@pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/../../b", "~/x"])
+@pytest.mark.parametrize("name", ["../x", "/nonexistent/runbook", "a/../../b", "~/x"])
 def test_names_cannot_escape_the_runbooks_dir(name: str, cli) -> None:
     result = cli("show", name)
     assert result.returncode == 2

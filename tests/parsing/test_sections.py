@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from runbookkit.parsing import parse_text
+from runbookkit.parsing import parse_text, sections
 from runbookkit.parsing.sections import Ids, canonical_id, exact_id, slug, words
 
 CANONICAL = {
@@ -139,3 +139,35 @@ def test_subsections_from_headings_and_labels() -> None:
 def test_labels_in_quotes_are_not_subsections() -> None:
     runbook = parse_text("# T\n\n## Fix\n\n> **Note:**\n> be careful\n", path="s.md")
     assert runbook.sections[0].subsections == []
+
+
+VOCABULARY = [
+    (name.rstrip("$"), canonical)
+    for canonical, names in sections.CANONICAL.items()
+    for name in names
+]
+
+
+@pytest.mark.parametrize(("name", "canonical"), VOCABULARY)
+def test_every_section_name_of_the_table(name: str, canonical: str) -> None:
+    title = name.title()
+    runbook = parse_text(f"# T\n\n## {title} {{#{name}}}\n\n```bash\necho x\n```\n")
+    (section,) = runbook.sections
+    assert (section.id, section.title, section.line) == (canonical, title, 3)
+    assert [(s.line, s.commands[0].line) for s in section.steps] == [(6, 6)]
+
+
+@pytest.mark.parametrize(
+    ("title", "canonical"),
+    [("Steps to verify", "verification"), ("Diagnosis steps", "diagnosis"), ("Next steps", None)],
+)
+def test_whole_title_names_count_only_as_the_whole_title(title: str, canonical: str | None) -> None:
+    assert sections.canonical_id(title) == canonical
+
+
+@pytest.mark.parametrize(
+    ("title", "stripped"),
+    [("Steps {#steps}", "Steps"), ("Roll back {: #rb .x}", "Roll back"), ("a {b}", "a {b}")],
+)
+def test_heading_attributes_are_not_part_of_the_title(title: str, stripped: str) -> None:
+    assert sections.strip_attributes(title) == stripped

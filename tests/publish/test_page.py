@@ -10,7 +10,7 @@ import pytest
 from runbookkit.parsing import parse_file, parse_text
 from runbookkit.publish import page
 from runbookkit.publish.html import Slots
-from tests.conftest import REDIS, SEED
+from tests.conftest import DATA, REDIS, SEED
 
 PAYLOADS = ["<script>document.title='x'</script>", "<img src=x onerror=alert(1)>", "</table>"]
 TODAY = dt.date(2025, 12, 1)
@@ -22,6 +22,13 @@ def test_header_card_has_every_field() -> None:
         assert text in card
     assert "<code>(?i)(ECONNREFUSED.*(redis|:6379)|" in card
     assert "overdue" not in card
+
+
+def test_header_card_has_summary_tags_and_owner_from_front_matter() -> None:
+    card = page.header_card(parse_file(DATA / "layouts" / "front-matter-review-in.md"), TODAY)
+    for text in ("<dt>Summary</dt><dd>The reporting replica", "<dd>postgres, replica</dd>"):
+        assert text in card
+    assert "<dd>#db-oncall</dd>" in card and "2026-02-28" in card
 
 
 @pytest.mark.parametrize(
