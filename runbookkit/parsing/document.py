@@ -1,8 +1,10 @@
 """Walk markdown-it tokens and build the runbook's sections, subsections, steps and metadata.
 
-The walk is one pass over the token stream. Headings open sections and subsections, bold
-``**Label:**`` paragraphs open subsections, code blocks become steps or snippets, lists give
-tasks, dated items and links. Every element takes its line from the token's line map.
+The walk is one pass over the token stream. Headings open sections and subsections (an H4
+nests under its H3), bold ``**Label:**`` paragraphs open subsections, code blocks become steps
+or snippets, lists give tasks, dated items and links, and a ``<details>`` summary titles the
+steps after it. Content before the first section goes into an implicit "Overview" section.
+Every element takes its line from the token's line map.
 """
 
 from __future__ import annotations
