@@ -83,6 +83,20 @@ def test_commands_follow_their_section_heading_and_history_comes_last() -> None:
     assert "--section notes" not in out
 
 
+def test_the_implicit_section_gets_its_command_before_its_code() -> None:
+    text = "# Demo\n\n```bash\necho fixed\n```\n"
+    out, _ = _markdown(text)
+    command = "runbookkit run demo --section overview"
+    assert f"Run this section:\n\n```bash\n{command}\n```\n\n```bash\necho fixed\n```" in out
+
+
+def test_control_characters_do_not_move_the_commands() -> None:
+    # The page counts lines as the parser does, or the command lands two lines off here.
+    text = "# Demo\n\nA\x0bB\x0cC\n\n## Fix\n\n```bash\necho fixed\n```\n"
+    out, _ = _markdown(text)
+    assert "## Fix\n\nRun this section:" in out
+
+
 def test_setext_heading_keeps_its_underline() -> None:
     text = "Demo\n====\n\nFix\n---\n\n```bash\necho fixed\n```\n"
     out, _ = _markdown(text)
