@@ -20,12 +20,13 @@ def discover(directory: Path) -> list[Path]:
 
 
 def is_path(name: str) -> bool:
-    """Whether ``name`` is given as a file path (ends in .md) rather than a runbook NAME."""
-    return name.endswith((".md", ".markdown"))
+    """Whether ``name`` is a file path rather than a runbook NAME: it ends in .md, or it names an
+    existing file whatever its extension (``runbook.txt``)."""
+    return name.endswith((".md", ".markdown")) or Path(name).is_file()
 
 
 def resolve(name: str, directory: Path) -> Path:
-    """The file of a runbook given as NAME (``<directory>/NAME.md``) or as a PATH ending in .md.
+    """The file of a runbook given as NAME (``<directory>/NAME.md``) or as a PATH (:func:`is_path`).
 
     A NAME that would leave ``directory`` (``../x``, an absolute path) is refused; a PATH is the
     operator's explicit choice and is returned as it is (reading it reports what is wrong).

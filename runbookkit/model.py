@@ -54,6 +54,7 @@ class Metadata(_Model):
     author: str | None = None
     owner: str | None = None
     reviewed_by: str | None = None
+    summary: str | None = Field(None, description="One-line description (front matter `summary`).")
     tags: list[str] = Field(default_factory=_list)
     hosts: str | None = Field(None, description="Default host group of the runbook.")
     secrets: list[str] = Field(default_factory=_list, description="Variables holding secrets.")
@@ -210,6 +211,19 @@ class Damage(_Model):
     lossy: bool
 
 
+class Repair(_Model):
+    """A code fence that was not closed, read as CommonMark reads it (``fix`` says how).
+
+    Its lines ``line`` (the opening fence) to ``end`` may hold text the author meant outside the
+    block: ``run`` refuses a step among them unless ``--accept-repairs``.
+    """
+
+    line: int
+    end: int = Field(description="The last line read as part of the block.")
+    text: str = Field(description="The opening fence as written (```` ```bash ````).")
+    fix: str = Field(description="What was assumed: where the block was taken to end.")
+
+
 class Example(_Model):
     """An example of the error the runbook answers, taken from its Symptoms."""
 
@@ -218,7 +232,7 @@ class Example(_Model):
 
 
 class Runbook(_Model, RunbookLookup):
-    """A parsed runbook: metadata, sections in order, examples and any text damage."""
+    """A parsed runbook: metadata, sections in order, examples, text damage and fence repairs."""
 
     id: str
     path: str
@@ -227,6 +241,10 @@ class Runbook(_Model, RunbookLookup):
     sections: list[Section] = Field(default_factory=_list)
     examples: list[Example] = Field(default_factory=_list)
     damage: list[Damage] = Field(default_factory=_list)
+    repairs: list[Repair] = Field(
+        default_factory=_list,
+        description="Code fences that were not closed, and how each was read.",
+    )
     ignores: dict[str, list[int]] = Field(
         default_factory=_dict,
         description="Lint codes silenced by comments: code → lines (0 means the whole file).",

@@ -12,7 +12,7 @@ import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from runbookkit.errors import NotFoundError
+from runbookkit.errors import NotFoundError, ParseError
 from runbookkit.parsing.targets import render as target_label
 
 if TYPE_CHECKING:
@@ -74,7 +74,14 @@ def select(runbook: Runbook, key: str) -> tuple[Section, Block]:
     )
 
 
-def plan(runbook: Runbook, key: str, *, only: int | None = None, start: int | None = None) -> Plan:
+def plan(
+    runbook: Runbook,
+    key: str,
+    *,
+    only: int | None = None,
+    start: int | None = None,
+    accept_repairs: bool = True,
+) -> Plan:
     """Plan a run of the section or subsection ``key``.
 
     Args:
@@ -82,9 +89,12 @@ def plan(runbook: Runbook, key: str, *, only: int | None = None, start: int | No
         key: section id or title, or ``section/subsection``.
         only: keep just this step number.
         start: keep the steps from this number on (resume).
+        accept_repairs: plan steps that come from a code fence that was not closed
+            (``run`` refuses them without ``--accept-repairs``).
 
     Raises:
         NotFoundError: the section, or the step number, does not exist.
+        ParseError: a step comes from a repaired fence and ``accept_repairs`` is False.
     """
     section, scope = select(runbook, key)
     blocks = [scope] if scope is not section else [b for b in section.blocks() if not _rollback(b)]
@@ -100,6 +110,8 @@ def plan(runbook: Runbook, key: str, *, only: int | None = None, start: int | No
     elif start is not None:
         steps = [s for s in steps if s.number >= start]
     rollback = _number([b for b in section.subsections if b.rollback and b is not scope], section)
+    if not accept_repairs:
+        _refuse_repaired(runbook, scope, [*steps, *rollback])
     return Plan(
         runbook=runbook,
         section=section,
@@ -108,6 +120,21 @@ def plan(runbook: Runbook, key: str, *, only: int | None = None, start: int | No
         rollback=rollback,
         partial=partial_scope([s.number for s in steps], count),
     )
+
+
+def _refuse_repaired(runbook: Runbook, scope: Block, steps: list[PlannedStep]) -> None:
+    """Refuse steps whose lines a fence repair covers: they may hold text meant outside it."""
+    for repair in runbook.repairs:
+        for planned in steps:
+            lines = [planned.step.line, *(c.line for c in planned.step.commands)]
+            if any(repair.line <= line <= repair.end for line in lines):
+                raise ParseError(
+                    f"section {scope.id!r} step {planned.number} comes from the code fence "
+                    f"{repair.text} at line {repair.line}, which is not closed ({repair.fix}); "
+                    "close the fence, or run with --accept-repairs",
+                    path=runbook.path,
+                    line=repair.line,
+                )
 
 
 def partial_scope(numbers: list[int], count: int) -> str | None:

@@ -82,7 +82,13 @@ def run(
     options = options or RunOptions()
     parsed = load(runbook, settings)
     options = run_options(options, parsed, secrets)
-    planned = plan(parsed, section, only=options.only, start=options.start)
+    planned = plan(
+        parsed,
+        section,
+        only=options.only,
+        start=options.start,
+        accept_repairs=options.accept_repairs,
+    )
     if fleet is None or isinstance(fleet, str):
         resolved = resolve_fleet(parsed, fleet, groups, options)
     else:
@@ -107,8 +113,7 @@ def run(
 
 def load(runbook: Runbook | str | Path, settings: Settings | None = None) -> Runbook:
     """The runbook to run: as given, parsed from a file, or found by name in the settings'
-    runbooks directory (a string ending in ``.md``, or naming a file when no ``settings`` are
-    given, is a path).
+    runbooks directory (a string ending in ``.md``, or naming an existing file, is a path).
 
     Raises:
         RunbookError: no such runbook, or it can't be read.
@@ -120,11 +125,7 @@ def load(runbook: Runbook | str | Path, settings: Settings | None = None) -> Run
 
     policy = settings.policy if settings is not None else safety.DEFAULT
     text = str(runbook)
-    if (
-        isinstance(runbook, Path)
-        or catalog.is_path(text)
-        or (settings is None and Path(text).is_file())
-    ):
+    if isinstance(runbook, Path) or catalog.is_path(text):
         # The parse tree has the model's shape: a run needs no validation, nor pydantic's schemas.
         return tree_file(Path(runbook), policy=policy)  # type: ignore[return-value]
     if settings is None:

@@ -113,6 +113,7 @@ class Metadata:
     author: str | None = None
     owner: str | None = None
     reviewed_by: str | None = None
+    summary: str | None = None
     tags: list[str] = field(default_factory=list)
     hosts: str | None = None
     secrets: list[str] = field(default_factory=list)
@@ -263,6 +264,16 @@ class Damage:
 
 
 @dataclass(kw_only=True)
+class Repair:
+    """See :class:`runbookkit.model.Repair`."""
+
+    line: int
+    end: int
+    text: str
+    fix: str
+
+
+@dataclass(kw_only=True)
 class Example:
     """See :class:`runbookkit.model.Example`."""
 
@@ -281,6 +292,7 @@ class Runbook(RunbookLookup):
     sections: list[Section] = field(default_factory=list)
     examples: list[Example] = field(default_factory=list)
     damage: list[Damage] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
     ignores: dict[str, list[int]] = field(default_factory=dict)
 
 

@@ -57,6 +57,8 @@ def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> Non
     for damage in parsed.damage:
         state = "partly repaired" if damage.lossy else "repaired"
         click.echo(f"  damaged text at line {damage.line} ({state})")
+    for repair in parsed.repairs:
+        click.echo(f"  code fence {repair.text} at line {repair.line} not closed: {repair.fix}")
 
 
 @click.command("show")
@@ -72,13 +74,30 @@ def show_command(runbook: str, section: str | None, runbooks_dir: Path | None) -
     parsed = _load(runbook, runbooks_dir)
     keys = [section] if section else [s.id for s in parsed.sections]
     shown = "\n\n".join(render_plan(plan(parsed, key), {}) for key in keys)
-    click.echo(Redactor().text(shown))
+    about = _about(parsed)
+    repairs = [f"repaired: line {r.line}: {r.text} {r.fix}" for r in parsed.repairs]
+    click.echo(
+        Redactor().text("\n".join([*about, *repairs, shown] if about or repairs else [shown]))
+    )
+
+
+def _about(rb: Runbook) -> list[str]:
+    """The lines ``show`` prints about the runbook: summary, owner, tags and review date."""
+    meta = rb.metadata
+    lines = [meta.summary] if meta.summary else []
+    parts = [f"owner {meta.owner}"] if meta.owner else []
+    if meta.tags:
+        parts.append("tags " + ", ".join(meta.tags))
+    if meta.next_review:
+        parts.append(f"review by {meta.next_review.isoformat()}")
+    return [*lines, ", ".join(parts)] if parts else lines
 
 
 @click.command("list")
 @runbooks_dir_option
 def list_command(runbooks_dir: Path | None) -> None:
-    """List the runbooks: id, title, severity, MTTR, pattern and sections found."""
+    """List the runbooks: id, title and summary, severity, MTTR, pattern, owner, review date, tags
+    and sections found."""
     from rich.console import Console
     from rich.table import Table
 
@@ -86,16 +105,21 @@ def list_command(runbooks_dir: Path | None) -> None:
     directory = located.runbooks_dir
     runbooks, errors = catalog.load_all(directory, located.policy)
     table = Table(title=f"runbooks in {directory}", show_lines=False)
-    for column in ("id", "title", "severity", "MTTR", "pattern", "sections"):
+    columns = ("id", "title", "severity", "MTTR", "pattern", "owner", "review", "tags", "sections")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for rb in sorted(runbooks, key=_severity_order):
         meta = rb.metadata
+        title = f"{meta.title}\n{meta.summary}" if meta.summary else meta.title
         table.add_row(
             rb.id,
-            meta.title,
+            title,
             meta.severity.value if meta.severity else "-",
             meta.mttr.text if meta.mttr else "-",
             meta.pattern or "-",
+            meta.owner or "-",
+            meta.next_review.isoformat() if meta.next_review else "-",
+            ", ".join(meta.tags) or "-",
             ", ".join(s.id for s in rb.sections),
         )
     Console(soft_wrap=False).print(table)

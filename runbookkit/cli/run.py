@@ -29,6 +29,9 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 @click.option("--from", "start", type=click.IntRange(min=1), help="Resume from step N.")
 @click.option("--dry-run", is_flag=True, help="Print the exact plan and run nothing.")
 @click.option(
+    "--accept-repairs", is_flag=True, help="Run steps from a code fence that was not closed."
+)
+@click.option(
     "--yes", "-y", is_flag=True, help="Answer yes to ordinary confirmations (manual steps done)."
 )
 @click.option(
@@ -138,7 +141,13 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     given = values.secrets(flags["secret"], flags["secret_env"], flags["secret_file"])
     variables = values.parse_assignments(flags["var"])
     options = runs.run_options(_options(flags, variables), parsed, given)
-    planned = plan(parsed, section, only=options.only, start=options.start)
+    planned = plan(
+        parsed,
+        section,
+        only=options.only,
+        start=options.start,
+        accept_repairs=options.accept_repairs,
+    )
     if flags["dry_run"] and not flags["record"]:
         history = None  # a dry run is recorded only when asked
     else:
@@ -190,6 +199,7 @@ def _options(flags: dict[str, Any], variables: dict[str, str]) -> RunOptions:
     return RunOptions(
         only=flags["only"],
         start=flags["start"],
+        accept_repairs=flags["accept_repairs"],
         yes=flags["yes"],
         allow_destructive=flags["allow_destructive"],
         rollback_on_failure=flags["rollback_on_failure"],

@@ -63,6 +63,7 @@ class RunOptions:
 
     only: int | None = None  # --step N
     start: int | None = None  # --from N
+    accept_repairs: bool = False  # run steps inside a fence the parser had to close
     yes: bool = False  # manual steps count as done without asking
     allow_destructive: bool = False
     rollback_on_failure: bool = False

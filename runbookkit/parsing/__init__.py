@@ -3,7 +3,8 @@
 The parser builds a :mod:`runbookkit.tree` of plain dataclasses, which :func:`parse_text`
 validates into the model; :func:`tree_file` stops before that, for callers that only print it.
 
-The stages, each in its own module: ``damage`` (repair mis-decoded text), ``document`` (walk the
+The stages, each in its own module: ``damage`` (repair mis-decoded text), ``fences`` (read
+unclosed code fences as CommonMark does, recording each repair), ``document`` (walk the
 markdown-it tokens), ``metadata`` (front matter, header and footer lines), ``sections`` (ids),
 ``steps`` (code blocks → steps), ``targets`` (ssh lines → targets), ``safety`` (destructive
 commands).
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from runbookkit import tree
 from runbookkit.errors import ParseError
 from runbookkit.files import NotRegularFileError, read_regular
-from runbookkit.parsing import damage, metadata, safety, transcripts
+from runbookkit.parsing import damage, fences, metadata, safety, transcripts
 from runbookkit.parsing.document import Walker, markdown
 from runbookkit.parsing.sections import slug
 
@@ -65,7 +66,7 @@ def read_text(path: str | Path) -> tuple[str, str]:
 def parse_file(
     path: str | Path, *, runbook_id: str | None = None, policy: safety.Policy = safety.DEFAULT
 ) -> Runbook:
-    """Parse the runbook at ``path``; its id is the file name without ``.md``.
+    """Parse the runbook at ``path``; its id is the file name without its extension.
 
     ``policy`` adds a team's destructive and safe commands (``[tool.runbookkit]``).
     """
@@ -101,7 +102,7 @@ def tree_file(
 ) -> tree.Runbook:
     """Parse the runbook at ``path`` into its tree, as :func:`parse_file` does before validating."""
     text, digest = read_text(path)
-    ident = runbook_id or Path(path).name.removesuffix(".md").removesuffix(".markdown")
+    ident = runbook_id or Path(path).stem
     return tree_text(text, path=str(path), runbook_id=ident, sha256=digest, policy=policy)
 
 
@@ -120,11 +121,11 @@ def tree_text(
     """
     if not text.strip():
         raise ParseError("file is empty, expected a Markdown runbook", path=path, line=1)
-    lines = text.splitlines()
+    lines = fences.split_lines(text)
     found: list[tree.Damage] = []
     if damage.has_damage(text):
         lines, found = damage.repair(lines)
-    tokens = markdown().parse("\n".join(lines))
+    lines, tokens, repairs = fences.repair(lines, markdown().parse)
     walker = Walker(tokens, lines, path)
     fm_title = tokens[0].type == "front_matter" and _front_matter_has_title(tokens[0].content)
     walker.walk(fm_title)
@@ -139,6 +140,7 @@ def tree_text(
         sections=walker.sections,
         examples=walker.examples,
         damage=found,
+        repairs=repairs,
         ignores=walker.ignores,
     )
     safety.mark(parsed, policy)

@@ -1,8 +1,10 @@
 """Walk markdown-it tokens and build the runbook's sections, subsections, steps and metadata.
 
-The walk is one pass over the token stream. Headings open sections and subsections, bold
-``**Label:**`` paragraphs open subsections, code blocks become steps or snippets, lists give
-tasks, dated items and links. Every element takes its line from the token's line map.
+The walk is one pass over the token stream. Headings open sections and subsections (an H4
+nests under its H3), bold ``**Label:**`` paragraphs open subsections, code blocks become steps
+or snippets, lists give tasks, dated items and links, and a ``<details>`` summary titles the
+steps after it. Content before the first section goes into an implicit "Overview" section.
+Every element takes its line from the token's line map.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from markdown_it.token import Token
 
 from runbookkit.errors import ParseError
 from runbookkit.parsing import metadata, sections, steps
+from runbookkit.parsing.fences import split_lines
 from runbookkit.parsing.metadata import Entry
 from runbookkit.tree import (
     Block,
@@ -34,6 +37,9 @@ _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:[-–—:]\s*)?(.*)$", re.DOTALL
 _EXAMPLE_LANGUAGES = {None, "text", "log", "plaintext", "txt"}
 _STEP_SECTIONS = {"diagnosis", "fix"}
 _OWNS_INLINE = {"paragraph_open", "heading_open"}
+_SUMMARY = re.compile(r"<summary[^>]*>(.*?)</summary>", re.IGNORECASE | re.DOTALL)
+IMPLICIT = "Overview"
+"""The title of the section that holds what comes before the first heading of section level."""
 
 
 @cache
@@ -66,6 +72,8 @@ class Walker:
         self._ids = sections.Ids()
         self._sub_ids = sections.Ids()
         self._quote_depth = 0
+        self._parents: list[Subsection] = []
+        self.section_level = 2
         self._footer_at = self._footer_paragraphs()
 
     # -- structure ---------------------------------------------------------------------------
@@ -73,6 +81,7 @@ class Walker:
     def walk(self, has_fm_title: bool) -> None:
         """Visit every token once."""
         title_at, section_level = self._outline(has_fm_title)
+        self.section_level = section_level
         index = 0
         while index < len(self.tokens):
             token = self.tokens[index]
@@ -99,7 +108,12 @@ class Walker:
             index += 1
 
     def _outline(self, has_fm_title: bool) -> tuple[int | None, int]:
-        """Which heading is the title, and which level makes sections."""
+        """Which heading is the title, and which level makes sections.
+
+        The section level is the body's shallowest, except that H1s which only come after the
+        first heading of the next level are late top-level parts (``# References`` after the
+        ``##`` sections): the next level makes sections then, and each such H1 one of its own.
+        """
         headings = [
             (i, int(t.tag[1])) for i, t in enumerate(self.tokens) if t.type == "heading_open"
         ]
@@ -109,38 +123,48 @@ class Walker:
         h1s = [i for i, level in headings if level == 1]
         title_at: int | None = None
         if first_level == 1:
-            inline = self.tokens[first + 1].content
+            inline = sections.strip_attributes(self.tokens[first + 1].content)
             # In H1-only dialects the first H1 is a section when it is just a section's name
             # ("Overview"), not a title that mentions one ("Kafka Lag Troubleshooting").
             names_section = has_fm_title or sections.exact_id(inline) is not None
             if not (len(h1s) > 1 and names_section):
                 title_at = first
-        levels = [level for i, level in headings if i != title_at]
-        return title_at, min(levels, default=2)
+        body = [(i, level) for i, level in headings if i != title_at]
+        used = sorted({level for _, level in body})
+        if len(used) > 1 and used[0] == 1:
+            first_at = {level: min(i for i, lv in body if lv == level) for level in used[:2]}
+            if first_at[1] > first_at[used[1]]:
+                return title_at, used[1]
+        return title_at, used[0] if used else 2
 
     def _heading(self, index: int, title_at: int | None, section_level: int) -> None:
         token, inline = self.tokens[index], self.tokens[index + 1]
-        title = inline.content.strip()
+        title = sections.strip_attributes(inline.content.strip())
         line = _line(token)
         if index == title_at:
             self.heading_title = title
             return
         level = int(token.tag[1])
-        if level <= section_level or not self.sections:
-            if level > section_level:
-                return  # a deeper heading before the first section: header text
+        if level <= section_level:
             self._open_section(title, line, level)
-        else:
-            self._open_subsection(title, line, "heading", level)
+            return
+        self._implicit(line)
+        self._open_subsection(title, line, "heading", level)
 
-    def _open_section(self, title: str, line: int, level: int) -> None:
-        canonical = sections.canonical_id(title)
+    def _implicit(self, line: int) -> None:
+        """Open the implicit overview section for content that comes before the first section."""
+        if not self.sections:
+            self._open_section(IMPLICIT, line, self.section_level, named=False)
+
+    def _open_section(self, title: str, line: int, level: int, *, named: bool = True) -> None:
+        canonical = sections.canonical_id(title) if named else None
         candidate = canonical if canonical and canonical not in self._ids else None
         ident = self._ids.unique(candidate or sections.slug(title) or "section")
         section = Section(id=ident, title=title, line=line, level=level)
         self.sections.append(section)
         self.block = section
         self._sub_ids = sections.Ids()
+        self._parents = []
         self.context = title
 
     def _open_subsection(
@@ -148,12 +172,19 @@ class Walker:
     ) -> None:
         section = self.sections[-1]
         own = sections.slug(title) or "part"
-        ident = self._sub_ids.unique(f"{section.id}/{own}")
+        parent = section.id
+        if kind == "heading":  # an H4 nests under the H3 before it
+            while self._parents and self._parents[-1].level >= level:
+                self._parents.pop()
+            parent = self._parents[-1].id if self._parents else section.id
+        ident = self._sub_ids.unique(f"{parent}/{own}")
         rollback = sections.ROLLBACK.search(title) is not None
         sub = Subsection(
             id=ident, title=title, line=line, kind=kind, level=level, rollback=rollback
         )
         section.subsections.append(sub)
+        if kind == "heading":
+            self._parents.append(sub)
         self.block = sub
         self.context = title
 
@@ -178,6 +209,7 @@ class Walker:
                 if rest and self.block is not None:
                     self.block.text.append(rest)
                 return
+        self._implicit(_line(inline))
         if self.block is not None:
             self.block.text.append(inline.content)
             self.context = _first_line(inline) or self.context
@@ -215,8 +247,7 @@ class Walker:
     def _code(self, token: Token, task: Task | None) -> None:
         line = _line(token)
         language = token.info.split()[0].lower() if token.info.strip() else None
-        if token.type == "fence":
-            self._check_closed(token)
+        self._implicit(line)
         first = line + 1 if token.type == "fence" else line
         block = CodeBlock(language=language, text=token.content, line=first)
         self._code_ignores(token.content, first)
@@ -245,30 +276,13 @@ class Walker:
             if section_id == "symptoms" and language in _EXAMPLE_LANGUAGES:
                 self.examples.append(Example(text=token.content.rstrip("\n"), line=first))
 
-    def _check_closed(self, token: Token) -> None:
-        assert token.map is not None
-        last = token.map[1] - 1
-        closing = self.lines[last].strip() if last < len(self.lines) else ""
-        fence_char = token.markup[0]
-        closed = (
-            last > token.map[0]
-            and closing.startswith(token.markup)
-            and set(closing) == {fence_char}
-        )
-        if not closed:
-            raise ParseError(
-                f"code fence {token.markup}{token.info} is never closed, "
-                f"expected a closing {token.markup} line",
-                path=self.path,
-                line=token.map[0] + 1,
-            )
-
     # -- lists -------------------------------------------------------------------------------
 
     def _list(self, start: int) -> int:
         """Visit a whole (possibly nested) list; return the index after it."""
         opening = self.tokens[start]
         close_type = opening.type.replace("_open", "_close")
+        self._implicit(_line(opening))
         stack: list[Task | None] = []
         index = start + 1
         first_inline = False
@@ -337,6 +351,13 @@ class Walker:
                 self.block.links.append(Link(text="".join(text), url=url, line=line))
 
     def _html(self, content: str, token: Token) -> None:
+        summary = _SUMMARY.search(content)
+        if summary is not None:
+            title = " ".join(re.sub(r"<[^>]*>", " ", summary.group(1)).split())
+            self._implicit(_line(token))
+            if title and self.block is not None:
+                self.block.text.append(title)
+                self.context = title
         found = _IGNORE.search(content)
         if not found:
             return
@@ -357,7 +378,7 @@ class Walker:
     def _code_ignores(self, text: str, first: int) -> None:
         if "runbookkit" not in text:
             return
-        for offset, line in enumerate(text.splitlines()):
+        for offset, line in enumerate(split_lines(text)):
             if line.strip().startswith("#") and (found := _IGNORE.search(line)):
                 self._ignore(found.group(1), first + offset + 1)
 

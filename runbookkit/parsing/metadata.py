@@ -28,18 +28,29 @@ ALIASES = {
     "mttr_target": "mttr",
     "last_updated": "last_updated",
     "updated": "last_updated",
+    "date": "last_updated",
     "next_review": "next_review",
     "review_by": "next_review",
+    "last_reviewed_on": "last_reviewed",
+    "last_reviewed": "last_reviewed",
+    "review_in": "review_in",
     "version": "version",
     "runbook_version": "version",
     "author": "author",
     "owner": "owner",
+    "team": "owner",
+    "owner_slack": "owner",
     "reviewed_by": "reviewed_by",
+    "summary": "summary",
+    "description": "summary",
     "tags": "tags",
     "hosts": "hosts",
     "secrets": "secrets",
     "transcript_checks": "transcript_checks",
 }
+# When several keys give the owner, the first of these that is written wins.
+_OWNER_KEYS = ("owner", "team", "owner_slack")
+_PERIOD = re.compile(r"^\s*(\d+)\s*(d|days?|w|weeks?|m|mo|mos|months?|y|yrs?|years?)\s*$", re.I)
 _MTTR = re.compile(
     r"^\s*(\d+(?:\.\d+)?)\s*(?:(?:-|–|—|to)\s*(\d+(?:\.\d+)?))?\s*"
     r"(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)?\s*$",
@@ -109,20 +120,70 @@ def _key_value(children: list[Token], line: int) -> Entry | None:
 
 
 def build(entries: list[Entry], fallback_title: str, path: str) -> Metadata:
-    """Normalise entries (later ones win) into :class:`Metadata`."""
+    """Normalise entries (later ones win) into :class:`Metadata`.
+
+    The owner comes from ``owner``, else ``team``, else ``owner_slack``; without ``next_review``
+    (``review_by``) the review date is ``last_reviewed_on`` plus ``review_in`` (``6 months``).
+    """
     fields: dict[str, Any] = {}
     lines: dict[str, int] = {}
     extra: dict[str, Any] = {}
+    owner_rank = len(_OWNER_KEYS)
     for entry in entries:
-        name = ALIASES.get(normalise_key(entry.key))
+        key = normalise_key(entry.key)
+        name = ALIASES.get(key)
         if name is None:
-            extra[normalise_key(entry.key) or entry.key] = entry.value
-            lines[normalise_key(entry.key)] = entry.line
+            extra[key or entry.key] = entry.value
+            lines[key] = entry.line
             continue
+        if name == "owner":
+            rank = _OWNER_KEYS.index(key) if key in _OWNER_KEYS else 0
+            if rank > owner_rank:
+                continue
+            owner_rank = rank
         fields[name] = _convert(name, entry, path)
         lines[name] = entry.line
+    _review(fields, lines, entries, path)
     title = fields.pop("title", None) or fallback_title
     return Metadata(title=str(title), extra=extra, lines=lines, **fields)
+
+
+def _review(fields: dict[str, Any], lines: dict[str, int], entries: list[Entry], path: str) -> None:
+    """Turn ``last_reviewed_on`` + ``review_in`` into ``next_review`` (unless one is given)."""
+    last = fields.pop("last_reviewed", None)
+    period = fields.pop("review_in", None)
+    last_line, period_line = lines.pop("last_reviewed", 0), lines.pop("review_in", 0)
+    if fields.get("next_review") is not None or last is None or period is None:
+        return
+    found = _PERIOD.match(str(period))
+    if not found:
+        entry = next(e for e in entries if ALIASES.get(normalise_key(e.key)) == "review_in")
+        raise ParseError(
+            f"{entry.key} {period!r} is not a period, expected a number of days, weeks, months "
+            "or years such as '6 months'",
+            path=path,
+            line=period_line,
+        )
+    count, unit = int(found.group(1)), found.group(2).lower()
+    if unit.startswith("d"):
+        due = last + dt.timedelta(days=count)
+    elif unit.startswith("w"):
+        due = last + dt.timedelta(weeks=count)
+    else:
+        months = count * 12 if unit.startswith("y") else count
+        due = _add_months(last, months)
+    fields["next_review"] = due
+    lines["next_review"] = max(last_line, period_line)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    import calendar
+
+    total = day.month - 1 + months
+    year, month = day.year + total // 12, total % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def _convert(name: str, entry: Entry, path: str) -> Any:
@@ -141,7 +202,7 @@ def _convert(name: str, entry: Entry, path: str) -> Any:
             ) from None
     if name == "mttr":
         return _mttr(str(value), entry, path)
-    if name in ("last_updated", "next_review"):
+    if name in ("last_updated", "next_review", "last_reviewed"):
         return _date(value, entry, path)
     if name == "transcript_checks":
         return _switch(value, entry, path)

@@ -12,20 +12,47 @@ import unicodedata
 
 from runbookkit.parsing.damage import strip_damage
 
-# Canonical id → the names the popular runbook dialects use for it (whole words).
+# Canonical id → the names runbook dialects use for it. A name counts as whole words anywhere
+# in a title ("Possible Resolutions"), or, ending in "$", only as the whole title ("Steps").
 CANONICAL: dict[str, tuple[str, ...]] = {
-    "symptoms": ("symptoms", "symptom", "meaning", "impact", "overview", "summary"),
-    "diagnosis": ("diagnosis", "diagnostics", "investigation", "troubleshooting", "triage"),
-    "fix": ("fix", "mitigation", "remediation", "resolution", "resolve", "fixes"),
+    "symptoms": (
+        "symptoms", "symptom", "meaning", "impact", "overview", "summary", "problem",
+        "alert behavior", "alert behaviour",
+    ),
+    "diagnosis": (
+        "diagnosis", "diagnostics", "investigation", "troubleshooting", "triage", "debugging",
+        "debug", "troubleshoot", "diagnose", "diagnosing", "investigate", "investigating",
+    ),
+    "fix": (
+        "fix", "mitigation", "remediation", "resolution", "resolve", "fixes", "solution",
+        "solutions", "workaround", "workarounds", "recovery", "resolving", "resolutions",
+        "fixing", "mitigate", "mitigating", "steps$",
+    ),
+    "verification": ("verification", "verify", "validation"),
+    "rollback": ("rollback", "roll back", "rolling back"),
     "prevention": ("prevention", "prevent"),
-    "history": ("history",),
-    "related-resources": ("related resources", "references", "links", "see also", "resources"),
-}
+    "escalation": ("escalation", "escalate", "escalations"),
+    "history": ("history", "recent changes"),
+    "related-resources": (
+        "related resources", "references", "links", "see also", "resources", "dependencies",
+    ),
+}  # fmt: skip
 _KEYWORDS = sorted(
-    ((name, canonical) for canonical, names in CANONICAL.items() for name in names),
+    (
+        (name, canonical)
+        for canonical, names in CANONICAL.items()
+        for name in names
+        if not name.endswith("$")
+    ),
     key=lambda pair: -len(pair[0]),
 )
-_EXACT = {name: canonical for canonical, names in CANONICAL.items() for name in names}
+_EXACT = {name.rstrip("$"): canonical for canonical, names in CANONICAL.items() for name in names}
+_ATTRIBUTES = re.compile(r"\s*\{:?\s*#[^{}]*\}\s*$")
+
+
+def strip_attributes(title: str) -> str:
+    """A heading's text without a trailing Hugo/kramdown attribute block (``{#steps}``)."""
+    return _ATTRIBUTES.sub("", title)
 
 
 def words(title: str) -> str:
@@ -47,7 +74,10 @@ def canonical_id(title: str) -> str | None:
 
     When a title holds several names, the one written first wins.
     """
-    text = f" {words(title)} "
+    plain = words(title)
+    if plain in _EXACT:
+        return _EXACT[plain]
+    text = f" {plain} "
     best: tuple[int, str] | None = None
     for name, canonical in _KEYWORDS:
         at = text.find(f" {name} ")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from runbookkit.errors import ParseError
 from runbookkit.parsing import interactive, safety, sessions, shellsyntax, shellwords, transcripts
+from runbookkit.parsing.fences import split_lines
 from runbookkit.parsing.targets import split_remote
 from runbookkit.tree import Command, Placeholder, Retry, Step, Target
 
@@ -80,7 +81,7 @@ def shell_steps(
     Raises:
         ParseError: a ``# Retry:`` or ``# Exit:`` comment is invalid (with its line, no path).
     """
-    lines = text.splitlines()
+    lines = split_lines(text)
     marked = any(_STEP.match(line.strip()) for line in lines)
     drafts: list[_Draft] = [] if marked else [_Draft(context, first_line)]
     preamble: list[str] = []

@@ -1,4 +1,5 @@
-"""The catalog page: every runbook with its severity, Pattern, last run and review state."""
+"""The catalog page: every runbook with its summary, owner, tags, severity, Pattern, last run and
+review state."""
 
 from __future__ import annotations
 
@@ -65,8 +66,14 @@ def _row(entry: Entry, today: dt.date, href: Href, history: bool) -> str:
     meta = entry.runbook.metadata
     title = esc(entry.runbook.title)
     name = f'<a href="{esc(entry.href)}">{title}</a>' if entry.href else title
+    about = [esc(meta.summary)] if meta.summary else []
+    if meta.owner:
+        about.append(f"owner: {esc(meta.owner)}")
+    if meta.tags:
+        about.append("tags: " + ", ".join(esc(tag) for tag in meta.tags))
+    details = "".join(f'<br><span class="rbk-about">{part}</span>' for part in about)
     cells = [
-        f"{name}<br><code>{esc(entry.runbook.id)}</code>",
+        f"{name}<br><code>{esc(entry.runbook.id)}</code>{details}",
         severity_badge(meta.severity.value if meta.severity else None),
         f"<code>{esc(meta.pattern)}</code>" if meta.pattern else "—",
         review(meta.next_review, today),

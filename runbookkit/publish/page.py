@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from runbookkit.model import Runbook
 from runbookkit.parsing import damage
+from runbookkit.parsing.fences import split_lines
 from runbookkit.plan import plan
 from runbookkit.publish.html import Slots, badge, esc, severity_badge
 
@@ -43,6 +44,8 @@ def header_card(runbook: Runbook, today: dt.date) -> str:
         ("Next review", review(meta.next_review, today)),
     ]
     for label, value in (
+        ("Summary", meta.summary),
+        ("Tags", ", ".join(meta.tags)),
         ("Author", meta.author),
         ("Owner", meta.owner),
         ("Reviewed by", meta.reviewed_by),
@@ -112,7 +115,7 @@ def runbook_markdown(
         findings: lint findings to show; none or empty shows nothing.
         history: the run history HTML; None leaves the section out.
     """
-    lines = source.removeprefix("\ufeff").splitlines()
+    lines = split_lines(source.removeprefix("\ufeff"))
     if damage.has_damage(source):
         lines, _ = damage.repair(lines)
     start, title_line = _front_matter_end(lines), _title_line(lines)
@@ -161,7 +164,13 @@ def _title_line(lines: list[str]) -> int | None:
 
 
 def _heading_end(lines: list[str], line: int) -> int:
-    """The last line of the heading at ``line`` (a setext heading has an underline)."""
+    """The last line of the heading at ``line`` (a setext heading has an underline).
+
+    The implicit section of what comes before the first heading starts at content, not at a
+    heading: the line before it.
+    """
     if line < len(lines) and _SETEXT.match(lines[line]) and lines[line - 1].strip():
         return line + 1
+    if 0 < line <= len(lines) and not lines[line - 1].lstrip().startswith("#"):
+        return line - 1
     return line

@@ -14,7 +14,6 @@ BAD_FILES: dict[str, tuple[bytes | None, str]] = {
     "empty": (b"", "file is empty"),
     "binary": (b"# T\n\x00\x01", "binary file"),
     "latin1": ("# T\n\nCaf\xe9\n".encode("latin-1"), "not UTF-8"),
-    "unclosed-fence": (b"# T\n\n## Fix\n\n```bash\necho hi\n", "never closed"),
     "bad-yaml": (b"---\ntitle: [unclosed\n---\n# T\n", "not valid YAML"),
 }
 

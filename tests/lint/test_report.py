@@ -18,7 +18,7 @@ SARIF_SCHEMA = DATA / "sarif-2.1.0-rtm.5.json"
 @pytest.fixture
 def broken(tmp_path: Path) -> Path:
     path = tmp_path / "broken.md"
-    path.write_bytes(b"# T\n\n## Fix\n\n```bash\necho hi\n")
+    path.write_bytes(b"# T\n\n## Fix\n\nCaf\xe9\n")
     return path
 
 
@@ -70,7 +70,7 @@ def test_sarif_validates_against_the_official_schema(cli, broken: Path) -> None:
     assert location["artifactLocation"]["uri"].endswith("tests/data/seed.md")
     assert location["region"] == {"startLine": 3, "startColumn": 15}
     (notice,) = run["invocations"][0]["toolExecutionNotifications"]
-    assert "never closed" in notice["message"]["text"]
+    assert "not UTF-8" in notice["message"]["text"]
 
 
 def test_sarif_schema_rejects_a_broken_log() -> None:

@@ -146,6 +146,29 @@ CASES: dict[str, Case] = {
         examples=(16,),
         tasks=(('Alert on node filesystem above 80%', True, ()), ('Ship container logs off the node', False, ('yaml',)), ('Size `/var/lib` at 100 GiB on new node pools', False, ())),
     ),
+    'gitlab-playbook-disk-io': Case(
+        title='Gitaly disk I/O saturated',
+        sections=('symptoms', 'services', 'metrics', 'alert-behavior', 'verification', 'history', 'diagnosis', 'fix', 'related-resources', 'escalation'),
+        subsections=(),
+        steps=(
+            S('verification', 'Verification', (C('iostat -x 5 3'),)),
+            S('diagnosis', 'Troubleshooting', (C('sudo iotop -b -n 3 -o'),)),
+            S('fix', 'Move the busiest repositories away', (C('sudo gitlab-rake gitlab:gitaly:rebalance'),), number=1),
+        ),
+        links=('https://dashboards.example.com/d/storage',),
+    ),
+    'kb-solutions-workarounds': Case(
+        title='Jenkins agents offline after an upgrade',
+        sections=('symptoms', 'diagnosis', 'fix', 'rollback', 'verification'),
+        subsections=('fix/workaround', 'fix/recovery'),
+        steps=(
+            S('diagnosis', 'Debugging', (C('journalctl -u jenkins-agent --since -30min | tail -n 20'),)),
+            S('fix/workaround', 'Workaround', (C('sudo systemctl restart jenkins-agent'),)),
+            S('fix/recovery', 'Recovery', (C('sudo -u jenkins java -jar /opt/agent.jar -url https://ci.example.com -secret @/etc/jenkins/secret'),)),
+            S('rollback', 'Roll back', (C('sudo apt-get install -y --allow-downgrades jenkins=2.440.3'),)),
+            S('verification', 'Verify', (C("curl -s https://ci.example.com/computer/api/json | jq '.computer[].offline'"),)),
+        ),
+    ),
     'kafka-consumer-lag': Case(
         title='Kafka Consumer Lag Troubleshooting',
         meta={'severity': 'medium'},

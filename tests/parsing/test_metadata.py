@@ -76,13 +76,13 @@ def test_severity_is_case_insensitive(severity: str) -> None:
 def test_header_lines() -> None:
     meta = _meta(
         "# Disk full\n\n**Pattern:** `No space left on device`\n**Severity:** High\n"
-        "**MTTR Target:** 3-5 minutes\n**Last Updated:** 2025-11-24\n**Team:** storage\n\n## Fix\n"
+        "**MTTR Target:** 3-5 minutes\n**Last Updated:** 2025-11-24\n**Region:** eu\n\n## Fix\n"
     )
     assert meta.title == "Disk full"
     assert meta.pattern == "No space left on device"
     assert meta.last_updated == dt.date(2025, 11, 24)
-    assert meta.extra == {"team": "storage"}
-    assert meta.lines == {"pattern": 3, "severity": 4, "mttr": 5, "last_updated": 6, "team": 7}
+    assert meta.extra == {"region": "eu"}
+    assert meta.lines == {"pattern": 3, "severity": 4, "mttr": 5, "last_updated": 6, "region": 7}
 
 
 def test_pattern_takes_the_backticked_regex() -> None:
@@ -131,8 +131,27 @@ def test_a_last_key_value_paragraph_with_unknown_keys_stays_text() -> None:
 
 
 def test_footer_keeps_unknown_keys_beside_known_ones() -> None:
-    meta = _meta("# T\n\n## Fix\n\nx\n\n**Team:** storage\n**Author:** Ops\n")
-    assert (meta.author, meta.extra) == ("Ops", {"team": "storage"})
+    meta = _meta("# T\n\n## Fix\n\nx\n\n**Region:** eu\n**Author:** Ops\n")
+    assert (meta.author, meta.extra) == ("Ops", {"region": "eu"})
+
+
+@pytest.mark.parametrize(
+    ("keys", "owner"),
+    [
+        ("owner: Jane\nteam: db\nowner_slack: '#db'", "Jane"),
+        ("owner_slack: '#db'\nteam: db", "db"),
+        ("owner_slack: '#db'", "#db"),
+        ("team: db\nowner: Jane", "Jane"),
+    ],
+)
+def test_owner_from_owner_team_or_owner_slack(keys: str, owner: str) -> None:
+    assert _meta(f"---\ntitle: T\n{keys}\n---\n## Fix\n").owner == owner
+
+
+def test_summary_and_date_keys() -> None:
+    meta = _meta("---\ntitle: T\ndate: 2025-02-03\ndescription: Restart it.\n---\n## Fix\n")
+    assert (meta.last_updated, meta.summary) == (dt.date(2025, 2, 3), "Restart it.")
+    assert _meta("---\ntitle: T\nsummary: S\ndescription: D\n---\n").summary == "D"
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from runbookkit.parsing import parse_text
+from runbookkit.parsing import parse_text, sections
 from runbookkit.parsing.sections import Ids, canonical_id, exact_id, slug, words
 
 CANONICAL = {
@@ -35,7 +35,7 @@ CANONICAL = {
     "See also": "related-resources",
     "Diagnosis and fix": "diagnosis",
     "Fix / Diagnosis": "fix",
-    "Escalation": None,
+    "Escalation": "escalation",
     "Prefix": None,
     "Fixtures": None,
     "": None,
@@ -109,8 +109,9 @@ def _ids(text: str) -> list[str]:
         ("# Kafka Lag Troubleshooting\n\n# Overview\n\n# Resolution\n", ["symptoms", "fix"]),
         ("---\ntitle: X\n---\n# Fix things\n\n# Notes\n", ["fix", "notes"]),
         ("## Fix\n\n### Verify\n", ["fix"]),
-        ("# T\n\n### Deep before any section\n\n## Fix\n", ["fix"]),
-        ("# T\n\nno sections at all\n", []),
+        ("# T\n\n### Deep before any section\n\n## Fix\n", ["overview", "fix"]),
+        ("# T\n\nno sections at all\n", ["overview"]),
+        ("# T\n\n## Fix\n\n# References\n", ["fix", "related-resources"]),
     ],
 )
 def test_section_ids_in_documents(text: str, ids: list[str]) -> None:
@@ -130,7 +131,7 @@ def test_subsections_from_headings_and_labels() -> None:
         ("fix/immediate-actions", "label", 0, False),
         ("fix/verify-it", "heading", 3, False),
         ("fix/rollback-plan-if-fix-fails", "label", 0, True),
-        ("fix/roll-back-the-config", "heading", 4, True),
+        ("fix/verify-it/roll-back-the-config", "heading", 4, True),
     ]
     assert fix.subsections[2].text == ["undo"]
 
@@ -138,3 +139,35 @@ def test_subsections_from_headings_and_labels() -> None:
 def test_labels_in_quotes_are_not_subsections() -> None:
     runbook = parse_text("# T\n\n## Fix\n\n> **Note:**\n> be careful\n", path="s.md")
     assert runbook.sections[0].subsections == []
+
+
+VOCABULARY = [
+    (name.rstrip("$"), canonical)
+    for canonical, names in sections.CANONICAL.items()
+    for name in names
+]
+
+
+@pytest.mark.parametrize(("name", "canonical"), VOCABULARY)
+def test_every_section_name_of_the_table(name: str, canonical: str) -> None:
+    title = name.title()
+    runbook = parse_text(f"# T\n\n## {title} {{#{name}}}\n\n```bash\necho x\n```\n")
+    (section,) = runbook.sections
+    assert (section.id, section.title, section.line) == (canonical, title, 3)
+    assert [(s.line, s.commands[0].line) for s in section.steps] == [(6, 6)]
+
+
+@pytest.mark.parametrize(
+    ("title", "canonical"),
+    [("Steps to verify", "verification"), ("Diagnosis steps", "diagnosis"), ("Next steps", None)],
+)
+def test_whole_title_names_count_only_as_the_whole_title(title: str, canonical: str | None) -> None:
+    assert sections.canonical_id(title) == canonical
+
+
+@pytest.mark.parametrize(
+    ("title", "stripped"),
+    [("Steps {#steps}", "Steps"), ("Roll back {: #rb .x}", "Roll back"), ("a {b}", "a {b}")],
+)
+def test_heading_attributes_are_not_part_of_the_title(title: str, stripped: str) -> None:
+    assert sections.strip_attributes(title) == stripped

@@ -10,7 +10,7 @@ import pytest
 from runbookkit.parsing import parse_file, parse_text
 from runbookkit.publish import page
 from runbookkit.publish.html import Slots
-from tests.conftest import REDIS, SEED
+from tests.conftest import DATA, REDIS, SEED
 
 PAYLOADS = ["<script>document.title='x'</script>", "<img src=x onerror=alert(1)>", "</table>"]
 TODAY = dt.date(2025, 12, 1)
@@ -22,6 +22,13 @@ def test_header_card_has_every_field() -> None:
         assert text in card
     assert "<code>(?i)(ECONNREFUSED.*(redis|:6379)|" in card
     assert "overdue" not in card
+
+
+def test_header_card_has_summary_tags_and_owner_from_front_matter() -> None:
+    card = page.header_card(parse_file(DATA / "layouts" / "front-matter-review-in.md"), TODAY)
+    for text in ("<dt>Summary</dt><dd>The reporting replica", "<dd>postgres, replica</dd>"):
+        assert text in card
+    assert "<dd>#db-oncall</dd>" in card and "2026-02-28" in card
 
 
 @pytest.mark.parametrize(
@@ -74,6 +81,20 @@ def test_commands_follow_their_section_heading_and_history_comes_last() -> None:
     assert lines.index("# Demo") < lines.index(f"{slots.prefix}N0")  # the card, under the title
     assert [line for line in lines if line][-2:] == ["## Run history", f"{slots.prefix}N1"]
     assert "--section notes" not in out
+
+
+def test_the_implicit_section_gets_its_command_before_its_code() -> None:
+    text = "# Demo\n\n```bash\necho fixed\n```\n"
+    out, _ = _markdown(text)
+    command = "runbookkit run demo --section overview"
+    assert f"Run this section:\n\n```bash\n{command}\n```\n\n```bash\necho fixed\n```" in out
+
+
+def test_control_characters_do_not_move_the_commands() -> None:
+    # The page counts lines as the parser does, or the command lands two lines off here.
+    text = "# Demo\n\nA\x0bB\x0cC\n\n## Fix\n\n```bash\necho fixed\n```\n"
+    out, _ = _markdown(text)
+    assert "## Fix\n\nRun this section:" in out
 
 
 def test_setext_heading_keeps_its_underline() -> None:
