@@ -9,7 +9,6 @@ before the runner starts: a store that can't be written stops the run before any
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -17,7 +16,8 @@ import click
 from runbookkit.execute.events import RunStatus, StepStatus
 from runbookkit.history.recorder import HistoryRecorder
 from runbookkit.history.records import RunRecord, StepRecord
-from runbookkit.history.sqlite import SQLiteStore
+from runbookkit.history.spool import open_for_run
+from runbookkit.history.store import RunWriter
 from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 CLI_OPTIONS = [
     click.option(
         "--history",
-        type=click.Path(path_type=Path),  # the store says itself what is wrong with a path
-        help="Run history store [env RUNBOOKKIT_HISTORY; default .runbookkit/history.sqlite "
-        "beside the runbooks directory].",
+        metavar="PATH|URL",  # the store says itself what is wrong with a path or URL
+        help="Run history store: a file or postgresql:// URL [env RUNBOOKKIT_HISTORY; default "
+        ".runbookkit/history.sqlite beside the runbooks directory].",
     ),
     click.option("--record", is_flag=True, help="Record a --dry-run in the run history too."),
 ]
@@ -41,12 +41,16 @@ def recorder_for_run(context: RunContext) -> HistoryRecorder | None:
     flags = context.flags
     if context.dry_run and not flags.get("record"):
         return None
-    path = Path(flags.get("history") or context.settings.history_path)
-    store = SQLiteStore.open(path, readonly=False)
+    location = flags.get("history") or context.settings.history_store
+    store, notes = open_for_run(location, context.settings.spool_path)
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
     secrets = secret_values(context)
     if context.dry_run:
-        with store:
+        try:
             record_plan(store, context, Redactor(secrets))
+        finally:
+            store.close()
         return None
     return HistoryRecorder(store, secrets=secrets, close_store=True)
 
@@ -57,7 +61,7 @@ def secret_values(context: RunContext) -> list[str]:
     return [value for key, value in options.variables.items() if key in options.secrets]
 
 
-def record_plan(store: SQLiteStore, context: RunContext, redactor: Redactor) -> str:
+def record_plan(store: RunWriter, context: RunContext, redactor: Redactor) -> str:
     """Record a dry run: the plan's steps, commands filled, none executed. Returns the run id."""
     from runbookkit import __version__
     from runbookkit.execute.ids import new_run_id
