@@ -31,11 +31,12 @@ RECORD_STEP = f"""WITH step AS ({INSERT_STEP})
 HEARTBEAT = "UPDATE runs SET heartbeat_at = %s WHERE id = %s"
 FINISH_RUN = """UPDATE runs SET status = %s, exit_code = %s, finished_at = %s, failed_step = %s,
     rollback_run = coalesce(%s, rollback_run), error = %s WHERE id = %s"""
-# A run merged in from a spool: its ending, where the store still has it running.
+# A run merged in from a spool: its ending, where the store has it running (or, its process
+# gone, reaped as interrupted).
 MERGE_END = """UPDATE runs SET status = %(status)s, exit_code = %(exit_code)s,
     finished_at = %(finished_at)s, failed_step = %(failed_step)s,
     rollback_run = coalesce(%(rollback_run)s, rollback_run), error = %(error)s
-    WHERE id = %(id)s AND status = 'running' AND %(status)s <> 'running'"""
+    WHERE id = %(id)s AND status IN ('running', 'interrupted') AND %(status)s <> 'running'"""
 RUNNING = queries.RUNNING
 REAP = """UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at)
     WHERE status = 'running' AND id = ANY(%(dead)s)"""

@@ -28,6 +28,7 @@ CONNECT_TIMEOUT = 5  # seconds, unless the URL sets connect_timeout
 # SQLSTATE classes of a store that is wrongly set up, not one that is away for now:
 # 28 (authorization: a wrong password, an unknown user), 3D (no such database).
 _MISCONFIGURED = ("28", "3D")
+_AWAY = ("08", "57")
 
 
 def _psycopg() -> Any:
@@ -300,8 +301,12 @@ def _error(exc: Exception, doing: str, where: str) -> HistoryError:
         return HistoryError(f"cannot log in to the PostgreSQL history ({text})", path=where)
     conn = getattr(exc, "conn", None)
     lost = doing == "connect" or conn is None or conn.broken or conn.closed
+    # 08: connection exceptions; 57: the server shutting down, crashed or not yet up.
+    away = state[:2] in _AWAY or (
+        lost and type(exc).__name__ in ("OperationalError", "InterfaceError")
+    )
     what = {"connect": "connect to", "open": "open", "read": "read", "write": "write"}[doing]
-    if lost and type(exc).__name__ in ("OperationalError", "InterfaceError"):
+    if away:
         return StoreUnavailable(f"cannot {what} the PostgreSQL history ({text})", path=where)
     return HistoryError(f"cannot {what} the PostgreSQL history ({text})", path=where)
 

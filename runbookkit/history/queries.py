@@ -51,7 +51,7 @@ FINISH_RUN = """UPDATE runs SET status = ?, exit_code = ?, finished_at = ?, fail
 MERGE_END = """UPDATE runs SET status = :status, exit_code = :exit_code,
     finished_at = :finished_at, failed_step = :failed_step,
     rollback_run = coalesce(:rollback_run, rollback_run), error = :error
-    WHERE id = :id AND status = 'running' AND :status <> 'running'"""
+    WHERE id = :id AND status IN ('running', 'interrupted') AND :status <> 'running'"""
 DELETE_RUN = "DELETE FROM runs WHERE id = ?"
 RUNNING = "SELECT id, machine, pid, process, heartbeat_at FROM runs WHERE status = 'running'"
 REAP = """UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at)

@@ -86,7 +86,7 @@ class SpoolingStore:
             try:
                 work(self.primary)
                 return
-            except StoreUnavailable as exc:
+            except HistoryError as exc:  # whatever the cause, the record is kept
                 self._spooled.add(run_id)
                 self.notices.append(f"{exc}; {self._spooling(run_id)}")
         elif run_id not in self._spooled:

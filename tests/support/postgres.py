@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tests.support.net import free_port, wait_listening
 
-BIN = Path("/usr/lib/postgresql/15/bin")
+BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), default=Path("/usr/lib/postgresql/15/bin"))
 USER = "runbookkit"
 PASSWORD = "s3cret-pg-Pw"
 
