@@ -102,7 +102,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                 rollback_of TEXT,
                 rollback_run TEXT
             )""",
-            "CREATE INDEX runs_by_runbook ON runs (runbook_id, started_at)",
+            # With the id, a runbook's latest runs come off the index in order, unsorted.
+            "CREATE INDEX runs_by_runbook ON runs (runbook_id, started_at, id)",
             "CREATE INDEX runs_by_start ON runs (started_at)",
             """CREATE TABLE steps (
                 run_id TEXT COLLATE "C" NOT NULL REFERENCES runs (id) ON DELETE CASCADE,

@@ -11,7 +11,11 @@ import datetime as dt
 from runbookkit.history import queries
 
 STATUS = "CASE WHEN status = 'running' AND id = ANY(%(dead)s) THEN 'interrupted' ELSE status END"
-RUN_COLUMNS = queries.RUN_COLUMNS.replace(queries.STATUS, STATUS)
+# The failed step's title is looked up only for a run that has one.
+FAILED_TITLE = f"CASE WHEN runs.failed_step IS NULL THEN NULL ELSE {queries.FAILED_TITLE} END"
+RUN_COLUMNS = queries.RUN_COLUMNS.replace(queries.STATUS, STATUS).replace(
+    queries.FAILED_TITLE, FAILED_TITLE
+)
 STEP_COLUMNS = queries.STEP_COLUMNS
 
 INSERT_RUN = """INSERT INTO runs (id, runbook_id, runbook_title, runbook_sha256, section, operator,

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 EXTRA = "runbookkit[postgres]"
 CONNECT_TIMEOUT = 5  # seconds, unless the URL sets connect_timeout
+# Milliseconds a write may stay unacknowledged before the connection counts as lost (a server
+# gone without a word), unless the URL sets tcp_user_timeout: the run then spools.
+TCP_USER_TIMEOUT = 10_000
 # SQLSTATE classes of a store that is wrongly set up, not one that is away for now:
 # 28 (authorization: a wrong password, an unknown user), 3D (no such database).
 _MISCONFIGURED = ("28", "3D")
@@ -285,6 +288,8 @@ def _connect(url: str) -> psycopg.Connection[Any]:
     options: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
     if "connect_timeout" not in url:
         options["connect_timeout"] = CONNECT_TIMEOUT
+    if "tcp_user_timeout" not in url:
+        options["tcp_user_timeout"] = TCP_USER_TIMEOUT
     try:
         conn: psycopg.Connection[Any] = pg.connect(url, **options)
     except pg.Error as exc:

@@ -10,6 +10,7 @@ a run (by run id and step number) and takes only the rest, so nothing is sent tw
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class SpoolingStore:
         self._spool: SQLiteStore | None = None
         self._runs: dict[str, RunRecord] = {}  # the start of each run, to begin it in the spool
         self._spooled: set[str] = set()
+        self._in_spool: set[str] = set()  # runs begun in the spool
+        self._lock = threading.RLock()  # the heartbeat thread writes too
 
     def begin_run(self, run: RunRecord) -> None:
         """Record the start of ``run`` in the store, or else in the spool."""
@@ -93,8 +96,9 @@ class SpoolingStore:
             self._spooled.add(run_id)
             self.notices.append(self._spooling(run_id))
         spool = self._open_spool()
-        if begun and run_id in self._runs and not _has(spool, run_id):
+        if begun and run_id in self._runs and run_id not in self._in_spool:
             spool.begin_run(self._runs[run_id])
+        self._in_spool.add(run_id)
         work(spool)
 
     def _spooling(self, run_id: str) -> str:
@@ -107,16 +111,6 @@ class SpoolingStore:
         if self._spool is None:
             self._spool = SQLiteStore.open(self.spool_path, readonly=False)
         return self._spool
-
-
-def _has(spool: SQLiteStore, run_id: str) -> bool:
-    from runbookkit.errors import NotFoundError
-
-    try:
-        spool.get_run(run_id)
-    except NotFoundError:
-        return False
-    return True
 
 
 def open_for_run(location: str | Path, spool: Path) -> tuple[RunWriter, list[str]]:
