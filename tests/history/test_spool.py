@@ -139,3 +139,15 @@ def test_the_server_stopped_mid_run_spools_the_rest_and_the_next_run_sends_it(
             assert len(store.list_runs()) == 2
     finally:
         cluster.remove()
+
+
+def test_a_wrong_password_stops_the_run_before_its_first_step(
+    book: Path, tmp_path: Path, pg_url: str
+) -> None:
+    (tmp_path / "go").touch()
+    wrong = pg_url.replace(PASSWORD, "N0t-The-Pw-31")
+    done = run(book, wrong)
+    assert done.returncode == 2
+    assert "password authentication failed" in done.stderr and done.stderr.count("\n") == 1
+    assert "N0t-The-Pw-31" not in done.stderr + done.stdout and "hello" not in done.stdout
+    assert not spool_of(book).exists()
