@@ -291,7 +291,12 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         # The store file itself, not its directory: reading the store touches its -shm and
         # -wal files there, and each rebuild would set off the next.
         if isinstance(self.history_path, str):
-            log.info("runbookkit: runs recorded in a database store show after a rebuild")
+            from runbookkit.publish.watch import StorePoller
+
+            if getattr(self, "poller", None) is None:
+                self.poller = StorePoller(self.history_path)
+                self.poller.start()
+            server.watch(os.fspath(self.poller.directory))
         elif self.history_path.is_file():
             server.watch(os.fspath(self.history_path), recursive=False)
         else:
