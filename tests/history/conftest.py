@@ -121,6 +121,7 @@ def store_location(backend: str, store_path: Path, new_location) -> str:
 def store(store_location: str) -> Iterator[Store]:
     """A fresh writable store of each backend."""
     opened = open_store(store_location, readonly=False)
+    assert isinstance(opened, SQLiteStore) == store_location.endswith(".sqlite")
     yield opened
     opened.close()
 
