@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from runbookkit.fleet.run import FleetOutcome, HostWatcher
     from runbookkit.fleet.strategy import Strategy
     from runbookkit.history.recorder import HistoryRecorder
-    from runbookkit.history.store import Store
+    from runbookkit.history.store import RunWriter
     from runbookkit.model import Runbook
     from runbookkit.settings import Settings
 
@@ -44,7 +44,7 @@ def run(
     fleet: Fleet | str | None = None,
     groups: Sequence[str] = (),
     strategy: Strategy | None = None,
-    history: Store | str | Path | None = None,
+    history: RunWriter | str | Path | None = None,
     dry_run: bool = False,
     listeners: Iterable[Listener] = (),
     watchers: Iterable[HostWatcher] = (),
@@ -63,8 +63,10 @@ def run(
             group, if it names one, is the fleet.
         groups: inventory groups to run on.
         strategy: how to go through a fleet (default: at most 10 hosts at once).
-        history: a store, or the path of one (created if missing) to record the run in; a dry
-            run is recorded as its plan. None records nothing.
+        history: a store, or where one is: an SQLite path (created if missing) or a
+            ``postgresql://`` URL (a server that can't be reached: the run records to the local
+            spool and says so in ``warnings``). A dry run is recorded as its plan. None records
+            nothing.
         dry_run: plan and record only; nothing runs (the outcome passes, with no results).
         listeners: get every event of the run, masked.
         watchers: for a fleet, told when each host starts and ends.
@@ -97,18 +99,22 @@ def run(
         raise ConfigError("a fleet strategy was given, but the run has no hosts or host group")
     if resolved is not None:
         options = _fleet_options(options, resolved)
-    store, owned = _open(history)
+    store, owned, notes = _open(history, settings)
     try:
+        outcome: RunOutcome | FleetOutcome
         if dry_run:
-            return _dry_run(planned, options, resolved, store)
-        if resolved is None:
-            return _single(planned, options, store, listeners, operator)
-        return _fleet(
-            planned, options, resolved, strategy, store, listeners, watchers, operator, pause
-        )
+            outcome = _dry_run(planned, options, resolved, store)
+        elif resolved is None:
+            outcome = _single(planned, options, store, listeners, operator)
+        else:
+            outcome = _fleet(
+                planned, options, resolved, strategy, store, listeners, watchers, operator, pause
+            )
     finally:
         if owned and store is not None:
             store.close()
+    outcome.warnings[:0] = notes
+    return outcome
 
 
 def load(runbook: Runbook | str | Path, settings: Settings | None = None) -> Runbook:
@@ -174,18 +180,26 @@ def _fleet_options(options: RunOptions, fleet: Fleet) -> RunOptions:
     return options
 
 
-def _open(history: Store | str | Path | None) -> tuple[Store | None, bool]:
-    """The store to record in, and whether it was opened here (and is closed here)."""
+def _open(
+    history: RunWriter | str | Path | None, settings: Settings | None
+) -> tuple[RunWriter | None, bool, list[str]]:
+    """The store to record in, whether it was opened here (and is closed here), and what to
+    tell the operator about it (a database server away: the run records to the local spool)."""
     if history is None:
-        return None, False
+        return None, False, []
     if isinstance(history, str | Path):
-        from runbookkit.history import open_store
+        from runbookkit.history.spool import open_for_run
 
-        return open_store(history, readonly=False), True
-    return history, False
+        if settings is None:
+            from runbookkit.settings import load as load_settings
+
+            settings = load_settings()
+        store, notes = open_for_run(history, settings.spool_path)
+        return store, True, notes
+    return history, False, []
 
 
-def _recorder(store: Store | None, options: RunOptions) -> HistoryRecorder | None:
+def _recorder(store: RunWriter | None, options: RunOptions) -> HistoryRecorder | None:
     if store is None:
         return None
     from runbookkit.history.recorder import HistoryRecorder
@@ -204,7 +218,7 @@ def _finish(recorder: HistoryRecorder | None) -> list[str]:
 def _single(
     planned: Plan,
     options: RunOptions,
-    store: Store | None,
+    store: RunWriter | None,
     listeners: Iterable[Listener],
     operator: Operator | None,
 ) -> RunOutcome:
@@ -228,7 +242,7 @@ def _fleet(
     options: RunOptions,
     fleet: Fleet,
     strategy: Strategy | None,
-    store: Store | None,
+    store: RunWriter | None,
     listeners: Iterable[Listener],
     watchers: Iterable[HostWatcher],
     operator: Operator | None,
@@ -261,7 +275,7 @@ def _fleet(
 
 
 def _dry_run(
-    planned: Plan, options: RunOptions, fleet: Fleet | None, store: Store | None
+    planned: Plan, options: RunOptions, fleet: Fleet | None, store: RunWriter | None
 ) -> RunOutcome | FleetOutcome:
     run_id = new_run_id()
     if store is not None:

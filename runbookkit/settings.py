@@ -36,7 +36,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     runbooks_dir: Path = Path("runbooks")
-    history: Path | None = None
+    history: Path | str | None = None  # a path, or a store URL (postgresql://…, sqlite:///…)
     profile: Path | None = None
     destructive: list[str] = []
     safe: list[str] = []
@@ -48,17 +48,41 @@ class Settings(BaseModel):
             safety.entry(text, "")
         return value
 
+    @field_validator("history", mode="before")
+    @classmethod
+    def _store(cls, value: Any) -> Any:
+        from runbookkit.history.location import is_url
+
+        if isinstance(value, str) and not is_url(value):
+            return Path(value)
+        return value
+
     @property
     def policy(self) -> safety.Policy:
         """The team's destructive and safe commands, on top of the built-in table."""
         return safety.Policy.from_entries(self.destructive, self.safe)
 
     @property
+    def history_store(self) -> Path | str:
+        """The history store: as set (a path or URL), or the default :attr:`history_path`."""
+        return self.history if self.history is not None else self.history_path
+
+    @property
     def history_path(self) -> Path:
-        """The history store: as set, or ``.runbookkit/history.sqlite`` beside the runbooks."""
-        if self.history is not None:
+        """The SQLite store: as set, or ``.runbookkit/history.sqlite`` beside the runbooks
+        (also when ``history`` is a database server's URL)."""
+        if isinstance(self.history, Path):
             return self.history
+        if isinstance(self.history, str) and self.history.startswith("sqlite://"):
+            from runbookkit.history.location import parse
+
+            return parse(self.history).path
         return self.runbooks_dir.parent / ".runbookkit" / "history.sqlite"
+
+    @property
+    def spool_path(self) -> Path:
+        """Where runs wait while a database server store is away: beside the runbooks."""
+        return self.runbooks_dir.parent / ".runbookkit" / "spool.sqlite"
 
 
 def load(start: Path | None = None, **flags: Any) -> Settings:
@@ -76,7 +100,7 @@ def load(start: Path | None = None, **flags: Any) -> Settings:
         table = tool_table(pyproject)
         for key, value in table.items():
             # A path is relative to the file; anything else is left for validation to refuse.
-            relative = key in _PATHS and isinstance(value, str)
+            relative = key in _PATHS and isinstance(value, str) and "://" not in value
             values[key] = pyproject.parent / value if relative else value
         source = f"{pyproject} [tool.runbookkit]"
     for field, name in _ENV.items():

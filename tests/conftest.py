@@ -156,3 +156,28 @@ def redis_host(sshd_factory, redis_factory, tmp_path):
         return make_redis_host(server, service, tmp_path / f"client-{server.port}")
 
     return make
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster on a free loopback port for the session, stopped by PID."""
+    from tests.support.postgres import Cluster, available
+
+    missing = available()
+    if missing:
+        pytest.skip(missing)
+    cluster = Cluster.create()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, request) -> str:
+    """The URL (password in it) of a new, empty database on the session's cluster."""
+    import re
+
+    name = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40]
+    return pg_cluster.create_database(f"t{len(pg_cluster.databases)}_{name}")

@@ -62,3 +62,18 @@ def test_a_bad_team_entry_is_a_config_error(tmp_path: Path, value: str, message:
         settings.load(start=tmp_path)
     with pytest.raises(ConfigError, match=message):
         load_policy(tmp_path)
+
+
+def test_a_store_url_is_kept_as_given_from_each_layer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "postgresql://ops@db.internal/runbooks"
+    (tmp_path / "pyproject.toml").write_text(f'[tool.runbookkit]\nhistory = "{url}"\n')
+    loaded = settings.load(tmp_path)
+    assert loaded.history_store == url
+    assert loaded.spool_path == Path(".runbookkit/spool.sqlite")  # beside the runbooks
+    monkeypatch.setenv("RUNBOOKKIT_HISTORY", "postgres://other/db")
+    assert settings.load(tmp_path).history_store == "postgres://other/db"
+    flagged = settings.load(tmp_path, history="sqlite:///runs/h.sqlite")
+    assert flagged.history_store == "sqlite:///runs/h.sqlite"
+    assert flagged.history_path == Path("runs/h.sqlite")

@@ -93,7 +93,7 @@ def run_on_fleet(
     planned: Plan,
     options: RunOptions,
     fleet: Fleet,
-    history: Path | None,
+    history: str | Path | None,
     operator: Operator,
     flags: dict[str, Any],
 ) -> None:

@@ -1,4 +1,4 @@
-"""``runbookkit history``: list, show, export and import recorded runs.
+"""``runbookkit history``: list, show, export, import, copy and push recorded runs.
 
 ``runbookkit history [NAME]`` is short for ``runbookkit history list [NAME]``. Everything
 printed passes the secret masking again, so even a store imported from elsewhere shows none.
@@ -18,7 +18,8 @@ import click
 from runbookkit.cli.common import load_settings, runbooks_dir_option
 from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunStatus
-from runbookkit.history import SQLiteStore, open_store
+from runbookkit.history import open_store
+from runbookkit.history.location import parse
 from runbookkit.history.records import (
     RunRecord,
     StepRecord,
@@ -44,21 +45,27 @@ class HistoryGroup(click.Group):
 
 
 def store_options(func: F) -> F:
-    """``--history PATH`` and ``--runbooks-dir DIR`` (the default store sits beside it)."""
+    """``--history PATH|URL`` and ``--runbooks-dir DIR`` (the default store sits beside it)."""
     func = click.option(
         "--history",
         "history",
-        type=click.Path(path_type=Path, dir_okay=False),
+        metavar="PATH|URL",
         default=None,
-        help="The run history store [env RUNBOOKKIT_HISTORY; default "
-        ".runbookkit/history.sqlite beside the runbooks directory].",
+        help="The run history store: a file or postgresql:// URL [env RUNBOOKKIT_HISTORY; "
+        "default .runbookkit/history.sqlite beside the runbooks directory].",
     )(func)
     return runbooks_dir_option(func)
 
 
-def store_path(history: Path | None, runbooks_dir: Path | None) -> Path:
-    """Where the history store is, from the flags and every settings layer."""
-    return load_settings(history=history, runbooks_dir=runbooks_dir).history_path
+def store_path(history: str | None, runbooks_dir: Path | None) -> Path | str:
+    """Where the history store is (a path or URL), from the flags and every settings layer."""
+    return load_settings(history=history, runbooks_dir=runbooks_dir).history_store
+
+
+def absent(location: Path | str) -> bool:
+    """Whether ``location`` is an SQLite store not created yet (nothing recorded)."""
+    where = parse(location)
+    return where.backend == "sqlite" and not where.path.exists()
 
 
 def parse_since(
@@ -94,12 +101,12 @@ def list_command(
     status: str | None,
     limit: int,
     as_json: bool,
-    history: Path | None,
+    history: str | None,
     runbooks_dir: Path | None,
 ) -> None:
     """List the runs (of runbook NAME, if given), newest first."""
     path = store_path(history, runbooks_dir)
-    if not path.exists():
+    if absent(path):
         if as_json:
             click.echo("[]")
         else:
@@ -117,10 +124,10 @@ def list_command(
             item.pop("steps")
         click.echo(json.dumps(data, indent=2))
         return
-    _print_table(runs, path)
+    _print_table(runs, parse(path).shown)
 
 
-def _print_table(runs: list[RunRecord], path: Path) -> None:
+def _print_table(runs: list[RunRecord], path: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -149,7 +156,7 @@ def _print_table(runs: list[RunRecord], path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
 @store_options
 def show_command(
-    run_id: str, as_json: bool, history: Path | None, runbooks_dir: Path | None
+    run_id: str, as_json: bool, history: str | None, runbooks_dir: Path | None
 ) -> None:
     """Show run RUN_ID (a unique prefix is enough) with each step's commands and output."""
     with open_store(store_path(history, runbooks_dir)) as store:
@@ -228,12 +235,12 @@ def export_command(
     fmt: str,
     since: dt.datetime | None,
     output: IO[str],
-    history: Path | None,
+    history: str | None,
     runbooks_dir: Path | None,
 ) -> None:
     """Write the runs (with steps), oldest first, one JSON object a line, for archiving."""
     path = store_path(history, runbooks_dir)
-    if not path.exists():
+    if absent(path):
         return
     redactor = Redactor()
     with open_store(path) as store:
@@ -244,16 +251,50 @@ def export_command(
 @history_group.command("import")
 @click.argument("source", type=click.File("r"), default="-")
 @store_options
-def import_command(source: IO[str], history: Path | None, runbooks_dir: Path | None) -> None:
+def import_command(source: IO[str], history: str | None, runbooks_dir: Path | None) -> None:
     """Add the runs of an export (SOURCE, default stdin) not already in the store, by run id."""
     name = "<stdin>" if source is sys.stdin else source.name
     runs = list(read_export(source, name))
     path = store_path(history, runbooks_dir)
     redactor = Redactor()
-    store: SQLiteStore
     with open_store(path, readonly=False) as store:
         added, present = store.import_runs(redactor.fields(run) for run in runs)
-    click.echo(f"imported {added} runs ({present} already there) into {path}")
+    click.echo(f"imported {added} runs ({present} already there) into {parse(path).shown}")
+
+
+@history_group.command("copy")
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+def copy_command(source: str, target: str) -> None:
+    """Copy every run from store FROM to store TO (paths or URLs); runs TO has are skipped.
+
+    Copying again adds only what is new, so a team can move its SQLite history to the team
+    database (``history copy .runbookkit/history.sqlite postgresql://…``) as often as it likes.
+    """
+    redactor = Redactor()
+    with open_store(source) as origin, open_store(target, readonly=False) as store:
+        added, present = store.import_runs(redactor.fields(run) for run in origin.export_runs())
+    click.echo(
+        f"copied {added} runs ({present} already there) from {parse(source).shown} "
+        f"to {parse(target).shown}"
+    )
+
+
+@history_group.command("push")
+@store_options
+def push_command(history: str | None, runbooks_dir: Path | None) -> None:
+    """Send the runs recorded in the local spool while the database server was away."""
+    from runbookkit.history.spool import push
+
+    settings = load_settings(history=history, runbooks_dir=runbooks_dir)
+    where = parse(settings.history_store)
+    spool = settings.spool_path
+    if where.backend != "postgresql":
+        raise HistoryError("the history store is not a database server; nothing to push to")
+    with open_store(where.target, readonly=False) as store:
+        sent, left = push(spool, store)
+    still = f"; {left} still recording stay in the spool" if left else ""
+    click.echo(f"pushed {sent} runs from {spool} to {where.shown}{still}")
 
 
 def read_export(source: IO[str], name: str) -> Iterator[RunRecord]:

@@ -101,9 +101,9 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 )
 @click.option(
     "--history",
-    type=click.Path(path_type=Path),  # the store says itself what is wrong with a path
-    help="Run history store [env RUNBOOKKIT_HISTORY; default .runbookkit/history.sqlite "
-    "beside the runbooks directory].",
+    metavar="PATH|URL",  # the store says itself what is wrong with a path or URL
+    help="Run history store: a file or postgresql:// URL [env RUNBOOKKIT_HISTORY; default "
+    ".runbookkit/history.sqlite beside the runbooks directory].",
 )
 @click.option("--record", is_flag=True, help="Record a --dry-run in the run history too.")
 @fleet_run_options
@@ -151,7 +151,7 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     if flags["dry_run"] and not flags["record"]:
         history = None  # a dry run is recorded only when asked
     else:
-        history = flags["history"] or settings.history_path
+        history = flags["history"] or settings.history_store
     redactor = options.redactor()
     fleet = fleet_for(parsed, options, flags)  # --hosts, --group or the runbook's hosts: group
     if fleet is not None:

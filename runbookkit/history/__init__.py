@@ -1,4 +1,4 @@
-"""Run history: every run recorded, step by step, in an embedded SQLite store.
+"""Run history: every run recorded, step by step, in SQLite (embedded) or PostgreSQL (shared).
 
 Readers (``runbookkit history``, the docs site) use :func:`open_store` and the plain records it
 returns; a run (:func:`runbookkit.runs.run`) records through a :class:`HistoryRecorder`.
@@ -8,19 +8,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from runbookkit.history.location import parse
 from runbookkit.history.recorder import HistoryRecorder
 from runbookkit.history.records import RunRecord, StepRecord
 from runbookkit.history.sqlite import SQLiteStore
-from runbookkit.history.store import Store
+from runbookkit.history.store import Store, StoreUnavailable
 
-__all__ = ["HistoryRecorder", "RunRecord", "SQLiteStore", "StepRecord", "Store", "open_store"]
+__all__ = [
+    "HistoryRecorder",
+    "RunRecord",
+    "SQLiteStore",
+    "StepRecord",
+    "Store",
+    "StoreUnavailable",
+    "open_store",
+]
 
 
-def open_store(path: str | Path, readonly: bool = True) -> SQLiteStore:
-    """Open the history store at ``path``: read-only by default, else created if missing.
+def open_store(location: str | Path, readonly: bool = True) -> Store:
+    """Open the history store at ``location`` (a path, ``sqlite:///PATH`` or a
+    ``postgresql://`` URL): read-only by default, else created if missing.
 
     A store written by an older runbookkit is migrated on open. Raises:
-        HistoryError: the store cannot be opened (missing when read-only, not a store,
-            not writable when ``readonly`` is False).
+        StoreUnavailable: the store's server cannot be reached now.
+        HistoryError: the store cannot be opened (missing when read-only, not a store, a
+            newer runbookkit's, not writable when ``readonly`` is False, psycopg missing).
     """
-    return SQLiteStore.open(path, readonly=readonly)
+    where = parse(location)
+    if where.backend == "postgresql":
+        from runbookkit.history.postgres import PostgresStore
+
+        return PostgresStore.open(where.target, readonly=readonly)
+    return SQLiteStore.open(where.path, readonly=readonly)

@@ -11,12 +11,12 @@ from runbookkit.history.records import RunRecord, StepRecord
 from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
-    from runbookkit.history.store import Store
+    from runbookkit.history.store import RunWriter
     from runbookkit.plan import Plan
 
 
 def record_plan(
-    store: Store,
+    store: RunWriter,
     planned: Plan,
     *,
     operator: str,

@@ -1,25 +1,39 @@
-"""The schema of the SQLite store as a plain list of forward migrations.
+"""The schema of the history stores as one ordered list of forward migrations.
 
-``PRAGMA user_version`` holds the version a store is at; opening a store applies every later
-migration in one transaction. A migration is never edited once released: a change to the
-schema is a new entry at the end, so a store written by any earlier runbookkit can be opened.
+Each migration has its SQL for SQLite and, where PostgreSQL needs other SQL, for PostgreSQL.
+SQLite keeps the version a store is at in ``PRAGMA user_version``, PostgreSQL in the table
+``runbookkit_schema``; opening a store applies every later migration in one transaction. A
+migration is never edited once released: a change to the schema is a new entry at the end, so a
+store written by any earlier runbookkit can be opened, and one written by a later one is refused.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import HistoryError
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 @dataclass(frozen=True)
 class Migration:
-    """One step of the schema: the version it leads to, what it does, its SQL statements."""
+    """One step of the schema: the version it leads to, what it does, its SQL statements
+    (``postgres``: PostgreSQL's, when they differ from SQLite's)."""
 
     version: int
     summary: str
     statements: tuple[str, ...]
+    postgres: tuple[str, ...] | None = None
+
+    def sql(self, backend: str) -> tuple[str, ...]:
+        """The statements for ``backend`` ("sqlite" or "postgresql")."""
+        if backend == "postgresql" and self.postgres is not None:
+            return self.postgres
+        return self.statements
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -68,6 +82,50 @@ MIGRATIONS: tuple[Migration, ...] = (
                 PRIMARY KEY (run_id, seq)
             )""",
         ),
+        # Byte order ("C") for the ids and times, as in SQLite; durations in double precision.
+        (
+            """CREATE TABLE runs (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                runbook_id TEXT COLLATE "C" NOT NULL,
+                runbook_title TEXT NOT NULL,
+                runbook_sha256 TEXT NOT NULL,
+                section TEXT NOT NULL,
+                operator TEXT NOT NULL,
+                targets TEXT NOT NULL,
+                version TEXT NOT NULL,
+                started_at TEXT COLLATE "C" NOT NULL,
+                finished_at TEXT,
+                status TEXT NOT NULL,
+                exit_code INTEGER,
+                failed_step INTEGER,
+                planned_steps INTEGER,
+                rollback_of TEXT,
+                rollback_run TEXT
+            )""",
+            # With the id, a runbook's latest runs come off the index in order, unsorted.
+            "CREATE INDEX runs_by_runbook ON runs (runbook_id, started_at, id)",
+            "CREATE INDEX runs_by_start ON runs (started_at)",
+            """CREATE TABLE steps (
+                run_id TEXT COLLATE "C" NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                number INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                target TEXT NOT NULL,
+                host TEXT,
+                commands TEXT NOT NULL,
+                status TEXT NOT NULL,
+                exit_code INTEGER,
+                duration DOUBLE PRECISION NOT NULL,
+                expected TEXT,
+                matched BOOLEAN,
+                stdout TEXT NOT NULL,
+                stderr TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                error TEXT,
+                line INTEGER NOT NULL,
+                PRIMARY KEY (run_id, seq)
+            )""",
+        ),
     ),
     Migration(
         2,
@@ -84,6 +142,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "dry runs recorded on request (--record)",
         ("ALTER TABLE runs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0",),
+        ("ALTER TABLE runs ADD COLUMN dry_run BOOLEAN NOT NULL DEFAULT false",),
     ),
     Migration(
         4,
@@ -123,7 +182,7 @@ def migrate(conn: sqlite3.Connection, path: str) -> int:
         _check(conn, found, path)
         for migration in MIGRATIONS:
             if migration.version > found:
-                for statement in migration.statements:
+                for statement in migration.sql("sqlite"):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {migration.version}")
         conn.execute("COMMIT")
@@ -134,12 +193,7 @@ def migrate(conn: sqlite3.Connection, path: str) -> int:
 
 
 def _check(conn: sqlite3.Connection, found: int, path: str) -> None:
-    if found > SCHEMA_VERSION:
-        raise HistoryError(
-            f"written by a newer runbookkit (schema version {found}, this one knows up to "
-            f"{SCHEMA_VERSION}); upgrade runbookkit or choose another store file",
-            path=path,
-        )
+    check_not_newer(found, path)
     if found == 0:
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if tables:
@@ -148,3 +202,60 @@ def _check(conn: sqlite3.Connection, found: int, path: str) -> None:
                 "choose another store file",
                 path=path,
             )
+
+
+def check_not_newer(found: int, path: str) -> None:
+    """Refuse a store at a schema version this runbookkit does not know."""
+    if found > SCHEMA_VERSION:
+        raise HistoryError(
+            f"written by a newer runbookkit (schema version {found}, this one knows up to "
+            f"{SCHEMA_VERSION}); upgrade runbookkit or choose another store",
+            path=path,
+        )
+
+
+PG_LOCK = 0x72626B68  # the advisory lock that serialises migrations of one database
+PG_VERSION = "SELECT max(version) AS version FROM runbookkit_schema"
+
+
+def pg_version(conn: psycopg.Connection[Any]) -> int:
+    """The schema version of a PostgreSQL store (0 for a database without one)."""
+    if not _pg_table(conn, "runbookkit_schema"):
+        return 0
+    found = conn.execute(PG_VERSION).fetchone()
+    return int(next(iter(found.values())) or 0) if found else 0
+
+
+def _pg_table(conn: psycopg.Connection[Any], name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS present", (name,)).fetchone()
+    return bool(row and row["present"])
+
+
+def migrate_postgres(conn: psycopg.Connection[Any], where: str) -> int:
+    """Bring the PostgreSQL store on ``conn`` (autocommit mode) up to :data:`SCHEMA_VERSION`.
+
+    Migrations run in one transaction under an advisory lock, so runs starting at once agree.
+    Returns the version it was at. Raises:
+        HistoryError: the database holds a newer runbookkit's store, or another ``runs`` table.
+    """
+    found = pg_version(conn)
+    if found == SCHEMA_VERSION:
+        return found
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (PG_LOCK,))
+        found = pg_version(conn)
+        check_not_newer(found, where)
+        if found == 0:
+            if _pg_table(conn, "runs"):
+                raise HistoryError(
+                    "the database has a runs table that is not a runbookkit history store; "
+                    "use --history to choose another database",
+                    path=where,
+                )
+            conn.execute("CREATE TABLE runbookkit_schema (version INTEGER NOT NULL)")
+        for migration in MIGRATIONS:
+            if migration.version > found:
+                for statement in migration.sql("postgresql"):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO runbookkit_schema VALUES (%s)", (migration.version,))
+    return found

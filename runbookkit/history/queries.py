@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from runbookkit.execute.events import RunStatus, StepStatus, tail
 from runbookkit.history.records import RunRecord, StepRecord, parse_timestamp, timestamp
+
+Row = sqlite3.Row | Mapping[str, Any]  # an SQLite row, or a PostgreSQL one as a dict
 
 STATUS = (
     "CASE WHEN status = 'running' AND id IN (SELECT value FROM json_each(:dead)) "
@@ -42,8 +45,14 @@ INSERT_RUN = """INSERT INTO runs (id, runbook_id, runbook_title, runbook_sha256,
     :heartbeat_at)"""
 INSERT_RUN_IF_NEW = INSERT_RUN.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
 INSERT_STEP = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES ({', '.join('?' * 17)})"
+INSERT_STEP_IF_NEW = INSERT_STEP.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
 FINISH_RUN = """UPDATE runs SET status = ?, exit_code = ?, finished_at = ?, failed_step = ?,
     rollback_run = coalesce(?, rollback_run), error = ? WHERE id = ?"""
+MERGE_END = """UPDATE runs SET status = :status, exit_code = :exit_code,
+    finished_at = :finished_at, failed_step = :failed_step,
+    rollback_run = coalesce(:rollback_run, rollback_run), error = :error
+    WHERE id = :id AND status IN ('running', 'interrupted') AND :status <> 'running'"""
+DELETE_RUN = "DELETE FROM runs WHERE id = ?"
 RUNNING = "SELECT id, machine, pid, process, heartbeat_at FROM runs WHERE status = 'running'"
 REAP = """UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at)
     WHERE status = 'running' AND id IN (SELECT value FROM json_each(:dead))"""
@@ -133,7 +142,7 @@ def step_row(run_id: str, step: StepRecord) -> tuple[Any, ...]:
     )
 
 
-def run_from_row(row: sqlite3.Row) -> RunRecord:
+def run_from_row(row: Row) -> RunRecord:
     """A run (without steps) from a row of :data:`RUN_COLUMNS`."""
     finished = row["finished_at"]
     return RunRecord(
@@ -162,7 +171,7 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
     )
 
 
-def step_from_row(row: sqlite3.Row) -> StepRecord:
+def step_from_row(row: Row) -> StepRecord:
     """A step from a row of :data:`STEP_COLUMNS`."""
     matched = row["matched"]
     return StepRecord(

@@ -15,7 +15,7 @@ from runbookkit.errors import HistoryError
 from runbookkit.execute.events import Event, RunFinished, RunStarted, StepFinished, StepResult
 from runbookkit.history import process
 from runbookkit.history.records import RunRecord, StepRecord
-from runbookkit.history.store import Store
+from runbookkit.history.store import RunWriter
 from runbookkit.secrets import Redactor
 
 
@@ -31,7 +31,7 @@ class HistoryRecorder:
 
     def __init__(
         self,
-        store: Store,
+        store: RunWriter,
         *,
         secrets: Iterable[str] = (),
         heartbeat: float = process.HEARTBEAT,
@@ -68,6 +68,8 @@ class HistoryRecorder:
             self._beats.clear()
             if self._close_store:
                 self.store.close()
+            # A store that spools while its server is away says so (see history.spool).
+            self.failures += getattr(self.store, "notices", [])
 
     def _started(self, event: RunStarted) -> None:
         run = RunRecord(

@@ -147,6 +147,23 @@ class SQLiteStore:
                 added += 1
         return added, present
 
+    def merge_run(self, run: RunRecord) -> bool:
+        """Add ``run``, or the steps and the ending the store lacks; True if it was new."""
+        row = queries.run_row(run)
+        with self._write() as conn:
+            new = conn.execute(queries.INSERT_RUN_IF_NEW, row).rowcount == 1
+            if not new:
+                conn.execute(queries.MERGE_END, row)
+            conn.executemany(
+                queries.INSERT_STEP_IF_NEW, [queries.step_row(run.id, s) for s in run.steps]
+            )
+        return new
+
+    def forget(self, run_ids: Iterable[str]) -> None:
+        """Delete runs with their steps (a spool, once they are sent)."""
+        with self._write() as conn:
+            conn.executemany(queries.DELETE_RUN, [(run_id,) for run_id in run_ids])
+
     # -- reading -----------------------------------------------------------------------------
 
     def _read(self, sql: str, params: dict[str, Any] | tuple[Any, ...] = ()) -> list[sqlite3.Row]:

@@ -1,23 +1,29 @@
 """The store interface: record a run, record a step, finish, query.
 
-The SQLite store (:mod:`runbookkit.history.sqlite`) is the one runbookkit ships; a shared
-database for teams could implement the same few methods.
+Two stores implement it: SQLite (:mod:`runbookkit.history.sqlite`, the embedded default) and
+PostgreSQL (:mod:`runbookkit.history.postgres`, a team's shared history). :func:`open_store`
+(in :mod:`runbookkit.history`) opens either from a path or URL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import Protocol, Self
 
+from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunStatus
 from runbookkit.history.records import RunRecord, StepRecord
 
 
-class Store(Protocol):
-    """Where runs are recorded and read back from."""
+class StoreUnavailable(HistoryError):
+    """The store's server cannot be reached now (it may be later: a run spools meanwhile)."""
 
-    path: str
+
+class RunWriter(Protocol):
+    """What records a run: its start, each step, heartbeats and its end."""
+
+    path: str  # where the store is, as shown (a URL without its password)
 
     def begin_run(self, run: RunRecord) -> None:
         """Record that ``run`` started (its steps, if any, are ignored)."""
@@ -40,6 +46,17 @@ class Store(Protocol):
         error: str | None = None,
     ) -> None:
         """Record how a run ended (``error``: why it did not pass, in one line)."""
+
+    def close(self) -> None:
+        """Release the store."""
+
+
+class Store(RunWriter, Protocol):
+    """Where runs are recorded and read back from (a context manager that closes it)."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
     def list_runs(
         self,
@@ -93,5 +110,7 @@ class Store(Protocol):
         """Add runs not already present (by id); returns (added, already there)."""
         ...
 
-    def close(self) -> None:
-        """Release the store."""
+    def merge_run(self, run: RunRecord) -> bool:
+        """Add ``run``, or the steps (by ``seq``) and the ending the stored one lacks; returns
+        whether the run was new."""
+        ...

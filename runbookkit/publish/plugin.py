@@ -77,13 +77,17 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         # Where `runbookkit run` records: the option, else RUNBOOKKIT_HISTORY or
         # [tool.runbookkit] history, else beside the runbooks directory.
         history = self.config.history or settings.history
-        located = settings.model_copy(
-            update={
-                "runbooks_dir": self.runbooks_dir,
-                "history": root / history if history else None,
-            }
-        )
-        self.history_path = located.history_path.resolve()
+        if isinstance(history, str) and "://" in history:
+            store: Path | str = history  # a store URL (postgresql://…, sqlite:///…)
+        else:
+            located = settings.model_copy(
+                update={
+                    "runbooks_dir": self.runbooks_dir,
+                    "history": root / history if history else None,
+                }
+            )
+            store = located.history_path.resolve()
+        self.history_path = store
         self.profile_path = settings.profile if self.config.show_lint else None
         self.policy = settings.policy
         if CSS not in config.extra_css:
@@ -286,7 +290,14 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         server.watch(os.fspath(self.runbooks_dir))
         # The store file itself, not its directory: reading the store touches its -shm and
         # -wal files there, and each rebuild would set off the next.
-        if self.history_path.is_file():
+        if isinstance(self.history_path, str):
+            from runbookkit.publish.watch import StorePoller
+
+            if getattr(self, "poller", None) is None:
+                self.poller = StorePoller(self.history_path)
+                self.poller.start()
+            server.watch(os.fspath(self.poller.directory))
+        elif self.history_path.is_file():
             server.watch(os.fspath(self.history_path), recursive=False)
         else:
             log.info(f"{self.history_path}: no run history yet; restart to watch it once it exists")

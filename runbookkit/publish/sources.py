@@ -46,15 +46,18 @@ def read_runbooks(
     return [(Path(rb.path), rb) for rb in runbooks], errors
 
 
-def read_history(path: Path | None, max_runs: int, now: dt.datetime) -> History:
+def read_history(path: Path | str | None, max_runs: int, now: dt.datetime) -> History:
     """The latest ``max_runs`` runs of every runbook, the count of the last 30 days and the hosts
     of fleet runs; the runs come without their steps (see :func:`load_steps`).
 
-    A store that does not exist yet is an empty history, not an error.
+    ``path`` is an SQLite file or a store URL. A file that does not exist yet is an empty
+    history, not an error.
     """
-    if path is None or not path.exists():
-        return History()
     from runbookkit.history import open_store
+    from runbookkit.history.location import parse
+
+    if path is None or (parse(path).backend == "sqlite" and not parse(path).path.exists()):
+        return History()
 
     store = open_store(path, readonly=True)
     try:
@@ -68,7 +71,7 @@ def read_history(path: Path | None, max_runs: int, now: dt.datetime) -> History:
     return History(runs=runs, recent=recent, hosts=hosts)
 
 
-def load_steps(path: Path, runs: Sequence[RunRecord]) -> None:
+def load_steps(path: Path | str, runs: Sequence[RunRecord]) -> None:
     """Give ``runs`` (read by :func:`read_history` from the store at ``path``) their steps."""
     from runbookkit.history import open_store
 

@@ -67,7 +67,13 @@ def finished(stream: list[dict[str, Any]]) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
-def run_fleet(fleet: FleetServers, tmp_path: Path, *args: str, steps: str = THREE_STEPS):
+def run_fleet(
+    fleet: FleetServers,
+    tmp_path: Path,
+    *args: str,
+    steps: str = THREE_STEPS,
+    history: str | None = None,
+):
     runbook = write_runbook(tmp_path, steps)
     inventory = fleet.inventory(tmp_path / "inventory.yaml")
     return run_cli(
@@ -81,8 +87,26 @@ def run_fleet(fleet: FleetServers, tmp_path: Path, *args: str, steps: str = THRE
         str(fleet.ssh_config),
         *args,
         cwd=tmp_path,
-        env={"RUNBOOKKIT_HISTORY": str(tmp_path / "history.sqlite")},
+        env={"RUNBOOKKIT_HISTORY": history or str(tmp_path / "history.sqlite")},
     )
+
+
+def test_a_fleet_run_records_each_hosts_results_in_postgresql(fleet, tmp_path, pg_url):
+    from runbookkit.history import open_store
+
+    fleet.by_name("host-2").stand_in("probe", PROBE_FAIL)
+    try:
+        result = run_fleet(fleet, tmp_path, "--json", history=pg_url)
+    finally:
+        fleet.by_name("host-2").stand_in("probe", PROBE_OK)
+    assert result.returncode == 1, result.stderr
+    run_id = events(result.stdout)[0]["run_id"]
+    with open_store(pg_url) as store:
+        outcomes = store.host_outcomes([run_id])[run_id]
+        recorded = store.get_run(run_id)
+    assert sorted(outcomes) == fleet.names()
+    assert {name for name, failed in outcomes.items() if failed} == {"host-2"}
+    assert {step.host for step in recorded.steps} == set(fleet.names())
 
 
 def test_every_host_runs_every_step_on_its_own_connection(fleet, tmp_path):

@@ -17,7 +17,7 @@ from runbookkit.execute.events import (
     StepResult,
     StepStatus,
 )
-from runbookkit.history import SQLiteStore, open_store
+from runbookkit.history import SQLiteStore, Store, open_store
 
 T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
@@ -90,9 +90,45 @@ def store_path(tmp_path: Path) -> Path:
     return tmp_path / ".runbookkit" / "history.sqlite"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each backend in turn: the shared store suite runs on both."""
+    return str(request.param)
+
+
 @pytest.fixture
-def store(store_path: Path) -> Iterator[SQLiteStore]:
-    """A fresh writable store."""
-    opened = open_store(store_path, readonly=False)
+def new_location(backend: str, request: pytest.FixtureRequest, tmp_path: Path):
+    """Make the location of another fresh store of ``backend``: ``new_location()``."""
+    made: list[str] = []
+
+    def make() -> str:
+        made.append("x")
+        if backend == "sqlite":
+            return str(tmp_path / f"store-{len(made)}" / "history.sqlite")
+        cluster = request.getfixturevalue("pg_cluster")
+        return str(cluster.create_database(f"s{len(cluster.databases)}"))
+
+    return make
+
+
+@pytest.fixture
+def store_location(backend: str, store_path: Path, new_location) -> str:
+    """Where the test's store is: the SQLite file of ``store_path``, or a new database."""
+    return str(store_path) if backend == "sqlite" else new_location()
+
+
+@pytest.fixture
+def store(store_location: str) -> Iterator[Store]:
+    """A fresh writable store of each backend."""
+    opened = open_store(store_location, readonly=False)
+    assert isinstance(opened, SQLiteStore) == store_location.endswith(".sqlite")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sqlite_store(store_path: Path) -> Iterator[SQLiteStore]:
+    """A fresh writable SQLite store."""
+    opened = SQLiteStore.open(store_path, readonly=False)
     yield opened
     opened.close()

@@ -141,3 +141,30 @@ def test_every_history_command_has_help() -> None:
     for command in ("list", "show", "export", "import"):
         done = run_cli("history", command, "--help")
         assert done.returncode == 0 and len(done.stdout.split("\n\n")[1].strip()) > 20
+
+
+def test_history_copy_moves_every_run_once(filled: Path, new_location, backend: str) -> None:
+    target = new_location()
+    first = run_cli("history", "copy", str(filled), target)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("copied 5 runs (0 already there)")
+    again = run_cli("history", "copy", str(filled), target)
+    assert again.stdout.startswith("copied 0 runs (5 already there)")
+    with open_store(filled) as origin, open_store(target) as copied:
+        assert list(copied.export_runs()) == list(origin.export_runs())
+    back = run_cli("history", "list", "--history", target, "--json")
+    assert len(json.loads(back.stdout)) == 5, back.stderr
+
+
+def test_history_lists_a_postgresql_store_without_its_password(pg_url: str) -> None:
+    from tests.support.postgres import PASSWORD
+
+    with open_store(pg_url, readonly=False) as store:
+        recorder = HistoryRecorder(store, heartbeat=0)
+        for event in run_events("pg-run"):
+            recorder(event)
+    listed = run_cli("history", "--history", pg_url)
+    assert listed.returncode == 0, listed.stderr
+    assert "pg-run" in listed.stdout and PASSWORD not in listed.stdout
+    shown = run_cli("history", "show", "pg-", "--history", pg_url)
+    assert "step 3: step 3" in shown.stdout

@@ -1,4 +1,5 @@
-"""The SQLite store records runs step by step and reads them back the way every reader needs."""
+"""Both stores (SQLite, PostgreSQL) record runs step by step and read them back the way every
+reader needs: the shared suite, each test run on each backend."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import pytest
 
 from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import TAIL_BYTES, RunFinished, RunStatus, StepFinished, StepStatus
-from runbookkit.history import HistoryRecorder, SQLiteStore, open_store
+from runbookkit.history import HistoryRecorder, SQLiteStore, Store, open_store
+from runbookkit.history.recorder import step_record
 from runbookkit.history.records import from_json, to_json
 from tests.history.conftest import T0, result, run_events, started
 
 
-def record(store: SQLiteStore, *runs: list) -> None:
+def record(store: Store, *runs: list) -> None:
     recorder = HistoryRecorder(store, heartbeat=0)
     for events in runs:
         for event in events:
@@ -24,7 +26,7 @@ def record(store: SQLiteStore, *runs: list) -> None:
     assert recorder.failures == []
 
 
-def test_a_run_reads_back_whole(store: SQLiteStore) -> None:
+def test_a_run_reads_back_whole(store: Store) -> None:
     record(store, run_events("r1", fail_at=2))
     run = store.get_run("r1")
     assert (run.runbook_id, run.section, run.operator, run.status) == (
@@ -42,26 +44,26 @@ def test_a_run_reads_back_whole(store: SQLiteStore) -> None:
     assert run.steps[0].commands == ["echo step 1"] and run.steps[0].stdout == "step 1\n"
 
 
-def test_the_store_is_sqlite_in_wal_mode(store: SQLiteStore, store_path: Path) -> None:
-    record(store, run_events("r1"))
+def test_the_store_is_sqlite_in_wal_mode(sqlite_store: SQLiteStore, store_path: Path) -> None:
+    record(sqlite_store, run_events("r1"))
     with sqlite3.connect(store_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("SELECT count(*) FROM steps").fetchone()[0] == 3
 
 
-def test_each_step_is_committed_as_it_finishes(store: SQLiteStore, store_path: Path) -> None:
+def test_each_step_is_committed_as_it_finishes(store: Store, store_location: str) -> None:
     events = run_events("r1", steps=3)
     recorder = HistoryRecorder(store, heartbeat=0)
-    other = sqlite3.connect(store_path)  # another process's view of the file
+    other = open_store(store_location)  # another reader's view of the store, read-only
     for seen, event in enumerate(events[:3]):
         recorder(event)
-        assert other.execute("SELECT count(*) FROM steps").fetchone()[0] == seen
-    assert other.execute("SELECT status FROM runs").fetchone()[0] == "running"
+        assert len(other.get_run("r1").steps) == seen
+    assert other.list_runs()[0].status == RunStatus.running
     other.close()
 
 
 @pytest.mark.parametrize(("prefix", "found"), [("r-10", "r-10"), ("r-2", "r-2"), ("r-", "r-2")])
-def test_a_run_is_found_by_a_unique_prefix(store: SQLiteStore, prefix: str, found: str) -> None:
+def test_a_run_is_found_by_a_unique_prefix(store: Store, prefix: str, found: str) -> None:
     record(store, run_events("r-10"), run_events("r-2"))
     if prefix == "r-":
         with pytest.raises(HistoryError, match="'r-' is ambiguous: r-10, r-2"):
@@ -71,13 +73,13 @@ def test_a_run_is_found_by_a_unique_prefix(store: SQLiteStore, prefix: str, foun
 
 
 @pytest.mark.parametrize("run_id", ["nope", "r-3", "r-10x"])
-def test_a_missing_run_is_not_found(store: SQLiteStore, run_id: str) -> None:
+def test_a_missing_run_is_not_found(store: Store, run_id: str) -> None:
     record(store, run_events("r-10"))
     with pytest.raises(NotFoundError, match=f"no run '{run_id}'"):
         store.get_run(run_id)
 
 
-def test_list_newest_first_with_filters(store: SQLiteStore) -> None:
+def test_list_newest_first_with_filters(store: Store) -> None:
     for i in range(6):
         runbook = "redis-down" if i % 2 else "disk-full"
         at = T0 + dt.timedelta(hours=i)
@@ -90,7 +92,7 @@ def test_list_newest_first_with_filters(store: SQLiteStore) -> None:
     assert store.list_runs()[0].steps == []  # lists come without steps
 
 
-def test_runs_by_runbook_keeps_the_latest_of_each(store: SQLiteStore) -> None:
+def test_runs_by_runbook_keeps_the_latest_of_each(store: Store) -> None:
     for i in range(5):
         for runbook in ("a", "b"):
             record(store, run_events(f"{runbook}{i}", runbook, at=T0 + dt.timedelta(minutes=i)))
@@ -105,7 +107,7 @@ def test_runs_by_runbook_keeps_the_latest_of_each(store: SQLiteStore) -> None:
     assert store.run_counts(since=T0 + dt.timedelta(minutes=3)) == {"a": 2, "b": 2}
 
 
-def test_runs_by_runbook_without_steps_and_the_steps_apart(store: SQLiteStore) -> None:
+def test_runs_by_runbook_without_steps_and_the_steps_apart(store: Store) -> None:
     for i in range(3):
         record(store, run_events(f"a{i}", "a", at=T0 + dt.timedelta(minutes=i), steps=i + 1))
     grouped = store.runs_by_runbook(limit_per_runbook=2, steps=False)
@@ -117,7 +119,7 @@ def test_runs_by_runbook_without_steps_and_the_steps_apart(store: SQLiteStore) -
     assert store.steps_of([]) == {}
 
 
-def test_host_outcomes_of_fleet_runs(store: SQLiteStore) -> None:
+def test_host_outcomes_of_fleet_runs(store: Store) -> None:
     record(store, run_events("single"))
     events: list = [started("fleet")]
     for host, number, status in [
@@ -134,7 +136,7 @@ def test_host_outcomes_of_fleet_runs(store: SQLiteStore) -> None:
     assert list(outcomes["fleet"].items()) == [("web-2", True), ("web-1", False), ("web-3", False)]
 
 
-def test_outputs_keep_only_their_last_4_kib(store: SQLiteStore) -> None:
+def test_outputs_keep_only_their_last_4_kib(store: Store) -> None:
     long = "".join(f"line {i}\n" for i in range(2000))
     events = run_events("r1", steps=1)
     events[1] = StepFinished("r1", result(1, stdout=long, stderr="é" * 5000))
@@ -144,13 +146,13 @@ def test_outputs_keep_only_their_last_4_kib(store: SQLiteStore) -> None:
     assert set(step.stderr) == {"é"} and len(step.stderr.encode()) <= TAIL_BYTES
 
 
-def test_export_then_import_is_idempotent(store: SQLiteStore, tmp_path: Path) -> None:
+def test_export_then_import_is_idempotent(store: Store, new_location) -> None:
     for i in range(3):
         record(store, run_events(f"r{i}", at=T0 + dt.timedelta(days=i), fail_at=2 if i else None))
     lines = [json.dumps(to_json(run)) for run in store.export_runs()]
     since = [run.id for run in store.export_runs(since=T0 + dt.timedelta(days=1))]
     assert since == ["r1", "r2"]
-    other = open_store(tmp_path / "other.sqlite", readonly=False)
+    other = open_store(new_location(), readonly=False)
     runs = [from_json(json.loads(line)) for line in lines]
     assert other.import_runs(runs) == (3, 0)
     assert other.import_runs(runs) == (0, 3)
@@ -158,16 +160,15 @@ def test_export_then_import_is_idempotent(store: SQLiteStore, tmp_path: Path) ->
     other.close()
 
 
-def test_a_running_run_imported_reads_as_interrupted(store: SQLiteStore) -> None:
+def test_a_running_run_imported_reads_as_interrupted(store: Store, new_location) -> None:
     run = from_json(to_json(store_run_running(store)))
-    store.close()
-    fresh = open_store(store.path + ".2", readonly=False)
+    fresh = open_store(new_location(), readonly=False)
     fresh.import_runs([run])
     assert fresh.get_run(run.id).status == RunStatus.interrupted
     fresh.close()
 
 
-def store_run_running(store: SQLiteStore):
+def store_run_running(store: Store):
     record(store, run_events("r1")[:2])
     return store.get_run("r1")
 
@@ -179,7 +180,7 @@ def store_run_running(store: SQLiteStore):
         ({"id": "x"}, "runbook_id: Field required"),
     ],
 )
-def test_a_bad_export_line_names_its_field(store: SQLiteStore, data: dict, problem: str) -> None:
+def test_a_bad_export_line_names_its_field(store: Store, data: dict, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         from_json(data)
 
@@ -189,7 +190,7 @@ def test_reading_an_absent_store_says_so(tmp_path: Path) -> None:
         open_store(tmp_path / "none.sqlite")
 
 
-def test_steps_reported_from_many_threads_are_all_recorded(store: SQLiteStore) -> None:
+def test_steps_reported_from_many_threads_are_all_recorded(store: Store) -> None:
     import threading
 
     recorder = HistoryRecorder(store, heartbeat=0)
@@ -212,7 +213,7 @@ def test_steps_reported_from_many_threads_are_all_recorded(store: SQLiteStore) -
     assert {s.host for s in steps} == {"web-0", "web-1", "web-2", "web-3"}
 
 
-def test_a_rollback_run_is_linked_both_ways(store: SQLiteStore) -> None:
+def test_a_rollback_run_is_linked_both_ways(store: Store) -> None:
     from runbookkit.cli.history import describe
     from runbookkit.execute.events import RunFinished
     from tests.history.conftest import started
@@ -226,3 +227,20 @@ def test_a_rollback_run_is_linked_both_ways(store: SQLiteStore) -> None:
     assert (parent.rollback_run, child.rollback_of, child.status) == ("back", "main", "passed")
     assert "  rolled back by run back" in describe(parent)
     assert "  rolls back run main" in describe(child)
+
+
+def test_merging_a_run_adds_only_the_steps_and_ending_it_lacks(store: Store) -> None:
+    whole = run_events("r1", steps=3)
+    record(store, whole[:3])  # started and two steps: the run is still going
+    spooled = from_json(to_json(store.get_run("r1")))
+    spooled.steps.append(step_record(whole[3].result, 3))  # type: ignore[attr-defined]
+    end = whole[-1]
+    spooled.status, spooled.exit_code = RunStatus.passed, 0
+    spooled.finished_at = end.finished_at  # type: ignore[attr-defined]
+    assert store.merge_run(spooled) is False
+    assert store.merge_run(spooled) is False  # again: nothing doubled
+    run = store.get_run("r1")
+    assert [s.seq for s in run.steps] == [1, 2, 3] and run.status == RunStatus.passed
+    assert store.merge_run(from_json({**to_json(run), "id": "r2"})) is True
+    assert sorted(r.id for r in store.list_runs()) == ["r1", "r2"]
+    assert len(store.get_run("r2").steps) == 3

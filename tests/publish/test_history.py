@@ -283,3 +283,37 @@ def test_a_record_stored_unmasked_elsewhere_shows_no_secret_shape_on_the_site(
     pages = "".join(path.read_text("utf-8") for path in site.rglob("*.html"))
     assert "leak01" in pages
     assert "hunter2xyz" not in pages and "MIIEsecretkeybody" not in pages
+
+
+def test_the_site_reads_a_postgresql_store(tmp_path: Path, pg_url: str) -> None:
+    from tests.support.postgres import PASSWORD
+
+    runs = [
+        make_run(f"pg{n:02d}run", sha256=SHA, started=NOW - dt.timedelta(hours=n)) for n in (1, 2)
+    ]
+    runs.append(
+        make_run(
+            "pg09fleet",
+            sha256=SHA,
+            started=NOW,
+            status="failed",
+            steps=[
+                {"host": "web-1"},
+                {"host": "web-2", "status": "failed", "exit_code": 1},
+            ],
+        )
+    )
+    record(pg_url, *runs)  # type: ignore[arg-type]
+    config = write_site(tmp_path, RUNBOOKS, history=pg_url, catalog="catalog.md")  # type: ignore[arg-type]
+    done = mkdocs_build(config, "--strict")
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "site"
+    page = (site / "runbooks" / "redis-connection-refused" / "index.html").read_text()
+    rows = _rows(page)
+    assert [re.search(r"pg\d\d\w+", row).group(0) for row in rows] == [  # type: ignore[union-attr]
+        "pg09fleet",
+        "pg01run",
+        "pg02run",
+    ]
+    assert "web-2" in rows[0]
+    assert PASSWORD not in done.stderr + "".join(p.read_text() for p in site.rglob("*.html"))

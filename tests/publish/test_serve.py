@@ -44,8 +44,13 @@ def _wait_for(url: str, text: str, seconds: float) -> bool:
     return False
 
 
-def test_a_run_recorded_while_serving_shows_up(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_run_recorded_while_serving_shows_up(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     store = tmp_path / "store" / "history.sqlite"
+    if backend == "postgresql":  # polled, not watched as a file
+        store = request.getfixturevalue("pg_url")
     record(store, make_run("first01", started=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
     config = write_site(tmp_path, RUNBOOKS, history=store)
     port = _free_port()

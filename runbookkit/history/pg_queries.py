@@ -1,0 +1,82 @@
+"""The SQL of the PostgreSQL store, where it differs from SQLite's (:mod:`.queries`).
+
+Rows map to records with :mod:`.queries` too: the columns are the same. ``%(dead)s`` is a list
+of the ids of runs whose recording process is gone (reported as ``interrupted``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from runbookkit.history import queries
+
+STATUS = "CASE WHEN status = 'running' AND id = ANY(%(dead)s) THEN 'interrupted' ELSE status END"
+# The failed step's title is looked up only for a run that has one.
+FAILED_TITLE = f"CASE WHEN runs.failed_step IS NULL THEN NULL ELSE {queries.FAILED_TITLE} END"
+RUN_COLUMNS = queries.RUN_COLUMNS.replace(queries.STATUS, STATUS).replace(
+    queries.FAILED_TITLE, FAILED_TITLE
+)
+STEP_COLUMNS = queries.STEP_COLUMNS
+
+INSERT_RUN = """INSERT INTO runs (id, runbook_id, runbook_title, runbook_sha256, section, operator,
+    targets, version, started_at, finished_at, status, exit_code, failed_step, planned_steps,
+    rollback_of, rollback_run, dry_run, partial, error, machine, pid, process, heartbeat_at)
+    VALUES (%(id)s, %(runbook_id)s, %(runbook_title)s, %(runbook_sha256)s, %(section)s,
+    %(operator)s, %(targets)s, %(version)s, %(started_at)s, %(finished_at)s, %(status)s,
+    %(exit_code)s, %(failed_step)s, %(planned_steps)s, %(rollback_of)s, %(rollback_run)s,
+    %(dry_run)s, %(partial)s, %(error)s, %(machine)s, %(pid)s, %(process)s, %(heartbeat_at)s)"""
+INSERT_RUN_IF_NEW = f"{INSERT_RUN} ON CONFLICT (id) DO NOTHING"
+_STEP_VALUES = ", ".join(["%s"] * 17)
+INSERT_STEP = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES ({_STEP_VALUES})"
+INSERT_STEP_IF_NEW = f"{INSERT_STEP} ON CONFLICT (run_id, seq) DO NOTHING"
+# One statement, so one round trip: the step and the run's heartbeat.
+RECORD_STEP = f"""WITH step AS ({INSERT_STEP})
+    UPDATE runs SET heartbeat_at = %s WHERE id = %s"""
+HEARTBEAT = "UPDATE runs SET heartbeat_at = %s WHERE id = %s"
+FINISH_RUN = """UPDATE runs SET status = %s, exit_code = %s, finished_at = %s, failed_step = %s,
+    rollback_run = coalesce(%s, rollback_run), error = %s WHERE id = %s"""
+# A run merged in from a spool: its ending, where the store has it running (or, its process
+# gone, reaped as interrupted).
+MERGE_END = """UPDATE runs SET status = %(status)s, exit_code = %(exit_code)s,
+    finished_at = %(finished_at)s, failed_step = %(failed_step)s,
+    rollback_run = coalesce(%(rollback_run)s, rollback_run), error = %(error)s
+    WHERE id = %(id)s AND status IN ('running', 'interrupted') AND %(status)s <> 'running'"""
+RUNNING = queries.RUNNING
+REAP = """UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at)
+    WHERE status = 'running' AND id = ANY(%(dead)s)"""
+RUN_BY_PREFIX = f"""SELECT {RUN_COLUMNS} FROM runs
+    WHERE starts_with(id, %(id)s) ORDER BY id LIMIT 10"""
+LATEST_PER_RUNBOOK = f"""SELECT {RUN_COLUMNS} FROM (
+        SELECT *, row_number() OVER (PARTITION BY runbook_id ORDER BY started_at DESC, id DESC)
+        AS rank FROM runs) AS runs
+    WHERE %(limit)s::integer IS NULL OR rank <= %(limit)s
+    ORDER BY runbook_id, started_at DESC, id DESC"""
+RUN_COUNTS = """SELECT runbook_id, count(*) AS n FROM runs WHERE started_at >= %(since)s
+    GROUP BY runbook_id"""
+EXPORT_BATCH = f"""SELECT {RUN_COLUMNS} FROM runs
+    WHERE started_at > %(at)s OR (started_at = %(at)s AND id > %(id)s)
+    ORDER BY started_at, id LIMIT %(batch)s"""
+STEPS_OF_RUNS = f"""SELECT {STEP_COLUMNS} FROM steps
+    WHERE run_id = ANY(%(ids)s) ORDER BY run_id, seq"""
+HOSTS_OF_RUNS = """SELECT run_id, host, bool_or(status = 'failed') AS failed FROM steps
+    WHERE host IS NOT NULL AND run_id = ANY(%(ids)s)
+    GROUP BY run_id, host ORDER BY run_id, min(seq)"""
+
+
+def list_runs(
+    *, runbook: str | None, section: str | None, status: str | None, since: dt.datetime | None
+) -> str:
+    """The query of ``history`` with only the filters that are given (so indexes apply)."""
+    where = []
+    if runbook is not None:
+        where.append("runbook_id = %(runbook)s")
+    if section is not None:
+        where.append("section = %(section)s")
+    if status is not None:
+        where.append(f"{STATUS} = %(status)s")
+    if since is not None:
+        where.append("started_at >= %(since)s")
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    return (
+        f"SELECT {RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, id DESC LIMIT %(limit)s"
+    )
