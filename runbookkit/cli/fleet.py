@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from runbookkit.fleet.resolve import Fleet
     from runbookkit.model import Runbook
     from runbookkit.plan import Plan
+    from runbookkit.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 _STRATEGY_FLAGS = ("parallel", "serial", "batch", "fail_fast", "max_failures", "continue_on_error")
@@ -93,6 +94,7 @@ def run_on_fleet(
     planned: Plan,
     options: RunOptions,
     fleet: Fleet,
+    settings: Settings,
     history: str | Path | None,
     operator: Operator,
     flags: dict[str, Any],
@@ -111,7 +113,7 @@ def run_on_fleet(
     if flags["dry_run"]:
         from runbookkit.execute.needs import render_plan
 
-        runs.run(*scope, options, fleet=fleet, history=history, dry_run=True)
+        runs.run(*scope, options, settings=settings, fleet=fleet, history=history, dry_run=True)
         click.echo(options.redactor().text(render_plan(planned, options.variables)))
         click.echo(f"on {len(fleet.hosts)} hosts ({strategy.describe()}):")
         for host in fleet.hosts:
@@ -121,6 +123,7 @@ def run_on_fleet(
     outcome = runs.run(
         *scope,
         options,
+        settings=settings,
         fleet=fleet,
         strategy=strategy,
         history=history,

@@ -156,17 +156,18 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     fleet = fleet_for(parsed, options, flags)  # --hosts, --group or the runbook's hosts: group
     if fleet is not None:
         operator = _operator(flags, redactor)
-        return run_on_fleet(section, planned, options, fleet, history, operator, flags)
+        return run_on_fleet(section, planned, options, fleet, settings, history, operator, flags)
     if flags["dry_run"]:
         from runbookkit.execute.needs import render_plan
 
-        runs.run(parsed, section, options, history=history, dry_run=True)
+        runs.run(parsed, section, options, settings=settings, history=history, dry_run=True)
         click.echo(redactor.text(render_plan(planned, options.variables, host=flags["host"])))
         return
     outcome = runs.run(
         parsed,
         section,
         options,
+        settings=settings,
         history=history,
         listeners=[_view(flags)],
         operator=_operator(flags, redactor),
