@@ -142,9 +142,13 @@ class RemoteTransport:
         self.shell_pid = 0  # told by the session once its shell said it
 
     def start(self) -> None:
-        """Open a session channel running ``script`` through the login's shell."""
-        self.channel = self.conn.client.get_transport().open_session()
-        self.channel.exec_command(self.script)
+        """Open a session channel running ``script`` through the login's shell (OSError when
+        the connection is gone, say closed by an interruption while the shell was starting)."""
+        try:
+            self.channel = self.conn.client.get_transport().open_session()
+            self.channel.exec_command(self.script)
+        except Exception as exc:  # paramiko's SSHException, socket errors, EOFError
+            raise OSError(str(exc) or type(exc).__name__) from exc
 
     def write(self, data: bytes) -> None:
         """Send bytes to the shell (OSError when the channel is gone)."""
