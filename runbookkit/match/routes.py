@@ -132,7 +132,7 @@ class Compiled:
 
     def __init__(self, route: Route, engine: str, regex: Any = None) -> None:
         self.route = route
-        self.engine = engine  # "re2" or "re"
+        self.engine = engine  # "hyperscan" (found by it, confirmed by RE2), "re2" or "re"
         self._regex = regex
 
     @property

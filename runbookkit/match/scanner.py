@@ -1,4 +1,7 @@
-"""Find the matching lines of a buffer: one combined RE2 pass, then an RE2 set on the few hits.
+"""Find the matching lines of a buffer: a fast pass for candidates, then an RE2 set on the few.
+
+The fast pass is a *finder*: given where to look from, it returns a position on the next line
+that may match (Hyperscan over all Patterns at once, or one combined RE2 pattern), or -1.
 
 A large buffer is cut at line boundaries into one part per core. The binding of RE2 holds the
 GIL while it searches, so threads would take turns: the other parts are scanned by forked
@@ -22,6 +25,8 @@ MIN_PART = 8 << 20
 MAX_PARTS = 8
 # (line index, line start, line end, indices of the matching patterns in the set)
 Hit = tuple[int, int, int, list[int]]
+# (buffer, from, to) → a position on the first line at or after ``from`` that may match, or -1.
+Finder = Callable[[Buffer, int, int], int]
 
 
 def normalise(data: bytes) -> bytes:
@@ -44,32 +49,32 @@ def newlines(data: Buffer, start: int, stop: int) -> int:
 
 def scan(
     data: Buffer,
-    regex: Any,
+    find: Finder,
     which: Callable[[bytes], Any],
     *,
     raw: bool,
     count: bool,
     first: bool = False,
 ) -> list[Hit]:
-    """Every line of ``data`` that ``which`` (an RE2 set) matches, found through ``regex``.
+    """Every line of ``data`` that ``which`` (an RE2 set) matches, among those ``find`` gives.
 
     Args:
         data: whole lines.
-        regex: the combined pattern; every line a pattern of the set matches, it matches too.
+        find: the finder; every line a pattern of the set matches, it gives too.
         which: the set's match function: line bytes → indices of the patterns that match.
         raw: ``data`` may hold invalid UTF-8; each candidate line is normalised before ``which``.
         count: number the lines (otherwise every line index is 0).
         first: stop at the first matching line.
     """
     if first:
-        return _scan_part(data, regex, which, 0, len(data), raw, count, first=True)[0]
+        return _scan_part(data, find, which, 0, len(data), raw, count, first=True)[0]
     bounds = _parts(data)
     if len(bounds) > 1 and (not hasattr(os, "fork") or threading.active_count() > 1):
         bounds = [(0, len(data))]
-    children = [_spawn(data, regex, which, low, high, raw, count) for low, high in bounds[1:]]
-    results = [_scan_part(data, regex, which, *bounds[0], raw, count)]
+    children = [_spawn(data, find, which, low, high, raw, count) for low, high in bounds[1:]]
+    results = [_scan_part(data, find, which, *bounds[0], raw, count)]
     for child, (low, high) in zip(children, bounds[1:], strict=True):
-        results.append(_collect(*child) or _scan_part(data, regex, which, low, high, raw, count))
+        results.append(_collect(*child) or _scan_part(data, find, which, low, high, raw, count))
     hits: list[Hit] = []
     before = 0
     for part, lines in results:
@@ -80,7 +85,7 @@ def scan(
 
 def _spawn(
     data: Buffer,
-    regex: Any,
+    find: Finder,
     which: Callable[[bytes], Any],
     low: int,
     high: int,
@@ -94,7 +99,7 @@ def _spawn(
         status = 1
         try:
             os.close(reading)
-            payload = marshal.dumps(_scan_part(data, regex, which, low, high, raw, count))
+            payload = marshal.dumps(_scan_part(data, find, which, low, high, raw, count))
             with os.fdopen(writing, "wb") as pipe:
                 pipe.write(payload)
             status = 0
@@ -140,7 +145,7 @@ def _parts(data: Buffer) -> list[tuple[int, int]]:
 
 def _scan_part(
     data: Buffer,
-    regex: Any,
+    find: Finder,
     which: Callable[[bytes], Any],
     low: int,
     high: int,
@@ -151,15 +156,14 @@ def _scan_part(
 ) -> tuple[list[Hit], int]:
     """The hits of ``data[low:high]`` (line indices from ``low``) and how many lines it holds."""
     hits: list[Hit] = []
-    search = regex.search
     index = 0
     pos = counted = low
     while pos < high:
-        found = search(data, pos, high)
-        if found is None:
-            break
-        start = data.rfind(b"\n", low, found.start()) + 1 or low
-        stop = data.find(b"\n", found.start(), high)
+        at = find(data, pos, high)
+        if at < 0 or (at >= high and data[high - 1 : high] == b"\n"):
+            break  # nothing more, or only the empty end after the last newline: not a line
+        start = data.rfind(b"\n", low, at) + 1 or low
+        stop = data.find(b"\n", at, high)
         stop = high if stop < 0 else stop
         line = data[start:stop]
         if line.endswith(b"\r"):
@@ -175,3 +179,35 @@ def _scan_part(
         pos = stop + 1
     lines = index + newlines(data, counted, high) if count else 0
     return hits, lines
+
+
+def regex_finder(regex: Any) -> Finder:
+    """The finder of a compiled RE2 pattern: where its next match starts."""
+    search = regex.search
+
+    def find(data: Buffer, pos: int, high: int) -> int:
+        found = search(data, pos, high)
+        return -1 if found is None else int(found.start())
+
+    return find
+
+
+def either(finders: list[Finder]) -> Finder:
+    """The finder of lines that any of ``finders`` gives; each result kept while still ahead."""
+    if len(finders) == 1:
+        return finders[0]
+    # Per finder: the buffer and end it searched, where from, and what it found.
+    last: list[tuple[Any, int, int, int]] = [(None, 0, 0, 0)] * len(finders)
+
+    def find(data: Buffer, pos: int, high: int) -> int:
+        best = -1
+        for number, finder in enumerate(finders):
+            seen, end, since, at = last[number]
+            if not (seen is data and end == high and since <= pos and (at < 0 or at >= pos)):
+                at = finder(data, pos, high)
+                last[number] = (data, high, pos, at)
+            if at >= 0 and (best < 0 or at < best):
+                best = at
+        return best
+
+    return find
