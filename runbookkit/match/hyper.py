@@ -57,6 +57,7 @@ class Prefilter:
     Attributes:
         indexes: the indexes in ``patterns`` of those Hyperscan compiled.
         rejected: the index of each Pattern it could not compile, with Hyperscan's reason.
+        compiled: whether the database was compiled now (False: loaded from the cache).
     """
 
     def __init__(self, patterns: Sequence[str], cache: Path | None) -> None:
@@ -67,9 +68,8 @@ class Prefilter:
         self._db: Any = None
         key = _digest([str(FORMAT), getattr(hyperscan, "__version__", "?"), *patterns])
         path = cache / f"hyperscan-{key}.db" if cache is not None else None
-        if path is not None and self._load(path):
-            pass
-        else:
+        self.compiled = path is None or not self._load(path)
+        if self.compiled:
             self._compile(patterns)
             if path is not None:
                 self._store(path)
@@ -104,6 +104,7 @@ class Prefilter:
             head, _, body = path.read_bytes().partition(b"\n")
             rejected = json.loads(head)
             self._db = hs.loadb(body, hs.HS_MODE_BLOCK)
+            self._db.scratch = hs.Scratch(self._db)
         except (OSError, ValueError, hs.error):
             return False
         self.rejected = [(int(index), str(reason)) for index, reason in rejected]
