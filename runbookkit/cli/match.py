@@ -252,7 +252,8 @@ def render_engines(matcher: Matcher) -> list[str]:
     engines = matcher.engines()
     lines = []
     if engines["hyperscan"]:
-        lines.append(f"engine: hyperscan for {len(engines['hyperscan'])} Patterns, RE2 confirms")
+        number = len(engines["hyperscan"])
+        lines.append(f"engine: hyperscan for {number} Pattern{'s' * (number != 1)}, RE2 confirms")
     elif engines["re2"]:
         lines.append("engine: Hyperscan not used (not installed, or RUNBOOKKIT_MATCH_ENGINE=re2)")
     for name, label in (("re2", "RE2"), ("re", "Python re (time-limited worker)")):

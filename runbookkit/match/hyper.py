@@ -81,7 +81,8 @@ class Prefilter:
         """Compile every Pattern at once; if that fails, find out alone which ones it refuses."""
         hs = self._hs
         good = [(i, p.encode("ascii")) for i, p in enumerate(patterns) if p.isascii()]
-        self.rejected = [(i, "not ASCII") for i, p in enumerate(patterns) if not p.isascii()]
+        reason = "not ASCII: it runs in byte mode"
+        self.rejected = [(i, reason) for i, p in enumerate(patterns) if not p.isascii()]
         try:
             self._db = _build(hs, good, len(patterns))
             return
