@@ -24,7 +24,7 @@ from runbookkit.files import open_regular
 from runbookkit.match import context, scanner
 from runbookkit.match.context import Buffer
 from runbookkit.match.routes import Compiled, PatternError, Route, fallback, re2_options
-from runbookkit.match.scanner import Finder, either, normalise, regex_finder
+from runbookkit.match.scanner import POPULATE, Finder, either, normalise, regex_finder
 
 if TYPE_CHECKING:
     from runbookkit.model import Runbook
@@ -246,9 +246,10 @@ class Matcher:
         # candidates, decoded and checked alone. (With Patterns left to RE2, a log that is not
         # ASCII from its start takes the UTF-8 path above instead.)
         find = self._finder(raw=True)
-        return data, self._routed(
-            scanner.scan(data, find, self._which, raw=True, count=count, first=first)
+        found = scanner.scan(
+            data, find, self._which, raw=True, count=count, first=first, parallel=bool(rest)
         )
+        return data, self._routed(found)
 
     def engines(self) -> dict[str, list[str]]:
         """The ids of the runbooks each engine runs: ``hyperscan``, ``re2``, ``re``."""
@@ -299,7 +300,9 @@ class Matcher:
         fast: list[Line] = []
         if self._fast:
             find = self._finder(raw=False)
-            fast = self._routed(scanner.scan(data, find, self._which, raw=False, count=True))
+            rest = any(c.engine == "re2" for c in self._fast)
+            found = scanner.scan(data, find, self._which, raw=False, count=True, parallel=rest)
+            fast = self._routed(found)
         if not self._slow:
             return fast
         merged: dict[int, Line] = {line[0]: line for line in fast}
@@ -334,9 +337,16 @@ class Matcher:
 
 @contextmanager
 def _mapped(handle: IO[bytes]) -> Iterator[Buffer]:
-    """The file's bytes, mapped into memory when it can be (no copy), else read."""
+    """The file's bytes, mapped into memory when it can be (no copy), else read.
+
+    A file up to :data:`POPULATE` bytes is read in at once (fewer page faults); a larger one
+    page by page, and the pages a scan has passed are let go (:func:`scanner.release`).
+    """
     try:
-        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        size = os.fstat(handle.fileno()).st_size
+        flags = mmap.MAP_SHARED
+        if size <= POPULATE:
+            flags |= getattr(mmap, "MAP_POPULATE", 0)
         mapped = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
     except (OSError, ValueError):  # empty, a pipe or a special file
         yield handle.read()

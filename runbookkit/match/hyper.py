@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from runbookkit.match.context import Buffer
+from runbookkit.match.scanner import release
 
 FORMAT = 1
 ENGINE_VARIABLE = "RUNBOOKKIT_MATCH_ENGINE"
@@ -143,6 +144,9 @@ class Prefilter:
                 if found:
                     return found[-1]
                 return pos if dense and pos < stop else -1
+            if stop - since > WINDOW:
+                release(data, since, stop)  # a large mapped file: the pages passed
+                since = stop
             start = stop
             cut = data.find(b"\n", min(start + WINDOW, high - 1), high)
             stop = high if cut < 0 else cut + 1

@@ -12,7 +12,9 @@ parts are scanned one after the other.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
+import mmap
 import os
 import threading
 from collections.abc import Callable
@@ -23,6 +25,10 @@ from runbookkit.match.context import Buffer
 # A part smaller than this is not worth a process.
 MIN_PART = 8 << 20
 MAX_PARTS = 8
+SLICE = 16 << 20  # bytes of a mapped file copied at a time to count its lines
+# Files up to this size are read into memory at once when mapped; larger ones are let go of as
+# they are scanned.
+POPULATE = 256 << 20
 # (line index, line start, line end, indices of the matching patterns in the set)
 Hit = tuple[int, int, int, list[int]]
 # (buffer, from, to) → a position on the first line at or after ``from`` that may match, or -1.
@@ -41,10 +47,10 @@ def normalise(data: bytes) -> bytes:
 
 
 def newlines(data: Buffer, start: int, stop: int) -> int:
-    """How many newlines ``data[start:stop]`` holds."""
+    """How many newlines ``data[start:stop]`` holds (a mapped file: a slice at a time)."""
     if isinstance(data, bytes):
         return data.count(b"\n", start, stop)
-    return data[start:stop].count(b"\n")
+    return sum(data[low : min(low + SLICE, stop)].count(b"\n") for low in range(start, stop, SLICE))
 
 
 def scan(
@@ -55,6 +61,7 @@ def scan(
     raw: bool,
     count: bool,
     first: bool = False,
+    parallel: bool = True,
 ) -> list[Hit]:
     """Every line of ``data`` that ``which`` (an RE2 set) matches, among those ``find`` gives.
 
@@ -65,10 +72,12 @@ def scan(
         raw: ``data`` may hold invalid UTF-8; each candidate line is normalised before ``which``.
         count: number the lines (otherwise every line index is 0).
         first: stop at the first matching line.
+        parallel: scan a large buffer in forked parts (worth it for RE2, which holds the GIL
+            and is slower than reading the file; not for Hyperscan alone).
     """
     if first:
         return _scan_part(data, find, which, 0, len(data), raw, count, first=True)[0]
-    bounds = _parts(data)
+    bounds = _parts(data) if parallel else [(0, len(data))]
     if len(bounds) > 1 and (not hasattr(os, "fork") or threading.active_count() > 1):
         bounds = [(0, len(data))]
     children = [_spawn(data, find, which, low, high, raw, count) for low, high in bounds[1:]]
@@ -211,3 +220,19 @@ def either(finders: list[Finder]) -> Finder:
         return best
 
     return find
+
+
+def release(data: Buffer, start: int, stop: int) -> None:
+    """Let go of the pages of a mapped file between ``start`` and ``stop`` (read again if needed).
+
+    Keeps the memory a scan of a large file holds bounded: its file pages stay in the page
+    cache, not in this process.
+    """
+    if not isinstance(data, mmap.mmap) or len(data) <= POPULATE:
+        return
+    if not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    low = start - start % mmap.PAGESIZE
+    if stop - low >= mmap.PAGESIZE:
+        with contextlib.suppress(OSError, ValueError):
+            data.madvise(mmap.MADV_DONTNEED, low, stop - low)
