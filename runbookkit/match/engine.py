@@ -196,6 +196,7 @@ class Matcher:
             trace: list[str] = []
             if with_context:
                 trace, still_open = context.following(data, stop + 1, text)
+            scanner.release(data, start, stop + sum(len(t) + 1 for t in trace))
             for compiled in sorted(hits, key=lambda c: (c.route.rank, c.route.id)):
                 found = compiled.regex.search(text)
                 begin, end = found.span() if found else (0, 0)

@@ -77,6 +77,7 @@ class Prefilter:
         bad = {index for index, _ in self.rejected}
         self.indexes = [index for index in range(len(patterns)) if index not in bad]
         self._view: tuple[Any, int, int, int, list[int], bool] = (None, 0, 0, 0, [], False)
+        self._kept = 0  # where the pages of the buffer not yet let go of begin
 
     def _compile(self, patterns: Sequence[str]) -> None:
         """Compile every Pattern at once; if that fails, find out alone which ones it refuses."""
@@ -136,6 +137,7 @@ class Prefilter:
         seen, end, since, stop, found, dense = self._view
         if seen is not data or end != high or not since <= pos <= stop:
             seen, end, stop, found, dense = data, high, pos, [], False
+            self._kept = pos
         while True:
             while found and found[-1] < pos:
                 found.pop()
@@ -144,9 +146,9 @@ class Prefilter:
                 if found:
                     return found[-1]
                 return pos if dense and pos < stop else -1
-            if stop - since > WINDOW:
-                release(data, since, stop)  # a large mapped file: the pages passed
-                since = stop
+            if stop - self._kept > WINDOW:
+                release(data, self._kept, stop)  # a large mapped file: the pages passed
+                self._kept = stop
             start = stop
             cut = data.find(b"\n", min(start + WINDOW, high - 1), high)
             stop = high if cut < 0 else cut + 1

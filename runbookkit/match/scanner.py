@@ -29,6 +29,7 @@ SLICE = 16 << 20  # bytes of a mapped file copied at a time to count its lines
 # Files up to this size are read into memory at once when mapped; larger ones are let go of as
 # they are scanned.
 POPULATE = 256 << 20
+AROUND = 64 << 10  # bytes a page fault maps in (Linux's fault-around), a multiple of pages
 # (line index, line start, line end, indices of the matching patterns in the set)
 Hit = tuple[int, int, int, list[int]]
 # (buffer, from, to) → a position on the first line at or after ``from`` that may match, or -1.
@@ -50,7 +51,12 @@ def newlines(data: Buffer, start: int, stop: int) -> int:
     """How many newlines ``data[start:stop]`` holds (a mapped file: a slice at a time)."""
     if isinstance(data, bytes):
         return data.count(b"\n", start, stop)
-    return sum(data[low : min(low + SLICE, stop)].count(b"\n") for low in range(start, stop, SLICE))
+    total = 0
+    for low in range(start, stop, SLICE):
+        high = min(low + SLICE, stop)
+        total += data[low:high].count(b"\n")
+        release(data, low, high)
+    return total
 
 
 def scan(
@@ -223,16 +229,17 @@ def either(finders: list[Finder]) -> Finder:
 
 
 def release(data: Buffer, start: int, stop: int) -> None:
-    """Let go of the pages of a mapped file between ``start`` and ``stop`` (read again if needed).
+    """Let go of the pages of a mapped file around ``start`` to ``stop`` (read again if needed).
 
     Keeps the memory a scan of a large file holds bounded: its file pages stay in the page
-    cache, not in this process.
+    cache, not in this process. The range is widened to :data:`AROUND` bytes, as a page
+    fault maps in the pages around the one touched.
     """
     if not isinstance(data, mmap.mmap) or len(data) <= POPULATE:
         return
     if not hasattr(mmap, "MADV_DONTNEED"):
         return
-    low = start - start % mmap.PAGESIZE
-    if stop - low >= mmap.PAGESIZE:
-        with contextlib.suppress(OSError, ValueError):
-            data.madvise(mmap.MADV_DONTNEED, low, stop - low)
+    low = max(0, start - AROUND) // AROUND * AROUND
+    high = min(len(data), stop + 2 * AROUND)
+    with contextlib.suppress(OSError, ValueError):
+        data.madvise(mmap.MADV_DONTNEED, low, high - low)
