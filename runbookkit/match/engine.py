@@ -74,7 +74,8 @@ class Matcher:
             :attr:`errors` and match with the others.
         hyperscan: use Hyperscan to find candidate lines (None: when installed and not turned
             off by ``RUNBOOKKIT_MATCH_ENGINE=re2``).
-        cache_dir: where to keep the compiled Hyperscan database (None: compile every time).
+        cache_dir: where to keep the compiled Hyperscan database (default: runbookkit's cache
+            directory, :func:`runbookkit.match.load.cache_dir`).
 
     Attributes:
         routes: the routes that take part, in the order given.
@@ -269,7 +270,10 @@ class Matcher:
 
         if not self._fast or not (hyper.wanted() if self._hyperscan is None else self._hyperscan):
             return
-        prefilter = hyper.Prefilter([c.buffer_pattern for c in self._fast], self._cache_dir)
+        from runbookkit.match.load import cache_dir
+
+        patterns = [c.buffer_pattern for c in self._fast]
+        prefilter = hyper.Prefilter(patterns, self._cache_dir or cache_dir())
         for index, reason in prefilter.rejected:
             route = self._fast[index].route
             where = route.error("").location()

@@ -15,7 +15,10 @@ from runbookkit.match.routes import translate
 hyperscan = pytest.importorskip("hyperscan")
 
 ATOMS = ["a", "b", "k", "K", "s", "1", " ", ".", r"\d", r"\w", r"\s", r"\S", r"\W", r"\b"]
-ATOMS += [r"\B", "[ab]", "[^a]", "[[:space:]]", "^", "$", r"\A", r"\Z", r"\z", r"\x41", "é"]
+ATOMS += [r"\B", "[ab]", "[^a]", "[[:space:]]", "^", r"\A", r"\x41", "é"]
+# End anchors only end a Pattern: in a CRLF log RE2's combined pass reads `$\b` with the "\r"
+# consumed (a known difference of RE2 alone, not of the layers).
+ENDS = ["", "", "$", r"\Z", r"\z"]
 # Bytes where engines differ most: case folding (Kelvin sign, long s), \v, CR, invalid UTF-8.
 CHARS = ["a", "b", "k", "K", "s", "S", "1", " ", "\t", "\r", "\v", "é", "\u212a", "\u017f", "-"]
 
@@ -42,7 +45,7 @@ def pattern(draw: st.DrawFn) -> str:
         return atom + draw(st.sampled_from(["", "", "*", "+", "?", "{1,2}"]))
 
     body = "".join(piece() for _ in range(draw(st.integers(1, 4))))
-    text = draw(st.sampled_from(["", "(?i)"])) + body
+    text = draw(st.sampled_from(["", "(?i)"])) + body + draw(st.sampled_from(ENDS))
     import re2
 
     try:
