@@ -35,6 +35,9 @@ DENSE = 1 << 14
 # into them: (?i)k matches the Kelvin sign), Hyperscan in byte mode does not.
 MARKER = rb"[\x0b\x80-\xff]"
 KEEP = 8  # compiled databases kept in the cache
+# Hyperscan's HS_FLAG_MULTILINE | HS_FLAG_ALLOWEMPTY: ^ and $ at each line, and Patterns that
+# can match the empty string (a match is only a line to look at).
+FLAGS = 4 | 16
 
 
 def wanted() -> bool:
@@ -67,7 +70,8 @@ class Prefilter:
         self._hs = hyperscan
         self.rejected: list[tuple[int, str]] = []
         self._db: Any = None
-        key = _digest([str(FORMAT), getattr(hyperscan, "__version__", "?"), *patterns])
+        version = getattr(hyperscan, "__version__", "?")
+        key = _digest([str(FORMAT), version, str(FLAGS), MARKER.decode(), *patterns])
         path = cache / f"hyperscan-{key}.db" if cache is not None else None
         self.compiled = path is None or not self._load(path)
         if self.compiled:
@@ -141,11 +145,12 @@ class Prefilter:
         while True:
             while found and found[-1] < pos:
                 found.pop()
-            if found or (dense and pos < stop) or stop >= high:
+            if found or (dense and pos < stop):
                 self._view = (seen, end, pos, stop, found, dense)
-                if found:
-                    return found[-1]
-                return pos if dense and pos < stop else -1
+                return found[-1] if found else pos
+            if stop >= high:
+                self._view = (None, 0, 0, 0, [], False)  # the buffer is done: let it go
+                return -1
             if stop - self._kept > WINDOW:
                 release(data, self._kept, stop)  # a large mapped file: the pages passed
                 self._kept = stop
@@ -179,11 +184,10 @@ class Prefilter:
 
 def _build(hs: Any, patterns: list[tuple[int, bytes]], marker: int) -> Any:
     """A block-mode database of ``patterns`` (index, expression) and the :data:`MARKER`."""
-    flags = hs.HS_FLAG_MULTILINE | hs.HS_FLAG_ALLOWEMPTY
     expressions = [expression for _, expression in patterns] + [MARKER]
     ids = [index for index, _ in patterns] + [marker]
     db = hs.Database(mode=hs.HS_MODE_BLOCK)
-    db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
+    db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=FLAGS)
     return db
 
 
