@@ -114,14 +114,13 @@ class Matcher:
         # Python's re is not consulted for the Patterns RE2 accepts: compiling 200 of them would
         # cost more than scanning a large log, and the parser has checked them. The combined
         # patterns are compiled when first needed.
-        self._set.Compile()
-        self._which = self._set.Match
         self._ascii = all(c.route.pattern.isascii() for c in self._fast)
         self._hyperscan = hyperscan
         self._cache_dir = cache_dir
         self.notes: list[str] = []
         self._prepared = False
         self._prefilter: Any = None
+        self._compiled_set = False
         self._finders: dict[bool, Finder] = {}
 
     def _add(self, route: Route, strict: bool) -> None:
@@ -249,7 +248,7 @@ class Matcher:
         # ASCII from its start takes the UTF-8 path above instead.)
         find = self._finder(raw=True)
         found = scanner.scan(
-            data, find, self._which, raw=True, count=count, first=first, parallel=bool(rest)
+            data, find, self._confirm(), raw=True, count=count, first=first, parallel=bool(rest)
         )
         return data, self._routed(found)
 
@@ -285,6 +284,31 @@ class Matcher:
             self._fast[index].engine = "hyperscan"
         self._prefilter = prefilter if prefilter.indexes else None
 
+    def _which(self, line: bytes) -> Any:
+        """The indexes of the RE2 Patterns that match ``line``, by the RE2 set of them all."""
+        if not self._compiled_set:
+            self._set.Compile()
+            self._compiled_set = True
+        return self._set.Match(line)
+
+    def _confirm(self) -> Callable[[bytes, int], Any]:
+        """What confirms a proposed line (its bytes, where it ends): the Patterns Hyperscan saw
+        match there, each by its own RE2 pattern; else (RE2 proposed it too, or Hyperscan could
+        not say) the RE2 set of them all.
+        """
+        prefilter = self._prefilter
+        if prefilter is None or any(c.engine == "re2" for c in self._fast):
+            return lambda line, _stop: self._which(line)
+        fast = self._fast
+
+        def confirm(line: bytes, stop: int) -> Any:
+            hinted = prefilter.hint(stop)
+            if hinted is None:
+                return self._which(line)
+            return [index for index in hinted if fast[index].regex.search(line)]
+
+        return confirm
+
     def _finder(self, *, raw: bool) -> Finder:
         """The finder of candidate lines for the RE2 Patterns: Hyperscan and RE2 together.
 
@@ -306,7 +330,7 @@ class Matcher:
         if self._fast:
             find = self._finder(raw=False)
             rest = any(c.engine == "re2" for c in self._fast)
-            found = scanner.scan(data, find, self._which, raw=False, count=True, parallel=rest)
+            found = scanner.scan(data, find, self._confirm(), raw=False, count=True, parallel=rest)
             fast = self._routed(found)
         if not self._slow:
             return fast

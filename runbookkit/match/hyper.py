@@ -82,6 +82,8 @@ class Prefilter:
         self.indexes = [index for index in range(len(patterns)) if index not in bad]
         self._view: tuple[Any, int, int, int, list[int], bool] = (None, 0, 0, 0, [], False)
         self._kept = 0  # where the pages of the buffer not yet let go of begin
+        self._ids: dict[int, set[int]] = {}  # position → the Patterns that matched there
+        self._marker = len(patterns)
 
     def _compile(self, patterns: Sequence[str]) -> None:
         """Compile every Pattern at once; if that fails, find out alone which ones it refuses."""
@@ -159,27 +161,47 @@ class Prefilter:
             stop = high if cut < 0 else cut + 1
             found, dense = self._window(data, start, stop)
 
+    def hint(self, stop: int) -> list[int] | None:
+        """The Patterns that matched on the line the last :meth:`find` gave, which ends at
+        ``stop``; None when unknown (a byte that is not ASCII, a dense window): try them all.
+        """
+        found, dense = self._view[4], self._view[5]
+        if dense or not found:
+            return None
+        ids: set[int] = set()
+        for position in reversed(found):
+            if position > stop:
+                break
+            ids.update(self._ids[position])
+        return None if self._marker in ids else sorted(ids)
+
     def _window(self, data: Buffer, start: int, stop: int) -> tuple[list[int], bool]:
-        """The candidate positions in ``data[start:stop]``, last first; or all lines (dense)."""
-        ends: list[int] = []
+        """The candidate positions in ``data[start:stop]``, last first; or all lines (dense).
+
+        Which Patterns matched at each position is kept for :meth:`hint`.
+        """
+        ends: list[tuple[int, int]] = []
         add = ends.append
 
-        def on_match(_id: int, _from: int, to: int, _flags: int, _context: object) -> bool:
-            add(to)
+        def on_match(number: int, _from: int, to: int, _flags: int, _context: object) -> bool:
+            add((number, to))
             return len(ends) >= DENSE
 
+        self._ids = {}
         with memoryview(data) as whole, whole[start:stop] as part:
             try:
                 self._db.scan(part, match_event_handler=on_match)
             except self._hs.ScanTerminated:
                 return [], True
-        positions: set[int] = set()
-        for to in ends:
+        # A position at the window's end, after a newline, starts the next window's first line:
+        # that window's scan gives it (with every Pattern matching there).
+        beyond = stop if data[stop - 1 : stop] == b"\n" else stop + 1
+        for number, to in ends:
             # The match's last byte is on its line; an empty match at a line's start is on it.
-            positions.add(start + to)
-            if to:
-                positions.add(start + to - 1)
-        return sorted(positions, reverse=True), False
+            for position in (start + to, start + to - 1) if to else (start,):
+                if position < beyond:
+                    self._ids.setdefault(position, set()).add(number)
+        return sorted(self._ids, reverse=True), False
 
 
 def _build(hs: Any, patterns: list[tuple[int, bytes]], marker: int) -> Any:

@@ -62,7 +62,7 @@ def newlines(data: Buffer, start: int, stop: int) -> int:
 def scan(
     data: Buffer,
     find: Finder,
-    which: Callable[[bytes], Any],
+    which: Callable[[bytes, int], Any],
     *,
     raw: bool,
     count: bool,
@@ -74,7 +74,8 @@ def scan(
     Args:
         data: whole lines.
         find: the finder; every line a pattern of the set matches, it gives too.
-        which: the set's match function: line bytes → indices of the patterns that match.
+        which: line bytes and where the line ends in ``data`` → indices of the patterns that
+            match it (an RE2 set's, or those the finder saw there, each checked).
         raw: ``data`` may hold invalid UTF-8; each candidate line is normalised before ``which``.
         count: number the lines (otherwise every line index is 0).
         first: stop at the first matching line.
@@ -101,7 +102,7 @@ def scan(
 def _spawn(
     data: Buffer,
     find: Finder,
-    which: Callable[[bytes], Any],
+    which: Callable[[bytes, int], Any],
     low: int,
     high: int,
     raw: bool,
@@ -161,7 +162,7 @@ def _parts(data: Buffer) -> list[tuple[int, int]]:
 def _scan_part(
     data: Buffer,
     find: Finder,
-    which: Callable[[bytes], Any],
+    which: Callable[[bytes, int], Any],
     low: int,
     high: int,
     raw: bool,
@@ -183,7 +184,7 @@ def _scan_part(
         line = data[start:stop]
         if line.endswith(b"\r"):
             line = line[:-1]  # a CRLF line is matched without its "\r", as Python reads it
-        matched = which(normalise(line) if raw else line)
+        matched = which(normalise(line) if raw else line, stop)
         if matched:
             if count:
                 index += newlines(data, counted, start)

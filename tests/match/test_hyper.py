@@ -70,13 +70,12 @@ def test_layered_engine_returns_exactly_what_re2_alone_returns(
     assert results(layered, data) == results(alone, data)
 
 
-def test_lines_proposed_across_windows_and_dense_windows_agree(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.parametrize("dense", [64, 1 << 20], ids=["dense", "sparse"])
+def test_lines_proposed_across_windows_agree(monkeypatch: pytest.MonkeyPatch, dense: int) -> None:
     monkeypatch.setattr("runbookkit.match.hyper.WINDOW", 4096)
-    monkeypatch.setattr("runbookkit.match.hyper.DENSE", 64)
+    monkeypatch.setattr("runbookkit.match.hyper.DENSE", dense)
     data = b"".join(b"ok %d\n" % n if n % 7 else b"ERROR disk %d full\n" % n for n in range(20_000))
-    layered, alone = both([r"(?i)error.*full$", r"\d+", "^$"])
+    layered, alone = both([r"(?i)error.*full$", r"\d+", "^$", r"^ok \d*7$", "^"])
     assert results(layered, data) == results(alone, data)
     assert layered.count_block(data)[0] == alone.count_block(data)[0]
 
