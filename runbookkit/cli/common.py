@@ -49,3 +49,30 @@ def warn(warnings: list[str]) -> None:
     """Each warning as one line on stderr (what went wrong beside the steps: the store…)."""
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+# The settings whose plain values :func:`runbooks_dir_setting` understands without the model.
+_PLAIN = {"runbooks_dir": str, "history": str, "profile": str, "destructive": list, "safe": list}
+
+
+def runbooks_dir_setting(flag: Path | None) -> Path:
+    """The runbooks directory, resolved as :func:`load_settings` does, without its model.
+
+    For commands that need nothing else (``match``: its start-up is on hot paths). Anything
+    the plain reading does not understand goes through :func:`load_settings`, for its errors.
+    """
+    import os
+
+    from runbookkit.pyproject import find_pyproject, tool_table
+
+    pyproject = find_pyproject()
+    table = tool_table(pyproject) if pyproject is not None else {}
+    if not all(isinstance(table[key], _PLAIN.get(key, ())) for key in table):
+        return load_settings(runbooks_dir=flag).runbooks_dir
+    if flag is not None:
+        return flag
+    if os.environ.get("RUNBOOKKIT_DIR"):
+        return Path(os.environ["RUNBOOKKIT_DIR"])
+    if pyproject is not None and "runbooks_dir" in table:
+        return pyproject.parent / table["runbooks_dir"]
+    return Path("runbooks")

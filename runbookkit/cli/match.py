@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
+from runbookkit.cli.common import ExitCode, runbooks_dir_option, runbooks_dir_setting
 from runbookkit.errors import NotFoundError
 from runbookkit.terminal import visible
 
@@ -49,6 +49,9 @@ _OS_ERRORS = {
     default="auto",
     help="Highlight the matched text [default: auto, on a terminal without NO_COLOR].",
 )
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Say which engine runs each Pattern (on stderr)."
+)
 @runbooks_dir_option
 def match_command(
     message: str | None,
@@ -59,6 +62,7 @@ def match_command(
     only: tuple[str, ...],
     line_buffered: bool | None,
     color: str,
+    verbose: bool,
     runbooks_dir: Path | None,
 ) -> None:
     """Route MESSAGE, the lines of --file logs, or stdin (`-`) to the runbooks they match.
@@ -66,12 +70,18 @@ def match_command(
     Each match shows the runbook id, severity, MTTR target and title, then the log's file:line
     and the line with the matched text highlighted; the matches of one line come most severe
     first. Exit status: 0 when something matched, 1 when nothing did, 2 on errors.
+
+    Hyperscan (when installed; RUNBOOKKIT_MATCH_ENGINE=re2 turns it off) finds the candidate
+    lines, RE2 confirms them; Patterns RE2 cannot run use Python's re, with a warning.
     """
-    matcher, failed = _matcher(load_settings(runbooks_dir=runbooks_dir).runbooks_dir, only)
+    matcher, failed = _matcher(runbooks_dir_setting(runbooks_dir), only)
+    if verbose:
+        for line in render_engines(matcher):
+            click.echo(line, err=True)
     sources = _sources(message, files)
     stdin = any(kind == "-" for kind, _ in sources)
     out = Printer(
-        matcher.routes,
+        matcher,
         as_json=as_json,
         count=count,
         color=color == "always" or (color == "auto" and _tty()),
@@ -102,7 +112,7 @@ def match_command(
 def _matcher(directory: Path, only: tuple[str, ...]) -> tuple[Matcher, bool]:
     """The matcher of the runbooks in ``directory`` (or of ``only`` those); True if any failed."""
     from runbookkit.match import Matcher
-    from runbookkit.match.load import load_routes
+    from runbookkit.match.load import cache_dir, load_routes
 
     routes, errors = load_routes(directory)
     for error in errors:
@@ -115,7 +125,7 @@ def _matcher(directory: Path, only: tuple[str, ...]) -> tuple[Matcher, bool]:
         routes = [route for route in routes if route.id in only]
     if not routes and not errors:
         raise NotFoundError(f"no runbook in {directory} has a Pattern to match")
-    matcher = Matcher(routes, strict=False)
+    matcher = Matcher(routes, strict=False, cache_dir=cache_dir())
     for problem in matcher.errors:
         click.echo(str(problem), err=True)
     for warning in matcher.warnings:
@@ -158,12 +168,13 @@ class Printer:
     """Print matches as text, JSON lines or counts, and remember how many lines matched."""
 
     def __init__(
-        self, routes: list[Route], *, as_json: bool, count: bool, color: bool, flush: bool
+        self, matcher: Matcher, *, as_json: bool, count: bool, color: bool, flush: bool
     ) -> None:
         self.as_json, self.count, self.color, self.flush = as_json, count, color, flush
         self.lines: set[tuple[str, int]] = set()
         self.per_runbook: Counter[str] = Counter()
-        self.routes = routes
+        self.matcher = matcher
+        self.routes = matcher.routes
 
         self.counted = 0
 
@@ -192,7 +203,8 @@ class Printer:
         if not self.count:
             return
         if self.as_json:
-            body = {"lines": self.total, "runbooks": dict(self.per_runbook)}
+            engines = {name: len(ids) for name, ids in self.matcher.engines().items() if ids}
+            body = {"lines": self.total, "runbooks": dict(self.per_runbook), "engines": engines}
             sys.stdout.write(json.dumps(body) + "\n")
             return
         for line in render_counts(self.per_runbook, self.routes, self.total):
@@ -230,8 +242,24 @@ def render_json(match: Match) -> str:
         "text": match.text,
         "match": {"start": match.start, "end": match.end, "text": match.matched},
         "continuation": match.continuation,
+        "engine": match.engine,
     }
     return json.dumps(body, ensure_ascii=False) + "\n"
+
+
+def render_engines(matcher: Matcher) -> list[str]:
+    """Which engine runs the Patterns: how many each, and by name those not on Hyperscan."""
+    engines = matcher.engines()
+    lines = []
+    if engines["hyperscan"]:
+        number = len(engines["hyperscan"])
+        lines.append(f"engine: hyperscan for {number} Pattern{'s' * (number != 1)}, RE2 confirms")
+    elif engines["re2"]:
+        lines.append("engine: Hyperscan not used (not installed, or RUNBOOKKIT_MATCH_ENGINE=re2)")
+    for name, label in (("re2", "RE2"), ("re", "Python re (time-limited worker)")):
+        if engines[name]:
+            lines.append(f"engine: {label} for {len(engines[name])}: {', '.join(engines[name])}")
+    return [visible(line) for line in [*lines, *matcher.notes]]
 
 
 def render_counts(per_runbook: Counter[str], routes: Iterable[Route], total: int) -> list[str]:

@@ -1,8 +1,12 @@
 """The matcher: every runbook's Pattern compiled once, run over whole buffers of log lines.
 
-One combined RE2 pattern (each runbook's Pattern one alternative, multi-line mode, never
-crossing a newline) scans the whole buffer to find the few candidate lines; only on those does
-an RE2 set tell which runbooks match. Both run in time linear in the input.
+Engines in layers. A fast pass over the whole buffer finds the few candidate lines: Hyperscan
+with every Pattern at once (:mod:`runbookkit.match.hyper`, when installed), and one combined
+RE2 pattern (each Pattern one alternative, multi-line mode, never crossing a newline) for the
+Patterns Hyperscan cannot compile. Only on those lines does an RE2 set of every Pattern tell
+which runbooks match, so the results are RE2's whichever pass proposed the line. Patterns RE2
+refuses run with Python's ``re`` in a worker with a time limit. All but the last run in time
+linear in the input.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from runbookkit.files import open_regular
 from runbookkit.match import context, scanner
 from runbookkit.match.context import Buffer
 from runbookkit.match.routes import Compiled, PatternError, Route, fallback, re2_options
-from runbookkit.match.scanner import normalise
+from runbookkit.match.scanner import POPULATE, Finder, either, normalise, regex_finder
 
 if TYPE_CHECKING:
     from runbookkit.model import Runbook
@@ -42,6 +47,7 @@ class Match:
         start: where the matched text starts in ``text``.
         end: where it ends.
         continuation: the stack-trace lines that follow the line.
+        engine: what found the line: ``hyperscan`` (confirmed by RE2), ``re2`` or ``re``.
     """
 
     route: Route
@@ -51,6 +57,7 @@ class Match:
     start: int
     end: int
     continuation: list[str] = field(default_factory=list)
+    engine: str = "re2"
 
     @property
     def matched(self) -> str:
@@ -65,6 +72,10 @@ class Matcher:
         runbooks: parsed runbooks (or :class:`Route` objects); those without a Pattern are left out.
         strict: raise :class:`PatternError` for an invalid Pattern; when False, keep it in
             :attr:`errors` and match with the others.
+        hyperscan: use Hyperscan to find candidate lines (None: when installed and not turned
+            off by ``RUNBOOKKIT_MATCH_ENGINE=re2``).
+        cache_dir: where to keep the compiled Hyperscan database (default: runbookkit's cache
+            directory, :func:`runbookkit.match.load.cache_dir`).
 
     Attributes:
         routes: the routes that take part, in the order given.
@@ -74,9 +85,18 @@ class Matcher:
         errors: the invalid Patterns (only when ``strict`` is False).
         warn: called with each warning that arises while scanning (default: kept in
             :attr:`warnings` only).
+        notes: one line per Pattern Hyperscan cannot compile (RE2 finds its lines instead),
+            known once :meth:`engines` has been called or a scan has begun.
     """
 
-    def __init__(self, runbooks: Iterable[Runbook | Route], *, strict: bool = True) -> None:
+    def __init__(
+        self,
+        runbooks: Iterable[Runbook | Route],
+        *,
+        strict: bool = True,
+        hyperscan: bool | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
         import re2
 
         self.warnings: list[str] = []
@@ -94,11 +114,14 @@ class Matcher:
         # Python's re is not consulted for the Patterns RE2 accepts: compiling 200 of them would
         # cost more than scanning a large log, and the parser has checked them. The combined
         # patterns are compiled when first needed.
-        self._set.Compile()
-        self._which = self._set.Match
         self._ascii = all(c.route.pattern.isascii() for c in self._fast)
-        self._combined: Any = None
-        self._latin1: Any = None
+        self._hyperscan = hyperscan
+        self._cache_dir = cache_dir
+        self.notes: list[str] = []
+        self._prepared = False
+        self._prefilter: Any = None
+        self._compiled_set = False
+        self._finders: dict[bool, Finder] = {}
 
     def _add(self, route: Route, strict: bool) -> None:
         import re2
@@ -173,11 +196,14 @@ class Matcher:
             trace: list[str] = []
             if with_context:
                 trace, still_open = context.following(data, stop + 1, text)
+            scanner.release(data, start, stop + sum(len(t) + 1 for t in trace))
             for compiled in sorted(hits, key=lambda c: (c.route.rank, c.route.id)):
                 found = compiled.regex.search(text)
                 begin, end = found.span() if found else (0, 0)
                 line = first_line + index
-                matches.append(Match(compiled.route, source, line, text, begin, end, trace))
+                matches.append(
+                    Match(compiled.route, source, line, text, begin, end, trace, compiled.engine)
+                )
         return matches, still_open
 
     def count_block(
@@ -207,25 +233,104 @@ class Matcher:
         """
         if not self.routes:
             return data, []
-        if self._slow or not self._ascii or not data[:SAMPLE].isascii():
+        self._prepare()
+        rest = [c for c in self._fast if c.engine == "re2"]
+        if (
+            self._slow
+            or not all(c.route.pattern.isascii() for c in rest)
+            or (rest and not data[:SAMPLE].isascii())
+        ):
             data = normalise(bytes(data))
             return data, self._merged(data, count, source)
-        # ASCII Patterns over raw bytes in Latin-1 mode mean the same as over UTF-8 text for
-        # every ASCII line; lines with other bytes are all candidates, decoded and checked alone.
-        # (A log that is not ASCII from its start takes the UTF-8 path above instead.)
-        if self._latin1 is None:
-            self._latin1 = _compile_latin1(self._fast)
-        return data, self._routed(
-            scanner.scan(data, self._latin1, self._which, raw=True, count=count, first=first)
+        # Hyperscan in byte mode, and ASCII Patterns over raw bytes in RE2's Latin-1 mode, mean
+        # the same as over UTF-8 text for every ASCII line; lines with other bytes are all
+        # candidates, decoded and checked alone. (With Patterns left to RE2, a log that is not
+        # ASCII from its start takes the UTF-8 path above instead.)
+        find = self._finder(raw=True)
+        found = scanner.scan(
+            data, find, self._confirm(), raw=True, count=count, first=first, parallel=bool(rest)
         )
+        return data, self._routed(found)
+
+    def engines(self) -> dict[str, list[str]]:
+        """The ids of the runbooks each engine runs: ``hyperscan``, ``re2``, ``re``."""
+        self._prepare()
+        found: dict[str, list[str]] = {"hyperscan": [], "re2": [], "re": []}
+        for compiled in self._fast + self._slow:
+            found[compiled.engine].append(compiled.route.id)
+        return found
+
+    def _prepare(self) -> None:
+        """Load or compile the Hyperscan database, once; mark the Patterns it runs."""
+        if self._prepared:
+            return
+        self._prepared = True
+        from runbookkit.match import hyper
+
+        if not self._fast or not (hyper.wanted() if self._hyperscan is None else self._hyperscan):
+            return
+        from runbookkit.match.load import cache_dir
+
+        patterns = [c.buffer_pattern for c in self._fast]
+        prefilter = hyper.Prefilter(patterns, self._cache_dir or cache_dir())
+        for index, reason in prefilter.rejected:
+            route = self._fast[index].route
+            where = route.error("").location()
+            self.notes.append(
+                f"{where + ': ' if where else ''}note: runbook {route.id!r}: Hyperscan cannot "
+                f"compile its Pattern ({reason}); RE2 finds its lines instead"
+            )
+        for index in prefilter.indexes:
+            self._fast[index].engine = "hyperscan"
+        self._prefilter = prefilter if prefilter.indexes else None
+
+    def _which(self, line: bytes) -> Any:
+        """The indexes of the RE2 Patterns that match ``line``, by the RE2 set of them all."""
+        if not self._compiled_set:
+            self._set.Compile()
+            self._compiled_set = True
+        return self._set.Match(line)
+
+    def _confirm(self) -> Callable[[bytes, int], Any]:
+        """What confirms a proposed line (its bytes, where it ends): the Patterns Hyperscan saw
+        match there, each by its own RE2 pattern; else (RE2 proposed it too, or Hyperscan could
+        not say) the RE2 set of them all.
+        """
+        prefilter = self._prefilter
+        if prefilter is None or any(c.engine == "re2" for c in self._fast):
+            return lambda line, _stop: self._which(line)
+        fast = self._fast
+
+        def confirm(line: bytes, stop: int) -> Any:
+            hinted = prefilter.hint(stop)
+            if hinted is None:
+                return self._which(line)
+            return [index for index in hinted if fast[index].regex.search(line)]
+
+        return confirm
+
+    def _finder(self, *, raw: bool) -> Finder:
+        """The finder of candidate lines for the RE2 Patterns: Hyperscan and RE2 together.
+
+        ``raw``: the buffer may hold invalid UTF-8 (RE2 runs in Latin-1 mode).
+        """
+        if raw not in self._finders:
+            finders: list[Finder] = []
+            if self._prefilter is not None:
+                finders.append(self._prefilter.find)
+            rest = [c for c in self._fast if c.engine == "re2"]
+            if rest:
+                finders.append(regex_finder(_compile_latin1(rest) if raw else _compile_utf8(rest)))
+            self._finders[raw] = either(finders)
+        return self._finders[raw]
 
     def _merged(self, data: bytes, count: bool, source: tuple[str, int]) -> list[Line]:
         """The matching lines of valid UTF-8 ``data``, by RE2 and by Python's ``re``."""
         fast: list[Line] = []
         if self._fast:
-            if self._combined is None:
-                self._combined = _compile_utf8(self._fast)
-            found = scanner.scan(data, self._combined, self._which, raw=False, count=True)
+            find = self._finder(raw=False)
+            rest = any(c.engine == "re2" for c in self._fast)
+            found = scanner.scan(data, find, self._confirm(), raw=False, count=True, parallel=rest)
             fast = self._routed(found)
         if not self._slow:
             return fast
@@ -261,9 +366,16 @@ class Matcher:
 
 @contextmanager
 def _mapped(handle: IO[bytes]) -> Iterator[Buffer]:
-    """The file's bytes, mapped into memory when it can be (no copy), else read."""
+    """The file's bytes, mapped into memory when it can be (no copy), else read.
+
+    A file up to :data:`POPULATE` bytes is read in at once (fewer page faults); a larger one
+    page by page, and the pages a scan has passed are let go (:func:`scanner.release`).
+    """
     try:
-        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        size = os.fstat(handle.fileno()).st_size
+        flags = mmap.MAP_SHARED
+        if size <= POPULATE:
+            flags |= getattr(mmap, "MAP_POPULATE", 0)
         mapped = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
     except (OSError, ValueError):  # empty, a pipe or a special file
         yield handle.read()

@@ -93,10 +93,11 @@ def translate(pattern: str, *, buffer: bool) -> str:
     r"""Rewrite the Python-only escapes of ``pattern`` into RE2 syntax.
 
     ``\Z`` (Python's end of text) becomes ``\z``. For a buffer scanned in multi-line mode, where
-    the text of one line is a slice of the buffer, ``\A`` becomes ``^``, and ``\Z`` and ``$``
-    become ``(?:\r?$)``: a line of a CRLF log is matched without its ``\r``, as Python reads it.
+    the text of one line is a slice of the buffer, ``\A`` becomes ``^``, and ``\Z``, ``\z`` and
+    ``$`` become ``(?:\r?$)``: a line of a CRLF log is matched without its ``\r``, as Python
+    reads it.
     """
-    specials = (r"\A", r"\Z", "$") if buffer else (r"\Z",)
+    specials = (r"\A", r"\Z", r"\z", "$") if buffer else (r"\Z",)
     if not any(special in pattern for special in specials):
         return pattern  # the common case, without walking the pattern
     out: list[str] = []
@@ -107,6 +108,8 @@ def translate(pattern: str, *, buffer: bool) -> str:
             token = pattern[i : i + 2]
             if class_start < 0 and token == r"\Z":
                 token = END_OF_LINE if buffer else r"\z"
+            elif class_start < 0 and token == r"\z" and buffer:
+                token = END_OF_LINE
             elif class_start < 0 and token == r"\A" and buffer:
                 token = "^"
             out.append(token)
@@ -132,7 +135,7 @@ class Compiled:
 
     def __init__(self, route: Route, engine: str, regex: Any = None) -> None:
         self.route = route
-        self.engine = engine  # "re2" or "re"
+        self.engine = engine  # "hyperscan" (found by it, confirmed by RE2), "re2" or "re"
         self._regex = regex
 
     @property

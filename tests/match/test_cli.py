@@ -184,3 +184,72 @@ def test_catastrophic_pattern_in_a_runbook_cannot_freeze_routing(
     result = cli("match", "--runbooks-dir", str(runbooks_dir), "--json", "--file", str(log))
     assert time.monotonic() - started < 20  # Python's re would need 2**50 steps on line 1
     assert [json.loads(x)["line"] for x in result.stdout.splitlines()] == [2]
+
+
+def _has_hyperscan() -> bool:
+    from runbookkit.match.hyper import wanted
+
+    return wanted()
+
+
+@pytest.mark.parametrize("engine", ["auto", "re2"])
+def test_json_and_verbose_say_which_engine_ran(
+    cli, runbooks_dir: Path, cache_dir: Path, engine: str
+) -> None:
+    if engine == "auto" and not _has_hyperscan():
+        pytest.skip("hyperscan is not installed")
+    write_runbook(runbooks_dir, "disk", "(?i)no space left", "Critical")
+    write_runbook(runbooks_dir, "lazy", "(?i)disk.+full: naïve", "Low")
+    write_runbook(runbooks_dir, "refs", r"(\w+) again \1", "Low")
+    env = {"RUNBOOKKIT_MATCH_ENGINE": engine}
+    base = ("match", "--runbooks-dir", str(runbooks_dir))
+    log = "No space left\ndisk is full: naïve\nboom again boom\n"
+    found = cli(*base, "-", "--json", "--verbose", input=log, env=env)
+    assert found.returncode == 0, found.stderr
+    fast = "hyperscan" if engine == "auto" else "re2"
+    engines = [
+        (json.loads(x)["runbook"], json.loads(x)["engine"]) for x in found.stdout.split("\n")[:-1]
+    ]
+    assert engines == [("disk", fast), ("lazy", "re2"), ("refs", "re")]
+    stderr = found.stderr
+    assert "engine: Python re (time-limited worker) for 1: refs" in stderr
+    assert "warning: runbook 'refs': RE2 cannot run its Pattern" in stderr
+    if engine == "auto":
+        assert "engine: hyperscan for 1 Pattern, RE2 confirms" in stderr
+        assert "engine: RE2 for 1: lazy" in stderr
+        assert "note: runbook 'lazy': Hyperscan cannot compile its Pattern" in stderr
+        assert len(list(cache_dir.glob("hyperscan-*.db"))) == 1
+    else:
+        assert "engine: Hyperscan not used" in stderr and "engine: RE2 for 2: disk, lazy" in stderr
+        assert not list(cache_dir.glob("hyperscan-*.db"))
+    counted = cli(*base, "-", "--count", "--json", input=log, env=env)
+    body = json.loads(counted.stdout)
+    assert body["lines"] == 3
+    assert body["engines"] == (
+        {"hyperscan": 1, "re2": 1, "re": 1} if engine == "auto" else {"re2": 2, "re": 1}
+    )
+
+
+def test_match_with_a_warm_cache_parses_no_runbook_and_imports_no_model(
+    runbooks_dir: Path, tmp_path: Path
+) -> None:
+    write_runbook(runbooks_dir, "disk", "(?i)no space left", "Critical")
+    log = tmp_path / "app.log"
+    log.write_text("ok\nNo space left\n")
+    script = (
+        "import sys\nfrom runbookkit.cli import main\n"
+        f"try:\n    main(['match', '--runbooks-dir', {str(runbooks_dir)!r}, '--count', "
+        f"'--file', {str(log)!r}])\nexcept SystemExit as exit:\n    assert exit.code == 0\n"
+        "heavy = ('pydantic', 'markdown_it', 'runbookkit.model', 'runbookkit.parsing', "
+        "'runbookkit.settings', 'rich')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    import subprocess
+    import sys
+
+    cold = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert cold.returncode == 0, cold.stderr
+    assert "runbookkit.parsing" in cold.stdout  # the first run parses the runbook
+    warm = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout.splitlines()[-1] == "[]"

@@ -217,3 +217,35 @@ def test_first_stops_at_the_first_matching_line(tmp_path: Path) -> None:
         (2, "r"),
     ]
     assert [m.line for m in matcher.scan_file(log)] == [2, 2, 4, 4]
+
+
+def test_environment_switch_leaves_re2_alone_with_the_same_matches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    routes = [route("(?i)disk.*full", "disk"), route(r"timed? ?out\b", "slow", rank=2)]
+    log = "Disk is FULL\nok\nrequest timed out\n"
+    auto = [(m.line, m.route.id, m.start, m.end) for m in Matcher(routes).match(log)]
+    monkeypatch.setenv("RUNBOOKKIT_MATCH_ENGINE", "re2")
+    matcher = Matcher(routes)
+    assert matcher.engines() == {"hyperscan": [], "re2": ["disk", "slow"], "re": []}
+    found = matcher.match(log)
+    assert [m.engine for m in found] == ["re2", "re2"]
+    assert (
+        [(m.line, m.route.id, m.start, m.end) for m in found]
+        == auto
+        == [
+            (1, "disk", 0, 12),
+            (3, "slow", 8, 17),
+        ]
+    )
+
+
+def test_z_anchors_each_line_of_a_buffer() -> None:
+    matcher = Matcher([route(r"foo\z")])
+    assert [m.line for m in matcher.match("foo\nbar\nfoo")] == [1, 3]
+
+
+def test_no_line_after_the_final_newline() -> None:
+    matcher = Matcher([route("^$")])
+    assert [m.line for m in matcher.match("a\n")] == []
+    assert [m.line for m in matcher.match("a\n\nb\n")] == [2]
