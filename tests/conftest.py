@@ -164,6 +164,8 @@ def pg_cluster():
     from tests.support.postgres import Cluster, available
 
     missing = available()
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"{missing}: CI must run the PostgreSQL tests")
     if missing:
         pytest.skip(missing)
     cluster = Cluster.create()
