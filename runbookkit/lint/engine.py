@@ -43,11 +43,12 @@ class Finding:
     level: Level
     column: int = 1
     fixable: bool = False
+    subcode: str | None = None
 
     @property
     def code(self) -> str:
-        """The rule's code, ``RBK004``."""
-        return self.rule.code
+        """The finding's code: the rule's (``RBK004``), or a finer one (``RBK-SC2086``)."""
+        return self.subcode or self.rule.code
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Options:
     strict: bool = False
     fix: bool = False
     policy: Policy = DEFAULT
+    shellcheck: bool = True  # when the binary is installed
 
     def wants(self, rule: Rule) -> bool:
         """Whether ``rule`` is selected and not ignored."""
@@ -89,15 +91,23 @@ def lint_runbook(
 ) -> list[Finding]:
     """Every finding for a parsed runbook, in source order, honouring its ignore comments."""
     compiled = profile if isinstance(profile, Profile) else load_profile(profile)
-    ctx = Context(runbook, today or dt.date.today(), compiled)
+    ctx = Context(runbook, today or dt.date.today(), compiled, source=_source(runbook.path))
     options = Options(
         select=frozenset(select) if select is not None else None, ignore=frozenset(ignore)
     )
     return _run(ctx, options)
 
 
-def _run(ctx: Context, options: Options, source: list[str] | None = None) -> list[Finding]:
-    """Run the selected rules; ``source`` (the file's lines) gives findings their columns."""
+def _source(path: str) -> list[str]:
+    """The lines of the file at ``path`` (none when it can't be read), for columns."""
+    try:
+        return read_text(path)[0].split("\n")
+    except (OSError, ParseError):
+        return []
+
+
+def _run(ctx: Context, options: Options) -> list[Finding]:
+    """Run the selected rules; the context's source lines give findings their columns."""
     findings: list[Finding] = []
     ignores = ctx.runbook.ignores
     for rule, check in RULES:
@@ -106,17 +116,34 @@ def _run(ctx: Context, options: Options, source: list[str] | None = None) -> lis
         silenced = set(ignores.get(rule.code, ()))
         if 0 in silenced:
             continue
-        level = Level.error if options.strict else rule.level
+        level = Level.error if options.strict else Level(ctx.profile.levels.get(rule, rule.level))
         for hit in check(ctx):
-            if hit.line not in silenced:
-                column = _column(source, hit.line, hit.anchor)
-                findings.append(
-                    Finding(
-                        rule, ctx.runbook.path, hit.line, hit.message, level, column, hit.fixable
-                    )
+            if hit.line in silenced or (
+                hit.code and {0, hit.line} & set(ignores.get(hit.code, ()))
+            ):
+                continue
+            column = hit.column or _column(ctx.source, hit.line, hit.anchor)
+            findings.append(
+                Finding(
+                    rule,
+                    ctx.runbook.path,
+                    hit.line,
+                    hit.message,
+                    level,
+                    column,
+                    hit.fixable,
+                    hit.code,
                 )
+            )
     findings.sort(key=lambda f: (f.line, f.column, f.code))
     return findings
+
+
+def _unclosed_fence(path: str, exc: ParseError) -> Finding | None:
+    """The parser's refusal of a fence that is never closed, as an RBK021 finding."""
+    if "is never closed" not in exc.message:
+        return None
+    return Finding(Rule.UNCLOSED_FENCE, path, exc.line or 1, exc.message, Rule.UNCLOSED_FENCE.level)
 
 
 def _column(source: list[str] | None, line: int, anchor: str | None) -> int:
@@ -189,10 +216,22 @@ def lint_file(path: str | Path, options: Options) -> FileResult:
                 text = after.removeprefix("\ufeff")
                 digest = hashlib.sha256(after.encode("utf-8")).hexdigest()
         runbook, refused = parse_tolerantly(text, shown, digest, options.policy)
-        ctx = Context(runbook, options.today, load_profile(options.profile), refused)
-        result.findings = _run(ctx, options, text.split("\n"))
+        profile = load_profile(options.profile)
+        ctx = Context(
+            runbook,
+            options.today,
+            profile,
+            refused,
+            text.split("\n"),
+            options.shellcheck and profile.shellcheck and options.wants(Rule.SHELLCHECK),
+        )
+        result.findings = _run(ctx, options)
     except ParseError as exc:
-        result.error = exc
+        fence = _unclosed_fence(shown, exc)
+        if fence is not None and options.wants(Rule.UNCLOSED_FENCE):
+            result.findings = [fence]
+        else:
+            result.error = exc
     return result
 
 
