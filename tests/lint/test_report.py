@@ -27,8 +27,9 @@ def test_json(cli, broken: Path) -> None:
     assert result.returncode == 2
     data = json.loads(result.stdout)
     codes = [f["code"] for f in data["findings"]]
-    assert codes == ["RBK004"] + ["RBK005"] * 3 + ["RBK018"] + ["RBK005"] + ["RBK018"]
-    assert codes[7:] == ["RBK005"] * 4 + ["RBK006"]
+    old = ["RBK004"] + ["RBK005"] * 8 + ["RBK006"]
+    assert [c for c in codes if c != "RBK018"] == old
+    assert codes.count("RBK018") == 2
     first = data["findings"][0]
     assert first == {
         "path": "tests/data/seed.md",
