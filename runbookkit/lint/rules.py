@@ -8,6 +8,7 @@ runbook's own ignore comments. Add a rule by writing a function with ``@rule(Rul
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,10 +19,10 @@ from runbookkit import secrets
 from runbookkit.lint import content
 from runbookkit.lint.codes import Rule
 from runbookkit.lint.profile import Profile
-from runbookkit.model import Block, Command, Runbook, Section, Step
 from runbookkit.parsing import safety
 from runbookkit.parsing.damage import SIGNATURE
 from runbookkit.parsing.steps import SHELL_LANGUAGES
+from runbookkit.tree import Block, Command, Runbook, Section, Step, to_json
 
 
 class Hit(NamedTuple):
@@ -44,7 +45,7 @@ class Context:
     """Everything the rules look at for one runbook.
 
     Attributes:
-        runbook: the parsed model.
+        runbook: the parsed runbook: its tree (as lint parses it) or its validated model.
         today: the date review rules compare against.
         profile: the compiled format profile.
         refused: metadata values the parser refused: field → (line, raw value, its message).
@@ -59,7 +60,8 @@ class Context:
 
     def data(self) -> dict[str, Any]:
         """The model JSON the profile sees, with refused values as they were written."""
-        data = self.runbook.model_dump(mode="json")
+        dump = getattr(self.runbook, "model_dump", None)
+        data = dump(mode="json") if dump else json.loads(to_json(self.runbook, indent=None))
         for name, (_, raw, _) in self.refused.items():
             data["metadata"][name] = raw
         return data
