@@ -96,3 +96,6 @@ def test_section_lookup_prefers_an_exact_id_and_says_so() -> None:
     assert planned.section.id == "mitigation"
     assert planned.chosen == runbook.section_lookup("mitigation")[1]
     assert planned.chosen is not None
+    from runbookkit.plan import render
+
+    assert f"note: {planned.chosen}" in render(planned).splitlines()

@@ -122,7 +122,7 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     given = variables.secrets(flags["secret"], flags["secret_env"], flags["secret_file"])
     values = {**variables.parse_assignments(flags["var"]), **given}
     planned = plan(parsed, section, only=flags["only"], start=flags["start"])
-    if planned.chosen:
+    if planned.chosen and not flags["dry_run"]:  # a dry run's plan says it
         click.echo(f"note: {planned.chosen}", err=True)
     options = _options(flags, values, frozenset({*given, *parsed.metadata.secrets}))
     context = listeners.RunContext(settings, parsed, section, options, flags["dry_run"], flags)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _YAML = re.compile(r"^(?:- )?[A-Za-z_][\w.-]*:(?:\s|$)")
-_JSON = re.compile(r'^(?:[{\[]\s*$|[{\[]\s*"|"[^"]+"\s*:)')
+# `{ "a": …`, `[{`, `["a", …`, `"key": …`; not a brace group (`{ cmd; }`) or a test (`[ "$x" ]`).
+_JSON = re.compile(r'^(?:\{\s*"[^"]*"\s*:|\[\s*(?:\{|"[^"]*"\s*[,\]])|"[^"]+"\s*:)')
 _SQL = re.compile(
     r"^(?:SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|INDEX|USER)"
     r"|ALTER\s+TABLE|DROP\s+(?:TABLE|INDEX|DATABASE)|GRANT|SHOW\s+\w+|EXPLAIN)\b"
