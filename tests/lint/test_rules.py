@@ -272,3 +272,24 @@ def test_a_comment_before_the_first_step_marker_is_a_warning(tmp_path: Path) -> 
     assert "RBK008" in [f.code for f in lint_text(tmp_path, unwarned)]
     warned = variant((FIX_STEP, f"# Caution: the old logs are gone for good\n\n# Step 1: Go\n{RM}"))
     assert "RBK008" not in [f.code for f in lint_text(tmp_path, warned)]
+
+
+def test_duplicate_titles_the_parser_gave_are_not_reported(tmp_path: Path) -> None:
+    # Two blocks without step markers: both steps take the section's title.
+    text = variant(
+        (DIAG_STEP, 'ssh ops@db1.example.com "df -h /var"\n# Expected: /var'),
+        ("# Expected: /var\n```\n", "# Expected: /var\n```\n\n```bash\nuptime\n```\n"),
+    )
+    found = lint_text(tmp_path, text)
+    assert [f.code for f in found] == []
+
+
+def test_unclosed_fence_is_an_error_and_other_files_are_still_linted(tmp_path: Path, cli) -> None:
+    bad = tmp_path / "open.md"
+    bad.write_text(BASE + "\n```bash\necho hi\n", encoding="utf-8")
+    good = tmp_path / "good.md"
+    good.write_text(variant(("**Next Review:** 2026-12-31", "**Next Review:** 2026-01-01")))
+    result = cli("lint", "--today", "2026-06-01", str(bad), str(good))
+    assert result.returncode == 1, result.stderr
+    assert f"{bad}:38:1: RBK021 code fence ```bash is never closed" in result.stdout
+    assert f"{good}:7:18: RBK006" in result.stdout
