@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from runbookkit import secrets
 from runbookkit.lint import content
 from runbookkit.lint.codes import Rule
-from runbookkit.lint.profile import Profile
+from runbookkit.lint.profile import Problem, Profile
 from runbookkit.parsing import safety
 from runbookkit.parsing.damage import SIGNATURE
 from runbookkit.parsing.steps import SHELL_LANGUAGES
@@ -57,6 +57,13 @@ class Context:
     refused: dict[str, tuple[int, str, str]] = field(default_factory=dict)
     source: list[str] = field(default_factory=list)
     shellcheck: bool = False
+    _problems: list[Problem] | None = field(default=None, repr=False)
+
+    def problems(self) -> list[Problem]:
+        """The profile's problems with the runbook, checked once for RBK001 and RBK015."""
+        if self._problems is None:
+            self._problems = self.profile.check(self.data())
+        return self._problems
 
     def data(self) -> dict[str, Any]:
         """The model JSON the profile sees, with refused values as they were written."""
@@ -112,7 +119,7 @@ def re2_refusal(pattern: str) -> str | None:
 @rule(Rule.FORMAT_PROFILE)
 def format_profile(ctx: Context) -> Iterator[Hit]:
     """What the profile says, and every metadata value the parser couldn't read."""
-    for problem in ctx.profile.check(ctx.data()):
+    for problem in ctx.problems():
         name = str(problem.path[1]) if problem.path[:1] == ("metadata",) else ""
         if len(problem.path) >= 2 and name in ctx.refused:
             continue  # the parser's own message says it better
@@ -348,7 +355,7 @@ def several_hosts(ctx: Context) -> Iterator[Hit]:
 @rule(Rule.RECOMMENDED_MISSING)
 def recommended_missing(ctx: Context) -> Iterator[Hit]:
     """What the profile recommends (``"x-level": "warning"``) and the runbook lacks."""
-    for problem in ctx.profile.check(ctx.data()):
+    for problem in ctx.problems():
         name = str(problem.path[1]) if problem.path[:1] == ("metadata",) else ""
         if problem.level == "warning" and not (len(problem.path) >= 2 and name in ctx.refused):
             yield Hit(problem.line, problem.message)
