@@ -299,12 +299,20 @@ class Runbook(RunbookLookup):
 
 def to_json(runbook: Runbook, indent: int | None = 2) -> str:
     """The JSON of ``runbook``: the same document ``model.Runbook.model_dump_json`` gives."""
-    return json.dumps(
-        dataclasses.asdict(runbook), indent=indent, ensure_ascii=False, default=_isoformat
-    )
+    return json.dumps(to_data(runbook), indent=indent, ensure_ascii=False)
 
 
-def _isoformat(value: object) -> str:
+def to_data(value: Any) -> Any:
+    """``value`` (a tree dataclass, or anything in one) as plain JSON data: what
+    ``model_dump(mode="json")`` gives, without copying through :func:`dataclasses.asdict`."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return str(value) if isinstance(value, StrEnum) else value
+    if isinstance(value, list | tuple):
+        return [to_data(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_data(item) for key, item in value.items()}
     if isinstance(value, dt.date):
         return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return {name: to_data(getattr(value, name)) for name in value.__dataclass_fields__}
     raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -8,7 +8,6 @@ runbook's own ignore comments. Add a rule by writing a function with ``@rule(Rul
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from runbookkit.lint.profile import Problem, Profile
 from runbookkit.parsing import safety
 from runbookkit.parsing.damage import SIGNATURE
 from runbookkit.parsing.steps import SHELL_LANGUAGES
-from runbookkit.tree import Block, Command, Runbook, Section, Step, to_json
+from runbookkit.tree import Block, Command, Runbook, Section, Step, to_data
 
 
 class Hit(NamedTuple):
@@ -68,7 +67,7 @@ class Context:
     def data(self) -> dict[str, Any]:
         """The model JSON the profile sees, with refused values as they were written."""
         dump = getattr(self.runbook, "model_dump", None)
-        data = dump(mode="json") if dump else json.loads(to_json(self.runbook, indent=None))
+        data = dump(mode="json") if dump else to_data(self.runbook)
         for name, (_, raw, _) in self.refused.items():
             data["metadata"][name] = raw
         return data
