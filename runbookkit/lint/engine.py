@@ -258,9 +258,12 @@ def lint_paths(
     from concurrent.futures import ProcessPoolExecutor
 
     load_profile(options.profile)  # fail fast, and forked workers inherit the compiled profile
-    # Forked workers start with runbookkit, the profile and the rules already loaded.
+    # Linting the first file here loads what the rules in use need (re2, tree-sitter, ftfy…),
+    # so forked workers start with it instead of each importing it again.
+    first = lint_file(paths[0], options)
+    rest = paths[1:]
     fork = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context()
-    chunk = max(1, len(paths) // (workers * 8))
+    chunk = max(1, len(rest) // (workers * 8))
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(lint_file, paths, [options] * len(paths), chunksize=chunk))
+        return [first, *pool.map(lint_file, rest, [options] * len(rest), chunksize=chunk)]
