@@ -163,7 +163,9 @@ class Rule(StrEnum):
         Level.warning,
         "Duplicate step title in a subsection",
         """Steps are picked and reported by title; two steps of one subsection with the same title
-        make `--step` and the run history ambiguous. Give each step its own title.""",
+        make `--step` and the run history ambiguous. Give each step its own title. Only titles the
+        author wrote (`# Step 2: title`, `# 2. title`) count: blocks without step markers take
+        their heading's title, which may repeat.""",
     )
     SEVERAL_HOSTS = (
         "RBK014",
