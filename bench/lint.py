@@ -3,8 +3,10 @@
 Run: ``.venv/bin/python bench/lint.py [COUNT]``. The runbooks are variations of
 runbooks/redis-connection-refused.md (same size): other services, ports, hosts, step titles,
 dates, and a share of them with damaged text, secrets, unmarked destructive steps or a Pattern
-that misses its example, so every rule has work to do. Figures are printed as ratios against
-parse-only (read + parse each file, one process) measured in the same run.
+that misses its example, so every rule has work to do. Figures are CPU per file, as ratios
+against parse-only (read + parse + validate each file, one process) measured in the same run;
+`runbookkit lint FILE` (a whole process, as pre-commit runs it) is compared with
+`runbookkit parse FILE`. ShellCheck's cost is its own line: lint with it minus lint without.
 """
 
 from __future__ import annotations
@@ -87,15 +89,28 @@ def parse_only(paths: list[Path]) -> None:
         parse_file(path)
 
 
-def lint_serial(paths: list[Path]) -> None:
+def lint_serial(paths: list[Path], shellcheck: bool = False) -> None:
     from runbookkit.lint import Options, lint_paths
 
-    lint_paths(paths, Options(), jobs=1)
+    lint_paths(paths, Options(shellcheck=shellcheck), jobs=1)
+
+
+def lint_shellcheck(paths: list[Path]) -> None:
+    lint_serial(paths, True)
+
+
+def run_cli(*args: str) -> None:
+    command = [sys.executable, "-m", "runbookkit", *args]
+    subprocess.run(command, capture_output=True, check=False, cwd=ROOT)
 
 
 def lint_cli(directory: Path) -> None:
-    command = [sys.executable, "-m", "runbookkit", "lint", str(directory)]
-    subprocess.run(command, capture_output=True, check=False)
+    run_cli("lint", "--no-shellcheck", str(directory))
+
+
+def per_file(func: object, paths: list[Path], *args: str) -> None:
+    for path in paths:
+        func(*args, str(path))  # type: ignore[operator]
 
 
 def main() -> None:
@@ -108,19 +123,35 @@ def main() -> None:
         lint_serial(paths[:20])
         baseline = min(timed(parse_only, paths) for _ in range(3))
         serial = min(timed(lint_serial, paths) for _ in range(3))
+        checked = min(timed(lint_shellcheck, paths) for _ in range(3))
         cli = min(timed(lint_cli, directory) for _ in range(3))
+        few = paths[:10]  # whole processes: start-up is the cost, ten files are enough
+        parse_one = min(timed(per_file, run_cli, few, "parse") for _ in range(3))
+        lint_one = min(timed(per_file, run_cli, few, "lint", "--no-shellcheck") for _ in range(3))
     load = os.getloadavg()[0]
     print(f"{count} runbooks of {size / 1024:.1f} KB each, best of 3, load average {load:.1f}")
-    print(f"{'':32} {'wall':>8} {'ratio':>7} {'cpu':>8} {'ratio':>7}")
-    for label, (wall, cpu) in [
-        ("parse-only, one process", baseline),
-        ("lint in-process, one process", serial),
-        ("runbookkit lint DIR (CLI, pool)", cli),
-    ]:
-        print(
-            f"{label:32} {wall:7.2f}s {wall / baseline[0]:6.2f}x "
-            f"{cpu:7.2f}s {cpu / baseline[1]:6.2f}x"
-        )
+    print("CPU per file; ratios against parse-only (in-process) or `runbookkit parse FILE`")
+    print(f"{'':40} {'wall/file':>10} {'cpu/file':>10} {'ratio':>7}")
+    rows = [
+        ("parse-only, in-process", baseline, count, baseline),
+        ("lint in-process (ShellCheck off)", serial, count, baseline),
+        ("runbookkit lint DIR (CLI, pool, off)", cli, count, baseline),
+        (
+            "ShellCheck alone (lint on - lint off)",
+            (checked[0] - serial[0], checked[1] - serial[1]),
+            count,
+            baseline,
+        ),
+        ("runbookkit parse FILE (whole process)", parse_one, len(few), parse_one),
+        ("runbookkit lint FILE (whole process)", lint_one, len(few), parse_one),
+    ]
+    for label, (wall, cpu), files, (_, base_cpu) in rows:
+        base_files = count if base_cpu is baseline[1] else len(few)
+        ratio = (cpu / files) / (base_cpu / base_files)
+        print(f"{label:40} {wall / files * 1000:8.2f}ms {cpu / files * 1000:8.2f}ms {ratio:6.2f}x")
+    print(
+        "goals (ShellCheck off): lint in-process <= 1.5x parse-only, lint FILE <= 1.3x parse FILE"
+    )
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ class Plan:
     steps: list[PlannedStep]
     rollback: list[PlannedStep] = field(default_factory=list)
     partial: str | None = None  # "step 7 of 7", "steps 5–7 of 7": only some of scope's steps
+    chosen: str | None = None  # which section the key picked, when another matches it too
 
 
 def select(runbook: Runbook, key: str) -> tuple[Section, Block]:
@@ -55,7 +56,7 @@ def select(runbook: Runbook, key: str) -> tuple[Section, Block]:
         NotFoundError: nothing matches; the message lists what exists.
     """
     head, _, tail = key.partition("/")
-    section = runbook.section(head)
+    section = runbook.section_lookup(head)[0]
     if section is None:
         known = ", ".join(s.id for s in runbook.sections) or "none"
         raise NotFoundError(
@@ -119,6 +120,7 @@ def plan(
         steps=steps,
         rollback=rollback,
         partial=partial_scope([s.number for s in steps], count),
+        chosen=runbook.section_lookup(key.partition("/")[0])[1],
     )
 
 
@@ -207,6 +209,8 @@ def render(plan: Plan, *, host: str | None = None) -> str:
         f"{runbook.id}: {runbook.title}",
         f"section {plan.scope.id}: {plan.scope.title}  ({runbook.path}:{plan.scope.line})",
     ]
+    if plan.chosen:
+        lines.append(f"note: {plan.chosen}")
     lines += _render_steps(plan.steps, host, "")
     if plan.rollback:
         lines.append(f"on failure, offers rollback {plan.rollback[0].block.id}:")

@@ -40,6 +40,7 @@ class Settings(BaseModel):
     profile: Path | None = None
     destructive: list[str] = []
     safe: list[str] = []
+    shellcheck: bool = True  # lint runs ShellCheck over the steps when it is installed
 
     @field_validator("destructive", "safe")
     @classmethod

@@ -82,12 +82,25 @@ class RunbookLookup:
         return str(self.metadata.title)
 
     def section(self, key: str) -> Any:
-        """Find a section by id or title, case-insensitively (None when there is none)."""
+        """Find a section by id, else by title, case-insensitively (None when there is none)."""
+        return self.section_lookup(key)[0]
+
+    def section_lookup(self, key: str) -> tuple[Any, str | None]:
+        """The section ``key`` names (an exact id first, then an exact title), and a note
+        saying which was picked when another section's id or title matches too."""
         wanted = key.strip().lower()
-        for section in self.sections:
-            if wanted in (section.id, section.title.strip().lower()):
-                return section
-        return None
+        by_id = next((s for s in self.sections if s.id == wanted), None)
+        by_title = [s for s in self.sections if s.title.strip().lower() == wanted]
+        found = by_id if by_id is not None else (by_title[0] if by_title else None)
+        other = next((s for s in [*by_title, by_id] if s is not None and s is not found), None)
+        if found is None or other is None:
+            return found, None
+        how = "id" if found is by_id else "title"
+        return found, (
+            f"{key!r} picked section {found.id!r} (line {found.line}) by its {how}; "
+            f"section {other.id!r} (line {other.line}, titled {other.title.strip()!r}) "
+            f"matches too: name it by its id to run that one"
+        )
 
 
 @dataclass(kw_only=True)
@@ -298,12 +311,20 @@ class Runbook(RunbookLookup):
 
 def to_json(runbook: Runbook, indent: int | None = 2) -> str:
     """The JSON of ``runbook``: the same document ``model.Runbook.model_dump_json`` gives."""
-    return json.dumps(
-        dataclasses.asdict(runbook), indent=indent, ensure_ascii=False, default=_isoformat
-    )
+    return json.dumps(to_data(runbook), indent=indent, ensure_ascii=False)
 
 
-def _isoformat(value: object) -> str:
+def to_data(value: Any) -> Any:
+    """``value`` (a tree dataclass, or anything in one) as plain JSON data: what
+    ``model_dump(mode="json")`` gives, without copying through :func:`dataclasses.asdict`."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return str(value) if isinstance(value, StrEnum) else value
+    if isinstance(value, list | tuple):
+        return [to_data(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_data(item) for key, item in value.items()}
     if isinstance(value, dt.date):
         return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return {name: to_data(getattr(value, name)) for name in value.__dataclass_fields__}
     raise TypeError(f"{type(value).__name__} is not JSON serializable")

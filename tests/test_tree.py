@@ -74,3 +74,28 @@ def test_tree_json_is_the_model_json(path: Path) -> None:
     runbook = validate(parsed)
     assert json.loads(tree.to_json(parsed)) == json.loads(runbook.model_dump_json())
     assert runbook.sections, path  # every one of them has sections: the comparison is real
+
+
+def test_section_lookup_prefers_an_exact_id_and_says_so() -> None:
+    from runbookkit.parsing import parse_text
+    from runbookkit.plan import plan
+    from runbookkit.tree import changed
+
+    text = "# T\n\n## Mitigation\n\n```bash\necho fix\n```\n\n## Steps\n\n```bash\necho b\n```\n"
+    runbook = parse_text(text, path="t.md", runbook_id="t")
+    # A heading id (`## Steps {#mitigation}`) gives the second section the id "mitigation".
+    runbook.sections[1] = changed(runbook.sections[1], id="mitigation")
+    found, note = runbook.section_lookup("Mitigation")
+    assert (found.id, found.line) == ("mitigation", 9)
+    assert (
+        note is not None and "by its id" in note and "'fix' (line 3, titled 'Mitigation')" in note
+    )
+    assert runbook.section_lookup("fix") == (runbook.sections[0], None)
+    assert runbook.section("steps").id == "mitigation"  # by title when no id matches
+    planned = plan(runbook, "mitigation")
+    assert planned.section.id == "mitigation"
+    assert planned.chosen == runbook.section_lookup("mitigation")[1]
+    assert planned.chosen is not None
+    from runbookkit.plan import render
+
+    assert f"note: {planned.chosen}" in render(planned).splitlines()

@@ -1,7 +1,8 @@
 """``runbookkit lint`` and ``runbookkit rule``: check runbooks, and explain what a rule wants.
 
 Exit codes: 0 clean or warnings only, 1 an error-level finding (``--strict``: any finding), 2 a
-usage error or a file that could not be read or parsed (every other file is still linted).
+usage error or a file that could not be read or parsed (every other file is still linted and
+reported). Paths are shown relative to the working directory in every format.
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working directory (as CI systems expect) when it lies below it."""
+    if not path.is_absolute():
+        return path
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 @click.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -84,6 +95,12 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--fix", is_flag=True, help="Repair what is safe to repair (mojibake), in place.")
 @click.option("--diff", is_flag=True, help="Print what --fix would change instead of writing it.")
+@click.option(
+    "--shellcheck/--no-shellcheck",
+    default=None,
+    help="Run ShellCheck over the steps [default: on when installed; "
+    "`shellcheck = false` in [tool.runbookkit] turns it off].",
+)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes.")
 @runbooks_dir_option
 def lint_command(
@@ -96,6 +113,7 @@ def lint_command(
     strict: bool,
     fix: bool,
     diff: bool,
+    shellcheck: bool | None,
     jobs: int | None,
     runbooks_dir: Path | None,
 ) -> None:
@@ -103,8 +121,8 @@ def lint_command(
     from runbookkit.lint import Options, lint_paths, load_profile
     from runbookkit.lint.report import render
 
-    settings = load_settings(runbooks_dir=runbooks_dir, profile=profile)
-    files = _expand(paths or (settings.runbooks_dir,))
+    settings = load_settings(runbooks_dir=runbooks_dir, profile=profile, shellcheck=shellcheck)
+    files = [_shown(path) for path in _expand(paths or (settings.runbooks_dir,))]
     options = Options(
         select=select or None,
         ignore=ignore,
@@ -113,6 +131,7 @@ def lint_command(
         strict=strict,
         fix=fix or diff,
         policy=settings.policy,
+        shellcheck=settings.shellcheck,
     )
     load_profile(options.profile)  # a bad profile is a usage error before any file is read
     results = lint_paths(files, options, jobs)

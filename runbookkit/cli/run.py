@@ -148,6 +148,8 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
         start=options.start,
         accept_repairs=options.accept_repairs,
     )
+    if planned.chosen and not flags["dry_run"]:  # a dry run's plan says it
+        click.echo(f"note: {planned.chosen}", err=True)
     if flags["dry_run"] and not flags["record"]:
         history = None  # a dry run is recorded only when asked
     else:

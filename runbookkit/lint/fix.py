@@ -1,15 +1,18 @@
-"""``--fix``: repair mis-decoded text in place, and nothing else.
+"""``--fix``: repair mis-decoded text, and mark shell blocks with ``$ `` prompts ``console``.
 
 A line is rewritten only when ftfy's repair is exact: encoding the repaired text back the way it
 was damaged (UTF-8 read as Windows-1252) gives the damaged text again, character for character.
 Where bytes were lost, ftfy has to guess (``ðŸ” `` becomes ``🔠`` instead of ``🔍 ``), so such
 lines are left alone and reported. Every other byte of the file, line endings and a BOM included,
-stays the same.
+stays the same. A ```` ```bash ```` (sh, shell, zsh) fence whose block has a line starting
+with ``$ `` gets the language ``console``: the block already reads as a transcript, so what runs
+doesn't change.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 
 from runbookkit.parsing import damage
 
@@ -47,10 +50,45 @@ def repairs(line: str) -> list[tuple[str, str]]:
     ]
 
 
-def fix_text(text: str) -> tuple[str, int]:
-    """``text`` with every exactly repairable line repaired, and how many lines changed."""
-    if not damage.has_damage(text):
+_FENCE = re.compile(r"^(?P<lead>[ >]*)(?P<mark>`{3,}|~{3,})(?P<space>\s*)(?P<lang>[\w-]*)")
+_SHELLS = frozenset({"bash", "sh", "shell", "zsh"})
+
+
+def console_fences(text: str) -> tuple[str, int]:
+    """``text`` with shell fences around ``$ `` transcripts marked ``console``, and how many."""
+    if "$ " not in text:
         return text, 0
+    lines = text.splitlines(keepends=True)
+    changed = 0
+    index = 0
+    while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        if opening is None:
+            index += 1
+            continue
+        mark = opening.group("mark")
+        end = index + 1
+        prompted = False
+        while end < len(lines):
+            body = lines[end].lstrip(" >")
+            if body.startswith(mark[0] * len(mark)) and not body.strip(mark[0] + " \r\n"):
+                break
+            prompted = prompted or body.startswith("$ ")
+            end += 1
+        if prompted and opening.group("lang").lower() in _SHELLS:
+            start, stop = opening.span("lang")
+            lines[index] = lines[index][:start] + "console" + lines[index][stop:]
+            changed += 1
+        index = end + 1
+    return "".join(lines), changed
+
+
+def fix_text(text: str) -> tuple[str, int]:
+    """``text`` with every exactly repairable line repaired and every transcript fence marked
+    ``console``, and how many lines changed."""
+    text, fences = console_fences(text)
+    if not damage.has_damage(text):
+        return text, fences
     out: list[str] = []
     changed = 0
     for line in text.splitlines(keepends=True):
@@ -62,7 +100,7 @@ def fix_text(text: str) -> tuple[str, int]:
         else:
             out.append(repaired + ending)
             changed += 1
-    return "".join(out), changed
+    return "".join(out), changed + fences
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

@@ -2,7 +2,13 @@
 
 Each schema error is mapped back to the runbook's ``file:line`` through the source lines the
 model carries, and worded for a person: ``missing Pattern, expected …`` rather than a JSON path.
-A subschema's ``x-message`` replaces the generated wording when a profile author wants to.
+A subschema's ``x-message`` replaces the generated wording when a profile author wants to;
+``"x-level": "warning"`` makes its failure a missing recommended part (RBK015) rather than an
+error, a top-level ``x-levels`` object sets other rules' levels (``{"RBK009": "warning"}``) and
+``"x-shellcheck": false`` switches ShellCheck off.
+
+Two profiles ship: ``default`` (errors only for values that are wrong, missing parts as
+warnings) and ``strict`` (every part an error); ``--profile strict`` names the second.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from runbookkit.errors import ConfigError
 from runbookkit.files import read_regular_text
 
 DEFAULT = "profile.default.json"
+BUILTIN = {"default": DEFAULT, "strict": "profile.strict.json"}
 
 # Metadata field → the header key a person writes.
 LABELS = {
@@ -46,6 +53,7 @@ class Problem:
     path: tuple[str | int, ...]
     line: int
     message: str
+    level: str = "error"
 
 
 class Profile:
@@ -67,12 +75,25 @@ class Profile:
                 path=name,
             ) from None
         self._validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+        levels = schema.get("x-levels", {})
+        if not isinstance(levels, dict) or not all(
+            v in ("error", "warning") for v in levels.values()
+        ):
+            raise ConfigError(
+                "profile's x-levels is not an object of rule code → error or warning",
+                path=name,
+            )
+        self.levels: dict[str, str] = {str(k).upper(): str(v) for k, v in levels.items()}
+        self.shellcheck = schema.get("x-shellcheck", True) is not False
 
     def check(self, data: dict[str, Any]) -> list[Problem]:
         """Every way ``data`` (a runbook's model JSON) fails the profile, in source order."""
         problems = [
             Problem(
-                tuple(error.absolute_path), _line(data, error.absolute_path), _message(error, data)
+                tuple(error.absolute_path),
+                _line(data, error.absolute_path),
+                _message(error, data),
+                _level(error),
             )
             for error in self._validator.iter_errors(data)
         ]
@@ -80,7 +101,8 @@ class Profile:
 
 
 def load_profile(path: str | Path | None = None) -> Profile:
-    """The profile in the JSON file at ``path``, or the default profile; cached per path.
+    """The profile in the JSON file at ``path``, a built-in one by name (``strict``), or the
+    default profile; cached per path.
 
     Raises:
         ConfigError: the file can't be read or isn't a valid JSON Schema.
@@ -90,9 +112,11 @@ def load_profile(path: str | Path | None = None) -> Profile:
 
 @cache
 def _load(path: str | None) -> Profile:
-    if path is None:
-        text = resources.files("runbookkit.lint").joinpath(DEFAULT).read_text(encoding="utf-8")
-        return Profile(json.loads(text), "schema/profile.default.json")
+    builtin = BUILTIN.get(Path(path).name) if path is not None else DEFAULT
+    if builtin is not None and (path is None or not Path(path).exists()):
+        text = resources.files("runbookkit.lint").joinpath(builtin).read_text(encoding="utf-8")
+        return Profile(json.loads(text), f"schema/{builtin}")
+    assert path is not None
     try:
         text = read_regular_text(path)
     except OSError as exc:
@@ -111,6 +135,12 @@ def _load(path: str | None) -> Profile:
     if not isinstance(schema, dict):
         raise ConfigError("profile is not a JSON object, expected a JSON Schema", path=path)
     return Profile(schema, path)
+
+
+def _level(error: Any) -> str:
+    """``warning`` when the failing subschema says ``"x-level": "warning"``, else ``error``."""
+    level = error.schema.get("x-level") if isinstance(error.schema, dict) else None
+    return "warning" if level == "warning" else "error"
 
 
 def _walk(data: Any, path: Sequence[str | int]) -> Iterator[tuple[str | int, Any]]:

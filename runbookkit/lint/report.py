@@ -139,9 +139,15 @@ def render_github(results: Sequence[FileResult]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _uri(path: str) -> str:
-    posix = Path(path).as_posix()
-    return quote(posix, safe="/") if not Path(path).is_absolute() else Path(path).as_uri()
+BASE_ID = "%SRCROOT%"
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """A SARIF artifact location: relative to ``%SRCROOT%`` (the working directory) when the
+    path is relative, else an absolute ``file:`` URI."""
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(Path(path).as_posix(), safe="/"), "uriBaseId": BASE_ID}
 
 
 def _sarif_rule(rule: Rule) -> dict[str, Any]:
@@ -163,14 +169,15 @@ def render_sarif(results: Sequence[FileResult]) -> str:
     index = {rule: i for i, rule in enumerate(rules)}
     sarif_results = [
         {
-            "ruleId": f.code,
+            # ShellCheck's codes are children of the RBK-SC rule: "RBK-SC/SC2086".
+            "ruleId": f"{f.rule.code}/{f.code.removeprefix('RBK-')}" if f.subcode else f.code,
             "ruleIndex": index[f.rule],
             "level": f.level.value,
             "message": {"text": f.message},
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(f.path)},
+                        "artifactLocation": _artifact(f.path),
                         "region": {"startLine": f.line, "startColumn": f.column},
                     }
                 }
@@ -184,10 +191,10 @@ def render_sarif(results: Sequence[FileResult]) -> str:
             "driver": {
                 "name": "runbookkit",
                 "version": __version__,
-                "informationUri": "https://runbookkit.dev/",
                 "rules": [_sarif_rule(rule) for rule in rules],
             }
         },
+        "originalUriBaseIds": {BASE_ID: {"uri": Path.cwd().as_uri() + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": sarif_results,
         "invocations": [
@@ -201,7 +208,7 @@ def render_sarif(results: Sequence[FileResult]) -> str:
 def _notification(result: FileResult) -> dict[str, Any]:
     assert result.error is not None
     region = {"startLine": result.error.line} if result.error.line else None
-    location: dict[str, Any] = {"artifactLocation": {"uri": _uri(result.path)}}
+    location: dict[str, Any] = {"artifactLocation": _artifact(result.path)}
     if region:
         location["region"] = region
     return {

@@ -15,11 +15,13 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from runbookkit import secrets
+from runbookkit.lint import content
 from runbookkit.lint.codes import Rule
-from runbookkit.lint.profile import Profile
-from runbookkit.model import Block, Runbook, Section, Step
+from runbookkit.lint.profile import Problem, Profile
 from runbookkit.parsing import safety
 from runbookkit.parsing.damage import SIGNATURE
+from runbookkit.parsing.steps import SHELL_LANGUAGES
+from runbookkit.tree import Block, Command, Runbook, Section, Step, to_data
 
 
 class Hit(NamedTuple):
@@ -33,6 +35,8 @@ class Hit(NamedTuple):
     message: str
     fixable: bool = False
     anchor: str | None = None
+    code: str | None = None  # a finer code than the rule's own (RBK-SC2086)
+    column: int | None = None  # known exactly (ShellCheck's), else found from the anchor
 
 
 @dataclass
@@ -40,7 +44,7 @@ class Context:
     """Everything the rules look at for one runbook.
 
     Attributes:
-        runbook: the parsed model.
+        runbook: the parsed runbook: its tree (as lint parses it) or its validated model.
         today: the date review rules compare against.
         profile: the compiled format profile.
         refused: metadata values the parser refused: field → (line, raw value, its message).
@@ -50,10 +54,20 @@ class Context:
     today: dt.date
     profile: Profile
     refused: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    source: list[str] = field(default_factory=list)
+    shellcheck: bool = False
+    _problems: list[Problem] | None = field(default=None, repr=False)
+
+    def problems(self) -> list[Problem]:
+        """The profile's problems with the runbook, checked once for RBK001 and RBK015."""
+        if self._problems is None:
+            self._problems = self.profile.check(self.data())
+        return self._problems
 
     def data(self) -> dict[str, Any]:
         """The model JSON the profile sees, with refused values as they were written."""
-        data = self.runbook.model_dump(mode="json")
+        dump = getattr(self.runbook, "model_dump", None)
+        data = dump(mode="json") if dump else to_data(self.runbook)
         for name, (_, raw, _) in self.refused.items():
             data["metadata"][name] = raw
         return data
@@ -104,11 +118,12 @@ def re2_refusal(pattern: str) -> str | None:
 @rule(Rule.FORMAT_PROFILE)
 def format_profile(ctx: Context) -> Iterator[Hit]:
     """What the profile says, and every metadata value the parser couldn't read."""
-    for problem in ctx.profile.check(ctx.data()):
+    for problem in ctx.problems():
         name = str(problem.path[1]) if problem.path[:1] == ("metadata",) else ""
         if len(problem.path) >= 2 and name in ctx.refused:
             continue  # the parser's own message says it better
-        yield Hit(problem.line, problem.message)
+        if problem.level == "error":
+            yield Hit(problem.line, problem.message)
     for name, (line, _, message) in ctx.refused.items():
         if name != "pattern":
             yield Hit(line, message)
@@ -304,6 +319,8 @@ def duplicate_step_title(ctx: Context) -> Iterator[Hit]:
         for block in section.blocks():
             seen: dict[str, int] = {}
             for step in block.steps:
+                if step.number is None:
+                    continue  # the title is the heading's: the parser gave it, not the author
                 key = " ".join(step.title.casefold().split())
                 if key in seen:
                     yield Hit(
@@ -332,3 +349,221 @@ def several_hosts(ctx: Context) -> Iterator[Hit]:
                 f"section {section.title.strip()!r} targets {len(hosts)} hosts: {listed}, "
                 "expected one host per section",
             )
+
+
+@rule(Rule.RECOMMENDED_MISSING)
+def recommended_missing(ctx: Context) -> Iterator[Hit]:
+    """What the profile recommends (``"x-level": "warning"``) and the runbook lacks."""
+    for problem in ctx.problems():
+        name = str(problem.path[1]) if problem.path[:1] == ("metadata",) else ""
+        if problem.level == "warning" and not (len(problem.path) >= 2 and name in ctx.refused):
+            yield Hit(problem.line, problem.message)
+
+
+def _shell(step: Step) -> bool:
+    return step.kind == "shell" and (step.language or "bash").lower() in SHELL_LANGUAGES
+
+
+def fence_of(source: list[str], line: int) -> int | None:
+    """The 1-based line of the fence that opens the code block holding ``line``."""
+    for index in range(min(line, len(source)) - 1, -1, -1):
+        text = source[index].lstrip(" >")
+        if text.startswith(("```", "~~~")):
+            return index + 1
+    return None
+
+
+@rule(Rule.PROMPT_IN_SHELL_BLOCK)
+def prompt_in_shell_block(ctx: Context) -> Iterator[Hit]:
+    """A shell (not console) block whose commands were typed after ``$ `` prompts."""
+    reported: set[int] = set()
+    for _, _, step in all_steps(ctx.runbook):
+        if step.language is None or step.language.lower() not in SHELL_LANGUAGES:
+            continue
+        for command in step.commands:
+            written = ctx.source[command.line - 1] if command.line <= len(ctx.source) else ""
+            if not written.lstrip(" >").startswith("$ "):
+                continue
+            fence = fence_of(ctx.source, command.line) or step.line
+            if fence not in reported:
+                reported.add(fence)
+                yield Hit(
+                    command.line,
+                    f"```{step.language} block (line {fence}) holds `$ ` prompts, so pasting it "
+                    "runs `$`, expected ```console for a transcript or the commands without "
+                    "prompts",
+                    fixable=True,
+                    anchor="$ ",
+                )
+
+
+@rule(Rule.PLACEHOLDER)
+def placeholder(ctx: Context) -> Iterator[Hit]:
+    """Once per section: the variables its commands' placeholders stand for."""
+    for section in ctx.runbook.sections:
+        found: dict[str, tuple[str, int]] = {}
+        for block in section.blocks():
+            for step in block.steps:
+                for command in step.commands:
+                    for held in command.placeholders:
+                        found.setdefault(held.name, (held.text, held.line))
+        if found:
+            names = ", ".join(found)
+            listed = ", ".join(f"{text} (line {line})" for text, line in found.values())
+            first_text, first_line = next(iter(found.values()))
+            yield Hit(
+                first_line,
+                f"section {section.title.strip()!r} needs values for {names}: its commands hold "
+                f"placeholders {listed}, expected the variables set before it runs "
+                "(`--var NAME=value`) or written as $NAME",
+                anchor=first_text,
+            )
+
+
+@rule(Rule.INTERACTIVE_COMMAND)
+def interactive_command(ctx: Context) -> Iterator[Hit]:
+    """A command that needs a terminal or never ends, in a step runbookkit runs."""
+    for _, _, step in all_steps(ctx.runbook):
+        for command in step.commands:
+            if command.interactive:
+                yield Hit(
+                    command.line,
+                    f"step {step.title!r}: {command.interactive}, so it can't run unattended, "
+                    "expected a command that ends by itself (`--tail`, `timeout`) or a manual step",
+                    anchor=command.raw.splitlines()[0].strip(),
+                )
+
+
+def _opener_line(step: Step, command: Command) -> int | None:
+    """The line of the ``ssh host`` that binds ``command`` to its host, from the step's notes."""
+    if command.target is None or command.text != command.raw:
+        return None
+    for note in step.notes:
+        found = _SESSION_NOTE.match(note)
+        if found and int(found.group(1)) < command.line:
+            return int(found.group(1))
+    return None
+
+
+_SESSION_NOTE = re.compile(r"commands after line (\d+) run on ")
+_FOREIGN_NOTE = re.compile(r"these commands run inside `(.+)`, which runbookkit cannot open")
+
+
+@rule(Rule.SESSION_OPENER)
+def session_opener(ctx: Context) -> Iterator[Hit]:
+    """``ssh host`` (or a container shell) followed by commands meant for it, once per opener."""
+    for _, _, step in all_steps(ctx.runbook):
+        seen: set[int] = set()
+        for command in step.commands:
+            line = _opener_line(step, command)
+            if line is not None and line not in seen:
+                seen.add(line)
+                host = command.target.label if command.target else "the host"
+                yield Hit(
+                    line,
+                    f"`{ctx.source[line - 1].strip() if line <= len(ctx.source) else 'ssh'}` opens "
+                    f"a session and the commands after it are meant for {host}: pasted, they run "
+                    f"here, expected `ssh {host} '…'` for each or a Hosts header",
+                )
+        for note in step.notes:
+            if found := _FOREIGN_NOTE.match(note):
+                yield Hit(
+                    step.line,
+                    f"`{found.group(1)}` opens a shell runbookkit can't enter, and the commands "
+                    "after it are meant for that shell, expected each as "
+                    "`kubectl exec POD -- command` or a step marked manual",
+                    anchor=found.group(1),
+                )
+                break
+
+
+_MAY_SET = re.compile(r"(?:^|[\s;&|])(?:export\s+)?[A-Za-z_]\w*=|\bcd\s|\b(?:read|source)\s|^\.\s")
+_CD = re.compile(r"^\s*(?:cd|pushd)\s+(\S+)\s*$")
+
+
+@rule(Rule.STATE_ACROSS_STEPS)
+def state_across_steps(ctx: Context) -> Iterator[Hit]:
+    """A step reads a variable only an earlier step of the section sets, or follows a bare cd."""
+    from runbookkit.parsing import shellsyntax
+
+    for section in ctx.runbook.sections:
+        steps = [step for block in section.blocks() for step in block.steps if _shell(step)]
+        if len(steps) < 2 or not any(_MAY_SET.search(c.text) for s in steps for c in s.commands):
+            continue
+        set_by: dict[str, int] = {}
+        directory: tuple[str, int] | None = None
+        for step in steps:
+            own: set[str] = set()
+            reported: set[str] = set()
+            for command in step.commands:
+                try:
+                    usage = shellsyntax.analyse(command.text)
+                except ValueError:
+                    continue
+                for name in usage.needed:
+                    if name in set_by and name not in own and name not in reported:
+                        reported.add(name)
+                        yield Hit(
+                            command.line,
+                            f"step {step.title!r} reads ${name}, which only the step at line "
+                            f"{set_by[name]} sets: run alone (`--step`) or pasted by itself it "
+                            f"is empty, expected ${name} set in this step",
+                            anchor=name,
+                        )
+                own |= usage.assigns
+            if directory is not None and step.commands and not _CD.match(step.commands[0].text):
+                path, line = directory
+                yield Hit(
+                    step.line,
+                    f"step {step.title!r} runs in {path}, which only `cd` at line {line} "
+                    "enters: run alone it runs elsewhere, expected the `cd` in this step",
+                )
+            directory = None
+            for name in own:
+                set_by.setdefault(name, step.commands[0].line if step.commands else step.line)
+            if len(step.commands) == 1 and (cd := _CD.match(step.commands[0].text)):
+                directory = (cd.group(1), step.commands[0].line)
+
+
+@rule(Rule.UNCLOSED_FENCE)
+def unclosed_fence(ctx: Context) -> Iterator[Hit]:
+    """A fence the parser had to close itself: where it opens, and what was assumed."""
+    for repair in ctx.runbook.repairs:
+        yield Hit(
+            repair.line,
+            f"code fence {repair.text} is never closed; read as {repair.fix}",
+            anchor=repair.text,
+        )
+
+
+@rule(Rule.NOT_SHELL)
+def not_shell(ctx: Context) -> Iterator[Hit]:
+    """Lines of a shell step that read as YAML, JSON, SQL or program output (once per block)."""
+    for _, _, step in all_steps(ctx.runbook):
+        if not _shell(step):
+            continue
+        for command in step.commands:
+            if command.sample is not None:
+                continue
+            first = command.raw.splitlines()[0] if command.raw else ""
+            found = content.kind(first)
+            if found:
+                yield Hit(
+                    command.line,
+                    f"step {step.title!r} has {found} in a ```{step.language or 'bash'} block: "
+                    f"{first.strip()[:60]!r} would run as a command, expected it in a block of "
+                    "its own language or fed to the command that reads it",
+                    anchor=first.strip(),
+                )
+                break
+
+
+@rule(Rule.SHELLCHECK)
+def shellcheck(ctx: Context) -> Iterator[Hit]:
+    """ShellCheck's findings over the runbook's shell steps, one process per file."""
+    if not ctx.shellcheck:
+        return
+    from runbookkit.lint import shellcheck as sc
+
+    for found in sc.check(ctx.runbook, ctx.source):
+        yield Hit(found.line, found.message, code=found.code, column=found.column)

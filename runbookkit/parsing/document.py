@@ -32,7 +32,9 @@ from runbookkit.tree import (
     Task,
 )
 
-_IGNORE = re.compile(r"runbookkit:\s*ignore\s+([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)")
+_IGNORE = re.compile(
+    r"runbookkit:\s*ignore\s+([A-Z]+(?:-SC)?[0-9]*(?:[\s,]+[A-Z]+(?:-SC)?[0-9]*)*)"
+)
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:[-–—:]\s*)?(.*)$", re.DOTALL)
 _EXAMPLE_LANGUAGES = {None, "text", "log", "plaintext", "txt"}
 _STEP_SECTIONS = {"diagnosis", "fix"}

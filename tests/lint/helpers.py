@@ -62,6 +62,7 @@ def lint_text(tmp_path: Path, text: str, **options: object) -> list[Finding]:
     """Write ``text`` to a file and lint it (today is :data:`TODAY` unless given)."""
     path = tmp_path / "runbook.md"
     path.write_text(text, encoding="utf-8")
-    result = lint_file(path, Options(**{"today": TODAY, **options}))  # type: ignore[arg-type]
+    settings = {"today": TODAY, "shellcheck": False, **options}
+    result = lint_file(path, Options(**settings))  # type: ignore[arg-type]
     assert result.error is None, result.error
     return result.findings

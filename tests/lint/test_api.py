@@ -13,7 +13,8 @@ from tests.conftest import REDIS, SEED
 def test_lint_a_parsed_runbook() -> None:
     seed = parse_file(SEED)
     findings = lint_runbook(seed, today=dt.date(2026, 11, 26))
-    assert [f.code for f in findings] == ["RBK004"] + ["RBK005"] * 8 + ["RBK006"]
+    codes = ["RBK004"] + ["RBK005"] * 3 + ["RBK018", "RBK005", "RBK018"] + ["RBK005"] * 4
+    assert [f.code for f in findings] == [*codes, "RBK006"]
     assert findings[0].level is Level.error and findings[0].line == 3
     assert runbookkit.lint_runbook is lint_runbook
 
@@ -29,7 +30,7 @@ def test_profile_select_and_ignore() -> None:
 
 
 def test_rules_listing() -> None:
-    assert [r.code for r in RULES] == [f"RBK{n:03d}" for n in range(1, 15)]
+    assert [r.code for r in RULES] == [f"RBK{n:03d}" for n in range(1, 23)] + ["RBK-SC"]
     rule = RULES[3]
     assert (rule.code, rule.severity, rule.slug) == (
         "RBK004",

@@ -57,7 +57,7 @@ def test_exit_codes(args: list[str], code: int, cli) -> None:
 def test_select_and_ignore_on_the_seed(cli) -> None:
     only = cli("lint", "--today", "2026-11-26", "--select", "RBK004", str(SEED))
     assert [line.split()[1] for line in only.stdout.splitlines()[:-1]] == ["RBK004"]
-    skip = cli("lint", "--today", "2026-11-26", "--ignore", "RBK004,RBK005", str(SEED))
+    skip = cli("lint", "--today", "2026-11-26", "--ignore", "RBK004,RBK005,RBK018", str(SEED))
     assert skip.returncode == 0
     assert [line.split()[1] for line in skip.stdout.splitlines()[:-1]] == ["RBK006"]
 
@@ -102,7 +102,7 @@ def test_rule_command(cli) -> None:
     assert one.stdout.startswith("RBK004 pattern-misses-example (error)\n")
     assert "(?i)" in one.stdout
     listing = cli("rule").stdout.splitlines()
-    assert len(listing) == 14 and listing[0].startswith("RBK001")
+    assert len(listing) == 23 and listing[0].startswith("RBK001")
     unknown = cli("rule", "RBK999")
     assert unknown.returncode == 2 and "no rule 'RBK999'" in unknown.stderr
 
@@ -130,7 +130,7 @@ def test_pool_reports_the_same_as_one_process(tmp_path: Path) -> None:
     assert [r.findings for r in pooled] == [r.findings for r in serial]
     assert [str(r.error) for r in pooled] == [str(r.error) for r in serial]
     assert pooled[2].error is not None and pooled[2].error.line == 2
-    assert len(pooled[4].findings) == 10
+    assert len(pooled[4].findings) == 12
 
 
 def test_lint_imports_jsonschema_and_re2_only_when_linting(cli) -> None:

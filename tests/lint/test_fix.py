@@ -30,7 +30,15 @@ def test_fix_changes_only_the_repaired_lines(
     assert after[9].endswith("## 📋 Symptoms".encode())
     assert after[125].endswith("if ≥1 key changed)".encode())
     remaining = [line.split()[1] + line.split(":")[1] for line in result.stdout.splitlines()[:-1]]
-    assert remaining == ["RBK0043", "RBK00529", "RBK00559", "RBK00582", "RBK006215"]
+    assert remaining == [
+        "RBK0043",
+        "RBK00529",
+        "RBK00559",
+        "RBK01879",
+        "RBK00582",
+        "RBK01886",
+        "RBK006215",
+    ]
     assert "Fixed 5 lines." in result.stdout
     again = cli("lint", "--fix", "--today", "2026-11-26", str(path))
     assert path.read_bytes() == fixed
@@ -60,3 +68,21 @@ def test_diff_prints_and_writes_nothing(tmp_path: Path, cli) -> None:
     clean.write_text(BASE, encoding="utf-8")
     nothing = cli("lint", "--diff", str(clean))
     assert (nothing.returncode, nothing.stdout) == (0, "")
+
+
+def test_fix_marks_a_prompted_shell_block_console(tmp_path: Path, cli) -> None:
+    text = BASE.replace(
+        '```bash\n# Step 1: Check free space\nssh ops@db1.example.com "df -h /var"',
+        '```bash\n# Step 1: Check free space\n$ ssh ops@db1.example.com "df -h /var"',
+    )
+    path = tmp_path / "prompts.md"
+    path.write_text(text, encoding="utf-8")
+    before = cli("lint", "--today", "2026-06-01", str(path))
+    assert " RBK016 " in before.stdout and "1 fixable with --fix" in before.stdout
+    fixed = cli("lint", "--fix", "--today", "2026-06-01", str(path))
+    assert fixed.returncode == 0, fixed.stdout
+    after = path.read_text(encoding="utf-8")
+    assert after == text.replace(
+        "```bash\n# Step 1: Check free space", "```console\n# Step 1: Check free space", 1
+    )
+    assert " RBK016 " not in fixed.stdout

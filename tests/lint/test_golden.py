@@ -21,7 +21,7 @@ def test_seed_matches_golden(cli) -> None:
 def test_seed_names_its_pattern_and_example(cli) -> None:
     lines = cli("lint", "--today", "2026-11-26", str(SEED)).stdout.splitlines()
     assert (
-        f"{SEED}:3:15: RBK004 Pattern doesn't match the example error at line 22: "
+        "tests/data/seed.md:3:15: RBK004 Pattern doesn't match the example error at line 22: "
         "'Error: connect ECONNREFUSED 127.0.0.1:6379'" in lines
     )
     damaged = [line.split(":")[1] for line in lines if " RBK005 " in line]

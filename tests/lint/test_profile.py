@@ -10,7 +10,7 @@ import pytest
 from runbookkit.errors import ConfigError
 from runbookkit.lint import load_profile
 from runbookkit.parsing import parse_file
-from tests.conftest import REDIS, ROOT
+from tests.conftest import GOLDEN, REDIS, ROOT
 from tests.lint.helpers import lint_text, variant
 
 PROFILE_FILE = ROOT / "schema" / "profile.default.json"
@@ -21,29 +21,94 @@ def test_schema_dir_holds_the_shipped_default() -> None:
     assert json.loads(PROFILE_FILE.read_text(encoding="utf-8")) == shipped
 
 
+MISSING = [
+    ((("## Fix", "## Notes"),), 1, "missing section Fix, expected a `## Fix`"),
+    (
+        (("**Pattern:** `(?i)no space left on device`\n", ""),),
+        1,
+        "missing Pattern, expected a `**Pattern:** …` line in the header",
+    ),
+    ((("**Severity:** High\n", ""),), 1, "missing Severity"),
+    ((("**MTTR Target:** 10 minutes\n", ""),), 1, "missing MTTR Target"),
+    ((("**Last Updated:** 2026-01-10\n", ""),), 1, "missing Last Updated"),
+]
+WRONG = [
+    ((("**Severity:** High", "**Severity:** urgent"),), 4, "unknown severity 'urgent'"),
+    ((("**MTTR Target:** 10 minutes", "**MTTR Target:** soon"),), 5, "is not a duration"),
+    ((("**Last Updated:** 2026-01-10", "**Last Updated:** last week"),), 6, "is not a date"),
+]
+
+
 @pytest.mark.parametrize(
     ("changes", "line", "message"),
-    [
-        ((("## Fix", "## Notes"),), 1, "missing section Fix, expected a `## Fix` heading"),
-        ((("## Symptoms", "## Observations"),), 1, "missing section Symptoms"),
-        (
-            (("**Pattern:** `(?i)no space left on device`\n", ""),),
-            1,
-            "missing Pattern, expected a `**Pattern:** …` line in the header",
-        ),
-        ((("**Severity:** High", "**Severity:** urgent"),), 4, "unknown severity 'urgent'"),
-        ((("**Severity:** High\n", ""),), 1, "missing Severity"),
-        ((("**MTTR Target:** 10 minutes", "**MTTR Target:** soon"),), 5, "is not a duration"),
-        ((("**MTTR Target:** 10 minutes\n", ""),), 1, "missing MTTR Target"),
-        ((("**Last Updated:** 2026-01-10", "**Last Updated:** last week"),), 6, "is not a date"),
-        ((("**Last Updated:** 2026-01-10\n", ""),), 1, "missing Last Updated"),
-    ],
+    [*MISSING, ((("## Symptoms", "## Observations"),), 1, "missing section Symptoms"), *WRONG],
 )
-def test_default_profile_failures(changes, line: int, message: str, tmp_path: Path) -> None:
-    found = lint_text(tmp_path, variant(*changes))
-    assert [f.code for f in found] == ["RBK001"], found
+def test_strict_profile_failures(changes, line: int, message: str, tmp_path: Path) -> None:
+    found = lint_text(tmp_path, variant(*changes), profile="strict")
+    assert [(f.code, f.level) for f in found] == [("RBK001", "error")], found
     assert found[0].line == line
     assert message in found[0].message
+
+
+@pytest.mark.parametrize(("changes", "line", "message"), MISSING)
+def test_default_profile_warns_about_missing_parts(
+    changes, line: int, message: str, tmp_path: Path
+) -> None:
+    found = lint_text(tmp_path, variant(*changes))
+    assert [(f.code, f.level) for f in found] == [("RBK015", "warning")], found
+    assert found[0].line == line
+    assert message in found[0].message
+
+
+@pytest.mark.parametrize(("changes", "line", "message"), WRONG)
+def test_default_profile_errors_on_wrong_values(
+    changes, line: int, message: str, tmp_path: Path
+) -> None:
+    found = lint_text(tmp_path, variant(*changes))
+    assert [(f.code, f.level, f.line) for f in found] == [("RBK001", "error", line)], found
+    assert message in found[0].message
+
+
+def test_default_profile_has_no_error_on_a_prometheus_style_runbook(cli) -> None:
+    path = "tests/data/lint/prometheus-style.md"
+    result = cli("lint", "--today", "2026-06-01", path)
+    assert result.returncode == 0, result.stdout
+    codes = sorted({line.split()[1] for line in result.stdout.splitlines()[:-1]})
+    assert codes == ["RBK009", "RBK015"]  # warnings: no header lines, no verification
+    assert "(0 errors, " in result.stdout
+    strict = cli("lint", "--today", "2026-06-01", "--profile", "strict", path)
+    assert strict.returncode == 1 and " RBK001 missing Pattern" in strict.stdout
+
+
+def test_default_profile_has_no_error_on_the_redis_runbook(cli) -> None:
+    result = cli("lint", "--today", "2026-11-26", str(REDIS))
+    assert result.returncode == 0, result.stdout
+    assert "(0 errors, " in result.stdout
+
+
+def test_strict_profile_reproduces_the_old_default_on_the_seed(cli) -> None:
+    old_rules = ",".join(f"RBK{n:03d}" for n in range(1, 15))
+    result = cli(
+        "lint",
+        "--today",
+        "2026-11-26",
+        "--profile",
+        "strict",
+        "--select",
+        old_rules,
+        "tests/data/seed.md",
+    )
+    assert result.stdout == (GOLDEN / "seed.strict.lint.txt").read_text(encoding="utf-8")
+    assert result.returncode == 1
+
+
+def test_strict_profile_from_pyproject(tmp_path: Path, cli) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.runbookkit]\nprofile = "strict"\n')
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "disk.md").write_text(variant(("## Fix", "## Notes")))
+    result = cli("lint", "--today", "2026-06-01", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "runbooks/disk.md:1:1: RBK001 missing section Fix" in result.stdout
 
 
 def test_profile_checks_values_on_the_model_json() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from runbookkit.lint import FileResult, Finding, Level, Rule
 from runbookkit.lint.report import render_github, render_text
-from tests.conftest import DATA, REDIS, SEED
+from tests.conftest import DATA, REDIS, ROOT, SEED
 
 SARIF_SCHEMA = DATA / "sarif-2.1.0-rtm.5.json"
 
@@ -27,10 +27,12 @@ def test_json(cli, broken: Path) -> None:
     assert result.returncode == 2
     data = json.loads(result.stdout)
     codes = [f["code"] for f in data["findings"]]
-    assert codes == ["RBK004"] + ["RBK005"] * 8 + ["RBK006"]
+    old = ["RBK004"] + ["RBK005"] * 8 + ["RBK006"]
+    assert [c for c in codes if c != "RBK018"] == old
+    assert codes.count("RBK018") == 2
     first = data["findings"][0]
     assert first == {
-        "path": str(SEED),
+        "path": "tests/data/seed.md",
         "line": 3,
         "column": 15,
         "code": "RBK004",
@@ -45,7 +47,7 @@ def test_json(cli, broken: Path) -> None:
     assert data["summary"] == {
         "files": 2,
         "errors": 9,
-        "warnings": 1,
+        "warnings": 3,
         "fixable": 5,
         "fixed": 0,
         "unreadable": 1,
@@ -63,11 +65,13 @@ def test_sarif_validates_against_the_official_schema(cli, broken: Path) -> None:
     run = log["runs"][0]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [rule.code for rule in Rule]
     results = run["results"]
-    assert len(results) == 11
+    assert len(results) == 13
     seed_pattern = results[0]
     assert seed_pattern["ruleId"] == "RBK004" and seed_pattern["level"] == "error"
     location = seed_pattern["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"].endswith("tests/data/seed.md")
+    assert location["artifactLocation"] == {"uri": "tests/data/seed.md", "uriBaseId": "%SRCROOT%"}
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": ROOT.as_uri() + "/"}}
+    assert "informationUri" not in run["tool"]["driver"]
     assert location["region"] == {"startLine": 3, "startColumn": 15}
     (notice,) = run["invocations"][0]["toolExecutionNotifications"]
     assert "not UTF-8" in notice["message"]["text"]
@@ -83,11 +87,11 @@ def test_github_annotations(cli, broken: Path) -> None:
     result = cli("lint", "--today", "2026-11-26", "--format", "github", str(SEED), str(broken))
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        f"::error file={SEED},line=3,col=15,title=RBK004 pattern-misses-example::"
+        "::error file=tests/data/seed.md,line=3,col=15,title=RBK004 pattern-misses-example::"
         "Pattern doesn't match the example error at line 22: "
         "'Error: connect ECONNREFUSED 127.0.0.1:6379'"
     )
-    assert lines[-2].startswith(f"::warning file={SEED},line=215,col=18,title=RBK006 ")
+    assert lines[-2].startswith("::warning file=tests/data/seed.md,line=215,col=18,title=RBK006 ")
     assert lines[-1].startswith(f"::error file={broken},line=5,title=unreadable runbook::")
 
 

@@ -21,10 +21,14 @@ VERIFICATION = (
 )
 RM = 'ssh ops@db1.example.com "rm -rf /var/log/app/old"'
 DIAG_STEP = '# Step 1: Check free space\nssh ops@db1.example.com "df -h /var"\n# Expected: /var'
+STATE = (
+    '# Step 1: Find the mount\nMOUNT=/var\n{step}ssh ops@db1.example.com "df -h $MOUNT"\n'
+    "# Expected: /var"
+)
 
 # rule → (bad runbook, good runbook, the line the finding is on)
 CASES: dict[str, tuple[str, str, int]] = {
-    "RBK001": (variant(("## Diagnosis", "## Notes")), BASE, 1),
+    "RBK001": (variant(("**Severity:** High", "**Severity:** urgent")), BASE, 4),
     "RBK002": (variant(("`(?i)no space left on device`", "`(?i)no space (left`")), BASE, 3),
     "RBK003": (
         variant(("`(?i)no space left on device`", "`(?i)no space (?=left)left on device`")),
@@ -110,6 +114,61 @@ CASES: dict[str, tuple[str, str, int]] = {
         ),
         24,
     ),
+    "RBK015": (variant(("**Severity:** High\n", "")), BASE, 1),
+    "RBK016": (
+        variant(
+            (
+                'ssh ops@db1.example.com "df -h /var"\n# Expected',
+                '$ ssh ops@db1.example.com "df -h /var"\n# Expected',
+            )
+        ),
+        variant(
+            ("```bash\n# Step 1: Check free", "```console\n# Step 1: Check free"),
+            (
+                'ssh ops@db1.example.com "df -h /var"\n# Expected',
+                '$ ssh ops@db1.example.com "df -h /var"\n# Expected',
+            ),
+        ),
+        20,
+    ),
+    "RBK017": (
+        variant(('"df -h /var"\n# Expected', '"df -h <mount-point>"\n# Expected')),
+        variant(('"df -h /var"\n# Expected', '"df -h $MOUNT_POINT"\n# Expected')),
+        20,
+    ),
+    "RBK018": (
+        variant(('"df -h /var"\n# Expected', '"tail -f /var/log/syslog"\n# Expected')),
+        variant(('"df -h /var"\n# Expected', '"tail -n 100 /var/log/syslog"\n# Expected')),
+        20,
+    ),
+    "RBK019": (
+        variant(
+            (
+                'ssh ops@db1.example.com "df -h /var"\n# Expected',
+                "ssh ops@db1.example.com\ndf -h /var\n# Expected",
+            )
+        ),
+        BASE,
+        20,
+    ),
+    "RBK020": (
+        variant((DIAG_STEP, STATE.format(step="# Step 2: Check free space\n"))),
+        variant((DIAG_STEP, STATE.format(step=""))),
+        22,
+    ),
+    "RBK021": (BASE + "\n```bash\necho hi\n", BASE + "\n```bash\necho hi\n```\n", 38),
+    "RBK022": (
+        variant(("# Expected: /var\n", "# Expected: /var\nreplicas: 3\n")),
+        variant(("# Expected: /var\n", "# Expected: /var\n```\n\n```yaml\nreplicas: 3\n")),
+        22,
+    ),
+    "RBK-SC": (
+        variant(('"df -h /var"\n# Expected: /var\n', '"df -h /var"\n# Expected: /var\nls $DIR\n')),
+        variant(
+            ('"df -h /var"\n# Expected: /var\n', '"df -h /var"\n# Expected: /var\nls "$DIR"\n')
+        ),
+        22,
+    ),
 }
 
 
@@ -132,18 +191,19 @@ def test_base_is_clean(tmp_path: Path) -> None:
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_rule_fails(code: str, tmp_path: Path) -> None:
     bad, _, line = CASES[code]
-    found = [f for f in lint_text(tmp_path, bad) if f.code == code]
+    every = lint_text(tmp_path, bad, shellcheck=code == "RBK-SC")
+    found = [f for f in every if f.rule.code == code]
     assert found, f"{code} found nothing"
     assert found[0].line == line
     assert found[0].level == Rule(code).level
-    others = [f.code for f in lint_text(tmp_path, bad) if f.code != code]
+    others = [f.code for f in every if f.rule.code != code]
     assert others == [], f"{code}'s case also trips {others}"
 
 
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_rule_passes(code: str, tmp_path: Path) -> None:
     _, good, _ = CASES[code]
-    assert [f.code for f in lint_text(tmp_path, good)] == []
+    assert [f.code for f in lint_text(tmp_path, good, shellcheck=code == "RBK-SC")] == []
 
 
 @pytest.mark.parametrize(
@@ -212,3 +272,24 @@ def test_a_comment_before_the_first_step_marker_is_a_warning(tmp_path: Path) -> 
     assert "RBK008" in [f.code for f in lint_text(tmp_path, unwarned)]
     warned = variant((FIX_STEP, f"# Caution: the old logs are gone for good\n\n# Step 1: Go\n{RM}"))
     assert "RBK008" not in [f.code for f in lint_text(tmp_path, warned)]
+
+
+def test_duplicate_titles_the_parser_gave_are_not_reported(tmp_path: Path) -> None:
+    # Two blocks without step markers: both steps take the section's title.
+    text = variant(
+        (DIAG_STEP, 'ssh ops@db1.example.com "df -h /var"\n# Expected: /var'),
+        ("# Expected: /var\n```\n", "# Expected: /var\n```\n\n```bash\nuptime\n```\n"),
+    )
+    found = lint_text(tmp_path, text)
+    assert [f.code for f in found] == []
+
+
+def test_unclosed_fence_is_an_error_and_other_files_are_still_linted(tmp_path: Path, cli) -> None:
+    bad = tmp_path / "open.md"
+    bad.write_text(BASE + "\n```bash\necho hi\n", encoding="utf-8")
+    good = tmp_path / "good.md"
+    good.write_text(variant(("**Next Review:** 2026-12-31", "**Next Review:** 2026-01-01")))
+    result = cli("lint", "--today", "2026-06-01", str(bad), str(good))
+    assert result.returncode == 1, result.stderr
+    assert f"{bad}:38:1: RBK021 code fence ```bash is never closed" in result.stdout
+    assert f"{good}:7:18: RBK006" in result.stdout
