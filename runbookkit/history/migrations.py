@@ -9,6 +9,7 @@ store written by any earlier runbookkit can be opened, and one written by a late
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -241,21 +242,28 @@ def migrate_postgres(conn: psycopg.Connection[Any], where: str) -> int:
     found = pg_version(conn)
     if found == SCHEMA_VERSION:
         return found
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (PG_LOCK,))
-        found = pg_version(conn)
-        check_not_newer(found, where)
-        if found == 0:
-            if _pg_table(conn, "runs"):
-                raise HistoryError(
-                    "the database has a runs table that is not a runbookkit history store; "
-                    "use --history to choose another database",
-                    path=where,
-                )
-            conn.execute("CREATE TABLE runbookkit_schema (version INTEGER NOT NULL)")
-        for migration in MIGRATIONS:
-            if migration.version > found:
-                for statement in migration.sql("postgresql"):
-                    conn.execute(statement)
-                conn.execute("INSERT INTO runbookkit_schema VALUES (%s)", (migration.version,))
+    # A session lock taken in a statement of its own: the transaction after it starts with a
+    # fresh catalog snapshot, so it sees the tables a migration that held the lock committed
+    # (a lock taken inside the transaction may leave it with the catalog as it was before).
+    conn.execute("SELECT pg_advisory_lock(%s)", (PG_LOCK,))
+    try:
+        with conn.transaction():
+            found = pg_version(conn)
+            check_not_newer(found, where)
+            if found == 0:
+                if _pg_table(conn, "runs"):
+                    raise HistoryError(
+                        "the database has a runs table that is not a runbookkit history store; "
+                        "choose another database",
+                        path=where,
+                    )
+                conn.execute("CREATE TABLE runbookkit_schema (version INTEGER NOT NULL)")
+            for migration in MIGRATIONS:
+                if migration.version > found:
+                    for statement in migration.sql("postgresql"):
+                        conn.execute(statement)
+                    conn.execute("INSERT INTO runbookkit_schema VALUES (%s)", (migration.version,))
+    finally:
+        with contextlib.suppress(Exception):  # a connection gone has released it already
+            conn.execute("SELECT pg_advisory_unlock(%s)", (PG_LOCK,))
     return found
