@@ -17,7 +17,7 @@ from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunStatus
 from runbookkit.history import migrations, pg_queries, process, queries
 from runbookkit.history.location import shown
-from runbookkit.history.records import RunRecord, StepRecord, parse_timestamp, timestamp
+from runbookkit.history.records import RunRecord, StepRecord, timestamp
 from runbookkit.history.store import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -188,16 +188,7 @@ class PostgresStore:
     # -- reading -----------------------------------------------------------------------------
 
     def _dead_runs(self) -> list[str]:
-        return [
-            row["id"]
-            for row in self._read(pg_queries.RUNNING)
-            if process.is_dead(
-                row["machine"],
-                row["pid"],
-                row["process"],
-                parse_timestamp(row["heartbeat_at"]) if row["heartbeat_at"] else None,
-            )
-        ]
+        return process.dead_runs(self._read(pg_queries.RUNNING))
 
     def list_runs(
         self,

@@ -10,8 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from runbookkit.history.records import parse_timestamp
 
 HEARTBEAT = 15.0  # seconds between heartbeats of a running run
 STALE = dt.timedelta(seconds=8 * HEARTBEAT)
@@ -62,6 +66,21 @@ def is_dead(
     if heartbeat_at is None:
         return True
     return (now or dt.datetime.now(dt.UTC)) - heartbeat_at > STALE
+
+
+def dead_runs(rows: Iterable[Any]) -> list[str]:
+    """The ids of the ``running`` rows (``id``, ``machine``, ``pid``, ``process``,
+    ``heartbeat_at`` as a store keeps them) whose process is gone."""
+    return [
+        row["id"]
+        for row in rows
+        if is_dead(
+            row["machine"],
+            row["pid"],
+            row["process"],
+            parse_timestamp(row["heartbeat_at"]) if row["heartbeat_at"] else None,
+        )
+    ]
 
 
 def _pid_exists(pid: int) -> bool:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunStatus
 from runbookkit.history import migrations, process, queries
-from runbookkit.history.records import RunRecord, StepRecord, parse_timestamp, timestamp
+from runbookkit.history.records import RunRecord, StepRecord, timestamp
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 
@@ -174,17 +174,7 @@ class SQLiteStore:
                 raise HistoryError(f"cannot read run history: {exc}", path=self.path) from None
 
     def _dead_runs(self) -> list[str]:
-        rows = self._read(queries.RUNNING)
-        return [
-            row["id"]
-            for row in rows
-            if process.is_dead(
-                row["machine"],
-                row["pid"],
-                row["process"],
-                parse_timestamp(row["heartbeat_at"]) if row["heartbeat_at"] else None,
-            )
-        ]
+        return process.dead_runs(self._read(queries.RUNNING))
 
     def list_runs(
         self,
