@@ -11,12 +11,13 @@ hundreds of runbooks builds at the cost of one extra page and a file per runbook
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -30,6 +31,9 @@ from runbookkit.publish import catalog, page, runpages, runs
 from runbookkit.publish.html import Slots, esc, safe_name
 from runbookkit.publish.runpages import RunPages, RunsPage
 from runbookkit.publish.sources import History, load_steps, read_history, read_runbooks
+
+if TYPE_CHECKING:
+    from runbookkit.settings import Settings
 
 log = get_plugin_logger(__name__)
 
@@ -80,11 +84,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         if isinstance(history, str) and "://" in history:
             store: Path | str = history  # a store URL (postgresql://…, sqlite:///…)
         else:
-            located = settings.model_copy(
-                update={
-                    "runbooks_dir": self.runbooks_dir,
-                    "history": root / history if history else None,
-                }
+            located = dataclasses.replace(
+                settings,
+                runbooks_dir=self.runbooks_dir,
+                history=root / history if history else None,
             )
             store = located.history_path.resolve()
         self.history_path = store
@@ -328,7 +331,7 @@ def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page.F
     ]
 
 
-def _settings(root: Path) -> Any:
+def _settings(root: Path) -> Settings:
     """runbookkit's settings for the project of ``root``, as its commands read them there.
 
     ``RUNBOOKKIT_*`` variables, else the ``[tool.runbookkit]`` of the nearest pyproject.toml
