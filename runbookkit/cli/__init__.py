@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import Any
 
 from runbookkit.cli.commands import COMMANDS
+
+TYPE_CHECKING = False  # not typing's: --help and --version import no more than they need
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["COMMANDS", "main"]
 

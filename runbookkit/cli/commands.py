@@ -6,34 +6,28 @@ docstrings, so that ``--help`` lists every command without importing any of them
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-
-class Entry(NamedTuple):
-    """One command: its module, the click command's attribute there, and its one-line summary."""
-
-    module: str
-    attribute: str
-    summary: str
-
+# A class would need typing (NamedTuple) or dataclasses, which --help does without.
+Entry = tuple[str, str, str]  # the module, the click command's attribute there, the summary
 
 COMMANDS: dict[str, Entry] = {
-    "history": Entry(
-        "runbookkit.cli.history", "history_group", "The recorded runs: who ran what, where, when."
+    "history": (
+        "runbookkit.cli.history",
+        "history_group",
+        "The recorded runs: who ran what, where, when.",
     ),
-    "hosts": Entry("runbookkit.cli.hosts", "hosts_command", "List the resolved fleet inventory."),
-    "lint": Entry("runbookkit.cli.lint", "lint_command", "Check runbooks' format and safety."),
-    "list": Entry("runbookkit.cli.catalog", "list_command", "List the runbooks in the directory."),
-    "match": Entry(
-        "runbookkit.cli.match", "match_command", "Route a message or log to its runbooks."
+    "hosts": ("runbookkit.cli.hosts", "hosts_command", "List the resolved fleet inventory."),
+    "lint": ("runbookkit.cli.lint", "lint_command", "Check runbooks' format and safety."),
+    "list": ("runbookkit.cli.catalog", "list_command", "List the runbooks in the directory."),
+    "match": ("runbookkit.cli.match", "match_command", "Route a message or log to its runbooks."),
+    "parse": ("runbookkit.cli.catalog", "parse_command", "Print what the parser found."),
+    "rule": ("runbookkit.cli.lint", "rule_command", "Explain a lint rule, or list them."),
+    "run": ("runbookkit.cli.run", "run_command", "Run a section, here or over SSH."),
+    "schema": (
+        "runbookkit.cli.catalog",
+        "schema_command",
+        "Print the runbook model's JSON Schema.",
     ),
-    "parse": Entry("runbookkit.cli.catalog", "parse_command", "Print what the parser found."),
-    "rule": Entry("runbookkit.cli.lint", "rule_command", "Explain a lint rule, or list them."),
-    "run": Entry("runbookkit.cli.run", "run_command", "Run a section, here or over SSH."),
-    "schema": Entry(
-        "runbookkit.cli.catalog", "schema_command", "Print the runbook model's JSON Schema."
-    ),
-    "show": Entry("runbookkit.cli.catalog", "show_command", "Show a runbook's plan, step by step."),
+    "show": ("runbookkit.cli.catalog", "show_command", "Show a runbook's plan, step by step."),
 }
 
 # What ``runbookkit --help`` says of runbookkit, under its usage line.

@@ -25,8 +25,8 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
-        entry = COMMANDS[cmd_name]
-        command = getattr(importlib.import_module(entry.module), entry.attribute)
+        module, attribute, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
         assert isinstance(command, click.Command)
         # Start-up is over: keep what it built out of every later collection, collect the rest.
         gc.freeze()
@@ -35,7 +35,7 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from the table: the help page imports no command."""
-        rows = [(name, COMMANDS[name].summary) for name in self.list_commands(ctx)]
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

@@ -31,7 +31,7 @@ def top_help(width: int | None = None) -> str:
     """What ``runbookkit --help`` prints, ``width`` columns wide (default: the terminal's)."""
     if width is None:
         width = max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
-    commands = tuple((name, COMMANDS[name].summary) for name in sorted(COMMANDS))
+    commands = tuple((name, COMMANDS[name][2]) for name in sorted(COMMANDS))
     parts = [
         _wrap(USAGE, width, "", " " * len("Usage: runbookkit ")),
         "",

@@ -35,6 +35,6 @@ def test_version_is_click_s_line(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_summary_is_one_short_sentence() -> None:
-    for name, entry in COMMANDS.items():
-        assert entry.summary.endswith(".") and len(entry.summary) <= 50, name
-        assert entry.summary[0].isupper() and "\n" not in entry.summary, name
+    for name, (_, _, summary) in COMMANDS.items():
+        assert summary.endswith(".") and len(summary) <= 50, name
+        assert summary[0].isupper() and "\n" not in summary, name
