@@ -138,20 +138,3 @@ def stats(
 def since(incidents: Iterable[Incident], start: dt.datetime) -> list[Incident]:
     """The incidents whose impact started at or after ``start``."""
     return [incident for incident in incidents if incident.started_at >= start]
-
-
-def duration_text(seconds: float | None) -> str:
-    """A duration for people: ``45s``, ``12m``, ``3h 05m``, ``2d 4h`` (``-`` for none)."""
-    if seconds is None:
-        return "-"
-    seconds = max(seconds, 0.0)
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    minutes = seconds / 60
-    if minutes < 60:
-        return f"{minutes:.0f}m" if minutes >= 10 else f"{minutes:.1f}m"
-    hours, rest = divmod(int(minutes), 60)
-    if hours < 24:
-        return f"{hours}h {rest:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h"

@@ -20,12 +20,15 @@ from runbookkit.errors import RunbookError
 
 # name → (module, attribute); add a command by adding a line here.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "ack": ("runbookkit.cli.incidents", "ack_command"),
     "hosts": ("runbookkit.cli.hosts", "hosts_command"),
+    "incidents": ("runbookkit.cli.incidents", "incidents_group"),
     "lint": ("runbookkit.cli.lint", "lint_command"),
     "history": ("runbookkit.cli.history", "history_group"),
     "list": ("runbookkit.cli.catalog", "list_command"),
     "match": ("runbookkit.cli.match", "match_command"),
     "parse": ("runbookkit.cli.catalog", "parse_command"),
+    "resolve": ("runbookkit.cli.incidents", "resolve_command"),
     "rule": ("runbookkit.cli.lint", "rule_command"),
     "run": ("runbookkit.cli.run", "run_command"),
     "schema": ("runbookkit.cli.catalog", "schema_command"),
