@@ -18,11 +18,10 @@ end of the runbook's MTTR Target ("3-5 minutes": 5 minutes).
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from runbookkit.history.incidents import (
     DIAGNOSIS,
@@ -39,9 +38,6 @@ from runbookkit.history.incidents import (
     resolve,
 )
 
-if TYPE_CHECKING:
-    from runbookkit.tree import MTTR
-
 __all__ = [
     "DIAGNOSIS",
     "OPERATOR",
@@ -49,6 +45,7 @@ __all__ = [
     "IncidentLink",
     "IncidentRun",
     "RunbookStats",
+    "Target",
     "acknowledge",
     "get_incident",
     "incidents_of_run",
@@ -62,6 +59,20 @@ __all__ = [
 ]
 
 
+class Target(Protocol):
+    """A runbook's MTTR Target (``metadata.mttr`` of a parsed or validated runbook)."""
+
+    @property
+    def text(self) -> str:
+        """As written: ``3-5 minutes``."""
+        ...
+
+    @property
+    def max_minutes(self) -> float:
+        """Its upper end, in minutes."""
+        ...
+
+
 def percentile(values: Sequence[float], share: float) -> float | None:
     """The ``share`` (0..1) percentile of ``values``, linear between the closest ranks; None
     for no values. ``percentile(v, 0.5)`` is the median."""
@@ -73,7 +84,7 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def within_target(incident: Incident, target: MTTR | None) -> bool | None:
+def within_target(incident: Incident, target: Target | None) -> bool | None:
     """Whether the incident was resolved within the target (None: no target, or still open)."""
     if target is None or incident.mttr is None:
         return None
@@ -91,7 +102,7 @@ class RunbookStats:
     mtta_p90: float | None
     mttr_median: float | None
     mttr_p90: float | None
-    target: MTTR | None
+    target: Target | None
     within: int | None  # resolved incidents within target (None without a target)
     resolved: int
 
@@ -104,7 +115,7 @@ class RunbookStats:
 
 
 def stats(
-    incidents: Iterable[Incident], targets: Mapping[str, MTTR | None] | None = None
+    incidents: Iterable[Incident], targets: Mapping[str, Target | None] | None = None
 ) -> list[RunbookStats]:
     """Per runbook (sorted by id, the unrouted last): counts, median and p90 of MTTA and MTTR,
     and how many were resolved within the runbook's MTTR target (``targets``, by runbook id)."""
@@ -133,8 +144,3 @@ def stats(
             )
         )
     return found
-
-
-def since(incidents: Iterable[Incident], start: dt.datetime) -> list[Incident]:
-    """The incidents whose impact started at or after ``start``."""
-    return [incident for incident in incidents if incident.started_at >= start]

@@ -25,8 +25,7 @@ from runbookkit.history.records import timestamp, utc
 
 if TYPE_CHECKING:
     from runbookkit.history.incidents import Incident
-    from runbookkit.incidents import RunbookStats
-    from runbookkit.tree import MTTR
+    from runbookkit.incidents import RunbookStats, Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -206,25 +205,25 @@ def _milestone(
 
 def mttr_targets(
     runbook_ids: Iterable[str | None], runbooks_dir: Path | None
-) -> dict[str, MTTR | None]:
+) -> dict[str, Target | None]:
     """The MTTR Target of each runbook named (None for one that is gone, unreadable or has
     none), read from the runbooks directory."""
     from runbookkit import catalog
     from runbookkit.errors import RunbookError
 
     settings = load_settings(runbooks_dir=runbooks_dir)
-    targets: dict[str, MTTR | None] = {}
+    targets: dict[str, Target | None] = {}
     for runbook_id in {rid for rid in runbook_ids if rid is not None}:
         try:
             book = catalog.load(runbook_id, settings.runbooks_dir, validate=False)
         except RunbookError:
             targets[runbook_id] = None
             continue
-        targets[runbook_id] = book.metadata.mttr  # type: ignore[assignment]
+        targets[runbook_id] = book.metadata.mttr
     return targets
 
 
-def incident_json(incident: Incident, targets: dict[str, MTTR | None]) -> dict[str, Any]:
+def incident_json(incident: Incident, targets: dict[str, Target | None]) -> dict[str, Any]:
     """An incident as ``incidents --json`` prints it: every field, times in ISO 8601 UTC."""
     from dataclasses import asdict
 
@@ -270,7 +269,7 @@ def _at(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
 
 
-def _print_list(found: list[Incident], targets: dict[str, MTTR | None], path: str) -> None:
+def _print_list(found: list[Incident], targets: dict[str, Target | None], path: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
