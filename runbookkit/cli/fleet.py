@@ -131,6 +131,7 @@ def run_on_fleet(
         watchers=[view] if hasattr(view, "host_finished") else [],
         operator=operator,
         pause=getattr(view, "paused", None),
+        incident=flags.get("incident_link"),
     )
     assert isinstance(outcome, FleetOutcome)
     warn(outcome.warnings)
