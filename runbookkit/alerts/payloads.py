@@ -40,9 +40,12 @@ def decode(body: bytes | str) -> Any:
     """The JSON value of a body (raises :class:`PayloadError` when it isn't JSON)."""
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
-        raise PayloadError(f"the body is not JSON{where}") from None
+    except UnicodeDecodeError:
+        raise PayloadError("the body is not JSON (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise PayloadError(
+            f"the body is not JSON at line {exc.lineno} column {exc.colno}"
+        ) from None
 
 
 def reader(data: Any) -> Callable[[Any, dt.datetime | None], list[AlertEvent]]:
