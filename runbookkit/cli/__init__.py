@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rule": ("runbookkit.cli.lint", "rule_command"),
     "run": ("runbookkit.cli.run", "run_command"),
     "schema": ("runbookkit.cli.catalog", "schema_command"),
+    "serve": ("runbookkit.cli.serve", "serve_command"),
     "show": ("runbookkit.cli.catalog", "show_command"),
 }
 
