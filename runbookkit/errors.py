@@ -53,3 +53,7 @@ class ExecutionError(RunbookError):
 
 class HistoryError(RunbookError):
     """The run history store cannot be opened, read or written."""
+
+
+class PayloadError(RunbookError):
+    """A webhook's body is not a payload runbookkit reads (``path``: the field that is wrong)."""

@@ -61,6 +61,15 @@ class Metadata(_Model):
     transcript_checks: bool = Field(
         False, description="Sample output after `$ ` prompts is checked as expected output."
     )
+    alerts: list[str] = Field(
+        default_factory=_list, description="Alert names this runbook answers (`alertname`)."
+    )
+    match_labels: dict[str, str] = Field(
+        default_factory=_dict, description="Labels an alert must all carry to route here."
+    )
+    on_alert: str | None = Field(
+        None, description="The section an alert runs unattended (default: diagnosis)."
+    )
     extra: dict[str, Any] = Field(
         default_factory=_dict, description="Keys runbookkit doesn't know."
     )

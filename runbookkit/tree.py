@@ -131,6 +131,9 @@ class Metadata:
     hosts: str | None = None
     secrets: list[str] = field(default_factory=list)
     transcript_checks: bool = False
+    alerts: list[str] = field(default_factory=list)
+    match_labels: dict[str, str] = field(default_factory=dict)
+    on_alert: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
 

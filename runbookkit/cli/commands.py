@@ -42,6 +42,11 @@ COMMANDS: dict[str, Entry] = {
         "schema_command",
         "Print the runbook model's JSON Schema.",
     ),
+    "serve": (
+        "runbookkit.cli.serve",
+        "serve_command",
+        "Receive alert webhooks and run each alert's diagnosis.",
+    ),
     "show": ("runbookkit.cli.catalog", "show_command", "Show a runbook's plan, step by step."),
 }
 

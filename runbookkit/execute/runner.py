@@ -78,6 +78,9 @@ class RunOptions:
     ssh: SshOptions = field(default_factory=SshOptions)
     operator: str | None = None  # who runs it (default user@machine)
     fleet_host: str | None = None  # stamped as ``host`` on every event, for fleet runs
+    # Nobody is there (an alert started the run): stop, incomplete, at the first step that
+    # needs a person (manual, destructive or interactive) instead of asking or going past it.
+    unattended: bool = False
 
     def redactor(self) -> Redactor:
         """What masks the run's secrets: the values of its secret variables, every shape."""
@@ -284,6 +287,14 @@ class Runner:
             if first is not None and not self._goes_on(planned):
                 break
             started = time.monotonic()
+            why = needs_person(planned) if self.options.unattended else None
+            if why is not None:
+                self.emit(StepStarted(self.run_id, planned.number, planned.step.title, "operator"))
+                result = self._result(planned, StepStatus.incomplete, why)
+                outcome.results.append(result)
+                self.emit(StepFinished(self.run_id, result))
+                self._stopped(outcome, result, RunStatus.incomplete)
+                return
             try:
                 result = self._step(planned)
             except KeyboardInterrupt as exc:
@@ -480,6 +491,22 @@ class Runner:
         except ExecutionError as exc:
             self._notice(f"the rollback cannot run: {exc.message}")
             return None
+
+
+def needs_person(planned: PlannedStep) -> str | None:
+    """Why an unattended run stops at ``planned`` (a manual, destructive or interactive step),
+    or None when the step may run with nobody there."""
+    step = planned.step
+    if step.kind == "manual":
+        what = "a manual step"
+    elif step.destructive:
+        what = f"a destructive step ({'; '.join(step.destructive_reasons) or 'marked destructive'})"
+    elif any(c.interactive for c in step.commands):
+        why = "; ".join(dict.fromkeys(c.interactive or "" for c in step.commands if c.interactive))
+        what = f"an interactive step ({why})"
+    else:
+        return None
+    return f"{what}: an unattended run stops here, for a person to go on from a terminal"
 
 
 def fault_line(exc: BaseException) -> str:

@@ -3,7 +3,9 @@
 Values are normalised here (severity, MTTR range, dates, the Pattern regex) and every invalid
 value raises :class:`ParseError` with the line it was written on. ``transcript_checks: true``
 makes the sample output after ``$ `` prompts expected output
-(:mod:`runbookkit.parsing.transcripts`).
+(:mod:`runbookkit.parsing.transcripts`). ``alerts:``, ``match_labels:`` and ``on_alert:`` say
+which alerts the runbook answers and which section runs when one fires
+(:mod:`runbookkit.alerts.route`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,17 @@ ALIASES = {
     "hosts": "hosts",
     "secrets": "secrets",
     "transcript_checks": "transcript_checks",
+    "alerts": "alerts",
+    "match_labels": "match_labels",
+    "on_alert": "on_alert",
+}
+# The value of a key written without one.
+_EMPTY: dict[str, Any] = {
+    "tags": [],
+    "secrets": [],
+    "alerts": [],
+    "match_labels": {},
+    "transcript_checks": False,
 }
 # When several keys give the owner, the first of these that is written wins.
 _OWNER_KEYS = ("owner", "team", "owner_slack")
@@ -189,7 +202,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 def _convert(name: str, entry: Entry, path: str) -> Any:
     value = entry.value
     if value is None or value == "":
-        return [] if name in ("tags", "secrets") else False if name == "transcript_checks" else None
+        return _EMPTY.get(name)
     if name == "pattern":
         return _pattern(entry.code if entry.code is not None else str(value), entry, path)
     if name == "severity":
@@ -206,10 +219,29 @@ def _convert(name: str, entry: Entry, path: str) -> Any:
         return _date(value, entry, path)
     if name == "transcript_checks":
         return _switch(value, entry, path)
-    if name in ("tags", "secrets"):
+    if name == "match_labels":
+        return _labels(value, entry, path)
+    if name in ("tags", "secrets", "alerts"):
         items = value if isinstance(value, list) else str(value).split(",")
         return [str(item).strip().strip("`") for item in items if str(item).strip()]
     return str(value)
+
+
+def _labels(value: Any, entry: Entry, path: str) -> dict[str, str]:
+    """``{name: value}`` from YAML, or ``name=value, name=value`` from a header line."""
+    if isinstance(value, str) and all("=" in pair for pair in value.split(",")):
+        pairs = (pair.split("=", 1) for pair in value.split(","))
+        return {k.strip().strip("`"): v.strip().strip("`") for k, v in pairs}
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str | int | float | bool) for v in value.values()
+    ):
+        raise ParseError(
+            "match_labels must map label names to values (`{severity: critical}` or "
+            "`severity=critical, job=redis`)",
+            path=path,
+            line=entry.line,
+        )
+    return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
 
 
 def _pattern(text: str, entry: Entry, path: str) -> str:
