@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 _STRATEGY_FLAGS = ("parallel", "serial", "batch", "fail_fast", "max_failures", "continue_on_error")
+_VIEW_FLAGS = ("output", "follow")
 _FLAG_NAMES = re.compile(rf"\b({'|'.join(_STRATEGY_FLAGS)})\b")
 
 
@@ -58,6 +59,17 @@ def fleet_run_options(func: F) -> F:
         click.option(
             "--continue-on-error", is_flag=True, help="Run every host, even after failed batches."
         ),
+        click.option(
+            "--output",
+            "output",
+            type=click.Choice(["prefixed", "all", "failed", "none"]),
+            help="Command output: every line as it comes, after its host (prefixed), grouped "
+            "in the summary for every step (all) or the failing ones (failed), or none "
+            "[default: all on a terminal, else prefixed].",
+        ),
+        click.option(
+            "--follow", metavar="HOST", help="Show HOST's output (on a terminal, under the table)."
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -75,7 +87,8 @@ def fleet_for(runbook: Runbook, options: RunOptions, flags: dict[str, Any]) -> F
 
     fleet = resolve_fleet(runbook, flags["hosts_spec"], flags["groups"], options)
     if fleet is None:
-        given = [f"--{name.replace('_', '-')}" for name in _STRATEGY_FLAGS if flags[name]]
+        names = (*_STRATEGY_FLAGS, *_VIEW_FLAGS)
+        given = [f"--{name.replace('_', '-')}" for name in names if flags[name]]
         if given:
             raise ConfigError(f"{', '.join(given)} apply to fleet runs: add --hosts or --group")
         return None
@@ -146,12 +159,16 @@ def run_on_fleet(
 
 
 def _view(hosts: Any, flags: dict[str, Any]) -> Any:
-    from runbookkit.fleet import display
+    from runbookkit.fleet.display import fleet_view
 
-    if flags["as_json"]:
-        from runbookkit.execute.display import JsonView
-
-        return JsonView(sys.stdout)
-    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-        return display.RichFleetView(hosts)
-    return display.PlainFleetView(hosts, sys.stdout)
+    try:
+        return fleet_view(
+            hosts,
+            output=flags["output"],
+            follow=flags["follow"],
+            as_json=flags["as_json"],
+            out=sys.stdout,
+            terminal=sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"--follow: {exc.message}") from None
