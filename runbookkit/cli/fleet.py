@@ -94,11 +94,6 @@ def fleet_for(runbook: Runbook, options: RunOptions, flags: dict[str, Any]) -> F
         return None
     if options.host is not None:
         raise ConfigError("--host sends a single run elsewhere; with --hosts/--group give one")
-    if options.rollback_on_failure:
-        raise ConfigError(
-            "--rollback-on-failure is not available for fleet runs: run the rollback "
-            "section on the failed hosts with --section and --hosts"
-        )
     return fleet
 
 
@@ -154,6 +149,10 @@ def run_on_fleet(
             f"{outcome.status.value} on {len(failed)} of {len(fleet.hosts)} hosts: {names}",
             err=True,
         )
+    back = outcome.rollback
+    if back is not None:
+        names = ", ".join(run.host.name for run in back.hosts)
+        click.echo(f"rollback run {back.run_id} {back.status.value} on {names}", err=True)
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 

@@ -77,6 +77,7 @@ class _FleetBase:
         self, hosts: list[Host], output: OutputMode = OutputMode.failed, follow: str | None = None
     ) -> None:
         self.rows = {host.name: _Row(host) for host in hosts}
+        self.active = list(self.rows)  # the hosts of the run going on (a rollback's are fewer)
         self.output = output
         self.follow = check_follow(hosts, follow)
         self.buffers = {host.name: Lines() for host in hosts}
@@ -103,6 +104,13 @@ class _FleetBase:
         """Update the rows from a run event; return the output lines it completed, by host."""
         if isinstance(event, RunStarted):
             self.total = event.steps
+            self.results, self.titles = [], {}
+            targets = set(event.targets)
+            self.active = [n for n, row in self.rows.items() if row.host.label in targets]
+            self.active = self.active or list(self.rows)
+            if event.rollback_of:
+                for name in self.active:
+                    self.rows[name] = _Row(self.rows[name].host)
         elif isinstance(event, StepStarted) and event.host in self.rows:
             row = self.rows[event.host]
             again = f" (attempt {event.attempt})" if event.attempt > 1 else ""
@@ -131,7 +139,7 @@ class _FleetBase:
     def summary(self, finished: RunFinished) -> list[str]:
         """The end-of-run lines: per step with its grouped outputs, then the failing hosts."""
         return summary_lines(
-            list(self.rows), self.results, self.titles, self.rows, finished, self.output
+            self.active, self.results, self.titles, self.rows, finished, self.output
         )
 
 
@@ -232,7 +240,7 @@ class PlainFleetView(_FleetBase):
             if self.live(host):
                 self._print(self.prefixed(host, line))
         if isinstance(event, RunStarted):
-            self._print(_header(event, len(self.rows)))
+            self._print(_header(event, len(self.active)))
         elif isinstance(event, StepFinished):
             r = event.result
             why = f": {r.error}" if r.error else ""
@@ -284,11 +292,11 @@ class RichFleetView(_FleetBase):
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=f"{len(self.rows)} hosts")
+        table = Table(title=f"{len(self.active)} hosts")
         for column in ("host", "step", "status", "elapsed"):
             table.add_column(column)
         styles = {"passed": "green", "running": "cyan", "waiting": "dim"}
-        for row in self.rows.values():
+        for row in (self.rows[name] for name in self.active):
             style = styles.get(row.status, "red")
             cells = (row.host.name, row.step, row.status, row.elapsed())
             table.add_row(*map(visible, cells), style=style)
@@ -310,7 +318,7 @@ class RichFleetView(_FleetBase):
             from rich.live import Live
 
             self.console.print(
-                visible(_header(event, len(self.rows))),
+                visible(_header(event, len(self.active))),
                 style="bold",
                 highlight=False,
                 markup=False,
