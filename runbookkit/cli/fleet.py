@@ -119,13 +119,13 @@ def run_on_fleet(
     except ConfigError as exc:
         raise ConfigError(_FLAG_NAMES.sub(_as_flag, exc.message)) from None
     if flags["dry_run"]:
-        from runbookkit.execute.needs import render_plan
+        from runbookkit.fleet.display import dry_run_lines
+        from runbookkit.fleet.dryrun import host_plans
 
         runs.run(*scope, options, settings=settings, fleet=fleet, history=history, dry_run=True)
-        click.echo(options.redactor().text(render_plan(planned, options.variables)))
-        click.echo(f"on {len(fleet.hosts)} hosts ({strategy.describe()}):")
-        for host in fleet.hosts:
-            click.echo(f"  {host.name:<20} {host.label}")
+        hosts = host_plans(planned, fleet.hosts, options)
+        for line in dry_run_lines(planned, hosts, strategy.describe()):
+            click.echo(options.redactor().text(line))
         return
     view = _view(fleet.hosts, flags)
     outcome = runs.run(

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from runbookkit.errors import ConfigError
 from runbookkit.execute.display import Lines
@@ -39,6 +39,10 @@ from runbookkit.execute.runner import RunOutcome
 from runbookkit.fleet.grouped import group_outputs, hostlist
 from runbookkit.fleet.hosts import Host
 from runbookkit.terminal import visible
+
+if TYPE_CHECKING:
+    from runbookkit.fleet.dryrun import HostPlan
+    from runbookkit.plan import Plan
 
 TAIL_LINES = 10
 FOLLOW_LINES = 12
@@ -380,3 +384,22 @@ def fleet_view(
     return PlainFleetView(
         hosts, out or sys.stdout, output=mode or OutputMode.prefixed, follow=follow
     )
+
+
+def dry_run_lines(plan: Plan, hosts: list[HostPlan], strategy: str) -> list[str]:
+    """A fleet's dry run: the plan as every host runs it, then each host's target, values and
+    unset variables, each host's secrets masked."""
+    from runbookkit.execute.needs import need_text
+    from runbookkit.fleet.dryrun import shared_plan
+    from runbookkit.plan import render
+
+    lines = render(shared_plan(plan)).split("\n")
+    lines.append(f"on {len(hosts)} hosts ({strategy}):")
+    width = max((len(entry.host.name) for entry in hosts), default=0)
+    for entry in hosts:
+        host = entry.host
+        lines.append(f"  {host.name:<{width}}  {host.label}  (from {host.source})")
+        mine = [f"{v.name}={v.value}  ({v.origin})" for v in entry.values]
+        mine += [need_text(need, entry.given) for need in entry.unset]
+        lines += [f"      {entry.redactor.text(visible(text))}" for text in mine]
+    return lines
