@@ -38,7 +38,8 @@ def fleet_run_options(func: F) -> F:
         click.option(
             "--hosts",
             "hosts_spec",
-            help="Run on these hosts: user@host:port,… , @inventory.yaml|.toml, or a Host glob.",
+            help="Run on these hosts: user@host:port,… , @inventory.yaml|.toml, @ansible:PATH, "
+            "or a Host glob.",
         ),
         click.option("--group", "-g", "groups", multiple=True, help="Run on inventory group(s) G."),
         click.option(
