@@ -178,11 +178,6 @@ def resolve_fleet(
 def _fleet_options(options: RunOptions, fleet: Fleet) -> RunOptions:
     if options.host is not None:
         raise ConfigError("a fleet run cannot also send every step to one host: give either")
-    if options.rollback_on_failure:
-        raise ConfigError(
-            "a fleet run does not run rollbacks: run the rollback section on the failed hosts "
-            "as a run of its own"
-        )
     if options.ssh.ssh_config is None and fleet.ssh_config is not None:
         options = replace(options, ssh=replace(options.ssh, ssh_config=fleet.ssh_config))
     return options
@@ -275,9 +270,6 @@ def _fleet(
         outcome = runner.run()
     finally:
         warnings = _finish(recorder)
-    for host in outcome.hosts:
-        if host.outcome is not None:
-            host.outcome = runner.runners[host.host.name].redactor.fields(host.outcome)
     outcome.warnings += warnings
     return outcome
 
