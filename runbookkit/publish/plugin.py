@@ -13,10 +13,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import posixpath
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -26,8 +28,10 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from runbookkit.model import Runbook
-from runbookkit.publish import catalog, page, runpages, runs
+from runbookkit.publish import catalog, runpages, runs
+from runbookkit.publish import page as page_lib
 from runbookkit.publish.html import Slots, esc, safe_name
+from runbookkit.publish.render import Heading, Link, Rendered
 from runbookkit.publish.runpages import RunPages, RunsPage
 from runbookkit.publish.sources import History, load_steps, read_history, read_runbooks
 
@@ -105,6 +109,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.runbooks: dict[str, Runbook] = {}
         self.runbook_files: dict[str, File] = {}
         self.slots: dict[str, Slots] = {}
+        self.tocs: dict[str, list[Heading]] = {}
         docs_dir = Path(config.docs_dir).resolve()
         for path, runbook in found:
             self._add_runbook(files, config, docs_dir, path.resolve(), runbook)
@@ -112,7 +117,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         if self.config.catalog:
             self._replace(files, self.config.catalog)
             files.append(File.generated(config, self.config.catalog, content="# Runbook catalog\n"))
-        return self._add_run_pages(files, config)
+        self.files = self._add_run_pages(files, config)
+        return self.files
 
     def _add_runbook(
         self, files: Files, config: Any, docs_dir: Path, path: Path, runbook: Runbook
@@ -227,7 +233,30 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         findings = []
         if self.config.show_lint:
             findings = lint_findings(runbook, self.lint_profile, self.now.date())
-        return page_markdown(source, runbook, slots, self.now.date(), findings, table)
+        rendered = page_html(source, runbook, self.now.date(), findings, table, self._link(page))
+        self.tocs[page.file.src_uri] = rendered.headings
+        if page.title is None:  # a title from the nav stays; the H1 is inside the kept HTML
+            page.title = esc(runbook.title)  # themes put page titles in as HTML
+        return page_lib.front_matter(page_lib.display_lines(source)) + slots.add(rendered.html)
+
+    def _link(self, page: Any) -> Link:
+        """Links between pages as written (``other.md#fix``) → the URL of that page here."""
+        files, here = self.files, page.file
+
+        def link(href: str) -> str:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
+                return href
+            if parts.path.startswith("/"):
+                return href
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(here.src_uri), parts.path))
+            file = files.get_file_from_path(target)
+            if file is None:
+                return href
+            url = get_relative_url(file.url, here.url)
+            return url + (f"#{parts.fragment}" if parts.fragment else "")
+
+        return link
 
     def _catalog_html(self, from_url: str, href: runs.Href) -> str:
         entries = [
@@ -258,6 +287,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         slots = self.slots.pop(page.file.src_uri, None)
         if slots is None:
             return html
+        headings = self.tocs.pop(page.file.src_uri, None)
+        if headings is not None:
+            page.toc = table_of_contents(headings)
         return slots.fill(html)
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
@@ -304,26 +336,46 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         return server
 
 
-def page_markdown(
+def page_html(
     source: str,
     runbook: Runbook,
-    slots: Slots,
     today: dt.date,
-    findings: list[page.Finding],
+    findings: list[page_lib.Finding],
     history: str,
-) -> str:
-    """The runbook page's Markdown (see :func:`runbookkit.publish.page.runbook_markdown`)."""
-    return page.runbook_markdown(
-        source, runbook, slots, today=today, findings=findings, history=history
+    link: Link,
+) -> Rendered:
+    """The runbook page's HTML (see :func:`runbookkit.publish.page.runbook_page`)."""
+    return page_lib.runbook_page(
+        source, runbook, today=today, findings=findings, history=history, link=link
     )
 
 
-def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page.Finding]:
+def table_of_contents(headings: list[Heading]) -> Any:
+    """MkDocs' table of contents of a page from its headings, nested by level."""
+    from mkdocs.structure.toc import get_toc
+
+    root: list[dict[str, Any]] = []
+    stack: list[tuple[int, list[dict[str, Any]]]] = [(0, root)]
+    for heading in headings:
+        while stack[-1][0] >= heading.level:
+            stack.pop()
+        item: dict[str, Any] = {
+            "level": heading.level,
+            "id": heading.id,
+            "name": heading.name,
+            "children": [],
+        }
+        stack[-1][1].append(item)
+        stack.append((heading.level, item["children"]))
+    return get_toc(root)  # type: ignore[arg-type]
+
+
+def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page_lib.Finding]:
     """The lint findings shown on a runbook's page, with the project's format profile."""
     from runbookkit.lint import lint_runbook
 
     return [
-        page.Finding(f.code, f.level.value, f.line, f.message)
+        page_lib.Finding(f.code, f.level.value, f.line, f.message)
         for f in lint_runbook(runbook, profile=profile, today=today)
     ]
 
