@@ -38,6 +38,8 @@ from runbookkit.publish.sources import History, load_steps, read_history, read_r
 log = get_plugin_logger(__name__)
 
 CSS = "assets/runbookkit.css"
+JS = "assets/runbookkit.js"  # the catalog's sorting and filtering; opens a linked run
+CATALOG_TITLE = "# Catalog\n"  # the site's name says whose ("Catalog - Runbooks")
 
 
 class RunbookConfig(base.Config):
@@ -96,6 +98,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.policy = settings.policy
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
+        if JS not in config.extra_javascript:
+            config.extra_javascript.append(JS)
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:
@@ -113,10 +117,11 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         docs_dir = Path(config.docs_dir).resolve()
         for path, runbook in found:
             self._add_runbook(files, config, docs_dir, path.resolve(), runbook)
-        files.append(File.generated(config, CSS, content=_stylesheet()))
+        files.append(File.generated(config, CSS, content=_asset("runbookkit.css")))
+        files.append(File.generated(config, JS, content=_asset("runbookkit.js")))
         if self.config.catalog:
             self._replace(files, self.config.catalog)
-            files.append(File.generated(config, self.config.catalog, content="# Runbook catalog\n"))
+            files.append(File.generated(config, self.config.catalog, content=CATALOG_TITLE))
         self.files = self._add_run_pages(files, config)
         return self.files
 
@@ -209,7 +214,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             if file is page.file:
                 return self._runbook_source(self.runbooks[runbook_id], page, slots, href)
         if uri == self.config.catalog:
-            return "# Runbook catalog\n" + slots.add(self._catalog_html(page.url, href))
+            return CATALOG_TITLE + slots.add(self._catalog_html(page.url, href))
         if self.run_pages is not None and self._is_shell(page):
             page.title = esc(self.run_pages.shell.title)  # themes put page titles in as HTML
             return slots.add(self.run_pages.body())
@@ -229,7 +234,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
     def _runbook_source(self, runbook: Runbook, page: Any, slots: Slots, href: runs.Href) -> str:
         source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
         shown = self.history.runs.get(runbook.id, [])
-        table = runs.history_table(shown, href, runbook.sha256, self.history.hosts)
+        table = runs.history_table(
+            shown, href, runbook.sha256, self.history.hosts, self.history.reasons
+        )
         findings = []
         if self.config.show_lint:
             findings = lint_findings(runbook, self.lint_profile, self.now.date())
@@ -268,7 +275,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             )
             for runbook_id, runbook in self.runbooks.items()
         ]
-        return catalog.catalog_table(entries, today=self.now.date(), href=href)
+        return catalog.catalog_table(
+            entries, today=self.now.date(), href=href, reasons=self.history.reasons
+        )
 
     def _load_steps(self, pages: Sequence[RunsPage]) -> None:
         shown = [run for page in pages for run in self.history.runs[page.runbook_id]]
@@ -406,5 +415,5 @@ def _lint_profile(path: Path | None) -> Any:
         raise PluginError(f"runbookkit: {exc}") from None
 
 
-def _stylesheet() -> str:
-    return resources.files("runbookkit.publish").joinpath("runbookkit.css").read_text("utf-8")
+def _asset(name: str) -> str:
+    return resources.files("runbookkit.publish").joinpath(name).read_text("utf-8")
