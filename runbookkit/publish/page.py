@@ -1,8 +1,10 @@
-"""A runbook's page: its Markdown as written, repaired, with runbookkit's additions in place.
+"""A runbook's page: its Markdown rendered as GitHub shows it, with runbookkit's additions.
 
-The additions are a header card under the title, the command that runs each runnable section
-under its heading, lint findings as an admonition, and a "Run history" section at the end. HTML
-additions go through :class:`~runbookkit.publish.html.Slots`, so Markdown never reads them.
+The additions are a header card under the title (the header and footer ``**Key:** value`` lines
+it shows are not rendered again below it), a "Run this section" box under each runnable
+section's heading (the command with the variables it needs, and whether it has destructive or
+manual steps), lint findings as an admonition, and a "Run history" section at the end. They are
+HTML blocks put into the rendered token stream (see :mod:`runbookkit.publish.render`).
 """
 
 from __future__ import annotations
@@ -10,16 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shlex
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
 
 from runbookkit.model import Runbook
 from runbookkit.parsing import damage
 from runbookkit.parsing.fences import split_lines
 from runbookkit.plan import plan
-from runbookkit.publish.html import Slots, badge, esc, severity_badge
+from runbookkit.publish.html import badge, esc, severity_badge
+from runbookkit.publish.render import Heading, Link, Rendered, render
 
+TITLE_ID = "runbook-title"  # the title's id when the source has no H1 (front matter gives it)
+HISTORY_ID = "run-history"
+RESERVED = frozenset({TITLE_ID, HISTORY_ID})
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _H1 = re.compile(r"^ {0,3}#(\s|$)")
 
 
@@ -31,6 +39,37 @@ class Finding:
     level: str
     line: int | None
     message: str
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A variable a section's run needs and nothing gives it."""
+
+    name: str
+    step: int
+    line: int
+    placeholder: str | None = None  # the placeholder it stands for (``<pod-name>``)
+    secret: bool = False  # named in the runbook's ``secrets:``: given with --secret
+
+
+@dataclass(frozen=True)
+class SectionRun:
+    """What running one section takes: its command's values and the steps that need care."""
+
+    runbook_id: str
+    section_id: str
+    variables: list[Variable] = field(default_factory=list)
+    destructive: list[str] = field(default_factory=list)  # "2. Clear the data: rm -rf …"
+    manual: list[str] = field(default_factory=list)  # "3. Send a test message"
+
+    @property
+    def command(self) -> str:
+        """The exact command, with a ``--var`` (or ``--secret``) for each value it needs."""
+        words = ["runbookkit", "run", self.runbook_id, "--section", self.section_id]
+        for variable in self.variables:
+            value = variable.placeholder or "VALUE"
+            words += ["--secret" if variable.secret else "--var", f"{variable.name}={value}"]
+        return " ".join(shlex.quote(word) for word in words)
 
 
 def header_card(runbook: Runbook, today: dt.date) -> str:
@@ -53,6 +92,9 @@ def header_card(runbook: Runbook, today: dt.date) -> str:
     ):
         if value:
             rows.append((label, esc(value)))
+    for key, value in meta.extra.items():
+        if isinstance(value, str | int | float) and str(value).strip():
+            rows.append((str(key), esc(value)))
     cells = "".join(f"<dt>{esc(label)}</dt><dd>{value}</dd>" for label, value in rows)
     return f'<div class="rbk-card"><dl class="rbk-meta">{cells}</dl></div>'
 
@@ -67,8 +109,39 @@ def review(next_review: dt.date | None, today: dt.date) -> str:
 
 
 def run_command(runbook_id: str, section_id: str) -> str:
-    """The exact command that runs one section, quoted for a POSIX shell."""
-    return f"runbookkit run {shlex.quote(runbook_id)} --section {shlex.quote(section_id)}"
+    """The command that runs one section, quoted for a POSIX shell (no values given)."""
+    return SectionRun(runbook_id, section_id).command
+
+
+def section_run(runbook: Runbook, section_id: str) -> SectionRun:
+    """What running ``section_id`` takes, from its plan (the steps a run would execute).
+
+    A variable is listed when a command reads it and nothing before it sets it, whatever the
+    machine building the site has in its environment.
+    """
+    from runbookkit.execute.needs import survey
+
+    planned = plan(runbook, section_id)
+    steps = [*planned.steps, *planned.rollback]
+    placeholders = {p.name: p.text for s in steps for c in s.step.commands for p in c.placeholders}
+    secrets = set(runbook.metadata.secrets)
+    variables = [
+        Variable(need.name, need.step, need.line, placeholders.get(need.name), need.name in secrets)
+        for need in survey(steps, {}, environ={})
+        if need.source == "missing"
+    ]
+    destructive, manual = [], []
+    rollback = [("rollback step ", step) for step in planned.rollback]
+    for prefix, step in [("", step) for step in planned.steps] + rollback:
+        label = f"{prefix}{step.number}. {step.step.title}"
+        if step.step.destructive:
+            destructive.append(f"{label}: {'; '.join(step.step.destructive_reasons)}")
+        needs_terminal = [c.interactive for c in step.step.commands if c.interactive]
+        if step.step.kind == "manual":
+            manual.append(label)
+        elif needs_terminal:
+            manual.append(f"{label} (needs a terminal unless --tty: {'; '.join(needs_terminal)})")
+    return SectionRun(runbook.id, planned.section.id, variables, destructive, manual)
 
 
 def runnable_sections(runbook: Runbook) -> list[str]:
@@ -79,6 +152,34 @@ def runnable_sections(runbook: Runbook) -> list[str]:
         if any(planned.step.kind == "shell" for planned in steps):
             out.append(section.id)
     return out
+
+
+def run_box(run: SectionRun) -> str:
+    """The "Run this section" box: the command, the values it needs, and the steps to mind."""
+    marks = []
+    if run.destructive:
+        marks.append(badge(f"{len(run.destructive)} destructive", "bad"))
+    if run.manual:
+        marks.append(badge(f"{len(run.manual)} manual", "warn"))
+    title = "Run this section" + (" " + " ".join(marks) if marks else "")
+    parts = [
+        f'<div class="admonition example rbk-run-section"><p class="admonition-title">{title}</p>',
+        f'<pre class="rbk-command"><code>{esc(run.command)}</code></pre>',
+    ]
+    notes = [
+        f"<li><code>{esc(v.name)}</code>"
+        + (f" (the placeholder <code>{esc(v.placeholder)}</code>)" if v.placeholder else "")
+        + f" is first read by step {esc(v.step)}, line {esc(v.line)}"
+        + ("; a secret: give it with <code>--secret</code>" if v.secret else "")
+        + "</li>"
+        for v in run.variables
+    ]
+    notes += [f"<li>{badge('destructive', 'bad')} {esc(text)}</li>" for text in run.destructive]
+    notes += [f"<li>{badge('manual', 'warn')} {esc(text)}</li>" for text in run.manual]
+    if notes:
+        parts.append(f'<ul class="rbk-run-notes">{"".join(notes)}</ul>')
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def lint_admonition(findings: list[Finding]) -> str:
@@ -96,48 +197,79 @@ def lint_admonition(findings: list[Finding]) -> str:
     )
 
 
-def runbook_markdown(
+def display_lines(source: str) -> list[str]:
+    """The runbook's lines as the page shows them: mis-decoded text repaired, line for line."""
+    lines = split_lines(source.removeprefix("\ufeff"))
+    if damage.has_damage(source):
+        lines, _ = damage.repair(lines)
+    return lines
+
+
+def front_matter(lines: list[str]) -> str:
+    """The YAML front matter block at the top of ``lines``, or an empty one.
+
+    MkDocs reads a page's metadata from it; without one, a first line like ``Owner: ops``
+    would be read as metadata.
+    """
+    end = _front_matter_end(lines)
+    return "\n".join(lines[:end]) + "\n" if end else "---\n{}\n---\n"
+
+
+def runbook_page(
     source: str,
     runbook: Runbook,
-    slots: Slots,
     *,
     today: dt.date,
     findings: list[Finding] | None = None,
     history: str | None = None,
-) -> str:
-    """The page's Markdown: ``source`` repaired, with the card, commands, lint and history.
+    link: Link | None = None,
+) -> Rendered:
+    """The page's HTML: ``source`` rendered, with the card, commands, lint and history.
 
     Args:
         source: the runbook file's text as written.
-        runbook: the parsed runbook (its section lines index into ``source``).
-        slots: where the HTML additions are kept until the page is rendered.
+        runbook: the parsed runbook (its lines index into ``source``).
         today: the date reviews are compared with.
         findings: lint findings to show; none or empty shows nothing.
         history: the run history HTML; None leaves the section out.
+        link: rewrites the targets of links (to other pages of the site).
     """
-    lines = split_lines(source.removeprefix("\ufeff"))
-    if damage.has_damage(source):
-        lines, _ = damage.repair(lines)
-    start, title_line = _front_matter_end(lines), _title_line(lines)
-    after: dict[int, list[str]] = {}
-    top = [slots.add(header_card(runbook, today))]
-    if findings:
-        top.append(slots.add(lint_admonition(findings)))
-    after.setdefault(title_line if title_line is not None else start, []).extend(top)
+    lines = display_lines(source)
+    title_line = _title_line(lines)
+    top = header_card(runbook, today) + (lint_admonition(findings) if findings else "")
+    headings: list[Heading] = []
+    if title_line is None:  # the title comes from front matter: written first, ahead of all
+        top = f'<h1 id="{TITLE_ID}">{esc(runbook.title)}</h1>{top}'
+        headings.append(Heading(1, TITLE_ID, esc(runbook.title)))
+    insert: dict[int, list[str]] = {title_line or 1: [top]}
     for section_id in runnable_sections(runbook):
         section = runbook.section(section_id)
         assert section is not None
-        command = run_command(runbook.id, section_id)
-        block = ["", "Run this section:", "", "```bash", command, "```", ""]
-        after.setdefault(_heading_end(lines, section.line), []).extend(block)
-    out: list[str] = [] if start else ["---", "{}", "---"]
-    out += after.get(0, [])
-    for number, line in enumerate(lines, 1):
-        out.append(line)
-        out += after.get(number, [])
-    if history is not None:
-        out += ["", "## Run history", slots.add(history)]
-    return "\n".join(out) + "\n"
+        insert.setdefault(section.line, []).append(run_box(section_run(runbook, section_id)))
+    shown = set(runbook.metadata.lines.values())
+    text = "\n".join(lines) + "\n"
+    body = render(text, drop=_in_card(shown), insert=insert, link=link, ids=RESERVED)
+    headings += body.headings
+    if history is None:
+        return Rendered(body.html, headings)
+    tail = (
+        f'<h2 id="{HISTORY_ID}">Run history<a class="headerlink" href="#{HISTORY_ID}" '
+        f'title="Permanent link">¶</a></h2>{history}'
+    )
+    return Rendered(body.html + tail, [*headings, Heading(2, HISTORY_ID, "Run history")])
+
+
+def _in_card(shown: set[int]) -> Callable[[Token, Token], bool]:
+    """Whether a paragraph is made of ``**Key:** value`` lines the parser read as metadata
+    (the card shows them)."""
+    from runbookkit.parsing.metadata import key_value_lines
+
+    def drop(opening: Token, inline: Token) -> bool:
+        if inline.map is None or not any(inline.map[0] < n <= inline.map[1] for n in shown):
+            return False
+        return key_value_lines(inline) is not None
+
+    return drop
 
 
 def _front_matter_end(lines: list[str]) -> int:
@@ -153,7 +285,8 @@ def _front_matter_end(lines: list[str]) -> int:
 def _title_line(lines: list[str]) -> int | None:
     """The 1-based line of the H1 title, outside code fences, or None."""
     fence: str | None = None
-    for index, line in enumerate(lines[_front_matter_end(lines) :], _front_matter_end(lines)):
+    start = _front_matter_end(lines)
+    for index, line in enumerate(lines[start:], start):
         match = _FENCE.match(line)
         if match:
             marker = match.group(1)[0]
@@ -161,16 +294,3 @@ def _title_line(lines: list[str]) -> int | None:
         elif fence is None and _H1.match(line):
             return index + 1
     return None
-
-
-def _heading_end(lines: list[str], line: int) -> int:
-    """The last line of the heading at ``line`` (a setext heading has an underline).
-
-    The implicit section of what comes before the first heading starts at content, not at a
-    heading: the line before it.
-    """
-    if line < len(lines) and _SETEXT.match(lines[line]) and lines[line - 1].strip():
-        return line + 1
-    if 0 < line <= len(lines) and not lines[line - 1].lstrip().startswith("#"):
-        return line - 1
-    return line

@@ -14,10 +14,12 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
+import posixpath
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -27,9 +29,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from runbookkit.model import Runbook
-from runbookkit.publish import catalog, page, runpages, runs
+from runbookkit.publish import catalog, runpages, runs
 from runbookkit.publish import incidents as site_incidents
+from runbookkit.publish import page as page_lib
 from runbookkit.publish.html import Slots, esc, safe_name
+from runbookkit.publish.render import Heading, Link, Rendered
 from runbookkit.publish.runpages import RunPages, RunsPage
 from runbookkit.publish.sources import History, load_steps, read_history, read_runbooks
 
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
 log = get_plugin_logger(__name__)
 
 CSS = "assets/runbookkit.css"
+JS = "assets/runbookkit.js"  # the catalog's sorting and filtering; opens a linked run
+CATALOG_TITLE = "# Catalog\n"  # the site's name says whose ("Catalog - Runbooks")
 
 
 class RunbookConfig(base.Config):
@@ -101,6 +107,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.policy = settings.policy
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
+        if JS not in config.extra_javascript:
+            config.extra_javascript.append(JS)
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:
@@ -114,16 +122,19 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.runbooks: dict[str, Runbook] = {}
         self.runbook_files: dict[str, File] = {}
         self.slots: dict[str, Slots] = {}
+        self.tocs: dict[str, list[Heading]] = {}
         docs_dir = Path(config.docs_dir).resolve()
         for path, runbook in found:
             self._add_runbook(files, config, docs_dir, path.resolve(), runbook)
-        files.append(File.generated(config, CSS, content=_stylesheet()))
+        files.append(File.generated(config, CSS, content=_asset("runbookkit.css")))
+        files.append(File.generated(config, JS, content=_asset("runbookkit.js")))
         if self.config.catalog:
             self._replace(files, self.config.catalog)
-            files.append(File.generated(config, self.config.catalog, content="# Runbook catalog\n"))
+            files.append(File.generated(config, self.config.catalog, content=CATALOG_TITLE))
         self.incidents = site_incidents.Incidents(self.history.incidents, self.runbooks)
         self.incidents_file = self._add_incidents_page(files, config)
-        return self._add_run_pages(files, config)
+        self.files = self._add_run_pages(files, config)
+        return self.files
 
     def _add_incidents_page(self, files: Files, config: Any) -> File | None:
         name = self.config.incidents
@@ -234,7 +245,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             if file is page.file:
                 return self._runbook_source(self.runbooks[runbook_id], page, slots, href)
         if uri == self.config.catalog:
-            return "# Runbook catalog\n" + slots.add(self._catalog_html(page.url, href))
+            return CATALOG_TITLE + slots.add(self._catalog_html(page.url, href))
         if self.incidents_file is not None and page.file is self.incidents_file:
             return "# Incidents\n" + slots.add(self._incidents_html(page.url, href))
         if self.run_pages is not None and self._is_shell(page):
@@ -256,19 +267,44 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
     def _runbook_source(self, runbook: Runbook, page: Any, slots: Slots, href: runs.Href) -> str:
         source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
         shown = self.history.runs.get(runbook.id, [])
-        table = runs.history_table(shown, href, runbook.sha256, self.history.hosts)
+        table = runs.history_table(
+            shown, href, runbook.sha256, self.history.hosts, self.history.reasons
+        )
         findings = []
         if self.config.show_lint:
             findings = lint_findings(runbook, self.lint_profile, self.now.date())
-        markdown = page_markdown(source, runbook, slots, self.now.date(), findings, table)
-        if not self.history.incidents:
-            return markdown
-        section = site_incidents.runbook_section(
-            self.incidents.of_runbook(runbook.id),
-            runbook.metadata.mttr,
-            self._incident_href(page.url),
-        )
-        return f"{markdown}\n\n## Incidents\n{slots.add(section)}"
+        rendered = page_html(source, runbook, self.now.date(), findings, table, self._link(page))
+        self.tocs[page.file.src_uri] = rendered.headings
+        if page.title is None:  # a title from the nav stays; the H1 is inside the kept HTML
+            page.title = esc(runbook.title)  # themes put page titles in as HTML
+        html = rendered.html
+        if self.history.incidents:
+            section = site_incidents.runbook_section(
+                self.incidents.of_runbook(runbook.id),
+                runbook.metadata.mttr,
+                self._incident_href(page.url),
+            )
+            html += f'<h2 id="incidents">Incidents</h2>{section}'
+        return page_lib.front_matter(page_lib.display_lines(source)) + slots.add(html)
+
+    def _link(self, page: Any) -> Link:
+        """Links between pages as written (``other.md#fix``) → the URL of that page here."""
+        files, here = self.files, page.file
+
+        def link(href: str) -> str:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
+                return href
+            if parts.path.startswith("/"):
+                return href
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(here.src_uri), parts.path))
+            file = files.get_file_from_path(target)
+            if file is None:
+                return href
+            url = get_relative_url(file.url, here.url)
+            return url + (f"#{parts.fragment}" if parts.fragment else "")
+
+        return link
 
     def _incidents_html(self, from_url: str, href: runs.Href) -> str:
         shown = {run.id: run for found in self.history.runs.values() for run in found}
@@ -299,8 +335,13 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             )
             for runbook_id, runbook in self.runbooks.items()
         ]
-        shown = bool(self.history.incidents)
-        return catalog.catalog_table(entries, today=self.now.date(), href=href, incidents=shown)
+        return catalog.catalog_table(
+            entries,
+            today=self.now.date(),
+            href=href,
+            reasons=self.history.reasons,
+            incidents=bool(self.history.incidents),
+        )
 
     def _load_steps(self, pages: Sequence[RunsPage]) -> None:
         shown = [run for page in pages for run in self.history.runs[page.runbook_id]]
@@ -320,6 +361,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         slots = self.slots.pop(page.file.src_uri, None)
         if slots is None:
             return html
+        headings = self.tocs.pop(page.file.src_uri, None)
+        if headings is not None:
+            page.toc = table_of_contents(headings)
         return slots.fill(html)
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
@@ -366,26 +410,46 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         return server
 
 
-def page_markdown(
+def page_html(
     source: str,
     runbook: Runbook,
-    slots: Slots,
     today: dt.date,
-    findings: list[page.Finding],
+    findings: list[page_lib.Finding],
     history: str,
-) -> str:
-    """The runbook page's Markdown (see :func:`runbookkit.publish.page.runbook_markdown`)."""
-    return page.runbook_markdown(
-        source, runbook, slots, today=today, findings=findings, history=history
+    link: Link,
+) -> Rendered:
+    """The runbook page's HTML (see :func:`runbookkit.publish.page.runbook_page`)."""
+    return page_lib.runbook_page(
+        source, runbook, today=today, findings=findings, history=history, link=link
     )
 
 
-def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page.Finding]:
+def table_of_contents(headings: list[Heading]) -> Any:
+    """MkDocs' table of contents of a page from its headings, nested by level."""
+    from mkdocs.structure.toc import get_toc
+
+    root: list[dict[str, Any]] = []
+    stack: list[tuple[int, list[dict[str, Any]]]] = [(0, root)]
+    for heading in headings:
+        while stack[-1][0] >= heading.level:
+            stack.pop()
+        item: dict[str, Any] = {
+            "level": heading.level,
+            "id": heading.id,
+            "name": heading.name,
+            "children": [],
+        }
+        stack[-1][1].append(item)
+        stack.append((heading.level, item["children"]))
+    return get_toc(root)  # type: ignore[arg-type]
+
+
+def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page_lib.Finding]:
     """The lint findings shown on a runbook's page, with the project's format profile."""
     from runbookkit.lint import lint_runbook
 
     return [
-        page.Finding(f.code, f.level.value, f.line, f.message)
+        page_lib.Finding(f.code, f.level.value, f.line, f.message)
         for f in lint_runbook(runbook, profile=profile, today=today)
     ]
 
@@ -416,5 +480,5 @@ def _lint_profile(path: Path | None) -> Any:
         raise PluginError(f"runbookkit: {exc}") from None
 
 
-def _stylesheet() -> str:
-    return resources.files("runbookkit.publish").joinpath("runbookkit.css").read_text("utf-8")
+def _asset(name: str) -> str:
+    return resources.files("runbookkit.publish").joinpath(name).read_text("utf-8")

@@ -14,11 +14,12 @@ from runbookkit.model import Runbook
 from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
-    from runbookkit.history import RunRecord
+    from runbookkit.history import RunRecord, StepRecord
     from runbookkit.history.incidents import Incident
     from runbookkit.parsing.safety import Policy
 
 RECENT = dt.timedelta(days=30)
+FAILED = ("failed", "error")  # the statuses whose reason the tables and the catalog show
 
 
 @dataclass
@@ -29,6 +30,7 @@ class History:
     recent: dict[str, int] = field(default_factory=dict)
     hosts: dict[str, dict[str, bool]] = field(default_factory=dict)  # of fleet runs, by run id
     incidents: list[Incident] = field(default_factory=list)  # every incident, newest first
+    reasons: dict[str, str] = field(default_factory=dict)  # why each failed run failed, by id
 
 
 @dataclass
@@ -68,11 +70,30 @@ def read_history(path: Path | str | None, max_runs: int, now: dt.datetime) -> Hi
         recent = store.run_counts(since=now - RECENT)
         hosts = store.host_outcomes([run.id for runs in latest.values() for run in runs])
         incidents = list_incidents(store)
+        failed = [run for runs in latest.values() for run in runs if run.status in FAILED]
+        steps = store.steps_of([run.id for run in failed]) if failed else {}
     finally:
         store.close()
     redactor = Redactor()  # a store imported from elsewhere shows no secret shape either
     runs = {key: [redactor.fields(run) for run in found] for key, found in latest.items()}
-    return History(runs=runs, recent=recent, hosts=hosts, incidents=incidents)
+    return History(
+        runs=runs, recent=recent, hosts=hosts, incidents=incidents, reasons=_reasons(runs, steps)
+    )
+
+
+def _reasons(
+    runs: dict[str, list[RunRecord]], steps: dict[str, list[StepRecord]]
+) -> dict[str, str]:
+    """Why each failed run failed (its steps are read for this and let go again)."""
+    from runbookkit.publish.runs import failure_reason
+
+    redactor = Redactor()
+    reasons = {}
+    for run in (run for found in runs.values() for run in found if run.id in steps):
+        run.steps = [redactor.fields(step) for step in steps[run.id]]
+        reasons[run.id] = failure_reason(run)
+        run.steps = []
+    return reasons
 
 
 def load_steps(path: Path | str, runs: Sequence[RunRecord]) -> None:

@@ -30,8 +30,9 @@ def _site(tmp_path: Path, runs: list, **options: object) -> Path:
 
 def _catalog_cells(site: Path, runbook_id: str) -> list[str]:
     page = (site / "catalog" / "index.html").read_text()
-    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", page) if f"<code>{runbook_id}<" in r)
-    return [text_of(cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page)
+    row = next(r for r in rows if f"<code>{runbook_id}<" in r)
+    return [text_of(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
 
 
 def _rows(page: str) -> list[str]:
@@ -41,11 +42,11 @@ def _rows(page: str) -> list[str]:
 
 def _sections(page: str) -> list[str]:
     """The run ids of the sections of a runs page, in order."""
-    return re.findall(r'<section class="rbk-run" id="run-([^"]+)"', page)
+    return re.findall(r'<details class="rbk-run" id="run-([^"]+)"', page)
 
 
 def _section(page: str, run_id: str) -> str:
-    return page.split(f'id="run-{run_id}"', 1)[1].split("</section>", 1)[0]
+    return page.split(f'class="rbk-run" id="run-{run_id}"', 1)[1].split("</details>", 1)[0]
 
 
 @pytest.mark.parametrize("theme", ["mkdocs", "material"])
@@ -85,6 +86,8 @@ def test_history_table_and_runs_page(tmp_path: Path, theme: str) -> None:
     assert "older runbook version" in rows[3]
     assert all("older runbook version" not in row for row in rows[:3])
     assert "2. Test connection" in rows[3] and "alice@laptop" in rows[3]
+    why = "expected 'PONG' not in the output, exit code 1: refused"
+    assert why in text_of(rows[3])
     assert [p.name for p in (site / "runs").iterdir()] == ["redis-connection-refused.html"]
     runs_page = (site / "runs" / "redis-connection-refused.html").read_text()
     title = "Runs of Redis Connection Refused - Runbook"
@@ -93,6 +96,15 @@ def test_history_table_and_runs_page(tmp_path: Path, theme: str) -> None:
     assert "assets/runbookkit.css" in runs_page
     assert 'href="../runbooks/redis-connection-refused/"' in runs_page
     assert _sections(runs_page) == [run.id for run in runs]  # newest first
+    summary = runs_page.split('class="rbk-history rbk-runs-summary"', 1)[1].split("</table>")[0]
+    rows = re.findall(r"<tr class[^>]*>(.*?)</tr>", summary)
+    assert [re.search(r'href="#run-([^"]+)"', row).group(1) for row in rows] == [
+        run.id for run in runs
+    ]
+    assert f"2. Test connection{why}" in text_of(rows[3])
+    # Collapsed, but the latest failure (the one a reader comes for).
+    opened = re.findall(r'<details class="rbk-run" id="run-([^"]+)" open>', runs_page)
+    assert opened == ["run09failed"]
     failed = _section(runs_page, "run09failed")
     text = text_of(failed)
     for expected in ("systemctl start redis-server", "exit code 1", "Could not connect to Redis"):
@@ -101,9 +113,10 @@ def test_history_table_and_runs_page(tmp_path: Path, theme: str) -> None:
     assert "older runbook version" in failed
     assert all("older runbook version" not in _section(runs_page, r.id) for r in runs[:3])
     cells = _catalog_cells(site, "redis-connection-refused")
-    assert cells[1] == "high"
-    assert cells[4] == f"passed {runs[0].started_at:%Y-%m-%d %H:%M} UTC"
-    assert cells[5] == "3"  # the fourth run is older than 30 days
+    assert cells[0] == "high"
+    assert cells[3] == "3-5 minutes"
+    assert cells[6] == f"passed {runs[0].started_at:%Y-%m-%d %H:%M} UTC"
+    assert cells[7] == "3"  # the fourth run is older than 30 days
     catalog = (site / "catalog" / "index.html").read_text()
     assert f'href="../runs/redis-connection-refused.html#run-{runs[0].id}"' in catalog
 
@@ -171,7 +184,7 @@ def test_max_runs_limits_the_table_and_the_runs_page(tmp_path: Path) -> None:
     assert len(rows) == 5
     page = (site / "runs" / "redis-connection-refused.html").read_text()
     assert _sections(page) == [f"r{n:03d}" for n in range(5)]
-    assert _catalog_cells(site, "redis-connection-refused")[5] == "7"  # all of them, not 5
+    assert _catalog_cells(site, "redis-connection-refused")[7] == "7"  # all of them, not 5
 
 
 def test_runs_of_unknown_runbooks_get_no_page_and_odd_run_ids_stay_text(tmp_path: Path) -> None:
@@ -188,7 +201,8 @@ def test_runs_of_unknown_runbooks_get_no_page_and_odd_run_ids_stay_text(tmp_path
     anchor = link.split("#", 1)[1]
     assert re.fullmatch(r"run-_escape-[0-9a-f]{12}", anchor)
     page = (site / "runs" / "redis-connection-refused.html").read_text()
-    assert f'<section class="rbk-run" id="{anchor}"><h2>Run <code>../../escape</code>' in page
+    run = f'<details class="rbk-run" id="{anchor}"><summary><span class="rbk-run-title">Run '
+    assert f"{run}<code>../../escape</code>" in page
 
 
 @pytest.mark.parametrize("name", ["odd name #1", "ünïcode", "a" * 81, "x?y=1&z"])
@@ -229,7 +243,7 @@ def test_recorded_dry_run_is_marked(tmp_path: Path) -> None:
     assert ["dry run" in row for row in rows] == [True, False]
     page = (site / "runs" / "redis-connection-refused.html").read_text()
     assert ["dry run" in _section(page, r) for r in ("dry01", "real01")] == [True, False]
-    assert _catalog_cells(site, "redis-connection-refused")[4].startswith("passed dry run")
+    assert _catalog_cells(site, "redis-connection-refused")[6].startswith("passed dry run")
 
 
 def test_history_from_the_environment_when_the_option_is_unset(tmp_path: Path) -> None:

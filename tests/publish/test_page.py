@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import pytest
 
@@ -65,63 +66,107 @@ def test_run_command_is_shell_quoted(runbook: str, section: str, expected: str) 
     assert page.run_command(runbook, section) == expected
 
 
-def _markdown(text: str, **kwargs: object) -> tuple[str, Slots]:
-    slots = Slots()
+def _page(text: str, **kwargs: object) -> str:
     runbook = parse_text(text, runbook_id="demo")
-    return page.runbook_markdown(text, runbook, slots, today=TODAY, **kwargs), slots  # type: ignore[arg-type]
+    return page.runbook_page(text, runbook, today=TODAY, **kwargs).html  # type: ignore[arg-type]
 
 
 def test_commands_follow_their_section_heading_and_history_comes_last() -> None:
     text = "# Demo\n\n**Severity:** low\n\n## Fix\n\n```bash\necho fixed\n```\n\n## Notes\n\nX.\n"
-    out, slots = _markdown(text, history="<table></table>")
-    lines = out.splitlines()
-    fix = lines.index("## Fix")
+    out = _page(text, history="<table></table>")
     command = "runbookkit run demo --section fix"
-    assert lines[fix + 2 : fix + 6] == ["Run this section:", "", "```bash", command]
-    assert lines.index("# Demo") < lines.index(f"{slots.prefix}N0")  # the card, under the title
-    assert [line for line in lines if line][-2:] == ["## Run history", f"{slots.prefix}N1"]
+    assert re.search(
+        rf'<h2 id="fix">Fix<a [^>]+>¶</a></h2>\n<div class="admonition [^"]*rbk-run-section">'
+        rf".*<code>{command}</code>",
+        out,
+    )
+    assert out.index("<h1") < out.index('class="rbk-card"') < out.index('<h2 id="fix"')
+    assert out.endswith("Run history" + out.split("Run history", 2)[-1])
+    assert out.rstrip().endswith("<table></table>")
     assert "--section notes" not in out
 
 
+def test_header_lines_are_shown_once_in_the_card() -> None:
+    out = _page(REDIS.read_text(encoding="utf-8"))
+    assert out.count("3-5 minutes") == 1
+    assert out.count("Claude Code") == 1  # the footer lines too
+    assert "<strong>Severity:</strong>" not in out and "<strong>Author:</strong>" not in out
+    assert "<strong>Common Triggers:</strong>" in out  # a label paragraph in a section stays
+
+
+def test_github_markdown_renders_as_github_shows_it() -> None:
+    text = (
+        "# Demo\n\n## Fix\n\n**Common Triggers:**\n1. first\n2. second\n\n"
+        "- [ ] enable it\n- [x] done\n  ```bash\n  systemctl enable x\n  ```\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "<details><summary>More</summary>\n\n**inside**\n\n</details>\n"
+    )
+    out = _page(text)
+    assert "<p><strong>Common Triggers:</strong></p>\n<ol>\n<li>first</li>" in out
+    assert out.count('type="checkbox"') == 2 and "checked" in out
+    assert re.search(r"<li[^>]*>.*done<pre><code class=\"language-bash\">systemctl enable x", out)
+    assert "<table>" in out and "<td>2</td>" in out
+    assert "<details><summary>More</summary>\n<p><strong>inside</strong></p>" in out
+
+
 def test_the_implicit_section_gets_its_command_before_its_code() -> None:
-    text = "# Demo\n\n```bash\necho fixed\n```\n"
-    out, _ = _markdown(text)
+    out = _page("# Demo\n\n```bash\necho fixed\n```\n")
     command = "runbookkit run demo --section overview"
-    assert f"Run this section:\n\n```bash\n{command}\n```\n\n```bash\necho fixed\n```" in out
+    assert re.search(
+        rf"<code>{command}</code>.*</div>\n<pre><code class=\"language-bash\">echo fixed", out
+    )
 
 
 def test_control_characters_do_not_move_the_commands() -> None:
     # The page counts lines as the parser does, or the command lands two lines off here.
-    text = "# Demo\n\nA\x0bB\x0cC\n\n## Fix\n\n```bash\necho fixed\n```\n"
-    out, _ = _markdown(text)
-    assert "## Fix\n\nRun this section:" in out
+    out = _page("# Demo\n\nA\x0bB\x0cC\n\n## Fix\n\n```bash\necho fixed\n```\n")
+    assert re.search(r'<h2 id="fix">Fix<a [^>]+>¶</a></h2>\n<div class="admonition', out)
 
 
-def test_setext_heading_keeps_its_underline() -> None:
-    text = "Demo\n====\n\nFix\n---\n\n```bash\necho fixed\n```\n"
-    out, _ = _markdown(text)
-    assert "Fix\n---\n\nRun this section:" in out
+def test_setext_heading_gets_its_command() -> None:
+    out = _page("Demo\n====\n\nFix\n---\n\n```bash\necho fixed\n```\n")
+    assert re.search(r'<h2 id="fix">Fix<a [^>]+>¶</a></h2>\n<div class="admonition', out)
 
 
-def test_front_matter_is_kept_first() -> None:
+def test_front_matter_is_kept_for_mkdocs_and_left_out_of_the_page() -> None:
     text = "---\ntitle: Demo\nseverity: high\n---\n\n## Fix\n\n```bash\necho fixed\n```\n"
-    out, slots = _markdown(text)
-    assert out.startswith("---\ntitle: Demo\nseverity: high\n---\n")
-    assert f"{slots.prefix}N0" in out.split("---", 3)[-1]
+    lines = page.display_lines(text)
+    assert page.front_matter(lines) == "---\ntitle: Demo\nseverity: high\n---\n"
+    out = _page(text)
+    assert "severity: high" not in out
+    assert out.startswith(f'<h1 id="{page.TITLE_ID}">Demo</h1><div class="rbk-card">')
 
 
-def test_without_front_matter_an_empty_one_is_added() -> None:
+def test_without_front_matter_an_empty_one_is_given() -> None:
     # Otherwise MkDocs would read a first line like "Owner: ops" as page metadata.
-    out, slots = _markdown("Owner: ops\n\n## Fix\n\n```bash\necho fixed\n```\n")
-    assert out.startswith(f"---\n{{}}\n---\n\n{slots.prefix}N0\n\nOwner: ops\n")
+    assert page.front_matter(["Owner: ops", "", "## Fix"]) == "---\n{}\n---\n"
 
 
 def test_damaged_text_is_repaired_for_display() -> None:
     text = SEED.read_text(encoding="utf-8")
-    out = page.runbook_markdown(text, parse_file(SEED), Slots(), today=TODAY)
-    assert "## 📋 Symptoms" in out
+    out = page.runbook_page(text, parse_file(SEED), today=TODAY).html
+    assert "📋 Symptoms" in out
     assert "ðŸ“‹" not in out
-    assert len(out.splitlines()) > len(text.splitlines())
+
+
+def test_run_box_names_the_values_and_the_steps_to_mind() -> None:
+    text = (
+        "# Demo\n\n**Secrets:** TOKEN\n\n## Fix\n\n```bash\n# Step 1: Restart the pod\n"
+        "kubectl -n $NAMESPACE delete pod <pod-name>\n\n# Step 2: Call the API\n"
+        'curl -H "Authorization: $TOKEN" http://127.0.0.1/\n```\n\n'
+        "**Manual check:**\n- [ ] Ask the on-call to confirm\n"
+    )
+    runbook = parse_text(text, runbook_id="demo")
+    run = page.section_run(runbook, "fix")
+    assert [v.name for v in run.variables] == ["NAMESPACE", "POD_NAME", "TOKEN"]
+    assert run.command == (
+        "runbookkit run demo --section fix --var NAMESPACE=VALUE --var 'POD_NAME=<pod-name>' "
+        "--secret TOKEN=VALUE"
+    )
+    assert run.destructive and run.destructive[0].startswith("1. Restart the pod")
+    box = page.run_box(run)
+    assert "1 destructive" in box and "&lt;pod-name&gt;" in box
+    assert "<pod-name>" not in box
 
 
 def test_lint_findings_become_an_escaped_admonition() -> None:

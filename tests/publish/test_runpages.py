@@ -54,20 +54,65 @@ def test_runs_page_has_a_section_per_run_newest_first() -> None:
     shown = _runs()
     out = runs.runs_page("Redis <down>", "redis", shown, runbook_href="../r/", sha256="0" * 64)
     assert "<h1>Runs of Redis &lt;down&gt;</h1>" in out
-    assert re.findall(r'<section class="rbk-run" id="([^"]+)"', out) == ["run-new01", "run-old01"]
+    found = re.findall(r'<details class="rbk-run" id="([^"]+)"', out)
+    assert found == ["run-new01", "run-old01"]
     assert '<a href="../r/">Redis &lt;down&gt;</a>' in out
     assert "&lt;b&gt;eve&lt;/b&gt;" in out and "<b>eve" not in out
-    old = out.split('id="run-old01"', 1)[1]
-    assert "older runbook version" in old
-    assert "older runbook version" not in out.split('id="run-old01"', 1)[0]
+    sections = out.split('<details class="rbk-run"')
+    assert "older runbook version" in sections[2]
+    assert "older runbook version" not in sections[1]
 
 
-@pytest.mark.parametrize(("linked", "expected"), [(True, '<a href="#run-old01">'), (False, "")])
-def test_rollback_links_only_to_a_run_on_the_page(linked: bool, expected: str) -> None:
-    run = make_run("new01", started=NOW)
-    run.rollback_of = "old01"
-    out = runs.run_section(run, on_page={"new01", "old01"} if linked else {"new01"}, sha256=None)
-    assert "<dt>Rollback of</dt><dd>" + expected + "<code>old01</code>" in out
+def test_runs_page_summary_lists_every_run_with_why_it_failed() -> None:
+    failed = make_run(
+        "bad01",
+        started=NOW - dt.timedelta(hours=2),
+        status="failed",
+        steps=[{}, {"title": "Start", "status": "failed", "exit_code": 3, "stderr": "unit gone\n"}],
+    )
+    shown = [make_run("ok01", started=NOW), failed, make_run("bad00", status="failed")]
+    out = runs.runs_page("R", "r", shown, runbook_href=None, sha256="0" * 64)
+    table = out.split('class="rbk-history rbk-runs-summary"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr class=[^>]*>(.*?)</tr>", table)
+    assert [re.search(r"<code>(\w+)</code>", row).group(1) for row in rows] == [
+        "ok01",
+        "bad01",
+        "bad00",
+    ]
+    assert "2. Start" in rows[1] and "exit code 3: unit gone" in rows[1]
+    assert "rbk-reason" not in rows[0]
+    # Only the latest failure is open.
+    assert re.findall(r'id="run-(\w+)" open>', out) == ["bad01"]
+
+
+def test_fleet_run_groups_hosts_alike_and_names_them() -> None:
+    steps = [
+        {
+            "host": host,
+            "number": number,
+            "title": f"Step {number}",
+            "status": "failed" if (host, number) == ("web-3", 2) else "passed",
+            "stdout": "boom\n" if host == "web-3" else "ok\n",
+        }
+        for host in ("web-1", "web-2", "web-3")
+        for number in (1, 2)
+    ]
+    out = runs.run_section(make_run("f1", steps=steps, status="failed"), on_page=(), sha256=None)
+    names = re.findall(r'<h3 class="rbk-host-name">([^<]+) <span', out)
+    assert names == ["web-3", "web-1, web-2"]  # the failed host first
+    assert "2 hosts, identical output" in out
+    assert out.count('class="rbk-step"') == 4  # web-3's two steps, the group's two once
+
+
+def test_rollback_runs_link_both_ways_in_the_summary() -> None:
+    first = make_run("fix01", started=NOW - dt.timedelta(minutes=5), status="failed")
+    first.rollback_run = "back01"
+    back = make_run("back01", started=NOW)
+    back.rollback_of = "fix01"
+    out = runs.runs_page("R", "r", [back, first], runbook_href=None, sha256="0" * 64)
+    table = out.split("</table>", 1)[0]
+    assert 'rollback of <a href="#run-fix01">fix01</a>' in table
+    assert 'rolled back by <a href="#run-back01">back01</a>' in table
 
 
 def _pages() -> list[RunsPage]:
