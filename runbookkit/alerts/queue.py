@@ -108,6 +108,7 @@ class AlertQueue:
             where.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
         )
         conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA synchronous = NORMAL")  # as the store: durable across a crash
         return cls(conn, "sqlite", where.shown)
 
     def close(self) -> None:

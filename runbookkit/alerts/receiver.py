@@ -122,6 +122,11 @@ class Receiver:
 
     def start(self) -> None:
         """Put back the rows of a process that died, and start the workers and the heartbeat."""
+        # What the first alert would otherwise pay for: the runner's modules, the Patterns.
+        import runbookkit.execute.runner
+        import runbookkit.runs  # noqa: F401
+
+        self.router.prepare()
         requeued = self.queue.requeue_dead()
         counts = self.queue.counts()
         self.log("resumed", requeued=requeued, queued=counts["queued"])
