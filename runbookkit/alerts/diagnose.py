@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from runbookkit.execute.ssh import SshOptions
     from runbookkit.fleet.inventory import Inventory
     from runbookkit.fleet.run import FleetOutcome
+    from runbookkit.history.store import RunWriter
 
 DEFAULT_SECTION = "diagnosis"
 
@@ -85,7 +86,7 @@ def diagnose(
     job: Job,
     runbook: Any,
     *,
-    history: str | Path | None,
+    history: RunWriter | str | Path | None,
     ssh: SshOptions | None = None,
     listeners: Iterable[Listener] = (),
     timeout: float | None = 300.0,

@@ -60,6 +60,7 @@ class Receiver:
         self._threads: list[threading.Thread] = []
         self._by_id = {r.id: r for r in router.runbooks}
         self.on_step: Callable[[Job, StepStarted], None] | None = None  # for the bench
+        self._store: Any = None  # the history store the runs record in, opened once
 
     # -- taking alerts in --------------------------------------------------------------------
 
@@ -127,6 +128,12 @@ class Receiver:
         import runbookkit.runs  # noqa: F401
 
         self.router.prepare()
+        if self._store is None:
+            from runbookkit.history import open_store
+
+            # One store for every run: opening it per run would take its write lock several
+            # times more per alert (migration check, write probe, reaping), against the queue.
+            self._store = open_store(self.options.history, readonly=False)
         requeued = self.queue.requeue_dead()
         counts = self.queue.counts()
         self.log("resumed", requeued=requeued, queued=counts["queued"])
@@ -146,6 +153,9 @@ class Receiver:
             self._wake.notify_all()
         for thread in self._threads:
             thread.join(wait)
+        if self._store is not None and not any(t.is_alive() for t in self._threads):
+            self._store.close()
+            self._store = None
 
     def _beat(self) -> None:
         while not self._stopping.wait(HEARTBEAT):
@@ -192,7 +202,7 @@ class Receiver:
             outcome, refused = diagnose(
                 job,
                 runbook,
-                history=self.options.history,
+                history=self._store,
                 ssh=self.options.ssh,
                 listeners=[listen],
                 timeout=self.options.timeout,
