@@ -175,7 +175,10 @@ class Receiver:
                 with self._wake:
                     self._wake.wait(1.0)
                 continue
-            self._run(job)
+            try:
+                self._run(job)
+            except Exception as exc:  # the store went away mid-run: say so, take the next one
+                self.log("error", message=f"alert run {job.id}: {type(exc).__name__}: {exc}")
 
     def _run(self, job: Job) -> None:
         runbook = self._by_id.get(job.runbook_id)
