@@ -35,7 +35,7 @@ INSERT INTO alert_queue (alert_key, runbook_id, section, rule, source, name, lab
     received_at, starts_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (alert_key, runbook_id) WHERE closed_at IS NULL
-DO UPDATE SET repeats = alert_queue.repeats + 1, updated_at = excluded.updated_at
+DO UPDATE SET repeats = alert_queue.repeats + 1
 RETURNING {_COLUMNS}"""
 _CLAIM = f"""
 UPDATE alert_queue SET state = 'running', machine = ?, pid = ?, process = ?, heartbeat_at = ?,
@@ -157,8 +157,9 @@ class AlertQueue:
         """Queue a firing alert's run (``runbook_id`` None: record it as unrouted).
 
         Returns the alert's open row and whether it is new; an alert already open is counted
-        as a repeat and not queued again, unless its run is done and the row was last touched
-        more than ``window`` ago (then it is closed and a new run queued).
+        as a repeat and not queued again, unless its run finished (or it was recorded unrouted)
+        more than ``window`` ago: then it is closed and a new run queued. Repeats do not move
+        that time, so an alert that keeps firing is diagnosed again once per ``window``.
         """
         now = timestamp(dt.datetime.now(dt.UTC))
         stale = timestamp(dt.datetime.now(dt.UTC) - window)
