@@ -7,8 +7,8 @@ loaded from its module the first time it is used (``runbookkit.parse_file`` impo
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+# Neither typing nor importlib: ``runbookkit --help`` imports this module and nothing heavy.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -71,6 +71,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from runbookkit.errors import (
         ConfigError,
         ExecutionError,
@@ -102,7 +104,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'runbookkit' has no attribute {name!r}")
-    loaded = importlib.import_module(module)
+    loaded = __import__(module, fromlist=["_"])  # the module itself, as import_module gives
     # ``plan`` is also the name of its module, which the import system binds here; that module
     # is callable as the function, so hand out the module and keep both uses working.
     value = loaded if name == "plan" else getattr(loaded, name)

@@ -71,16 +71,20 @@ def load(
 
 
 def load_all(
-    directory: Path, policy: Policy | None = None
+    directory: Path, policy: Policy | None = None, *, validate: bool = True
 ) -> tuple[list[Runbook], list[ParseError]]:
-    """Parse every runbook in ``directory``; errors are returned, not raised, one per file."""
-    from runbookkit.parsing import parse_file, safety
+    """Parse every runbook in ``directory``; errors are returned, not raised, one per file.
 
+    ``validate=False`` gives parse trees, as :func:`load` does.
+    """
+    from runbookkit.parsing import parse_file, safety, tree_file
+
+    read = parse_file if validate else tree_file
     runbooks: list[Runbook] = []
     errors: list[ParseError] = []
     for path in discover(directory):
         try:
-            runbooks.append(parse_file(path, policy=policy or safety.DEFAULT))
+            runbooks.append(read(path, policy=policy or safety.DEFAULT))  # type: ignore[arg-type]
         except ParseError as exc:
             errors.append(exc)
     return runbooks, errors

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from runbookkit.fleet.resolve import Fleet
     from runbookkit.fleet.run import FleetOutcome, HostWatcher
     from runbookkit.fleet.strategy import Strategy
+    from runbookkit.history.incidents import IncidentLink
     from runbookkit.history.recorder import HistoryRecorder
     from runbookkit.history.store import RunWriter
     from runbookkit.model import Runbook
@@ -50,6 +51,7 @@ def run(
     watchers: Iterable[HostWatcher] = (),
     operator: Operator | None = None,
     pause: Callable[[], AbstractContextManager[Any]] | None = None,
+    incident: IncidentLink | None = None,
 ) -> RunOutcome | FleetOutcome:
     """Run ``section`` of ``runbook`` and return how it ended (a fleet's outcome for a fleet).
 
@@ -72,6 +74,10 @@ def run(
         watchers: for a fleet, told when each host starts and ends.
         operator: answers manual steps and confirmations (default: nobody, unattended).
         pause: for a fleet, held while the operator is asked a question.
+        incident: link the run to an incident in ``history`` as it starts (a person's run
+            acknowledges the open incidents of its runbook, a passing Fix run mitigates them;
+            an alert's diagnosis is linked to its incident; see
+            :class:`runbookkit.history.incidents.IncidentLink`). None links nothing.
 
     Returns:
         The run's outcome: its id, status, exit code, step results (masked) and ``warnings``
@@ -105,10 +111,12 @@ def run(
         if dry_run:
             outcome = _dry_run(planned, options, resolved, store)
         elif resolved is None:
-            outcome = _single(planned, options, store, listeners, operator)
+            recorder = _recorder(store, options, incident)
+            outcome = _single(planned, options, recorder, listeners, operator)
         else:
+            recorder = _recorder(store, options, incident)
             outcome = _fleet(
-                planned, options, resolved, strategy, store, listeners, watchers, operator, pause
+                planned, options, resolved, strategy, recorder, listeners, watchers, operator, pause
             )
     finally:
         if owned and store is not None:
@@ -170,11 +178,6 @@ def resolve_fleet(
 def _fleet_options(options: RunOptions, fleet: Fleet) -> RunOptions:
     if options.host is not None:
         raise ConfigError("a fleet run cannot also send every step to one host: give either")
-    if options.rollback_on_failure:
-        raise ConfigError(
-            "a fleet run does not run rollbacks: run the rollback section on the failed hosts "
-            "as a run of its own"
-        )
     if options.ssh.ssh_config is None and fleet.ssh_config is not None:
         options = replace(options, ssh=replace(options.ssh, ssh_config=fleet.ssh_config))
     return options
@@ -199,12 +202,14 @@ def _open(
     return history, False, []
 
 
-def _recorder(store: RunWriter | None, options: RunOptions) -> HistoryRecorder | None:
+def _recorder(
+    store: RunWriter | None, options: RunOptions, incident: IncidentLink | None
+) -> HistoryRecorder | None:
     if store is None:
         return None
     from runbookkit.history.recorder import HistoryRecorder
 
-    return HistoryRecorder(store, secrets=options.redactor().values)
+    return HistoryRecorder(store, secrets=options.redactor().values, incident=incident)
 
 
 def _finish(recorder: HistoryRecorder | None) -> list[str]:
@@ -218,11 +223,10 @@ def _finish(recorder: HistoryRecorder | None) -> list[str]:
 def _single(
     planned: Plan,
     options: RunOptions,
-    store: RunWriter | None,
+    recorder: HistoryRecorder | None,
     listeners: Iterable[Listener],
     operator: Operator | None,
 ) -> RunOutcome:
-    recorder = _recorder(store, options)
     warnings: list[str] = []
     try:
         every: list[Listener] = [*listeners, *([recorder] if recorder else [])]
@@ -242,7 +246,7 @@ def _fleet(
     options: RunOptions,
     fleet: Fleet,
     strategy: Strategy | None,
-    store: RunWriter | None,
+    recorder: HistoryRecorder | None,
     listeners: Iterable[Listener],
     watchers: Iterable[HostWatcher],
     operator: Operator | None,
@@ -250,7 +254,6 @@ def _fleet(
 ) -> FleetOutcome:
     from runbookkit.fleet.run import FleetRunner
 
-    recorder = _recorder(store, options)
     warnings: list[str] = []
     try:
         every: list[Listener] = [*listeners, *([recorder] if recorder else [])]
@@ -267,9 +270,6 @@ def _fleet(
         outcome = runner.run()
     finally:
         warnings = _finish(recorder)
-    for host in outcome.hosts:
-        if host.outcome is not None:
-            host.outcome = runner.runners[host.host.name].redactor.fields(host.outcome)
     outcome.warnings += warnings
     return outcome
 

@@ -128,8 +128,9 @@ def find(text: str) -> list[Found]:
     """Every secret-shaped value in ``text``, in order of position."""
     found = []
     lower = text.lower()
-    if len(lower) > _BULK and _any_hint().search(lower) is None:
-        return []  # bulk output with no word any shape needs: one linear scan, not one per word
+    hint = _any_hint() if len(lower) > _BULK else _SHORT_HINT
+    if hint.search(lower) is None:
+        return []  # no word any shape needs: one scan, not one per shape and word
     for shape in SHAPES:
         if shape.hints and not any(hint in lower for hint in shape.hints):
             continue
@@ -144,7 +145,8 @@ def find(text: str) -> list[Found]:
     return sorted(spans.values(), key=lambda f: (f.start, -f.end))
 
 
-_BULK = 4096  # a text longer than this is first scanned once for every shape's hints
+_BULK = 4096  # a text longer than this is scanned for the hints by RE2 (linear in its length)
+_SHORT_HINT = re.compile("|".join(sorted({re.escape(h) for shape in SHAPES for h in shape.hints})))
 
 
 @functools.cache
@@ -199,13 +201,23 @@ class Redactor:
         self.values = tuple(sorted({value for value in values if value}))
         every = {form for value in self.values for form in forms(value)}
         self.forms = tuple(sorted(every, key=lambda form: (-len(form), form)))
+        # Short texts already masked: a step's title and command come back in every event
+        # and record of the step.
+        self._known: dict[str, str] = {}
 
     def text(self, text: str) -> str:
         """``text`` with every secret masked."""
+        known = self._known.get(text)
+        if known is not None:
+            return known
+        masked = text
         for form in self.forms:
-            if form in text:
-                text = text.replace(form, MASK)
-        return _mask_spans(text, find(text))
+            if form in masked:
+                masked = masked.replace(form, MASK)
+        masked = _mask_spans(masked, find(masked))
+        if len(text) <= _KNOWN_LENGTH and len(self._known) < _KNOWN_TEXTS:
+            self._known[text] = masked
+        return masked
 
     def optional(self, text: str | None) -> str | None:
         """:meth:`text` for a field that may be empty."""
@@ -230,19 +242,34 @@ class Redactor:
             if all(item is None for item in items):
                 return None
             return [old if new is None else new for old, new in zip(value, items, strict=True)]
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        kind: type = type(value)
+        names = _text_fields(kind)
+        if names:
             changes = {}
-            for field in dataclasses.fields(value):
-                if field.init:
-                    new = self._masked(getattr(value, field.name))
-                    if new is not None:
-                        changes[field.name] = new
+            for name in names:
+                new = self._masked(getattr(value, name))
+                if new is not None:
+                    changes[name] = new
             return dataclasses.replace(value, **changes) if changes else None
         return None
 
     def stream(self) -> StreamRedactor:
         """A redactor for one output stream read piece by piece."""
         return StreamRedactor(self)
+
+
+_KNOWN_LENGTH = 512  # texts up to this long are remembered, masked, by their redactor
+_KNOWN_TEXTS = 4096
+
+
+@functools.cache
+def _text_fields(kind: type) -> tuple[str, ...]:
+    """The fields a :class:`Redactor` looks into on an instance of ``kind`` (none: not a
+    dataclass): those given to its constructor, which :func:`dataclasses.replace` can set.
+    """
+    if not dataclasses.is_dataclass(kind):
+        return ()
+    return tuple(field.name for field in dataclasses.fields(kind) if field.init)
 
 
 _LINE = 4096  # an unfinished line longer than this is let out, but for its last _BEHIND

@@ -1,23 +1,30 @@
-"""One settings model, resolved in layers: defaults < ``[tool.runbookkit]`` < env < flags.
+"""The one settings loader, resolved in layers: defaults < ``[tool.runbookkit]`` < env < flags.
 
 ``[tool.runbookkit]`` is read from the nearest ``pyproject.toml`` at or above the working
 directory; relative paths in it are taken relative to that file. Environment variables are the
 field names upper-cased with a ``RUNBOOKKIT_`` prefix, except ``RUNBOOKKIT_DIR`` for the runbooks
 directory.
+
+Every command reads its settings here, so this module imports nothing beyond the standard
+library until it is asked for the team's command policy (:attr:`Settings.policy`): ``match`` and
+``--help`` start without the parser, and nothing here needs pydantic.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from runbookkit.errors import ConfigError
-from runbookkit.parsing import safety
-from runbookkit.pyproject import find_pyproject, tool_table
 
+if TYPE_CHECKING:
+    from runbookkit.parsing.safety import Policy
+
+TABLE = "[tool.runbookkit]"
 _ENV = {
     "runbooks_dir": "RUNBOOKKIT_DIR",
     "history": "RUNBOOKKIT_HISTORY",
@@ -26,42 +33,72 @@ _ENV = {
 _PATHS = ("runbooks_dir", "history", "profile")
 
 
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     """Where runbookkit finds its runbooks, history and lint profile; the team's command lists.
 
     ``destructive`` and ``safe`` are entries such as ``"mycli purge"`` (see
-    :class:`runbookkit.parsing.safety.Policy`).
-    """
+    :class:`runbookkit.parsing.safety.Policy`); they are checked when :attr:`policy` is first
+    read, which :func:`load` does unless told not to.
 
-    model_config = ConfigDict(extra="forbid")
+    Raises:
+        ConfigError: a value of the wrong type (a number for a path, a string for a list…).
+    """
 
     runbooks_dir: Path = Path("runbooks")
     history: Path | str | None = None  # a path, or a store URL (postgresql://…, sqlite:///…)
     profile: Path | None = None
-    destructive: list[str] = []
-    safe: list[str] = []
+    destructive: tuple[str, ...] = ()
+    safe: tuple[str, ...] = ()
     shellcheck: bool = True  # lint runs ShellCheck over the steps when it is installed
+    # Where each value came from, for error messages (``RUNBOOKKIT_DIR``, ``pyproject.toml:3``).
+    sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    @field_validator("destructive", "safe")
-    @classmethod
-    def _entries(cls, value: list[str]) -> list[str]:
-        for text in value:
-            safety.entry(text, "")
-        return value
+    def __post_init__(self) -> None:
+        for name in ("runbooks_dir", "profile"):
+            value = getattr(self, name)
+            if value is None and name == "profile":
+                continue
+            if not isinstance(value, str | Path):
+                self._refuse(name, f"expected a path (text), got {_shown(value)}")
+            object.__setattr__(self, name, Path(value))
+        history = self.history
+        if isinstance(history, str) and not _is_url(history):
+            object.__setattr__(self, "history", Path(history))
+        elif history is not None and not isinstance(history, str | Path):
+            self._refuse("history", f"expected a path or a store URL (text), got {_shown(history)}")
+        for name in ("destructive", "safe"):
+            value = getattr(self, name)
+            if not isinstance(value, list | tuple):
+                self._refuse(name, f"expected a list of strings, got {_shown(value)}")
+            if not all(isinstance(entry, str) for entry in value):
+                bad = next(entry for entry in value if not isinstance(entry, str))
+                self._refuse(name, f"expected a list of strings, got the item {_shown(bad)}")
+            object.__setattr__(self, name, tuple(value))
+        if not isinstance(self.shellcheck, bool):
+            self._refuse("shellcheck", f"expected true or false, got {_shown(self.shellcheck)}")
 
-    @field_validator("history", mode="before")
-    @classmethod
-    def _store(cls, value: Any) -> Any:
-        from runbookkit.history.location import is_url
+    def _refuse(self, name: str, problem: str) -> NoReturn:
+        source = self.sources.get(name, "the arguments")
+        raise ConfigError(f"{name}: {problem} (from {source})")
 
-        if isinstance(value, str) and not is_url(value):
-            return Path(value)
-        return value
+    @cached_property
+    def policy(self) -> Policy:
+        """The team's destructive and safe commands, on top of the built-in table.
 
-    @property
-    def policy(self) -> safety.Policy:
-        """The team's destructive and safe commands, on top of the built-in table."""
-        return safety.Policy.from_entries(self.destructive, self.safe)
+        Raises:
+            ConfigError: an entry is empty or has an unclosed quote.
+        """
+        from runbookkit.parsing import safety
+
+        if not self.destructive and not self.safe:
+            return safety.DEFAULT
+        try:
+            return safety.Policy.from_entries(list(self.destructive), list(self.safe))
+        except ValueError as exc:  # "destructive entry 'x' has an unclosed quote"
+            name = "destructive" if str(exc).startswith("destructive") else "safe"
+            source = self.sources.get(name, "the arguments")
+            raise ConfigError(f"{exc} (from {source})") from None
 
     @property
     def history_store(self) -> Path | str:
@@ -86,31 +123,130 @@ class Settings(BaseModel):
         return self.runbooks_dir.parent / ".runbookkit" / "spool.sqlite"
 
 
-def load(start: Path | None = None, **flags: Any) -> Settings:
+FIELDS = tuple(f.name for f in fields(Settings) if f.name != "sources")
+
+
+def load(start: Path | None = None, *, check_policy: bool = True, **flags: Any) -> Settings:
     """Resolve the settings; flags given as None don't override anything.
 
     ``[tool.runbookkit]`` is looked for from ``start`` up (default: the working directory).
+    ``check_policy=False`` leaves the ``destructive`` and ``safe`` entries unchecked until
+    :attr:`Settings.policy` is read (for a command that never uses them, such as ``match``).
 
     Raises:
-        ConfigError: ``[tool.runbookkit]`` or an environment variable holds an invalid value.
+        ConfigError: ``[tool.runbookkit]`` has an unknown key, or it, an environment variable or
+            a flag holds an invalid value.
     """
     values: dict[str, Any] = {}
-    source = "defaults"
+    sources: dict[str, str] = {}
     pyproject = find_pyproject(start)
     if pyproject is not None:
-        table = tool_table(pyproject)
+        text = _read(pyproject)
+        table = tool_table(pyproject, text)
+        lines = key_lines(text)
         for key, value in table.items():
-            # A path is relative to the file; anything else is left for validation to refuse.
+            where = f"{pyproject}:{lines[key]}" if key in lines else str(pyproject)
+            if key not in FIELDS:
+                raise ConfigError(_unknown(key), path=str(pyproject), line=lines.get(key))
+            # A path is relative to the file; anything else is left for the checks to refuse.
             relative = key in _PATHS and isinstance(value, str) and "://" not in value
             values[key] = pyproject.parent / value if relative else value
-        source = f"{pyproject} [tool.runbookkit]"
-    for field, name in _ENV.items():
-        if os.environ.get(name):
-            values[field] = os.environ[name]
-    values.update({key: value for key, value in flags.items() if value is not None})
+            sources[key] = f"{where} {TABLE}"
+    for name, variable in _ENV.items():
+        if os.environ.get(variable):
+            values[name] = os.environ[variable]
+            sources[name] = variable
+    unknown = sorted(set(flags) - set(FIELDS))
+    if unknown:
+        raise TypeError(f"load() got unknown settings {', '.join(unknown)}")
+    for name, value in flags.items():
+        if value is not None:
+            values[name] = value
+            sources[name] = "the arguments"
+    settings = Settings(**values, sources=sources)
+    if check_policy and (settings.destructive or settings.safe):
+        settings.policy  # noqa: B018 - checks the entries now, as one clear error
+    return settings
+
+
+def find_pyproject(start: Path | None = None) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` (default: the working directory)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def tool_table(pyproject: Path, text: str | None = None) -> dict[str, Any]:
+    """The ``[tool.runbookkit]`` table of ``pyproject`` (empty when there is none).
+
+    Raises:
+        ConfigError: the file can't be read or parsed, or the table is not a table.
+    """
+    import tomllib
+
     try:
-        return Settings(**values)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        raise ConfigError(f"{where}: {problem['msg']} (from {source}, env or flags)") from None
+        data = tomllib.loads(_read(pyproject) if text is None else text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot read settings: {exc}", path=str(pyproject)) from None
+    table = data.get("tool", {}).get("runbookkit", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{TABLE} must be a table", path=str(pyproject))
+    return table
+
+
+def _read(pyproject: Path) -> str:
+    try:
+        return pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read settings: {exc}", path=str(pyproject)) from None
+
+
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
+_KEY = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*[.=]""")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """The 1-based line of each key of ``[tool.runbookkit]`` in a pyproject's ``text``: its
+    ``key = …`` line in that table, or the header of a ``[tool.runbookkit.key]`` sub-table."""
+    lines: dict[str, int] = {}
+    inside = False
+    for number, line in enumerate(text.split("\n"), 1):
+        header = _HEADER.match(line)
+        if header is not None and not line.lstrip().startswith("[["):
+            name = re.sub(r"\s*\.\s*", ".", header.group(1)).replace('"', "")
+            inside = name == "tool.runbookkit"
+            if name.startswith("tool.runbookkit."):
+                lines.setdefault(name.removeprefix("tool.runbookkit.").split(".")[0], number)
+            continue
+        key = _KEY.match(line) if inside else None
+        if key is not None:
+            lines.setdefault(next(g for g in key.groups() if g is not None), number)
+    return lines
+
+
+def _unknown(key: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, FIELDS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else f", expected one of {', '.join(FIELDS)}"
+    return f"unknown key {key!r} in {TABLE}{hint}"
+
+
+def _is_url(value: str) -> bool:
+    """Whether a ``history`` value names a store by URL (``postgresql://…``, ``sqlite:///…``)
+    rather than a path; the store refuses a scheme it does not know."""
+    return "://" in value
+
+
+def _shown(value: Any) -> str:
+    """A value as the pyproject spells it (``true``, ``3``, ``["a"]``), cut short."""
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

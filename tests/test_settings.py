@@ -37,12 +37,11 @@ def test_team_destructive_and_safe_entries_make_the_policy(tmp_path: Path) -> No
         'safe = ["systemctl stop myapp-canary"]\n'
     )
     from runbookkit.parsing.safety import destructive_reason
-    from runbookkit.pyproject import load_policy
 
-    for policy in (settings.load(start=tmp_path).policy, load_policy(tmp_path)):
-        assert destructive_reason("vault kv destroy secret/x", policy)
-        assert destructive_reason("systemctl stop myapp-canary", policy) is None
-        assert destructive_reason("systemctl stop myapp", policy) == "systemctl stop"
+    policy = settings.load(start=tmp_path).policy
+    assert destructive_reason("vault kv destroy secret/x", policy)
+    assert destructive_reason("systemctl stop myapp-canary", policy) is None
+    assert destructive_reason("systemctl stop myapp", policy) == "systemctl stop"
 
 
 @pytest.mark.parametrize(
@@ -56,12 +55,16 @@ def test_team_destructive_and_safe_entries_make_the_policy(tmp_path: Path) -> No
 )
 def test_a_bad_team_entry_is_a_config_error(tmp_path: Path, value: str, message: str) -> None:
     (tmp_path / "pyproject.toml").write_text(f"[tool.runbookkit]\ndestructive = {value}\n")
-    from runbookkit.pyproject import load_policy
-
-    with pytest.raises(ConfigError, match=rf"^destructive.*{message}"):
+    with pytest.raises(ConfigError, match=rf"^destructive.*{message}.*pyproject.toml:2 "):
         settings.load(start=tmp_path)
-    with pytest.raises(ConfigError, match=message):
-        load_policy(tmp_path)
+    if message in ("string", "list"):  # a wrong type is refused whatever the command needs
+        with pytest.raises(ConfigError, match=rf"^destructive.*{message}"):
+            settings.load(start=tmp_path, check_policy=False)
+        return
+    # The entries' syntax waits until the policy is wanted (a command such as `match` never is).
+    lazily = settings.load(start=tmp_path, check_policy=False)
+    with pytest.raises(ConfigError, match=rf"^destructive.*{message}.*pyproject.toml:2 "):
+        lazily.policy  # noqa: B018
 
 
 def test_a_store_url_is_kept_as_given_from_each_layer(
@@ -77,3 +80,81 @@ def test_a_store_url_is_kept_as_given_from_each_layer(
     flagged = settings.load(tmp_path, history="sqlite:///runs/h.sqlite")
     assert flagged.history_store == "sqlite:///runs/h.sqlite"
     assert flagged.history_path == Path("runs/h.sqlite")
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "hint"),
+    [
+        ('runbooks_dir = "rb"\n\nshellchek = false\n', 4, "(did you mean 'shellcheck'?)"),
+        ('"histroy" = "h.sqlite"\n', 2, "(did you mean 'history'?)"),
+        ('colour = "auto"\n', 2, ", expected one of runbooks_dir, history, profile,"),
+        (
+            'runbooks_dir = "rb"\n\n[tool.runbookkit.profiles]\nx = 1\n',
+            4,
+            "(did you mean 'profile'?)",
+        ),
+    ],
+)
+def test_an_unknown_key_is_one_line_naming_file_line_and_key(
+    tmp_path: Path, table: str, line: int, hint: str
+) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(f"[tool.runbookkit]\n{table}")
+    with pytest.raises(ConfigError) as caught:
+        settings.load(start=tmp_path)
+    key = str(caught.value).split("unknown key ")[1].split("'")[1]
+    assert str(caught.value).startswith(
+        f"{pyproject}:{line}: unknown key {key!r} in [tool.runbookkit]"
+    )
+    assert hint in str(caught.value)
+    assert caught.value.exit_code == 2 and "\n" not in str(caught.value)
+
+
+def test_layers_defaults_pyproject_env_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert settings.load(start=tmp_path) == settings.Settings()  # tmp has no pyproject above
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.runbookkit]\nrunbooks_dir = "ops/runbooks"\nshellcheck = false\n'
+    )
+    loaded = settings.load(start=tmp_path)
+    assert (loaded.runbooks_dir, loaded.shellcheck) == (tmp_path / "ops" / "runbooks", False)
+    assert loaded.history_path == tmp_path / "ops" / ".runbookkit" / "history.sqlite"
+    monkeypatch.setenv("RUNBOOKKIT_DIR", "from-env")
+    assert settings.load(start=tmp_path).runbooks_dir == Path("from-env")
+    flagged = settings.load(start=tmp_path, runbooks_dir=Path("flag"), shellcheck=None)
+    assert (flagged.runbooks_dir, flagged.shellcheck) == (Path("flag"), False)
+    with pytest.raises(AttributeError):
+        flagged.runbooks_dir = Path("elsewhere")  # type: ignore[misc]
+
+
+def test_settings_need_no_pydantic_and_no_parser() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom runbookkit import settings\nsettings.load()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pydantic', 'runbookkit.parsing'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("shellcheck = 'no'", 'shellcheck: expected true or false, got "no"'),
+        ("runbooks_dir = 3", "runbooks_dir: expected a path (text), got 3"),
+        ("history = [1]", "history: expected a path or a store URL (text), got [1]"),
+        ("safe = ['ok', 2]", "safe: expected a list of strings, got the item 2"),
+    ],
+)
+def test_a_wrong_type_names_the_key_the_value_and_where_it_was_set(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(f"[tool.runbookkit]\n\n{table}\n")
+    with pytest.raises(ConfigError) as caught:
+        settings.load(start=tmp_path)
+    assert str(caught.value) == f"{message} (from {pyproject}:3 [tool.runbookkit])"

@@ -13,19 +13,21 @@ from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
 
 if TYPE_CHECKING:
     from runbookkit.model import Runbook
+    from runbookkit.settings import Settings
 
 
-def _resolve(name: str, runbooks_dir: Path | None) -> Path:
-    if catalog.is_path(name):  # an explicit file: no runbooks directory, so no settings
+def _resolve(name: str, settings: Settings) -> Path:
+    if catalog.is_path(name):  # an explicit file: not looked for in the runbooks directory
         return catalog.resolve(name, Path())
-    return catalog.resolve(name, load_settings(runbooks_dir=runbooks_dir).runbooks_dir)
+    return catalog.resolve(name, settings.runbooks_dir)
 
 
 def _load(name: str, runbooks_dir: Path | None) -> Runbook:
-    from runbookkit.parsing import parse_file
-    from runbookkit.pyproject import load_policy
+    # The parse tree has the model's shape: printing it needs no validation, nor pydantic.
+    from runbookkit.parsing import tree_file
 
-    return parse_file(_resolve(name, runbooks_dir), policy=load_policy())
+    located = load_settings(runbooks_dir=runbooks_dir)
+    return tree_file(_resolve(name, located), policy=located.policy)  # type: ignore[return-value]
 
 
 @click.command("parse")
@@ -37,9 +39,9 @@ def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> Non
     # The parse tree, not the model: printing it needs no pydantic, so this command starts fast.
     from runbookkit import tree
     from runbookkit.parsing import tree_file
-    from runbookkit.pyproject import load_policy
 
-    parsed = tree_file(_resolve(runbook, runbooks_dir), policy=load_policy())
+    located = load_settings(runbooks_dir=runbooks_dir)
+    parsed = tree_file(_resolve(runbook, located), policy=located.policy)
     if as_json:
         sys.stdout.write(tree.to_json(parsed) + "\n")
         return
@@ -103,7 +105,7 @@ def list_command(runbooks_dir: Path | None) -> None:
 
     located = load_settings(runbooks_dir=runbooks_dir)
     directory = located.runbooks_dir
-    runbooks, errors = catalog.load_all(directory, located.policy)
+    runbooks, errors = catalog.load_all(directory, located.policy, validate=False)
     table = Table(title=f"runbooks in {directory}", show_lines=False)
     columns = ("id", "title", "severity", "MTTR", "pattern", "owner", "review", "tags", "sections")
     for column in columns:

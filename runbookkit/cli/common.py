@@ -36,43 +36,16 @@ def runbooks_dir_option(func: F) -> F:
     )(func)
 
 
-def load_settings(**flags: Any) -> Settings:
-    """Settings from every layer, with these flags on top."""
-    # Imported here: a command that needs no settings (``parse PATH``, ``--help``) skips the
-    # pydantic model, tomllib and the pyproject.toml lookup.
+def load_settings(*, check_policy: bool = True, **flags: Any) -> Settings:
+    """Settings from every layer, with these flags on top (see :func:`runbookkit.settings.load`;
+    ``check_policy=False`` for a command that never uses the destructive and safe lists)."""
+    # Imported here: ``--help`` and a command's usage errors skip tomllib and the pyproject lookup.
     from runbookkit import settings
 
-    return settings.load(**flags)
+    return settings.load(check_policy=check_policy, **flags)
 
 
 def warn(warnings: list[str]) -> None:
     """Each warning as one line on stderr (what went wrong beside the steps: the store…)."""
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-
-
-# The settings whose plain values :func:`runbooks_dir_setting` understands without the model.
-_PLAIN = {"runbooks_dir": str, "history": str, "profile": str, "destructive": list, "safe": list}
-
-
-def runbooks_dir_setting(flag: Path | None) -> Path:
-    """The runbooks directory, resolved as :func:`load_settings` does, without its model.
-
-    For commands that need nothing else (``match``: its start-up is on hot paths). Anything
-    the plain reading does not understand goes through :func:`load_settings`, for its errors.
-    """
-    import os
-
-    from runbookkit.pyproject import find_pyproject, tool_table
-
-    pyproject = find_pyproject()
-    table = tool_table(pyproject) if pyproject is not None else {}
-    if not all(isinstance(table[key], _PLAIN.get(key, ())) for key in table):
-        return load_settings(runbooks_dir=flag).runbooks_dir
-    if flag is not None:
-        return flag
-    if os.environ.get("RUNBOOKKIT_DIR"):
-        return Path(os.environ["RUNBOOKKIT_DIR"])
-    if pyproject is not None and "runbooks_dir" in table:
-        return pyproject.parent / table["runbooks_dir"]
-    return Path("runbooks")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 _STRATEGY_FLAGS = ("parallel", "serial", "batch", "fail_fast", "max_failures", "continue_on_error")
+_VIEW_FLAGS = ("output", "follow")
 _FLAG_NAMES = re.compile(rf"\b({'|'.join(_STRATEGY_FLAGS)})\b")
 
 
@@ -37,7 +38,8 @@ def fleet_run_options(func: F) -> F:
         click.option(
             "--hosts",
             "hosts_spec",
-            help="Run on these hosts: user@host:port,… , @inventory.yaml|.toml, or a Host glob.",
+            help="Run on these hosts: user@host:port,… , @inventory.yaml|.toml, @ansible:PATH, "
+            "or a Host glob.",
         ),
         click.option("--group", "-g", "groups", multiple=True, help="Run on inventory group(s) G."),
         click.option(
@@ -58,6 +60,17 @@ def fleet_run_options(func: F) -> F:
         click.option(
             "--continue-on-error", is_flag=True, help="Run every host, even after failed batches."
         ),
+        click.option(
+            "--output",
+            "output",
+            type=click.Choice(["prefixed", "all", "failed", "none"]),
+            help="Command output: every line as it comes, after its host (prefixed), grouped "
+            "in the summary for every step (all) or the failing ones (failed), or none "
+            "[default: all on a terminal, else prefixed].",
+        ),
+        click.option(
+            "--follow", metavar="HOST", help="Show HOST's output (on a terminal, under the table)."
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -75,17 +88,13 @@ def fleet_for(runbook: Runbook, options: RunOptions, flags: dict[str, Any]) -> F
 
     fleet = resolve_fleet(runbook, flags["hosts_spec"], flags["groups"], options)
     if fleet is None:
-        given = [f"--{name.replace('_', '-')}" for name in _STRATEGY_FLAGS if flags[name]]
+        names = (*_STRATEGY_FLAGS, *_VIEW_FLAGS)
+        given = [f"--{name.replace('_', '-')}" for name in names if flags[name]]
         if given:
             raise ConfigError(f"{', '.join(given)} apply to fleet runs: add --hosts or --group")
         return None
     if options.host is not None:
         raise ConfigError("--host sends a single run elsewhere; with --hosts/--group give one")
-    if options.rollback_on_failure:
-        raise ConfigError(
-            "--rollback-on-failure is not available for fleet runs: run the rollback "
-            "section on the failed hosts with --section and --hosts"
-        )
     return fleet
 
 
@@ -111,13 +120,13 @@ def run_on_fleet(
     except ConfigError as exc:
         raise ConfigError(_FLAG_NAMES.sub(_as_flag, exc.message)) from None
     if flags["dry_run"]:
-        from runbookkit.execute.needs import render_plan
+        from runbookkit.fleet.display import dry_run_lines
+        from runbookkit.fleet.dryrun import host_plans
 
         runs.run(*scope, options, settings=settings, fleet=fleet, history=history, dry_run=True)
-        click.echo(options.redactor().text(render_plan(planned, options.variables)))
-        click.echo(f"on {len(fleet.hosts)} hosts ({strategy.describe()}):")
-        for host in fleet.hosts:
-            click.echo(f"  {host.name:<20} {host.label}")
+        hosts = host_plans(planned, fleet.hosts, options)
+        for line in dry_run_lines(planned, hosts, strategy.describe()):
+            click.echo(options.redactor().text(line))
         return
     view = _view(fleet.hosts, flags)
     outcome = runs.run(
@@ -131,6 +140,7 @@ def run_on_fleet(
         watchers=[view] if hasattr(view, "host_finished") else [],
         operator=operator,
         pause=getattr(view, "paused", None),
+        incident=flags.get("incident_link"),
     )
     assert isinstance(outcome, FleetOutcome)
     warn(outcome.warnings)
@@ -141,17 +151,25 @@ def run_on_fleet(
             f"{outcome.status.value} on {len(failed)} of {len(fleet.hosts)} hosts: {names}",
             err=True,
         )
+    back = outcome.rollback
+    if back is not None:
+        names = ", ".join(run.host.name for run in back.hosts)
+        click.echo(f"rollback run {back.run_id} {back.status.value} on {names}", err=True)
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 
 
 def _view(hosts: Any, flags: dict[str, Any]) -> Any:
-    from runbookkit.fleet import display
+    from runbookkit.fleet.display import fleet_view
 
-    if flags["as_json"]:
-        from runbookkit.execute.display import JsonView
-
-        return JsonView(sys.stdout)
-    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-        return display.RichFleetView(hosts)
-    return display.PlainFleetView(hosts, sys.stdout)
+    try:
+        return fleet_view(
+            hosts,
+            output=flags["output"],
+            follow=flags["follow"],
+            as_json=flags["as_json"],
+            out=sys.stdout,
+            terminal=sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"--follow: {exc.message}") from None

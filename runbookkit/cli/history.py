@@ -266,17 +266,21 @@ def import_command(source: IO[str], history: str | None, runbooks_dir: Path | No
 @click.argument("source", metavar="FROM")
 @click.argument("target", metavar="TO")
 def copy_command(source: str, target: str) -> None:
-    """Copy every run from store FROM to store TO (paths or URLs); runs TO has are skipped.
+    """Copy every run and incident from store FROM to store TO (paths or URLs); the runs and
+    incidents TO has are skipped.
 
     Copying again adds only what is new, so a team can move its SQLite history to the team
     database (``history copy .runbookkit/history.sqlite postgresql://…``) as often as it likes.
     """
+    from runbookkit.history.incidents import export_incidents, import_incidents
+
     redactor = Redactor()
     with open_store(source) as origin, open_store(target, readonly=False) as store:
         added, present = store.import_runs(redactor.fields(run) for run in origin.export_runs())
+        incidents = import_incidents(store, export_incidents(origin))
     click.echo(
-        f"copied {added} runs ({present} already there) from {parse(source).shown} "
-        f"to {parse(target).shown}"
+        f"copied {added} runs ({present} already there) and {incidents[0]} incidents "
+        f"({incidents[1]} already there) from {parse(source).shown} to {parse(target).shown}"
     )
 
 

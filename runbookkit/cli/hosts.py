@@ -37,7 +37,7 @@ def fleet_options(func: F) -> F:
         "--hosts",
         "hosts_spec",
         default=None,
-        help="Hosts: user@host:port,… , @inventory.yaml|.toml, or an ssh_config Host glob.",
+        help="Hosts: user@host:port,… , @inventory.yaml|.toml, @ansible:PATH, or a Host glob.",
     )(func)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from runbookkit.cli.common import ExitCode, runbooks_dir_option, runbooks_dir_setting
+from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
 from runbookkit.errors import NotFoundError
 from runbookkit.terminal import visible
 
@@ -74,7 +74,8 @@ def match_command(
     Hyperscan (when installed; RUNBOOKKIT_MATCH_ENGINE=re2 turns it off) finds the candidate
     lines, RE2 confirms them; Patterns RE2 cannot run use Python's re, with a warning.
     """
-    matcher, failed = _matcher(runbooks_dir_setting(runbooks_dir), only)
+    directory = load_settings(runbooks_dir=runbooks_dir, check_policy=False).runbooks_dir
+    matcher, failed = _matcher(directory, only)
     if verbose:
         for line in render_engines(matcher):
             click.echo(line, err=True)

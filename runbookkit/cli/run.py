@@ -15,6 +15,7 @@ from runbookkit.cli.fleet import fleet_for, fleet_run_options, run_on_fleet
 if TYPE_CHECKING:
     from runbookkit.execute.operator import Operator
     from runbookkit.execute.runner import RunOptions, RunOutcome
+    from runbookkit.history.incidents import IncidentLink
     from runbookkit.secrets import Redactor
 
 _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
@@ -106,6 +107,12 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
     ".runbookkit/history.sqlite beside the runbooks directory].",
 )
 @click.option("--record", is_flag=True, help="Record a --dry-run in the run history too.")
+@click.option(
+    "--incident",
+    metavar="ID",
+    help="The incident this run works on (a unique id prefix) [default: at a terminal, the "
+    "open incidents of the runbook, which the run acknowledges].",
+)
 @fleet_run_options
 @runbooks_dir_option
 def run_command(runbook: str, section: str, runbooks_dir: Path | None, **flags: Any) -> None:
@@ -155,6 +162,7 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     else:
         history = flags["history"] or settings.history_store
     redactor = options.redactor()
+    flags["incident_link"] = None if flags["dry_run"] else incident_link(flags, history)
     fleet = fleet_for(parsed, options, flags)  # --hosts, --group or the runbook's hosts: group
     if fleet is not None:
         operator = _operator(flags, redactor)
@@ -173,6 +181,7 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
         history=history,
         listeners=[_view(flags)],
         operator=_operator(flags, redactor),
+        incident=flags["incident_link"],
     )
     assert isinstance(outcome, RunOutcome)  # no fleet asked, none resolved
     warn(outcome.warnings)
@@ -181,6 +190,31 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
         raise outcome.fault
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
+
+
+def incident_link(flags: dict[str, Any], history: str | Path | None) -> IncidentLink | None:
+    """How the run is tied to incidents: the one ``--incident`` names (checked now, so a wrong
+    id stops the run before it starts), else, for a person at a terminal, the open incidents
+    of the runbook; a run nobody watches (cron, CI) acknowledges nothing."""
+    if history is None or (flags["incident"] is None and not sys.stdin.isatty()):
+        return None
+    from runbookkit.history.incidents import IncidentLink
+
+    def tell(text: str) -> None:
+        click.echo(f"note: {text}", err=True)
+
+    if flags["incident"] is not None:
+        from runbookkit.cli.history import absent
+        from runbookkit.errors import NotFoundError
+        from runbookkit.history import open_store
+        from runbookkit.history.incidents import get_incident
+
+        if absent(history):
+            raise NotFoundError(f"--incident: no incident {flags['incident']!r} (no history yet)")
+        with open_store(history) as store:
+            found = get_incident(store, flags["incident"])
+        return IncidentLink(found.id, tell=tell)
+    return IncidentLink(tell=tell)
 
 
 def check_host(host: str) -> None:

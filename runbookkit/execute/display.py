@@ -51,6 +51,34 @@ class JsonView:
         self.out.flush()
 
 
+class Lines:
+    """A stream's output as lines made visible, the unfinished last one held back.
+
+    A CR ends a line as LF does; a trailing CR is held, as it may be the first half of CRLF.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.partial = ""
+
+    def add(self, text: str) -> list[str]:
+        """Add ``text``; return the lines it completed."""
+        text = self.partial + text
+        held = "\r" if text.endswith("\r") else ""
+        parts = visible(text[: len(text) - len(held)]).split("\n")
+        self.partial = parts.pop() + held
+        self.lines += parts
+        return parts
+
+    def flush(self) -> list[str]:
+        """End the unfinished line, if any; return it (as a list of at most one line)."""
+        last = self.partial.rstrip("\r")
+        rest = [last] if last else []
+        self.lines += rest
+        self.partial = ""
+        return rest
+
+
 class _Base:
     """What both human views track: the run, the step and its output lines."""
 
@@ -59,30 +87,25 @@ class _Base:
         self.total = 0
         self.index = 0
         self.results: list[StepResult] = []
-        self.lines: list[str] = []
-        self.partial = ""
+        self.output = Lines()
         self.header = ""
 
+    @property
+    def lines(self) -> list[str]:
+        """The running step's complete output lines."""
+        return self.output.lines
+
     def _output(self, text: str) -> list[str]:
-        """Add ``text``; return the lines it completed (a CR ends a line, as LF does)."""
-        text = self.partial + text
-        held = "\r" if text.endswith("\r") else ""  # the first half of a "\r\n", maybe
-        parts = visible(text[: len(text) - len(held)]).split("\n")
-        self.partial = parts.pop() + held
-        self.lines += parts
-        return parts
+        """Add ``text``; return the lines it completed."""
+        return self.output.add(text)
 
     def _flush(self) -> list[str]:
-        last = self.partial.rstrip("\r")
-        rest = [last] if last else []
-        self.lines += rest
-        self.partial = ""
-        return rest
+        return self.output.flush()
 
     def _start(self, event: StepStarted) -> None:
         if event.attempt == 1:
             self.index += 1
-            self.lines, self.partial = [], ""
+            self.output = Lines()
         attempt = f"  attempt {event.attempt}" if event.attempt > 1 else ""
         self.header = (
             f"[{self.index}/{self.total}] step {event.number}: {event.title}  "
@@ -184,7 +207,8 @@ class RichView(_Base):
         if self.spinner is None:
             self.spinner = Spinner("dots", text=text)
         self.spinner.update(text=text)
-        tail = self.lines[-QUIET_LINES:] + ([self.partial] if self.partial else [])
+        partial = self.output.partial
+        tail = self.lines[-QUIET_LINES:] + ([partial] if partial else [])
         return Group(self.spinner, Text("\n".join(f"  {line}" for line in tail), style="dim"))
 
     def __call__(self, event: Event) -> None:

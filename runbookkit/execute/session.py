@@ -30,6 +30,7 @@ import codecs
 import contextlib
 import os
 import secrets
+import selectors
 import shlex
 import subprocess
 import threading
@@ -203,8 +204,12 @@ class ShellSession:
         transport.start()
         self.transport = transport
         self._streams = {name: _Stream(name) for name in ("stdout", "stderr")}
-        for name in self._streams:
-            threading.Thread(target=self._reader, args=(transport, name), daemon=True).start()
+        fds = transport.fds() if isinstance(transport, LocalTransport) else None
+        if fds is not None:  # one thread reads both pipes: one wake-up per command's end
+            threading.Thread(target=self._poller, args=(transport, fds), daemon=True).start()
+        else:
+            for name in self._streams:
+                threading.Thread(target=self._reader, args=(transport, name), daemon=True).start()
         # What the login's rc files print comes first; the shell's pid is the last line.
         setup = "builtin printf '\\nrunbookkit-shell-pid=%s' \"$$\"; " + export_code(self.exports)
         started = self._send(setup, 60.0, lambda stream, text: None)
@@ -248,6 +253,32 @@ class ShellSession:
                     self._cond.notify_all()
             if not data:
                 return
+
+    def _poller(self, transport: LocalTransport, fds: dict[str, int]) -> None:
+        """Read both of a local shell's pipes on one thread, as output comes on either."""
+        with selectors.DefaultSelector() as selector:
+            for name, fd in fds.items():
+                selector.register(fd, selectors.EVENT_READ, name)
+            while selector.get_map():
+                try:
+                    ready = [key.data for key, _ in selector.select()]
+                except (OSError, ValueError):  # the pipes were closed: the shell was killed
+                    ready = [key.data for key in selector.get_map().values()]
+                # Both frames of a command's end come within microseconds: take what has come
+                # on every pipe before waking the waiter once.
+                read = {name: transport.read(name) for name in ready}
+                with self._cond:
+                    wake = False
+                    for name, data in read.items():
+                        stream = self._streams[name]
+                        if data:
+                            stream.buffer += data
+                        else:
+                            stream.eof = True
+                            selector.unregister(fds[name])
+                        wake = self._advance(name) or not data or wake
+                    if wake:
+                        self._cond.notify_all()
 
     def _advance(self, name: str) -> bool:
         """Move what has come on ``name`` into the current command (lock held).

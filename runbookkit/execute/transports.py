@@ -75,6 +75,12 @@ class LocalTransport:
         assert stdin is not None
         stdin.write(data)
 
+    def fds(self) -> dict[str, int]:
+        """The file descriptors of the shell's stdout and stderr, to poll both at once."""
+        process = self._proc()
+        assert process.stdout is not None and process.stderr is not None
+        return {"stdout": process.stdout.fileno(), "stderr": process.stderr.fileno()}
+
     def read(self, stream: str) -> bytes:
         """The next bytes of the shell's stdout or stderr."""
         pipe = self._proc().stdout if stream == "stdout" else self._proc().stderr

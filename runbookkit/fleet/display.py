@@ -1,8 +1,14 @@
-"""What a person sees of a fleet run: a live table per host, plain lines, and the summary.
+"""What a person sees of a fleet run: a live table per host, output lines, and the summary.
 
-The Rich view keeps one row per host (current step, status, elapsed) updating in place; the
-plain view prints one line per finished step, prefixed with its host. Both end with a summary
-per step (``passed on 9/10 hosts``) and, for each failing host, its failing step's output tail.
+What of the commands' output is shown is the :class:`OutputMode`: ``prefixed`` prints every
+line as it arrives, after its host's name (``web-1 | active``, as ``pdsh`` does; the default when
+stdout is not a terminal); ``all`` and ``failed`` show the output (of every step, or of the
+failing ones) only in the summary; ``none`` shows none. The Rich view keeps one row per host
+(current step, status, elapsed) updating in place, with the output of one host (``--follow``)
+beneath it; the plain view prints one line per finished step, prefixed with its host. Both end
+with a summary per step (``passed on 9/10 hosts``) whose outputs are grouped across hosts
+(``12 hosts (web-[1-12]): active (running)``, as ``dshbak -c`` does), then each failing host's
+failing step.
 """
 
 from __future__ import annotations
@@ -13,24 +19,43 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TextIO
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TextIO
 
+from runbookkit.errors import ConfigError
+from runbookkit.execute.display import Lines
 from runbookkit.execute.events import (
     Event,
     RunFinished,
     RunNotice,
     RunStarted,
     StepFinished,
+    StepOutput,
     StepResult,
     StepStarted,
     StepStatus,
 )
 from runbookkit.execute.runner import RunOutcome
+from runbookkit.fleet.grouped import group_outputs, hostlist
 from runbookkit.fleet.hosts import Host
 from runbookkit.terminal import visible
 
+if TYPE_CHECKING:
+    from runbookkit.fleet.dryrun import HostPlan
+    from runbookkit.plan import Plan
+
 TAIL_LINES = 10
+FOLLOW_LINES = 12
 _OK = (StepStatus.passed, StepStatus.manual, StepStatus.skipped)
+
+
+class OutputMode(StrEnum):
+    """Which of the commands' output a fleet view shows."""
+
+    prefixed = "prefixed"  # every line as it arrives, after its host's name; grouped at the end
+    all = "all"  # every step's output, grouped across hosts, in the summary
+    failed = "failed"  # the failing steps' output only, in the summary
+    none = "none"  # no command output at all
 
 
 @dataclass
@@ -50,10 +75,17 @@ class _Row:
 
 
 class _FleetBase:
-    """The state both views keep: a row per host and every step result."""
+    """The state both views keep: a row per host, each host's output lines, every result."""
 
-    def __init__(self, hosts: list[Host]) -> None:
+    def __init__(
+        self, hosts: list[Host], output: OutputMode = OutputMode.failed, follow: str | None = None
+    ) -> None:
         self.rows = {host.name: _Row(host) for host in hosts}
+        self.active = list(self.rows)  # the hosts of the run going on (a rollback's are fewer)
+        self.output = output
+        self.follow = check_follow(hosts, follow)
+        self.buffers = {host.name: Lines() for host in hosts}
+        self.width = max((len(host.name) for host in hosts), default=0)
         self.results: list[StepResult] = []
         self.total = 0
         self.titles: dict[int, str] = {}
@@ -72,22 +104,61 @@ class _FleetBase:
         if outcome.failed_step:
             row.status += f" at step {outcome.failed_step}"
 
-    def track(self, event: Event) -> None:
-        """Update the rows from a run event."""
+    def track(self, event: Event) -> list[tuple[str, str]]:
+        """Update the rows from a run event; return the output lines it completed, by host."""
         if isinstance(event, RunStarted):
             self.total = event.steps
+            self.results, self.titles = [], {}
+            targets = set(event.targets)
+            self.active = [n for n, row in self.rows.items() if row.host.label in targets]
+            self.active = self.active or list(self.rows)
+            if event.rollback_of:
+                for name in self.active:
+                    self.rows[name] = _Row(self.rows[name].host)
         elif isinstance(event, StepStarted) and event.host in self.rows:
             row = self.rows[event.host]
             again = f" (attempt {event.attempt})" if event.attempt > 1 else ""
             row.step = f"{event.number}/{self.total} {event.title}{again}"
             self.titles[event.number] = event.title
+            if event.attempt == 1:
+                self.buffers[event.host] = Lines()
+        elif isinstance(event, StepOutput) and event.host in self.buffers:
+            return [(event.host, line) for line in self.buffers[event.host].add(event.text)]
         elif isinstance(event, StepFinished):
             self.results.append(event.result)
             self.titles[event.result.number] = event.result.title
+            host = event.result.host
+            if host in self.buffers:
+                return [(host, line) for line in self.buffers[host].flush()]
+        return []
+
+    def prefixed(self, host: str, line: str) -> str:
+        """An output line after its host's name, the names padded to one width."""
+        return f"{host:<{self.width}} | {line}"
+
+    def live(self, host: str) -> bool:
+        """Whether ``host``'s output lines are printed as they arrive."""
+        return self.output is OutputMode.prefixed and self.follow in (None, host)
 
     def summary(self, finished: RunFinished) -> list[str]:
-        """The end-of-run lines: per step, then failing hosts with their output tails."""
-        return summary_lines(list(self.rows), self.results, self.titles, self.rows, finished)
+        """The end-of-run lines: per step with its grouped outputs, then the failing hosts."""
+        return summary_lines(
+            self.active, self.results, self.titles, self.rows, finished, self.output
+        )
+
+
+def check_follow(hosts: list[Host], name: str | None) -> str | None:
+    """``name`` when it names a host of ``hosts`` (or is None).
+
+    Raises:
+        ConfigError: no host of the run has that name.
+    """
+    if name is None or any(host.name == name for host in hosts):
+        return name
+    known = ", ".join(host.name for host in hosts[:10]) + (", …" if len(hosts) > 10 else "")
+    raise ConfigError(
+        f"host {name!r} to follow is not a host of this run, expected one of: {known}"
+    )
 
 
 def summary_lines(
@@ -96,8 +167,10 @@ def summary_lines(
     titles: dict[int, str],
     rows: dict[str, _Row],
     finished: RunFinished,
+    output: OutputMode = OutputMode.failed,
 ) -> list[str]:
-    """Per step ``passed on N/M hosts``, then each failing host's failing step and output."""
+    """Per step ``passed on N/M hosts`` and its outputs grouped across hosts (as ``output``
+    says), the hosts never started, then each failing host's failing step."""
     count = len(hosts)
     lines = ["summary:"]
     for number in sorted(titles):
@@ -108,6 +181,7 @@ def summary_lines(
         lines.append(
             f"  step {number} {titles[number]}: passed on {len(passed)}/{count} hosts{extra}"
         )
+        lines += _grouped(mine, output)
     waiting = [name for name in hosts if rows[name].started is None]
     if waiting:
         lines.append(f"  not started: {', '.join(waiting)}")
@@ -117,17 +191,48 @@ def summary_lines(
         lines.append(
             f"{result.host} failed at step {result.number} ({result.title}): {result.error}"
         )
-        output = (result.stdout + result.stderr).rstrip("\n")
-        lines += [f"    | {line}" for line in output.split("\n")[-TAIL_LINES:] if output]
     lines.append(f"run {finished.run_id} {finished.status.value} (exit {finished.exit_code})")
     return lines
 
 
-class PlainFleetView(_FleetBase):
-    """Plain lines for logs, pipes and ``NO_COLOR``: one per finished step, host first."""
+def _grouped(results: list[StepResult], output: OutputMode) -> list[str]:
+    """A step's outputs, one entry per distinct text: ``3 hosts (web-[1-3]): text``, or the
+    hosts then the last lines of a longer text."""
+    if output is OutputMode.none:
+        return []
+    if output is OutputMode.failed:
+        results = [r for r in results if r.status not in _OK]
+    outputs = [(r.host or "", visible(r.stdout + r.stderr)) for r in results]
+    if not any(text.strip() for _, text in outputs):
+        return []
+    lines = []
+    for group in group_outputs(outputs):
+        many = len(group.hosts)
+        who = hostlist(group.hosts)
+        who = f"{many} hosts ({who})" if many > 1 else who
+        text = group.text.split("\n") if group.text else []
+        if len(text) <= 1:
+            lines.append(f"    {who}: {text[0] if text else '(no output)'}")
+            continue
+        lines.append(f"    {who}:")
+        if len(text) > TAIL_LINES:
+            lines.append(f"      | … {len(text) - TAIL_LINES} lines before")
+        lines += [f"      | {line}" for line in text[-TAIL_LINES:]]
+    return lines
 
-    def __init__(self, hosts: list[Host], out: TextIO | None = None) -> None:
-        super().__init__(hosts)
+
+class PlainFleetView(_FleetBase):
+    """Plain lines for logs, pipes and ``NO_COLOR``: output lines after their host's name (as
+    the output mode says), one line per finished step, host first."""
+
+    def __init__(
+        self,
+        hosts: list[Host],
+        out: TextIO | None = None,
+        output: OutputMode = OutputMode.prefixed,
+        follow: str | None = None,
+    ) -> None:
+        super().__init__(hosts, output, follow)
         self.out = out or sys.stdout
 
     def _print(self, text: str) -> None:
@@ -135,12 +240,11 @@ class PlainFleetView(_FleetBase):
         self.out.flush()
 
     def __call__(self, event: Event) -> None:
-        self.track(event)
+        for host, line in self.track(event):
+            if self.live(host):
+                self._print(self.prefixed(host, line))
         if isinstance(event, RunStarted):
-            self._print(
-                f"run {event.run_id}: {event.runbook_id} section {event.section} "
-                f"({event.steps} steps) on {len(self.rows)} hosts"
-            )
+            self._print(_header(event, len(self.active)))
         elif isinstance(event, StepFinished):
             r = event.result
             why = f": {r.error}" if r.error else ""
@@ -160,65 +264,142 @@ class PlainFleetView(_FleetBase):
         self._print(f"[{host.name}] {self.rows[host.name].status}")
 
 
-class RichFleetView(_FleetBase):
-    """A Rich live table, one row per host, redrawn as steps start and end."""
+def _header(event: RunStarted, hosts: int) -> str:
+    kind = f"rollback after run {event.rollback_of}" if event.rollback_of else "run"
+    return (
+        f"{kind} {event.run_id}: {event.runbook_id} section {event.section} "
+        f"({event.steps} steps) on {hosts} hosts"
+    )
 
-    def __init__(self, hosts: list[Host], console: Any = None) -> None:
+
+class RichFleetView(_FleetBase):
+    """A Rich live table, one row per host, redrawn as steps start and end, with the followed
+    host's latest output lines beneath it (and, with ``prefixed``, every host's lines above)."""
+
+    def __init__(
+        self,
+        hosts: list[Host],
+        console: Any = None,
+        output: OutputMode = OutputMode.all,
+        follow: str | None = None,
+    ) -> None:
         from rich.console import Console
 
-        super().__init__(hosts)
+        super().__init__(hosts, output, follow)
         self.console = console or Console()
-        self.live: Any = None
+        self.live_view: Any = None
+        # The host whose output shows beneath the table: the one asked for, else the first.
+        self.shown = self.follow or (hosts[0].name if hosts else None)
 
     def __rich__(self) -> Any:
+        from rich.console import Group
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=f"{len(self.rows)} hosts")
+        table = Table(title=f"{len(self.active)} hosts")
         for column in ("host", "step", "status", "elapsed"):
             table.add_column(column)
         styles = {"passed": "green", "running": "cyan", "waiting": "dim"}
-        for row in self.rows.values():
+        for row in (self.rows[name] for name in self.active):
             style = styles.get(row.status, "red")
             cells = (row.host.name, row.step, row.status, row.elapsed())
             table.add_row(*map(visible, cells), style=style)
-        return table
+        if self.shown is None or self.output is OutputMode.none:
+            return table
+        buffer = self.buffers[self.shown]
+        tail = buffer.lines[-FOLLOW_LINES:] + ([buffer.partial] if buffer.partial else [])
+        title = Text(visible(f"output of {self.shown}:"), style="bold")
+        body = Text("\n".join(f"  {visible(line)}" for line in tail), style="dim")
+        return Group(table, title, body)
 
     def __call__(self, event: Event) -> None:
-        self.track(event)
+        for host, line in self.track(event):
+            if self.live(host):
+                self.console.print(
+                    visible(self.prefixed(host, line)), markup=False, highlight=False
+                )
         if isinstance(event, RunStarted):
             from rich.live import Live
 
             self.console.print(
-                visible(
-                    f"run {event.run_id}: {event.runbook_id} section {event.section} "
-                    f"({event.steps} steps) on {len(self.rows)} hosts"
-                ),
+                visible(_header(event, len(self.active))),
                 style="bold",
                 highlight=False,
                 markup=False,
             )
-            self.live = Live(self, console=self.console, refresh_per_second=8)
-            self.live.start()
+            self.live_view = Live(self, console=self.console, refresh_per_second=8)
+            self.live_view.start()
         elif isinstance(event, RunNotice):
             where = f"[{event.host}] " if event.host else ""
             self.console.print(
                 visible(f"{where}{event.level}: {event.message}"), style="yellow", markup=False
             )
         elif isinstance(event, RunFinished):
-            if self.live is not None:
-                self.live.stop()
-                self.live = None
+            if self.live_view is not None:
+                self.live_view.stop()
+                self.live_view = None
             for line in self.summary(event):
                 self.console.print(visible(line), markup=False, highlight=False)
 
     @contextmanager
     def paused(self) -> Iterator[None]:
         """Stop redrawing while the operator is asked something."""
-        if self.live is None:
+        if self.live_view is None:
             yield
             return
-        self.live.stop()
+        self.live_view.stop()
         try:
             yield
         finally:
-            self.live.start()
+            self.live_view.start()
+
+
+def fleet_view(
+    hosts: list[Host],
+    *,
+    output: OutputMode | str | None = None,
+    follow: str | None = None,
+    as_json: bool = False,
+    out: TextIO | None = None,
+    terminal: bool = False,
+) -> Any:
+    """The listener that shows a fleet run: JSON lines, the Rich table on a ``terminal``, or
+    plain lines. ``output`` defaults to ``all`` on a terminal and ``prefixed`` elsewhere.
+
+    Raises:
+        ConfigError: ``follow`` is not a host of the run, or ``output`` no mode.
+    """
+    check_follow(hosts, follow)
+    if as_json:
+        from runbookkit.execute.display import JsonView
+
+        return JsonView(out or sys.stdout)
+    try:
+        mode = OutputMode(output) if output is not None else None
+    except ValueError:
+        known = ", ".join(m.value for m in OutputMode)
+        raise ConfigError(f"output {output!r}: expected one of {known}") from None
+    if terminal:
+        return RichFleetView(hosts, output=mode or OutputMode.all, follow=follow)
+    return PlainFleetView(
+        hosts, out or sys.stdout, output=mode or OutputMode.prefixed, follow=follow
+    )
+
+
+def dry_run_lines(plan: Plan, hosts: list[HostPlan], strategy: str) -> list[str]:
+    """A fleet's dry run: the plan as every host runs it, then each host's target, values and
+    unset variables, each host's secrets masked."""
+    from runbookkit.execute.needs import need_text
+    from runbookkit.fleet.dryrun import shared_plan
+    from runbookkit.plan import render
+
+    lines = render(shared_plan(plan)).split("\n")
+    lines.append(f"on {len(hosts)} hosts ({strategy}):")
+    width = max((len(entry.host.name) for entry in hosts), default=0)
+    for entry in hosts:
+        host = entry.host
+        lines.append(f"  {host.name:<{width}}  {host.label}  (from {host.source})")
+        mine = [f"{v.name}={v.value}  ({v.origin})" for v in entry.values]
+        mine += [need_text(need, entry.given) for need in entry.unset]
+        lines += [f"      {entry.redactor.text(visible(text))}" for text in mine]
+    return lines

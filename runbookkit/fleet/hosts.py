@@ -24,6 +24,8 @@ class Host:
         source: where the host was named (``file:line``, ``--hosts`` or ``ssh_config``).
         alias: the name ssh_config is looked up by, when its ``HostName`` replaced it (None:
             ``hostname``), so the alias's ``UserKnownHostsFile``, ``ProxyJump``… apply.
+        options: ssh options of the host's own (``ProxyJump`` from an Ansible inventory), as
+            ``ssh -o`` gives them; they win over ssh_config's.
     """
 
     name: str
@@ -35,6 +37,7 @@ class Host:
     groups: tuple[str, ...] = ()
     source: str = field(default="--hosts", compare=False)
     alias: str | None = None
+    options: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -49,7 +52,9 @@ class Host:
         """The host as a :class:`~runbookkit.tree.Target`, the shape the run engine connects to:
         its alias, with the address as ``HostName`` when it differs."""
         alias = self.alias or self.hostname
-        options = {} if alias == self.hostname else {"HostName": self.hostname}
+        options = dict(self.options)
+        if alias != self.hostname:
+            options["HostName"] = self.hostname
         return Target(
             host=alias, user=self.user, port=self.port, identity=self.identity, options=options
         )

@@ -1,12 +1,13 @@
 """Resolve ``--hosts``, ``--group``, the runbook's ``hosts:`` group and ssh_config into hosts.
 
 ``--hosts`` is a comma-separated list whose items are ``[user@]host[:port]``, ``@FILE`` (an
-inventory) or a glob such as ``web-*`` that picks the concrete ``Host`` entries of ssh_config.
-``--group`` names inventory groups; without one, an inventory given as ``@FILE`` contributes the
-runbook's default group (front matter ``hosts: cache``), or all of its hosts. Groups are looked
-up in the ``@FILE`` inventories, else in ``$RUNBOOKKIT_INVENTORY``, else ``./inventory.yaml``
-(``.yml``, ``.toml``). Every host is then completed from ssh_config (``HostName``, ``User``,
-``Port``, ``IdentityFile``) where the inventory left a field unset.
+inventory), ``@ansible:PATH`` (an Ansible inventory, read by Ansible) or a glob such as
+``web-*`` that picks the concrete ``Host`` entries of ssh_config. ``--group`` names inventory
+groups; without one, an inventory given as ``@FILE`` contributes the runbook's default group
+(front matter ``hosts: cache``), or all of its hosts. Groups are looked up in the ``@FILE``
+inventories, else in ``$RUNBOOKKIT_INVENTORY``, else ``./inventory.yaml`` (``.yml``,
+``.toml``). Every host is then completed from ssh_config (``HostName``, ``User``, ``Port``,
+``IdentityFile``) where the inventory left a field unset.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def resolve(
     items = [item.strip() for item in (spec or "").split(",") if item.strip()]
     if spec is not None and not items:
         raise ConfigError("the host list is empty, expected host[,host…] or @inventory.yaml")
-    inventories = [load_inventory(Path(item[1:])) for item in items if item.startswith("@")]
+    inventories = [open_inventory(item[1:]) for item in items if item.startswith("@")]
     hosts: list[Host] = []
     for item in items:
         if item.startswith("@"):
@@ -93,6 +94,22 @@ def resolve(
     if not hosts:
         raise ConfigError("no hosts to run on: the inventory or group is empty")
     return Fleet(hosts=hosts, inventories=inventories, ssh_config=config)
+
+
+def open_inventory(spec: str) -> Inventory:
+    """The inventory ``spec`` names: ``ansible:PATH`` (read by Ansible's ``ansible-inventory``)
+    or a runbookkit inventory file.
+
+    Raises:
+        ConfigError: it can't be read (see :func:`load_inventory`, :func:`load_ansible`).
+    """
+    from runbookkit.fleet.ansible import PREFIX
+
+    if spec.startswith(PREFIX):
+        from runbookkit.fleet.ansible import load_ansible
+
+        return load_ansible(spec.removeprefix(PREFIX))
+    return load_inventory(Path(spec))
 
 
 def _flag_host(item: str) -> Host:
@@ -118,7 +135,7 @@ def _default_inventory(runbook: Runbook | None) -> Inventory:
     """The inventory to look groups up in when ``--hosts`` names none."""
     env = os.environ.get("RUNBOOKKIT_INVENTORY")
     if env:
-        return load_inventory(Path(env))
+        return open_inventory(env)
     for name in DEFAULT_INVENTORIES:
         if Path(name).is_file():
             return load_inventory(Path(name))

@@ -22,6 +22,7 @@ from runbookkit.execute.events import (
     Event,
     Listener,
     RunFinished,
+    RunNotice,
     RunStarted,
     RunStatus,
     StepResult,
@@ -34,7 +35,7 @@ from runbookkit.execute.runner import EXIT_CODES, Runner, RunOptions, RunOutcome
 from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
 from runbookkit.fleet.strategy import Strategy, run_fleet
-from runbookkit.plan import Plan, PlannedStep
+from runbookkit.plan import Plan, PlannedStep, rollback_plan
 from runbookkit.tree import changed
 
 # Which host status makes the fleet's status, most telling first.
@@ -80,6 +81,7 @@ class FleetOutcome:
     hosts: list[HostRun] = field(default_factory=list)
     steps: list[PlannedStep] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what went wrong beside the steps
+    rollback: FleetOutcome | None = None  # the rollback run on the failed hosts, if one ran
 
     def results(self) -> list[StepResult]:
         """Every host's step results, host by host."""
@@ -88,6 +90,13 @@ class FleetOutcome:
     def failed(self) -> list[HostRun]:
         """The hosts that did not pass (not counting those never started)."""
         return [run for run in self.hosts if run.outcome and run.outcome.exit_code != 0]
+
+    def failed_hosts(self) -> list[Host]:
+        """The hosts where a step failed (not declined, incomplete or interrupted): those a
+        rollback runs on."""
+        return [
+            run.host for run in self.hosts if run.outcome and run.outcome.status is RunStatus.failed
+        ]
 
 
 def for_host(plan: Plan, host: Host) -> Plan:
@@ -109,8 +118,13 @@ def for_host(plan: Plan, host: Host) -> Plan:
 class FleetRunner:
     """Runs one plan on every host of a fleet as ``strategy`` says, as one recorded run.
 
+    When steps failed and the section has a rollback that is wanted (``rollback_on_failure``,
+    or the operator says yes when offered), the rollback runs on the hosts whose step failed,
+    and on no other, as one more fleet run linked to this one (``rollback_of``), with the same
+    confirmations (asked once for those hosts).
+
     Raises (from the constructor, before anything runs):
-        ConfigError: options a fleet run can't honour (``host``, ``rollback_on_failure``).
+        ConfigError: options a fleet run can't honour (``host``).
         ExecutionError: a placeholder has no value on some host.
     """
 
@@ -125,8 +139,10 @@ class FleetRunner:
         watchers: Iterable[HostWatcher] = (),
         operator: Operator | None = None,
         pause: Callable[[], AbstractContextManager[Any]] | None = None,
+        rollback_of: str | None = None,
     ) -> None:
         self.plan = plan
+        self.rollback_of = rollback_of
         self.hosts = hosts
         self.options = options or RunOptions()
         self.strategy = strategy or Strategy()
@@ -135,11 +151,6 @@ class FleetRunner:
         self.run_id = new_run_id()
         if self.options.host is not None:
             raise ConfigError("a fleet run cannot also send every step to one host: give either")
-        if self.options.rollback_on_failure:
-            raise ConfigError(
-                "a fleet run does not run rollbacks: run the rollback section on the failed "
-                "hosts as a run of its own"
-            )
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self.operator = FleetOperator(operator or Unattended(), self, pause)
@@ -159,10 +170,12 @@ class FleetRunner:
             variables=self.values(host),
             fleet_host=host.name,
             operator=self.operator_name,
+            rollback_on_failure=False,
         )
         try:
             return Runner(
-                for_host(self.plan, host),
+                # The fleet runs the rollback, on the failed hosts together (see _rollback).
+                replace(for_host(self.plan, host), rollback=[]),
                 options,
                 listeners=[_HostEvents(self, host)],
                 operator=self.operator,
@@ -192,9 +205,14 @@ class FleetRunner:
         except KeyboardInterrupt:
             interrupted = True
         outcome = self._outcome(interrupted)
+        for run in outcome.hosts:
+            if run.outcome is not None:
+                # Masked with the values the host's run ended with (also those asked during it).
+                run.outcome = self.runners[run.host.name].redactor.fields(run.outcome)
         first = next(
             (r.outcome for r in outcome.hosts if r.outcome and r.outcome.failed_step), None
         )
+        rollback = None if interrupted else self._rollback(outcome)
         self.emit(
             RunFinished(
                 self.run_id,
@@ -202,9 +220,57 @@ class FleetRunner:
                 outcome.exit_code,
                 dt.datetime.now(dt.UTC),
                 first.failed_step if first else None,
+                rollback.run_id if rollback else None,
             )
         )
+        if rollback is not None:
+            outcome.rollback = rollback.run()
         return outcome
+
+    def _rollback(self, outcome: FleetOutcome) -> FleetRunner | None:
+        """The rollback's fleet runner over the hosts whose step failed, when the section has a
+        rollback and it is wanted; None otherwise (saying how to run it, when it was not)."""
+        rollback = rollback_plan(self.plan)
+        failed = outcome.failed_hosts()
+        if rollback is None or not failed or self.rollback_of is not None:
+            return None
+        names = ", ".join(host.name for host in failed)
+        wanted = self.options.rollback_on_failure
+        if not wanted:
+            number = next(
+                (r.outcome.failed_step for r in outcome.hosts if r.outcome and r.host == failed[0]),
+                None,
+            )
+            answer = self.operator.offer_rollback(
+                number or 0, f"{rollback.scope.title} on {names}", len(rollback.steps)
+            )
+            wanted = bool(answer)
+            if answer is None:
+                self._notice(
+                    f"the section has a rollback, {rollback.scope.id!r} ({len(rollback.steps)} "
+                    f"steps): run it on the failed hosts ({names}) with --rollback-on-failure"
+                )
+        if not wanted:
+            return None
+        options = replace(self.options, only=None, start=None)
+        try:
+            return FleetRunner(
+                rollback,
+                failed,
+                options,
+                Strategy(parallel=self.strategy.parallel),
+                listeners=self.listeners,
+                watchers=self.watchers,
+                operator=self.operator.inner,
+                pause=self.operator.pause,
+                rollback_of=self.run_id,
+            )
+        except (ConfigError, ExecutionError) as exc:
+            self._notice(f"the rollback cannot run: {exc.message}")
+            return None
+
+    def _notice(self, message: str) -> None:
+        self.emit(RunNotice(self.run_id, message))
 
     def _run_host(self, host: Host) -> RunOutcome:
         with self._lock:
@@ -250,6 +316,7 @@ class FleetRunner:
             steps=len(self.plan.steps),
             started_at=dt.datetime.now(dt.UTC),
             version=__version__,
+            rollback_of=self.rollback_of,
             partial=self.plan.partial,
         )
 
@@ -320,8 +387,9 @@ class FleetOperator:
         )
 
     def offer_rollback(self, failed: int, title: str, steps: int) -> bool | None:
-        """Fleet runs don't run rollbacks (the runner then says how to run one)."""
-        return None
+        """Offer the section's rollback once for the fleet (``title`` names the failed hosts)."""
+        with self._lock, self.pause():
+            return self.inner.offer_rollback(failed, title, steps)
 
     def variable(self, name: str, where: str) -> str | None:
         """Ask once for a value that no host's variables give; it holds for every host."""

@@ -159,6 +159,80 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        6,
+        "incidents opened by alerts, their milestones and the runs linked to them",
+        (
+            """CREATE TABLE incidents (
+                id TEXT PRIMARY KEY,
+                alert_key TEXT NOT NULL,  -- fingerprint, PagerDuty incident id, labels' hash
+                source TEXT NOT NULL,
+                name TEXT NOT NULL,
+                runbook_id TEXT,
+                labels TEXT NOT NULL,  -- JSON object
+                annotations TEXT NOT NULL,  -- JSON object
+                url TEXT,
+                repeats INTEGER NOT NULL DEFAULT 0,  -- firing events after the first
+                started_at TEXT NOT NULL,  -- impact start (the alert's startsAt)
+                detected_at TEXT NOT NULL,  -- when runbookkit received the first event
+                last_event_at TEXT NOT NULL,
+                acknowledged_at TEXT,
+                acknowledged_by TEXT,
+                mitigated_at TEXT,
+                mitigated_by TEXT,  -- the passing Fix run
+                resolved_at TEXT,
+                resolved_by TEXT
+            )""",
+            # One open incident per alert: a repeat finds it, a burst cannot open two.
+            "CREATE UNIQUE INDEX incidents_open ON incidents (alert_key) WHERE resolved_at IS NULL",
+            "CREATE INDEX incidents_by_key ON incidents (alert_key, started_at)",
+            "CREATE INDEX incidents_by_runbook ON incidents (runbook_id, started_at)",
+            "CREATE INDEX incidents_by_start ON incidents (started_at)",
+            """CREATE TABLE incident_runs (
+                incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+                run_id TEXT NOT NULL,
+                role TEXT NOT NULL,  -- diagnosis, operator, ...
+                linked_at TEXT NOT NULL,
+                PRIMARY KEY (incident_id, run_id)
+            )""",
+            "CREATE INDEX incident_runs_by_run ON incident_runs (run_id)",
+        ),
+        (
+            """CREATE TABLE incidents (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                alert_key TEXT COLLATE "C" NOT NULL,
+                source TEXT NOT NULL,
+                name TEXT NOT NULL,
+                runbook_id TEXT COLLATE "C",
+                labels TEXT NOT NULL,
+                annotations TEXT NOT NULL,
+                url TEXT,
+                repeats INTEGER NOT NULL DEFAULT 0,
+                started_at TEXT COLLATE "C" NOT NULL,
+                detected_at TEXT COLLATE "C" NOT NULL,
+                last_event_at TEXT COLLATE "C" NOT NULL,
+                acknowledged_at TEXT COLLATE "C",
+                acknowledged_by TEXT,
+                mitigated_at TEXT COLLATE "C",
+                mitigated_by TEXT,
+                resolved_at TEXT COLLATE "C",
+                resolved_by TEXT
+            )""",
+            "CREATE UNIQUE INDEX incidents_open ON incidents (alert_key) WHERE resolved_at IS NULL",
+            "CREATE INDEX incidents_by_key ON incidents (alert_key, started_at)",
+            "CREATE INDEX incidents_by_runbook ON incidents (runbook_id, started_at)",
+            "CREATE INDEX incidents_by_start ON incidents (started_at)",
+            """CREATE TABLE incident_runs (
+                incident_id TEXT COLLATE "C" NOT NULL
+                    REFERENCES incidents (id) ON DELETE CASCADE,
+                run_id TEXT COLLATE "C" NOT NULL,
+                role TEXT NOT NULL,
+                linked_at TEXT COLLATE "C" NOT NULL,
+                PRIMARY KEY (incident_id, run_id)
+            )""",
+            "CREATE INDEX incident_runs_by_run ON incident_runs (run_id)",
+        ),
+    ),
+    Migration(
         7,
         "the alert queue: one row per open (alert, runbook), its state and its diagnosis run",
         (

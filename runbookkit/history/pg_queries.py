@@ -7,6 +7,8 @@ of the ids of runs whose recording process is gone (reported as ``interrupted``)
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 
 from runbookkit.history import queries
 
@@ -80,3 +82,12 @@ def list_runs(
     return (
         f"SELECT {RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, id DESC LIMIT %(limit)s"
     )
+
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@functools.lru_cache(maxsize=256)
+def named(sql: str) -> str:
+    """SQL written with SQLite's ``:name`` parameters in psycopg's ``%(name)s`` style."""
+    return _NAMED.sub(r"%(\1)s", sql)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import HistoryError
@@ -18,7 +19,7 @@ from runbookkit.execute.events import RunStatus
 from runbookkit.history import migrations, pg_queries, process, queries
 from runbookkit.history.location import shown
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
-from runbookkit.history.store import StoreUnavailable
+from runbookkit.history.store import Row, StoreUnavailable, Transaction
 
 if TYPE_CHECKING:
     import psycopg
@@ -108,6 +109,23 @@ class PostgresStore:
                 lambda: self._conn.execute(sql, params).fetchall(), "read"
             )
             return rows
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        """A transaction on the store: written (committed at the end) or only read."""
+        pg = _psycopg()
+        with self._lock:
+            if self._conn.closed or self._conn.broken:
+                self._conn = _connect(self.url)
+            try:
+                if write:
+                    with self._conn.transaction(), self._conn.cursor() as cur:
+                        yield _Transaction(cur)
+                else:
+                    with self._conn.cursor() as cur:
+                        yield _Transaction(cur)
+            except pg.Error as exc:
+                raise _error(exc, "write" if write else "read", self.path) from None
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -270,6 +288,23 @@ class PostgresStore:
         for run in runs:
             run.steps.extend(steps.get(run.id, ()))
         return runs
+
+
+class _Transaction:
+    """Statements on a PostgreSQL cursor inside a transaction (see ``Store.transaction``)."""
+
+    def __init__(self, cur: psycopg.Cursor[Any]) -> None:
+        self._cur = cur
+
+    def one(self, sql: str, params: Mapping[str, Any]) -> Row | None:
+        row: Row | None = self._cur.execute(pg_queries.named(sql), params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Mapping[str, Any]) -> list[Row]:
+        return list(self._cur.execute(pg_queries.named(sql), params).fetchall())
+
+    def execute(self, sql: str, params: Mapping[str, Any]) -> int:
+        return self._cur.execute(pg_queries.named(sql), params).rowcount
 
 
 def connect(url: str) -> psycopg.Connection[Any]:

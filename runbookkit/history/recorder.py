@@ -10,13 +10,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
-from runbookkit.errors import HistoryError
+from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import Event, RunFinished, RunStarted, StepFinished, StepResult
 from runbookkit.history import process
 from runbookkit.history.records import RunRecord, StepRecord
-from runbookkit.history.store import RunWriter
+from runbookkit.history.store import RunWriter, Transactional
 from runbookkit.secrets import Redactor
+
+if TYPE_CHECKING:
+    from runbookkit.history.incidents import Incident, IncidentLink
 
 
 class HistoryRecorder:
@@ -27,6 +31,8 @@ class HistoryRecorder:
         secrets: values to mask wherever they appear (``--secret`` values, secret ``--var``s).
         heartbeat: seconds between heartbeats while a run goes on (0 for none).
         close_store: whether :meth:`close` closes the store too (it was opened for this run).
+        incident: link each run to its incident(s) as it starts (a person's run acknowledges
+            them, a passing Fix run mitigates them; see :mod:`runbookkit.history.incidents`).
     """
 
     def __init__(
@@ -36,6 +42,7 @@ class HistoryRecorder:
         secrets: Iterable[str] = (),
         heartbeat: float = process.HEARTBEAT,
         close_store: bool = False,
+        incident: IncidentLink | None = None,
     ) -> None:
         self.store = store
         self._close_store = close_store
@@ -46,6 +53,9 @@ class HistoryRecorder:
         self._seq: dict[str, int] = {}
         self._beats: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        self.incident = incident
+        self.incidents: list[Incident] = []  # the incidents the runs were linked to
+        self._started_runs: dict[str, RunStarted] = {}
 
     def __call__(self, event: Event) -> None:
         # A fleet run may report the steps of several hosts from several threads at once.
@@ -91,6 +101,51 @@ class HistoryRecorder:
         self._seq[event.run_id] = 0
         if self._interval > 0:
             self._beats[event.run_id] = self._start_heartbeat(event.run_id)
+        if self.incident is not None:
+            self._started_runs[event.run_id] = event
+            self._link(event, run.operator)
+
+    def _link(self, event: RunStarted, operator: str) -> None:
+        from runbookkit.history import incidents
+
+        assert self.incident is not None
+        if not isinstance(self.store, Transactional):
+            return
+        try:
+            linked = incidents.run_started(
+                self.store,
+                self.incident,
+                run_id=event.run_id,
+                runbook_id=event.runbook_id,
+                operator=operator,
+                started_at=event.started_at,
+            )
+        except (HistoryError, NotFoundError) as exc:
+            self.failures.append(f"the run was not linked to its incident: {exc}")
+            return
+        self.incidents += linked
+        if self.incident.tell is not None:
+            for incident in linked:
+                self.incident.tell(incidents.describe_link(incident, self.incident.role))
+
+    def _mitigate(self, event: RunFinished) -> None:
+        from runbookkit.history import incidents
+
+        start = self._started_runs.pop(event.run_id, None)
+        if start is None or not isinstance(self.store, Transactional):
+            return
+        try:
+            incidents.run_finished(
+                self.store,
+                run_id=event.run_id,
+                section=start.section,
+                partial=start.partial,
+                started_at=start.started_at,
+                status=event.status,
+                finished_at=event.finished_at,
+            )
+        except HistoryError as exc:
+            self.failures.append(f"the incident of the run was not marked mitigated: {exc}")
 
     def _step(self, event: StepFinished) -> None:
         seq = self._seq.get(event.run_id, 0) + 1
@@ -110,6 +165,8 @@ class HistoryRecorder:
             rollback_run=event.rollback_run,
             error=self.redactor.optional(event.error),
         )
+        if self.incident is not None:
+            self._mitigate(event)
 
     def _start_heartbeat(self, run_id: str) -> threading.Event:
         stop = threading.Event()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from runbookkit.errors import HistoryError
@@ -19,7 +20,7 @@ from runbookkit.execute.events import RunStatus
 from runbookkit.history.location import parse
 from runbookkit.history.records import RunRecord, StepRecord
 from runbookkit.history.sqlite import SQLiteStore
-from runbookkit.history.store import RunWriter, Store, StoreUnavailable
+from runbookkit.history.store import RunWriter, Store, StoreUnavailable, Transaction
 
 
 class SpoolingStore:
@@ -76,6 +77,19 @@ class SpoolingStore:
                 error=error,
             ),
         )
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]:
+        """A transaction on the store (incidents are kept on the server only, never spooled).
+
+        Raises:
+            StoreUnavailable: the server was away when the run started.
+        """
+        if self.primary is None:
+            raise StoreUnavailable(
+                "the PostgreSQL history was away when the run started; incidents were not updated",
+                path=self.path,
+            )
+        return self.primary.transaction(write=write)
 
     def close(self) -> None:
         """Close the store and the spool."""

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunStatus
 from runbookkit.history import migrations, process, queries
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
+from runbookkit.history.store import Row, Transaction
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 
@@ -159,6 +160,19 @@ class SQLiteStore:
             )
         return new
 
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        """A transaction on the store: written (``BEGIN IMMEDIATE``) or only read."""
+        if write:
+            with self._write() as conn:
+                yield _Transaction(conn)
+            return
+        with self._lock:
+            try:
+                yield _Transaction(self._conn)
+            except sqlite3.Error as exc:
+                raise HistoryError(f"cannot read run history: {exc}", path=self.path) from None
+
     def forget(self, run_ids: Iterable[str]) -> None:
         """Delete runs with their steps (a spool, once they are sent)."""
         with self._write() as conn:
@@ -262,6 +276,23 @@ class SQLiteStore:
         for run in runs:
             run.steps.extend(steps.get(run.id, ()))
         return runs
+
+
+class _Transaction:
+    """Statements on an SQLite connection inside a transaction (see ``Store.transaction``)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def one(self, sql: str, params: Mapping[str, Any]) -> Row | None:
+        row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else dict(row)
+
+    def all(self, sql: str, params: Mapping[str, Any]) -> list[Row]:
+        return [dict(row) for row in self._conn.execute(sql, params).fetchall()]
+
+    def execute(self, sql: str, params: Mapping[str, Any]) -> int:
+        return self._conn.execute(sql, params).rowcount
 
 
 def _batches(run_ids: Sequence[str], size: int = 5000) -> Iterator[str]:

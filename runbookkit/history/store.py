@@ -8,8 +8,9 @@ PostgreSQL (:mod:`runbookkit.history.postgres`, a team's shared history). :func:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol, Self
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, Self, runtime_checkable
 
 from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunStatus
@@ -18,6 +19,39 @@ from runbookkit.history.records import RunRecord, StepRecord
 
 class StoreUnavailable(HistoryError):
     """The store's server cannot be reached now (it may be later: a run spools meanwhile)."""
+
+
+Row = Mapping[str, Any]  # a row of a query, by column name
+
+
+class Transaction(Protocol):
+    """Statements in one transaction of a store, with ``:name`` parameters on every backend."""
+
+    def one(self, sql: str, params: Mapping[str, Any]) -> Row | None:
+        """The first row of a query, or None."""
+        ...
+
+    def all(self, sql: str, params: Mapping[str, Any]) -> list[Row]:
+        """Every row of a query."""
+        ...
+
+    def execute(self, sql: str, params: Mapping[str, Any]) -> int:
+        """Run a statement; returns how many rows it changed."""
+        ...
+
+
+@runtime_checkable
+class Transactional(Protocol):
+    """A store whose other tables (incidents) are read and written in transactions."""
+
+    path: str
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]:
+        """A transaction: written (committed at the end, rolled back on an error) or only
+        read. Raises:
+            HistoryError: the store cannot be read or written (StoreUnavailable: not now).
+        """
+        ...
 
 
 class RunWriter(Protocol):
@@ -51,7 +85,7 @@ class RunWriter(Protocol):
         """Release the store."""
 
 
-class Store(RunWriter, Protocol):
+class Store(RunWriter, Transactional, Protocol):
     """Where runs are recorded and read back from (a context manager that closes it)."""
 
     def __enter__(self) -> Self: ...

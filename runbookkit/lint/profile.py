@@ -1,4 +1,4 @@
-"""The format profile: a JSON Schema over the parsed runbook, checked with jsonschema.
+"""The format profile: a JSON Schema over the parsed runbook.
 
 Each schema error is mapped back to the runbook's ``file:line`` through the source lines the
 model carries, and worded for a person: ``missing Pattern, expected …`` rather than a JSON path.
@@ -8,16 +8,16 @@ error, a top-level ``x-levels`` object sets other rules' levels (``{"RBK009": "w
 ``"x-shellcheck": false`` switches ShellCheck off.
 
 Two profiles ship: ``default`` (errors only for values that are wrong, missing parts as
-warnings) and ``strict`` (every part an error); ``--profile strict`` names the second.
+warnings) and ``strict`` (every part an error); ``--profile strict`` names the second. They are
+checked by :mod:`runbookkit.lint.schema_subset`; a team's own profile by jsonschema.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -57,24 +57,24 @@ class Problem:
 
 
 class Profile:
-    """A compiled format profile; build it once and check many runbooks with it."""
+    """A compiled format profile; build it once and check many runbooks with it.
 
-    def __init__(self, schema: dict[str, Any], name: str) -> None:
-        import jsonschema
+    ``builtin=True`` (the shipped profiles) checks with :mod:`runbookkit.lint.schema_subset`
+    rather than jsonschema, which a team's own profile needs and ``lint FILE`` would otherwise
+    import on every start.
+    """
 
+    def __init__(self, schema: dict[str, Any], name: str, *, builtin: bool = False) -> None:
         self.name = name
         self.schema = schema
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        try:
-            cls.check_schema(schema)
-        except jsonschema.SchemaError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path) or "the top level"
-            raise ConfigError(
-                f"profile is not a valid JSON Schema at {where} ({exc.message}), "
-                "expected a JSON Schema over `runbookkit parse --json`",
-                path=name,
-            ) from None
-        self._validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+        if builtin:
+            from runbookkit.lint import schema_subset
+
+            self._errors: Callable[[dict[str, Any]], Iterable[Any]] = partial(
+                schema_subset.iter_errors, schema
+            )
+        else:
+            self._errors = _jsonschema_errors(schema, name)
         levels = schema.get("x-levels", {})
         if not isinstance(levels, dict) or not all(
             v in ("error", "warning") for v in levels.values()
@@ -95,9 +95,31 @@ class Profile:
                 _message(error, data),
                 _level(error),
             )
-            for error in self._validator.iter_errors(data)
+            for error in self._errors(data)
         ]
         return sorted(problems, key=lambda p: (p.line, p.message))
+
+
+def _jsonschema_errors(schema: dict[str, Any], name: str) -> Callable[[dict[str, Any]], Any]:
+    """The ``iter_errors`` of a jsonschema validator for ``schema``, checked first.
+
+    Raises:
+        ConfigError: ``schema`` is not a valid JSON Schema.
+    """
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        cls.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "the top level"
+        raise ConfigError(
+            f"profile is not a valid JSON Schema at {where} ({exc.message}), "
+            "expected a JSON Schema over `runbookkit parse --json`",
+            path=name,
+        ) from None
+    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return validator.iter_errors
 
 
 def load_profile(path: str | Path | None = None) -> Profile:
@@ -114,8 +136,9 @@ def load_profile(path: str | Path | None = None) -> Profile:
 def _load(path: str | None) -> Profile:
     builtin = BUILTIN.get(Path(path).name) if path is not None else DEFAULT
     if builtin is not None and (path is None or not Path(path).exists()):
-        text = resources.files("runbookkit.lint").joinpath(builtin).read_text(encoding="utf-8")
-        return Profile(json.loads(text), f"schema/{builtin}")
+        # Beside this module (importlib.resources would cost lint FILE a few ms of imports).
+        text = Path(__file__).with_name(builtin).read_text(encoding="utf-8")
+        return Profile(json.loads(text), f"schema/{builtin}", builtin=True)
     assert path is not None
     try:
         text = read_regular_text(path)

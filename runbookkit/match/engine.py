@@ -248,7 +248,7 @@ class Matcher:
         # ASCII from its start takes the UTF-8 path above instead.)
         find = self._finder(raw=True)
         found = scanner.scan(
-            data, find, self._confirm(), raw=True, count=count, first=first, parallel=bool(rest)
+            data, find, self._confirm(), raw=True, count=count, first=first, parallel=True
         )
         return data, self._routed(found)
 

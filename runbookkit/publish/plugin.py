@@ -11,12 +11,13 @@ hundreds of runbooks builds at the cost of one extra page and a file per runbook
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -27,9 +28,13 @@ from mkdocs.utils import get_relative_url
 
 from runbookkit.model import Runbook
 from runbookkit.publish import catalog, page, runpages, runs
+from runbookkit.publish import incidents as site_incidents
 from runbookkit.publish.html import Slots, esc, safe_name
 from runbookkit.publish.runpages import RunPages, RunsPage
 from runbookkit.publish.sources import History, load_steps, read_history, read_runbooks
+
+if TYPE_CHECKING:
+    from runbookkit.settings import Settings
 
 log = get_plugin_logger(__name__)
 
@@ -52,6 +57,8 @@ class RunbookConfig(base.Config):
     ``[tool.runbookkit]`` of the nearest pyproject.toml at or above mkdocs.yml)."""
     catalog = c.Optional(c.Type(str))
     """Page path of the catalog (``catalog.md``); no catalog when unset."""
+    incidents = c.Type(str, default="incidents.md")
+    """Page path of the Incidents page, made when the history holds incidents."""
 
 
 class RunbookPlugin(BasePlugin[RunbookConfig]):
@@ -68,11 +75,14 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             )
         if self.config.max_runs < 0:
             raise PluginError(f"runbookkit: max_runs must be 0 or more, got {self.config.max_runs}")
-        name = self.config.catalog
-        if name is not None and (not name.endswith(".md") or name.startswith(("/", "../"))):
-            raise PluginError(
-                f"runbookkit: catalog must be a page path like catalog.md, not {name!r}"
-            )
+        for option, name in (
+            ("catalog", self.config.catalog),
+            ("incidents", self.config.incidents),
+        ):
+            if name is not None and (not name.endswith(".md") or name.startswith(("/", "../"))):
+                raise PluginError(
+                    f"runbookkit: {option} must be a page path like {option}.md, not {name!r}"
+                )
         settings = _settings(root)
         # Where `runbookkit run` records: the option, else RUNBOOKKIT_HISTORY or
         # [tool.runbookkit] history, else beside the runbooks directory.
@@ -80,11 +90,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         if isinstance(history, str) and "://" in history:
             store: Path | str = history  # a store URL (postgresql://…, sqlite:///…)
         else:
-            located = settings.model_copy(
-                update={
-                    "runbooks_dir": self.runbooks_dir,
-                    "history": root / history if history else None,
-                }
+            located = dataclasses.replace(
+                settings,
+                runbooks_dir=self.runbooks_dir,
+                history=root / history if history else None,
             )
             store = located.history_path.resolve()
         self.history_path = store
@@ -112,7 +121,29 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         if self.config.catalog:
             self._replace(files, self.config.catalog)
             files.append(File.generated(config, self.config.catalog, content="# Runbook catalog\n"))
+        self.incidents = site_incidents.Incidents(self.history.incidents, self.runbooks)
+        self.incidents_file = self._add_incidents_page(files, config)
         return self._add_run_pages(files, config)
+
+    def _add_incidents_page(self, files: Files, config: Any) -> File | None:
+        name = self.config.incidents
+        if not self.history.incidents:
+            return None
+        if files.get_file_from_path(name) is not None:
+            log.warning(f"{name}: kept; set `incidents` to another page path for the incidents")
+            return None
+        file = File.generated(config, name, content="# Incidents\n")
+        files.append(file)
+        return file
+
+    def _incident_href(self, from_url: str) -> site_incidents.IncidentHref:
+        file = self.incidents_file
+        base = get_relative_url(file.url, from_url) if file is not None else None
+
+        def href(incident_id: str) -> str | None:
+            return f"{base}#{site_incidents.anchor(incident_id)}" if base else None
+
+        return href
 
     def _add_runbook(
         self, files: Files, config: Any, docs_dir: Path, path: Path, runbook: Runbook
@@ -204,6 +235,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 return self._runbook_source(self.runbooks[runbook_id], page, slots, href)
         if uri == self.config.catalog:
             return "# Runbook catalog\n" + slots.add(self._catalog_html(page.url, href))
+        if self.incidents_file is not None and page.file is self.incidents_file:
+            return "# Incidents\n" + slots.add(self._incidents_html(page.url, href))
         if self.run_pages is not None and self._is_shell(page):
             page.title = esc(self.run_pages.shell.title)  # themes put page titles in as HTML
             return slots.add(self.run_pages.body())
@@ -227,7 +260,33 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         findings = []
         if self.config.show_lint:
             findings = lint_findings(runbook, self.lint_profile, self.now.date())
-        return page_markdown(source, runbook, slots, self.now.date(), findings, table)
+        markdown = page_markdown(source, runbook, slots, self.now.date(), findings, table)
+        if not self.history.incidents:
+            return markdown
+        section = site_incidents.runbook_section(
+            self.incidents.of_runbook(runbook.id),
+            runbook.metadata.mttr,
+            self._incident_href(page.url),
+        )
+        return f"{markdown}\n\n## Incidents\n{slots.add(section)}"
+
+    def _incidents_html(self, from_url: str, href: runs.Href) -> str:
+        shown = {run.id: run for found in self.history.runs.values() for run in found}
+
+        def runbook_href(runbook_id: str) -> str | None:
+            file = self.runbook_files.get(runbook_id)
+            return get_relative_url(file.url, from_url) if file is not None else None
+
+        def run_href(run_id: str) -> str | None:
+            run = shown.get(run_id)
+            return href(run) if run is not None else None
+
+        return site_incidents.incidents_page(
+            self.history.incidents,
+            self.incidents.targets,
+            runbook_href=runbook_href,
+            run_href=run_href,
+        )
 
     def _catalog_html(self, from_url: str, href: runs.Href) -> str:
         entries = [
@@ -236,10 +295,12 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 href=get_relative_url(self.runbook_files[runbook_id].url, from_url),
                 last_run=next(iter(self.history.runs.get(runbook_id, [])), None),
                 recent_runs=self.history.recent.get(runbook_id, 0),
+                incidents=self.incidents.catalog(runbook_id, self.now),
             )
             for runbook_id, runbook in self.runbooks.items()
         ]
-        return catalog.catalog_table(entries, today=self.now.date(), href=href)
+        shown = bool(self.history.incidents)
+        return catalog.catalog_table(entries, today=self.now.date(), href=href, incidents=shown)
 
     def _load_steps(self, pages: Sequence[RunsPage]) -> None:
         shown = [run for page in pages for run in self.history.runs[page.runbook_id]]
@@ -249,8 +310,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         runbook = self.runbooks[page.runbook_id]
         back = get_relative_url(self.runbook_files[page.runbook_id].url, from_url)
         shown = self.history.runs.get(page.runbook_id, [])
+        extra = self.incidents.run_rows(shown, self._incident_href(from_url))
         return runs.runs_page(
-            runbook.title, runbook.id, shown, runbook_href=back, sha256=runbook.sha256
+            runbook.title, runbook.id, shown, runbook_href=back, sha256=runbook.sha256, extra=extra
         )
 
     def on_page_content(self, html: str, page: Any, config: Any, files: Files) -> str:
@@ -328,7 +390,7 @@ def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page.F
     ]
 
 
-def _settings(root: Path) -> Any:
+def _settings(root: Path) -> Settings:
     """runbookkit's settings for the project of ``root``, as its commands read them there.
 
     ``RUNBOOKKIT_*`` variables, else the ``[tool.runbookkit]`` of the nearest pyproject.toml

@@ -221,7 +221,13 @@ def history_table(
 
 
 def runs_page(
-    title: str, runbook_id: str, runs: Sequence[RunLike], *, runbook_href: str | None, sha256: str
+    title: str,
+    runbook_id: str,
+    runs: Sequence[RunLike],
+    *,
+    runbook_href: str | None,
+    sha256: str,
+    extra: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> str:
     """A runbook's runs page: every listed run, newest first, each in a section of its own.
 
@@ -231,12 +237,17 @@ def runs_page(
         runs: the runs to show, newest first.
         runbook_href: link to the runbook's page (None when it is not on the site).
         sha256: the runbook's current sha256, to mark runs of an older version.
+        extra: more rows (label, HTML) for the summary of some runs, by run id (the incident
+            an alert's diagnosis run was started for).
     """
     name = esc(title or runbook_id)
     runbook = f'<a href="{esc(runbook_href)}">{name}</a>' if runbook_href else name
     count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
     ids = {run.id for run in runs}
-    sections = "".join(run_section(run, on_page=ids, sha256=sha256) for run in runs)
+    more = extra or {}
+    sections = "".join(
+        run_section(run, on_page=ids, sha256=sha256, extra=more.get(run.id, ())) for run in runs
+    )
     return (
         f'<div class="rbk-runs"><h1>Runs of {name}</h1>'
         f'<p class="rbk-summary">The last {count} of {runbook} (<code>{esc(runbook_id)}</code>), '
@@ -244,13 +255,20 @@ def runs_page(
     )
 
 
-def run_section(run: RunLike, *, on_page: Collection[str], sha256: str | None) -> str:
+def run_section(
+    run: RunLike,
+    *,
+    on_page: Collection[str],
+    sha256: str | None,
+    extra: Sequence[tuple[str, str]] = (),
+) -> str:
     """The whole record of one run: its summary, then every step with its output.
 
     Args:
         run: the run, with its steps.
         on_page: ids of the runs on the same page (a rollback among them is linked).
         sha256: the runbook's current sha256, to mark a run of an older version.
+        extra: more rows (label, HTML, escaped already) for the summary.
     """
     fleet = fleet_summary(hosts_of(run))
     rows = [
@@ -274,6 +292,7 @@ def run_section(run: RunLike, *, on_page: Collection[str], sha256: str | None) -
             text = f"<code>{esc(other)}</code>"
             link = f'<a href="#{anchor(other)}">{text}</a>' if other in on_page else text
             rows.append((label, link))
+    rows.extend(extra)
     summary = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
     steps = "".join(step_block(step) for step in run.steps) or (
         '<p class="rbk-empty">No step was recorded.</p>'

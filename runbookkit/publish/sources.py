@@ -15,6 +15,7 @@ from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
     from runbookkit.history import RunRecord
+    from runbookkit.history.incidents import Incident
     from runbookkit.parsing.safety import Policy
 
 RECENT = dt.timedelta(days=30)
@@ -27,6 +28,7 @@ class History:
     runs: dict[str, list[RunRecord]] = field(default_factory=dict)
     recent: dict[str, int] = field(default_factory=dict)
     hosts: dict[str, dict[str, bool]] = field(default_factory=dict)  # of fleet runs, by run id
+    incidents: list[Incident] = field(default_factory=list)  # every incident, newest first
 
 
 @dataclass
@@ -47,13 +49,14 @@ def read_runbooks(
 
 
 def read_history(path: Path | str | None, max_runs: int, now: dt.datetime) -> History:
-    """The latest ``max_runs`` runs of every runbook, the count of the last 30 days and the hosts
-    of fleet runs; the runs come without their steps (see :func:`load_steps`).
+    """The latest ``max_runs`` runs of every runbook, the count of the last 30 days, the hosts
+    of fleet runs and every incident; the runs come without their steps (see :func:`load_steps`).
 
     ``path`` is an SQLite file or a store URL. A file that does not exist yet is an empty
     history, not an error.
     """
     from runbookkit.history import open_store
+    from runbookkit.history.incidents import list_incidents
     from runbookkit.history.location import parse
 
     if path is None or (parse(path).backend == "sqlite" and not parse(path).path.exists()):
@@ -64,11 +67,12 @@ def read_history(path: Path | str | None, max_runs: int, now: dt.datetime) -> Hi
         latest = store.runs_by_runbook(max_runs, steps=False) if max_runs else {}
         recent = store.run_counts(since=now - RECENT)
         hosts = store.host_outcomes([run.id for runs in latest.values() for run in runs])
+        incidents = list_incidents(store)
     finally:
         store.close()
     redactor = Redactor()  # a store imported from elsewhere shows no secret shape either
     runs = {key: [redactor.fields(run) for run in found] for key, found in latest.items()}
-    return History(runs=runs, recent=recent, hosts=hosts)
+    return History(runs=runs, recent=recent, hosts=hosts, incidents=incidents)
 
 
 def load_steps(path: Path | str, runs: Sequence[RunRecord]) -> None:

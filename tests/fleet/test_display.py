@@ -48,7 +48,7 @@ def test_the_plain_fleet_view_shows_the_sequences() -> None:
         view(event)  # type: ignore[arg-type]
     text = out.getvalue()
     assert "\x1b" not in text and "\x07" not in text
-    assert f"    | before {SHOWN} after" in text
+    assert f"    web1: before {SHOWN} after" in text
     assert f"[web1] warning: a notice {SHOWN}" in text
 
 
@@ -65,3 +65,22 @@ def test_the_rich_fleet_view_shows_the_sequences_and_keeps_its_colours() -> None
         assert raw not in text
     assert f"before {SHOWN} after" in text
     assert "\x1b[33m" in text  # the notice's yellow is runbookkit's own
+
+
+def test_the_rich_fleet_view_shows_the_followed_hosts_output_under_the_table() -> None:
+    from rich.console import Console
+
+    from runbookkit.execute.events import StepOutput
+
+    out = io.StringIO()
+    console = Console(file=out, width=120)
+    hosts = [Host("web1", "127.0.0.1"), Host("web2", "127.0.0.2")]
+    view = RichFleetView(hosts, console, follow="web2")
+    view(StepStarted("r1", 1, "Status", "web2", host="web2"))
+    view(StepOutput("r1", 1, "stdout", "from web2\npartial", host="web2"))
+    view(StepOutput("r1", 1, "stdout", "from web1\n", host="web1"))
+    console.print(view)
+    text = out.getvalue()
+    assert "output of web2:" in text
+    assert "from web2" in text and "partial" in text
+    assert "from web1" not in text

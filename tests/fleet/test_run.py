@@ -159,7 +159,7 @@ def test_one_failing_host_fails_the_run_and_the_others_finish(fleet, tmp_path):
     assert "step 2 Probe: passed on 3/4 hosts (host-2 failed)" in out
     assert "step 3 Done: passed on 3/4 hosts" in out
     assert "host-2 failed at step 2 (Probe): exit 1: probe: disk full" in out
-    assert "    | probe: disk full" in out
+    assert "    host-2: probe: disk full" in out
     assert "failed on 1 of 4 hosts: host-2" in result.stderr
     # history show groups the steps by host.
     runs = run_cli("history", "--json", "--history", str(tmp_path / "history.sqlite"))

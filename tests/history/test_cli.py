@@ -156,6 +156,28 @@ def test_history_copy_moves_every_run_once(filled: Path, new_location, backend: 
     assert len(json.loads(back.stdout)) == 5, back.stderr
 
 
+def test_history_copy_moves_incidents_with_their_runs(
+    filled: Path, new_location, backend: str
+) -> None:
+    from runbookkit.history.incidents import link_run, list_incidents, record_alert, resolve
+    from tests.history.test_incidents import alert
+
+    with open_store(filled, readonly=False) as store:
+        done = record_alert(store, alert(key="a"), "redis-down")
+        link_run(store, done.id, "run-0")
+        resolve(store, done.id, "ops")
+        record_alert(store, alert(key="b"), "redis-down")
+    target = new_location()
+    first = run_cli("history", "copy", str(filled), target)
+    assert first.returncode == 0, first.stderr
+    assert "and 2 incidents (0 already there)" in first.stdout
+    again = run_cli("history", "copy", str(filled), target)
+    assert "and 0 incidents (2 already there)" in again.stdout
+    with open_store(filled) as origin, open_store(target) as copied:
+        assert list_incidents(copied) == list_incidents(origin)
+        assert [r.run_id for r in list_incidents(copied, open_only=False)[1].runs] == ["run-0"]
+
+
 def test_history_lists_a_postgresql_store_without_its_password(pg_url: str) -> None:
     from tests.support.postgres import PASSWORD
 

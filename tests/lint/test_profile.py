@@ -192,3 +192,73 @@ def test_profile_from_the_environment(tmp_path: Path, cli) -> None:
     result = cli("lint", "--today", "2025-12-01", str(REDIS), env={"RUNBOOKKIT_PROFILE": str(team)})
     assert result.returncode == 1
     assert ":1:1: RBK001 missing Owner" in result.stdout
+
+
+BUILTIN_NAMES = ("default", "strict")
+ODD_VALUES = [
+    None,
+    "",
+    "x",
+    "2026-01-10",
+    "2026-13-01",
+    "20260110",
+    "2026-01-10T09:00",
+    3,
+    2.5,
+    True,
+    {},
+    [],
+]
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_builtin_profiles_are_json_schemas_checked_without_jsonschema(name: str) -> None:
+    import jsonschema
+
+    from runbookkit.lint import schema_subset
+
+    profile = load_profile(name)
+    jsonschema.Draft202012Validator.check_schema(profile.schema)
+    assert schema_subset.unsupported(profile.schema) == set()
+    assert schema_subset.unsupported({"properties": {"a": {"oneOf": []}}}) == {"oneOf"}
+
+
+def _instances() -> list[dict]:
+    """Model JSON of the test runbooks, and of the redis runbook with each profiled value
+    replaced by values of every JSON type, and with its sections thinned out."""
+    from runbookkit.errors import ParseError
+    from runbookkit.parsing import tree_file
+    from runbookkit.tree import to_data  # what the profile sees (lint.rules.Context.data)
+
+    datas = []
+    for path in sorted((ROOT / "tests" / "data").rglob("*.md"))[:80]:
+        try:
+            datas.append(to_data(tree_file(path)))
+        except ParseError:  # a runbook the parser refuses has no model JSON
+            continue
+    base = to_data(tree_file(REDIS))
+    for field in ("pattern", "severity", "mttr", "last_updated", "next_review"):
+        for value in ODD_VALUES:
+            changed = json.loads(json.dumps(base))
+            changed["metadata"][field] = value
+            datas.append(changed)
+    for keep in ([], ["fix"], ["symptoms", "diagnosis"], ["history"]):
+        changed = json.loads(json.dumps(base))
+        changed["sections"] = [s for s in changed["sections"] if s["id"] in keep]
+        datas.append(changed)
+    return datas
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_builtin_checks_agree_with_jsonschema(name: str) -> None:
+    from runbookkit.lint.profile import Profile
+
+    schema = load_profile(name).schema
+    subset, full = Profile(schema, name, builtin=True), Profile(schema, name)
+    instances = _instances()
+    assert len(instances) > 60
+    failing = 0
+    for data in instances:
+        assert subset.check(data) == full.check(data), data["id"]
+        failing += bool(full.check(data))
+    assert failing > 40  # the instances exercise the failures, not only the passes

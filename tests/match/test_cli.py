@@ -240,8 +240,7 @@ def test_match_with_a_warm_cache_parses_no_runbook_and_imports_no_model(
         "import sys\nfrom runbookkit.cli import main\n"
         f"try:\n    main(['match', '--runbooks-dir', {str(runbooks_dir)!r}, '--count', "
         f"'--file', {str(log)!r}])\nexcept SystemExit as exit:\n    assert exit.code == 0\n"
-        "heavy = ('pydantic', 'markdown_it', 'runbookkit.model', 'runbookkit.parsing', "
-        "'runbookkit.settings', 'rich')\n"
+        "heavy = ('pydantic', 'markdown_it', 'runbookkit.model', 'runbookkit.parsing', 'rich')\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     import subprocess
