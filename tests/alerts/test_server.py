@@ -152,10 +152,12 @@ def test_pagerduty_is_checked_by_its_signature(server: Serve) -> None:
     rejected(server, 409)
     acked = pagerduty("incident.acknowledged", "EV3")
     assert server.post(acked, headers=signed(acked), token=None)[0] == 202
-    server.wait_for(lambda e: e["event"] == "acknowledged" and e["key"] == "PINC1")
+    acked_line = server.wait_for(lambda e: e["event"] == "acknowledged" and e["key"] == "PINC1")
+    assert acked_line["incident"] == routed["incident"]
     resolved = pagerduty("incident.resolved", "EV4")
     assert server.post(resolved, headers=signed(resolved), token=None)[0] == 202
-    server.wait_for(lambda e: e["event"] == "resolved" and e["key"] == "PINC1")
+    done = server.wait_for(lambda e: e["event"] == "resolved" and e["key"] == "PINC1")
+    assert done["incident"] == routed["incident"] and done["mttr"] is not None
 
 
 def test_every_bad_request_is_refused_with_one_line(server: Serve) -> None:
