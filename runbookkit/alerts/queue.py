@@ -19,6 +19,7 @@ from typing import Any
 
 from runbookkit.alerts.event import AlertEvent
 from runbookkit.history import process
+from runbookkit.history.location import parse
 from runbookkit.history.records import parse_timestamp, timestamp
 from runbookkit.history.store import Transactional
 
@@ -101,7 +102,7 @@ class AlertQueue:
     def __init__(self, store: Transactional, *, owned: bool = False) -> None:
         self.store = store
         self.path = store.path
-        self.backend = "postgresql" if type(store).__name__ == "PostgresStore" else "sqlite"
+        self.backend = parse(store.path).backend  # "postgresql" for its URL, else "sqlite"
         self._owned = owned
 
     @classmethod
