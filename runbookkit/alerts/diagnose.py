@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from runbookkit.execute.ssh import SshOptions
     from runbookkit.fleet.inventory import Inventory
     from runbookkit.fleet.run import FleetOutcome
+    from runbookkit.history.incidents import IncidentLink
+    from runbookkit.history.store import RunWriter
 
 DEFAULT_SECTION = "diagnosis"
 
@@ -85,12 +87,14 @@ def diagnose(
     job: Job,
     runbook: Any,
     *,
-    history: str | Path | None,
+    history: RunWriter | str | Path | None,
     ssh: SshOptions | None = None,
     listeners: Iterable[Listener] = (),
     timeout: float | None = 300.0,
+    incident: IncidentLink | None = None,
 ) -> tuple[RunOutcome | FleetOutcome, list[str]]:
-    """Run ``job``'s section of ``runbook`` unattended, recorded in ``history``.
+    """Run ``job``'s section of ``runbook`` unattended, recorded in ``history`` (and linked
+    to ``incident`` there, when given).
 
     Returns the outcome (a fleet's, when the runbook names a ``hosts:`` group and no host
     was picked) and one line per label left out of the variables.
@@ -113,5 +117,7 @@ def diagnose(
         timeout=timeout,
     )
     section = job.section or section_of(runbook)
-    outcome = runs.run(runbook, section, options, history=history, listeners=listeners)
+    outcome = runs.run(
+        runbook, section, options, history=history, listeners=listeners, incident=incident
+    )
     return outcome, refused

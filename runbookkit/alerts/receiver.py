@@ -3,8 +3,9 @@
 :meth:`Receiver.accept` reads one webhook body, routes each firing alert and queues its run
 (an open alert again is counted, not queued), closes the rows of resolved alerts and returns a
 summary. Worker threads (at most ``concurrency`` runs at once) take queued rows, run their
-diagnosis (:func:`runbookkit.alerts.diagnose.diagnose`) and mark them done. Every event goes to
-``log`` as a name and fields; nothing here prints.
+diagnosis (:func:`runbookkit.alerts.diagnose.diagnose`), linked to the alert's incident
+(:mod:`runbookkit.history.incidents`, which every event also updates), and mark them done.
+Every event goes to ``log`` as a name and fields; nothing here prints.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from runbookkit.alerts.queue import DEDUP_WINDOW, AlertQueue, Job
 from runbookkit.alerts.route import Router
 from runbookkit.errors import RunbookError
 from runbookkit.execute.events import Event, RunStarted, RunStatus, StepStarted
+from runbookkit.history.incidents import DIAGNOSIS, OPEN_BY_KEY, IncidentLink, record_alert
 from runbookkit.history.process import HEARTBEAT
 
 Log = Callable[..., None]  # log(event_name, **fields)
@@ -75,11 +77,20 @@ class Receiver:
             self.metrics.add("runbookkit_alerts_received_total", source=str(event.source))
             if event.state is AlertState.firing:
                 summary["queued" if self._fire(event) else "repeats"] += 1
-            elif event.state is AlertState.resolved:
+                continue
+            incident = record_alert(self.queue.store, event, None)
+            if event.state is AlertState.resolved:
                 closed = self.queue.resolve(event.key)
-                self.log("resolved", alert=event.name, key=event.key, closed=len(closed))
+                self.log(
+                    "resolved",
+                    alert=event.name,
+                    key=event.key,
+                    closed=len(closed),
+                    incident=incident.id,
+                    mttr=incident.mttr,
+                )
             else:
-                self.log("acknowledged", alert=event.name, key=event.key, source=event.source)
+                self.log("acknowledged", alert=event.name, key=event.key, incident=incident.id)
         if summary["queued"]:
             with self._wake:
                 self._wake.notify(summary["queued"])
@@ -88,6 +99,7 @@ class Receiver:
     def _fire(self, event: AlertEvent) -> bool:
         routing = self.router.route(event)
         runbook = routing.runbook
+        incident = record_alert(self.queue.store, event, routing.runbook_id)
         section = section_of(runbook) if runbook is not None else None
         host = self.options.targets.for_labels(event.labels) if runbook is not None else None
         job, new = self.queue.offer(
@@ -104,7 +116,13 @@ class Receiver:
             return False
         if runbook is None:
             self.metrics.add("runbookkit_alerts_unrouted_total")
-            self.log("unrouted", alert=event.name, key=event.key, source=str(event.source))
+            self.log(
+                "unrouted",
+                alert=event.name,
+                key=event.key,
+                source=str(event.source),
+                incident=incident.id,
+            )
             return False
         self.metrics.add("runbookkit_alerts_routed_total")
         self.log(
@@ -115,6 +133,7 @@ class Receiver:
             rule=routing.rule,
             section=section,
             host=host,
+            incident=incident.id,
         )
         return True
 
@@ -122,6 +141,11 @@ class Receiver:
 
     def start(self) -> None:
         """Put back the rows of a process that died, and start the workers and the heartbeat."""
+        # What the first alert would otherwise pay for: the runner's modules, the Patterns.
+        import runbookkit.execute.runner
+        import runbookkit.runs  # noqa: F401
+
+        self.router.prepare()
         requeued = self.queue.requeue_dead()
         counts = self.queue.counts()
         self.log("resumed", requeued=requeued, queued=counts["queued"])
@@ -160,7 +184,10 @@ class Receiver:
                 with self._wake:
                     self._wake.wait(1.0)
                 continue
-            self._run(job)
+            try:
+                self._run(job)
+            except Exception as exc:  # the store went away mid-run: say so, take the next one
+                self.log("error", message=f"alert run {job.id}: {type(exc).__name__}: {exc}")
 
     def _run(self, job: Job) -> None:
         runbook = self._by_id.get(job.runbook_id)
@@ -187,7 +214,8 @@ class Receiver:
             outcome, refused = diagnose(
                 job,
                 runbook,
-                history=self.options.history,
+                incident=self._incident_of(job),
+                history=self.queue.store,  # type: ignore[arg-type]  # a Store: a RunWriter
                 ssh=self.options.ssh,
                 listeners=[listen],
                 timeout=self.options.timeout,
@@ -213,6 +241,12 @@ class Receiver:
             status=str(outcome.status),
             error=error,
         )
+
+    def _incident_of(self, job: Job) -> IncidentLink | None:
+        """The link to the open incident of the job's alert (None: it resolved meanwhile)."""
+        with self.queue.store.transaction(write=False) as tx:
+            row = tx.one(OPEN_BY_KEY, {"key": job.alert_key})
+        return IncidentLink(incident_id=row["id"], role=DIAGNOSIS) if row else None
 
     def _failed(self, job: Job, why: str) -> None:
         self.queue.finish(job.id, why)

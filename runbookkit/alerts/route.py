@@ -88,6 +88,13 @@ class Router:
                 errors.append(exc)
         return cls(runbooks), errors
 
+    def prepare(self) -> None:
+        """Compile the Patterns now rather than for the first alert that needs them."""
+        if self._matcher is None:
+            from runbookkit.match import Matcher
+
+            self._matcher = Matcher(self.runbooks, strict=False)
+
     def route(self, event: AlertEvent) -> Routing:
         """The runbook that answers ``event``, by the first rule that names one."""
         for rule in RULES:
@@ -129,10 +136,8 @@ class Router:
         return None
 
     def _by_pattern(self, event: AlertEvent) -> Any | None:
-        if self._matcher is None:
-            from runbookkit.match import Matcher
-
-            self._matcher = Matcher(self.runbooks, strict=False)
+        self.prepare()
+        assert self._matcher is not None
         for found in self._matcher.match(event.text, source="<alert>"):
             return self._by_id.get(found.route.id)
         return None

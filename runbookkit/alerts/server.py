@@ -41,10 +41,15 @@ class _Refused(Exception):
 
 def app(receiver: Receiver, credentials: Credentials, replays: ReplayGuard, log: Log) -> Starlette:
     """The ASGI application over ``receiver``."""
+    from anyio import CapacityLimiter
+    from anyio.to_thread import run_sync
     from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse, PlainTextResponse
     from starlette.routing import Route
+
+    # One thread takes alerts in: their writes are one after the other on the queue's connection
+    # anyway, and more threads would only crowd out the workers' writes to the same store.
+    intake = CapacityLimiter(1)
 
     async def post(request: Request) -> Response:
         client = request.client.host if request.client else "?"
@@ -54,7 +59,7 @@ def app(receiver: Receiver, credentials: Credentials, replays: ReplayGuard, log:
             key = replays.key(body, request.headers, _pagerduty_event_id(body))
             if replays.seen(key):
                 raise _Refused(409, "replayed delivery (same event id, or same body and time)")
-            summary = await run_in_threadpool(receiver.accept, body)
+            summary = await run_sync(receiver.accept, body, limiter=intake)
         except _Refused as refused:
             return _refuse(refused.status, refused.reason, client, request, log, receiver)
         except PayloadError as exc:
@@ -72,7 +77,7 @@ def app(receiver: Receiver, credentials: Credentials, replays: ReplayGuard, log:
         return PlainTextResponse("ok\n")
 
     async def metrics(request: Request) -> Response:
-        depth = await run_in_threadpool(receiver.queue.counts)
+        depth = await run_sync(receiver.queue.counts)
         return PlainTextResponse(
             receiver.metrics.render(depth), media_type="text/plain; version=0.0.4"
         )
@@ -85,7 +90,8 @@ def app(receiver: Receiver, credentials: Credentials, replays: ReplayGuard, log:
 async def _authorised_body(request: Request, credentials: Credentials) -> bytes:
     """The request's body once its credentials are checked, read up to :data:`MAX_BODY`."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+    # (uvicorn's HTTP parser answers 400 itself to a Content-Length that is not a number.)
+    if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise _Refused(413, f"body over {MAX_BODY} bytes (Content-Length {length})")
     verdict = credentials.check_headers(request.headers)
     if verdict is not None and verdict.status is not None:

@@ -45,7 +45,7 @@ COMMANDS: dict[str, Entry] = {
     "serve": (
         "runbookkit.cli.serve",
         "serve_command",
-        "Receive alert webhooks and run each alert's diagnosis.",
+        "Receive alert webhooks and run their diagnosis.",
     ),
     "show": ("runbookkit.cli.catalog", "show_command", "Show a runbook's plan, step by step."),
 }

@@ -307,17 +307,6 @@ class _Transaction:
         return self._cur.execute(pg_queries.named(sql), params).rowcount
 
 
-def connect(url: str) -> psycopg.Connection[Any]:
-    """A connection to the database at ``url`` (autocommit, rows as dicts), for a table of the
-    store that another module keeps (the alert queue).
-
-    Raises:
-        StoreUnavailable: the server cannot be reached now.
-        HistoryError: psycopg is missing, or the login or database is wrong.
-    """
-    return _connect(url)
-
-
 def _connect(url: str) -> psycopg.Connection[Any]:
     pg = _psycopg()
     from psycopg.rows import dict_row

@@ -4,7 +4,8 @@
 Killing redis-server makes ``redis_up == 0`` fire; the alert's ``runbook_url`` names the test
 runbook, its ``instance`` label (``46.149.70.219:6379``) is mapped through the ssh_config to
 the sshd standing in for the redis host, and its labels reach the remote shell as variables.
-Starting redis again resolves the alert and closes its queue row.
+Starting redis again resolves the alert: its queue row closes and its incident (opened by the
+alert, with the diagnosis run linked) gets its MTTR.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from runbookkit.alerts.queue import AlertQueue
 from runbookkit.history import open_store
+from runbookkit.history.incidents import list_incidents
 from tests.support.hosts import REDIS_RUNBOOK_HOST
 from tests.support.monitoring import Exporter, Monitoring, missing
 from tests.support.serve import TOKEN, Serve
@@ -119,3 +121,11 @@ def test_killing_redis_runs_the_diagnosis_over_ssh_with_the_alert_labels(stack) 
     assert (job.state, job.run_id, job.outcome) == ("done", run.id, "passed")
     assert job.closed_at is not None and job.labels["alertname"] == "RedisDown"
     assert len(server.logged("run started")) == 1  # one run while it fired
+    # The incident: opened by the alert, its diagnosis linked, resolved with its MTTR.
+    with open_store(history) as store:
+        [incident] = list_incidents(store)  # type: ignore[arg-type]
+    assert incident.id == routed["incident"] == resolved["incident"]
+    assert (incident.runbook_id, incident.status) == ("redis-alert", "resolved")
+    assert [(r.run_id, r.role) for r in incident.runs] == [(run.id, "diagnosis")]
+    assert incident.mttr is not None and 0 < incident.mttr < 120
+    assert resolved["mttr"] == incident.mttr

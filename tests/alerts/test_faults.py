@@ -33,7 +33,7 @@ def test_a_killed_serve_loses_no_accepted_alert(tmp_path: Path) -> None:
     refused: list[str] = []
 
     def burst() -> None:
-        for n in range(60):
+        for n in range(300):
             body = alertmanager(fingerprint=f"fp-{n}")
             labels = {"alertname": "SlowDown", "instance": f"h{n}:1"}
             body["alerts"][0]["labels"] = labels  # type: ignore[index]

@@ -6,6 +6,7 @@ import datetime as dt
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +141,14 @@ def test_the_queue_lives_in_the_history_store(location: str, queue: AlertQueue) 
         assert reopened.counts()["queued"] == 1
     finally:
         reopened.close()
+
+
+def test_repeats_do_not_hold_off_the_next_run(queue: AlertQueue) -> None:
+    job, _ = queue.offer(event("fp1"), "redis-down")
+    assert queue.claim() is not None
+    queue.finish(job.id, "passed")
+    time.sleep(0.2)
+    assert not queue.offer(event("fp1"), "redis-down", window=dt.timedelta(hours=1))[1]
+    # A repeat came just now; the window counts from the finish all the same.
+    _, new = queue.offer(event("fp1"), "redis-down", window=dt.timedelta(seconds=0.15))
+    assert new
