@@ -57,13 +57,14 @@ def seconds(value: float) -> dt.datetime:
 
 def test_the_first_firing_event_opens_an_incident_and_repeats_are_counted(store: Store) -> None:
     first = record_alert(store, alert(), "redis-down")
-    assert first.is_open and first.status == "open" and first.repeats == 0
+    assert first.is_open and first.status == "open" and first.repeats == 0 and first.opened
     assert (first.started_at, first.detected_at) == (T0, seconds(30))
     assert (
         first.labels == {"instance": "cache-1", "job": "redis"} and first.runbook_id == "redis-down"
     )
     again = record_alert(store, alert(at=90), "redis-down")
     assert again.id == first.id and again.repeats == 1 and again.last_event_at == seconds(90)
+    assert not again.opened
     other = record_alert(store, alert(key="fp2"), "redis-down")
     assert other.id != first.id
     assert [i.id for i in list_incidents(store, open_only=True)] == [other.id, first.id]
@@ -101,9 +102,25 @@ def test_pagerduty_acknowledged_then_resolved(store: Store) -> None:
     ]
 
 
+def test_events_of_a_resolved_incident_are_counted_on_it(store: Store) -> None:
+    opened = record_alert(store, alert(starts=0, at=30), "redis-down")
+    resolve(store, opened.id, "ops", at=seconds(60))  # by hand, while the alert still fires
+    still = record_alert(store, alert(starts=0, at=90), "redis-down")  # a repeat notification
+    assert still.id == opened.id and still.repeats == 1 and still.resolved_at == seconds(60)
+    pd = AlertSource.pagerduty
+    first = record_alert(store, alert(key="PD7", source=pd, starts=None, at=10), None)
+    record_alert(store, alert(AlertState.resolved, "PD7", source=pd, starts=None, at=20), None)
+    late = record_alert(store, alert(AlertState.acknowledged, "PD7", source=pd, starts=None), None)
+    assert late.id == first.id and late.acknowledged_at is None  # delivered after it resolved
+    assert len(list_incidents(store)) == 2
+    again = record_alert(store, alert(key="PD7", source=pd, starts=None, at=99), None)
+    assert again.id != first.id  # a firing event without an impact start is a new incident
+
+
 def test_an_event_for_a_missed_firing_opens_the_incident_first(store: Store) -> None:
     done = record_alert(store, alert(AlertState.resolved, "fp9", starts=5, at=50, ends=40), "x")
     assert done.started_at == seconds(5) and done.resolved_at == seconds(40) and done.mttr == 35
+    assert done.opened
 
 
 def test_ack_and_resolve_by_hand_with_a_prefix(store: Store) -> None:
