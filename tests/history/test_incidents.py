@@ -253,3 +253,15 @@ def test_export_and_import_keep_incidents_and_links(store: Store, new_location) 
         copied = get_incident(target, first.id)
         assert copied.resolved_at == seconds(99) and copied.runs[0].run_id == "run-1"
         assert len(list_incidents(target, open_only=True)) == 1
+
+
+def test_a_store_of_version_5_gains_the_incident_tables(tmp_path) -> None:
+    from tests.history.test_migrations import old_store
+
+    path = tmp_path / "history.sqlite"
+    old_store(path, 5)
+    with open_store(path) as reader:  # read-only: migrated once, then read
+        assert list_incidents(reader) == []
+    with open_store(path, readonly=False) as store:
+        assert record_alert(store, alert(), "redis-down").opened
+        assert store.get_run("old-1").status == RunStatus.failed
