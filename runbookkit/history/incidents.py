@@ -369,11 +369,17 @@ def _open_id(tx: Transaction, key: str) -> str | None:
     return None if row is None else str(row["id"])
 
 
-def describe_link(incident: Incident, role: str) -> str:
-    """One line saying a run was linked to ``incident`` and what that did."""
+def describe_link(incident: Incident, run_id: str) -> str:
+    """One line saying run ``run_id`` was linked to ``incident`` and what that did."""
     since = incident.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    what = "acknowledged" if role == OPERATOR and incident.is_open else f"linked as {role}"
-    return f"incident {incident.id} ({incident.name}, since {since}): {what} by this run"
+    head = f"incident {incident.id} ({incident.name}, since {since})"
+    by = incident.acknowledged_by or ""
+    if by.startswith(f"run {run_id} "):
+        return f"{head}: acknowledged by this run"
+    if incident.acknowledged_at is not None:
+        at = incident.acknowledged_at.strftime("%H:%M:%S UTC")
+        return f"{head}: linked to this run (acknowledged already at {at} by {by})"
+    return f"{head}: linked to this run ({incident.status})"
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -178,6 +178,9 @@ def test_a_persons_run_acknowledges_and_a_passing_fix_mitigates(store: Store) ->
     now = get_incident(store, incident.id)
     assert now.acknowledged_at == seconds(200) and now.acknowledged_by == "run diag-1 by ops@box"
     assert now.mitigated_at is None and len(told) == 1 and incident.id in told[0]
+    assert told[0].endswith("acknowledged by this run")
+    record_run(store, IncidentLink(tell=told.append), "diag-2", "diagnosis", at=seconds(250))
+    assert "acknowledged already at 03:07:25 UTC by run diag-1 by ops@box" in told[1]
     assert get_incident(store, other.id).acknowledged_at is None  # another runbook's
     record_run(store, IncidentLink(), "fix-fail", "fix", status=RunStatus.failed, at=seconds(300))
     assert get_incident(store, incident.id).mitigated_at is None
@@ -187,13 +190,17 @@ def test_a_persons_run_acknowledges_and_a_passing_fix_mitigates(store: Store) ->
     done = get_incident(store, incident.id)
     assert done.status == "mitigated" and done.mitigated_at == seconds(540)
     assert done.mitigated_by == "fix-1" and done.acknowledged_at == seconds(200)
-    assert {r.run_id for r in done.runs} == {"diag-1", "fix-fail", "fix-part", "fix-1"}
+    assert {r.run_id for r in done.runs} == {"diag-1", "diag-2", "fix-fail", "fix-part", "fix-1"}
 
 
 def test_a_run_for_a_named_incident_and_a_diagnosis_link(store: Store) -> None:
     incident = record_alert(store, alert(), "redis-down")
-    record_run(store, IncidentLink(incident.id, role=DIAGNOSIS), "auto-1", "diagnosis")
+    told: list[str] = []
+    link = IncidentLink(incident.id, role=DIAGNOSIS, tell=told.append)
+    record_run(store, link, "auto-1", "diagnosis")
     assert get_incident(store, incident.id).acknowledged_at is None
+    since = "since 2026-01-02 03:04:05 UTC"
+    assert told == [f"incident {incident.id} (RedisDown, {since}): linked to this run (open)"]
     recorder = HistoryRecorder(store, heartbeat=0, incident=IncidentLink("NOPE"))
     recorder(started("r-bad", "redis-down", at=seconds(300)))
     assert "not linked to its incident" in recorder.failures[0]  # the run itself is recorded
