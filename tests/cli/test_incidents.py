@@ -38,7 +38,6 @@ echo mended
 # Expected: mended
 ```
 """
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -61,13 +60,14 @@ def books(tmp_path: Path) -> Path:
 
 def fire(location: str, key: str, *, ago: float, runbook: str | None = "cache-down") -> Incident:
     """An incident of alert ``key`` whose impact began ``ago`` minutes ago."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     event = AlertEvent(
         source=AlertSource.alertmanager,
         state=AlertState.firing,
         key=key,
         name="CacheDown",
-        received_at=NOW - dt.timedelta(minutes=ago) + dt.timedelta(seconds=30),
-        starts_at=NOW - dt.timedelta(minutes=ago),
+        received_at=now - dt.timedelta(minutes=ago) + dt.timedelta(seconds=30),
+        starts_at=now - dt.timedelta(minutes=ago),
         labels={"instance": "cache-1"},
     )
     with open_store(location, readonly=False) as store:
