@@ -159,12 +159,23 @@ def show_command(
     run_id: str, as_json: bool, history: str | None, runbooks_dir: Path | None
 ) -> None:
     """Show run RUN_ID (a unique prefix is enough) with each step's commands and output."""
+    from runbookkit.history.incidents import incidents_of_run
+
     with open_store(store_path(history, runbooks_dir)) as store:
         run = Redactor().fields(store.get_run(run_id))
+        incidents = incidents_of_run(store, run.id)
     if as_json:
-        click.echo(json.dumps({**to_json(run), "duration": run.duration}, indent=2))
+        ids = [incident.id for incident in incidents]
+        click.echo(
+            json.dumps({**to_json(run), "duration": run.duration, "incidents": ids}, indent=2)
+        )
         return
-    click.echo(visible("\n".join(describe(run))))
+    lines = list(describe(run))
+    for incident in incidents:
+        labels = ", ".join(f"{k}={v}" for k, v in incident.labels.items())
+        about = f"{incident.name}, {incident.status}" + (f"; {labels}" if labels else "")
+        lines.insert(1, f"  incident  {incident.id} ({about})")
+    click.echo(visible("\n".join(lines)))
 
 
 def describe(run: RunRecord) -> Iterator[str]:

@@ -231,6 +231,7 @@ def incident_json(incident: Incident, targets: dict[str, Target | None]) -> dict
 
     target = targets.get(incident.runbook_id or "")
     data = asdict(incident)
+    data.pop("opened")
     for key, value in data.items():
         if isinstance(value, dt.datetime):
             data[key] = timestamp(value)

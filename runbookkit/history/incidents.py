@@ -69,6 +69,8 @@ class Incident:
     resolved_at: dt.datetime | None = None
     resolved_by: str | None = None
     runs: list[IncidentRun] = field(default_factory=list)
+    # Set by record_alert on the incident its event opened (not stored: True only there).
+    opened: bool = field(default=False, compare=False, repr=False)
 
     @property
     def is_open(self) -> bool:
@@ -184,37 +186,47 @@ def record_alert(store: Transactional, event: AlertEvent, runbook_id: str | None
     """Apply one alert event to its incident and return the incident as it now stands.
 
     A firing event opens an incident for its key or counts a repeat on the open one; an
-    acknowledged event (PagerDuty) marks it acknowledged; a resolved event resolves it. An
-    acknowledged or resolved event for a key with no open incident (runbookkit missed its
-    firing) opens one first, so its milestones are kept; a resolved event repeated after the
-    incident was resolved is counted on it, not opened again.
+    acknowledged event (PagerDuty) marks it acknowledged; a resolved event resolves it.
+
+    An event of an alert whose last incident is resolved already (a notification repeated,
+    delivered late, or an alert still firing after ``runbookkit resolve``) is counted on that
+    incident when it is the same alert: the same impact start, or none given by an event that
+    is not a firing one. Otherwise a firing event opens a new incident; so does an acknowledged
+    or resolved event of an alert runbookkit never saw firing, so its milestones are kept.
     """
     from runbookkit.alerts.event import AlertState
 
-    received = utc(event.received_at)
+    received = timestamp(utc(event.received_at))
     with store.transaction() as tx:
-        if event.state == AlertState.firing:
-            return _get(tx, _open_or_repeat(tx, event, runbook_id))
         incident_id = _open_id(tx, event.key)
-        if incident_id is None and event.state == AlertState.resolved:
-            latest = tx.one(LATEST_BY_KEY, {"key": event.key})
-            same = latest is not None and (
-                event.starts_at is None or latest["started_at"] == timestamp(event.starts_at)
-            )
-            if latest is not None and same:
-                tx.execute(SEEN, {"at": timestamp(received), "repeat": 1, "id": latest["id"]})
-                return _get(tx, latest["id"])
         if incident_id is None:
-            incident_id = _open_or_repeat(tx, event, runbook_id)
+            latest = tx.one(LATEST_BY_KEY, {"key": event.key})
+            if latest is not None and _same_alert(latest, event):
+                tx.execute(SEEN, {"at": received, "repeat": 1, "id": latest["id"]})
+                return _get(tx, latest["id"])
+        opened = False
+        if incident_id is None or event.state == AlertState.firing:
+            incident_id, opened = _open_or_repeat(tx, event, runbook_id)  # or counts a repeat
         else:
-            tx.execute(SEEN, {"at": timestamp(received), "repeat": 0, "id": incident_id})
+            tx.execute(SEEN, {"at": received, "repeat": 0, "id": incident_id})
+        if event.state == AlertState.firing:
+            return _get(tx, incident_id, opened=opened)
         by = f"{event.source} {event.state}"
         if event.state == AlertState.acknowledged:
-            tx.execute(ACKNOWLEDGE, {"at": timestamp(received), "by": by, "id": incident_id})
+            tx.execute(ACKNOWLEDGE, {"at": received, "by": by, "id": incident_id})
         else:
-            ended = utc(event.ends_at) if event.ends_at is not None else received
-            tx.execute(RESOLVE, {"at": timestamp(ended), "by": by, "id": incident_id})
-        return _get(tx, incident_id)
+            ended = timestamp(utc(event.ends_at)) if event.ends_at is not None else received
+            tx.execute(RESOLVE, {"at": ended, "by": by, "id": incident_id})
+        return _get(tx, incident_id, opened=opened)
+
+
+def _same_alert(latest: Row, event: AlertEvent) -> bool:
+    """Whether ``event`` belongs to ``latest``, the resolved last incident of its key."""
+    from runbookkit.alerts.event import AlertState
+
+    if event.starts_at is None:
+        return event.state != AlertState.firing
+    return bool(latest["started_at"] == timestamp(utc(event.starts_at)))
 
 
 def link_run(
@@ -322,7 +334,9 @@ def run_finished(
     return mitigated
 
 
-def _open_or_repeat(tx: Transaction, event: AlertEvent, runbook_id: str | None) -> str:
+def _open_or_repeat(tx: Transaction, event: AlertEvent, runbook_id: str | None) -> tuple[str, bool]:
+    """The id of the open incident of the event's key, opened now or counting a repeat, and
+    whether it was opened now."""
     received = utc(event.received_at)
     started = utc(event.starts_at) if event.starts_at is not None else received
     values = {
@@ -347,7 +361,7 @@ def _open_or_repeat(tx: Transaction, event: AlertEvent, runbook_id: str | None) 
     }
     row = tx.one(OPEN_OR_REPEAT, values)
     assert row is not None  # RETURNING gives the row inserted or updated
-    return str(row["id"])
+    return str(row["id"]), row["id"] == values["id"]
 
 
 def _open_id(tx: Transaction, key: str) -> str | None:
@@ -355,11 +369,17 @@ def _open_id(tx: Transaction, key: str) -> str | None:
     return None if row is None else str(row["id"])
 
 
-def describe_link(incident: Incident, role: str) -> str:
-    """One line saying a run was linked to ``incident`` and what that did."""
+def describe_link(incident: Incident, run_id: str) -> str:
+    """One line saying run ``run_id`` was linked to ``incident`` and what that did."""
     since = incident.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    what = "acknowledged" if role == OPERATOR and incident.is_open else f"linked as {role}"
-    return f"incident {incident.id} ({incident.name}, since {since}): {what} by this run"
+    head = f"incident {incident.id} ({incident.name}, since {since})"
+    by = incident.acknowledged_by or ""
+    if by.startswith(f"run {run_id} "):
+        return f"{head}: acknowledged by this run"
+    if incident.acknowledged_at is not None:
+        at = incident.acknowledged_at.strftime("%H:%M:%S UTC")
+        return f"{head}: linked to this run (acknowledged already at {at} by {by})"
+    return f"{head}: linked to this run ({incident.status})"
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -450,11 +470,13 @@ def _find(tx: Transaction, incident_id: str, where: str) -> str:
     return str(rows[0]["id"])
 
 
-def _get(tx: Transaction, incident_id: str) -> Incident:
+def _get(tx: Transaction, incident_id: str, *, opened: bool = False) -> Incident:
     row = tx.one(BY_ID, {"id": incident_id})
     if row is None:  # only ever called with an id found in this transaction
         raise NotFoundError(f"no incident {incident_id!r} in the run history")
-    return _with_runs(tx, [from_row(row)])[0]
+    incident = _with_runs(tx, [from_row(row)])[0]
+    incident.opened = opened
+    return incident
 
 
 def _with_runs(tx: Transaction, incidents: list[Incident]) -> list[Incident]:

@@ -126,7 +126,7 @@ class HistoryRecorder:
         self.incidents += linked
         if self.incident.tell is not None:
             for incident in linked:
-                self.incident.tell(incidents.describe_link(incident, self.incident.role))
+                self.incident.tell(incidents.describe_link(incident, event.run_id))
 
     def _mitigate(self, event: RunFinished) -> None:
         from runbookkit.history import incidents

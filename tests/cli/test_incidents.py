@@ -38,7 +38,6 @@ echo mended
 # Expected: mended
 ```
 """
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -61,13 +60,14 @@ def books(tmp_path: Path) -> Path:
 
 def fire(location: str, key: str, *, ago: float, runbook: str | None = "cache-down") -> Incident:
     """An incident of alert ``key`` whose impact began ``ago`` minutes ago."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     event = AlertEvent(
         source=AlertSource.alertmanager,
         state=AlertState.firing,
         key=key,
         name="CacheDown",
-        received_at=NOW - dt.timedelta(minutes=ago) + dt.timedelta(seconds=30),
-        starts_at=NOW - dt.timedelta(minutes=ago),
+        received_at=now - dt.timedelta(minutes=ago) + dt.timedelta(seconds=30),
+        starts_at=now - dt.timedelta(minutes=ago),
         labels={"instance": "cache-1"},
     )
     with open_store(location, readonly=False) as store:
@@ -258,3 +258,10 @@ def test_a_person_at_a_terminal_acknowledges_the_open_incident(
     with open_store(store_location) as store:
         now = get_incident(store, incident.id)
     assert now.status == "acknowledged" and now.mitigated_at is None  # a diagnosis mends nothing
+
+
+@pytest.mark.parametrize("args", [("incidents",), ("incidents", "stats"), ("ack", "01ABC")])
+def test_a_server_away_is_one_line(books: Path, args: tuple[str, ...]) -> None:
+    done = rbk("postgresql://ops@127.0.0.1:1/nowhere?connect_timeout=2", books, *args)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "cannot connect to the PostgreSQL history" in done.stderr

@@ -77,6 +77,22 @@ def test_show_prints_every_step_with_its_output(filled: Path) -> None:
     assert "  $ echo step 2" in done.stdout and "    step 2" in done.stdout
 
 
+def test_show_names_the_incident_a_run_was_linked_to(filled: Path) -> None:
+    from runbookkit.history.incidents import link_run, record_alert
+    from tests.history.test_incidents import alert
+
+    with open_store(filled, readonly=False) as store:
+        incident = record_alert(store, alert(), "redis-down")
+        link_run(store, incident.id, "run-4")
+    done = history(filled, "show", "run-4")
+    assert (
+        f"  incident  {incident.id} (RedisDown, open; instance=cache-1, job=redis)" in done.stdout
+    )
+    shown = json.loads(history(filled, "show", "run-4", "--json").stdout)
+    assert shown["incidents"] == [incident.id]
+    assert json.loads(history(filled, "show", "run-3", "--json").stdout)["incidents"] == []
+
+
 @pytest.mark.parametrize(
     ("run_id", "message"),
     [("run-", "is ambiguous: run-0, run-1"), ("nope", "no run 'nope' in the run history")],

@@ -57,13 +57,14 @@ def seconds(value: float) -> dt.datetime:
 
 def test_the_first_firing_event_opens_an_incident_and_repeats_are_counted(store: Store) -> None:
     first = record_alert(store, alert(), "redis-down")
-    assert first.is_open and first.status == "open" and first.repeats == 0
+    assert first.is_open and first.status == "open" and first.repeats == 0 and first.opened
     assert (first.started_at, first.detected_at) == (T0, seconds(30))
     assert (
         first.labels == {"instance": "cache-1", "job": "redis"} and first.runbook_id == "redis-down"
     )
     again = record_alert(store, alert(at=90), "redis-down")
     assert again.id == first.id and again.repeats == 1 and again.last_event_at == seconds(90)
+    assert not again.opened
     other = record_alert(store, alert(key="fp2"), "redis-down")
     assert other.id != first.id
     assert [i.id for i in list_incidents(store, open_only=True)] == [other.id, first.id]
@@ -101,9 +102,25 @@ def test_pagerduty_acknowledged_then_resolved(store: Store) -> None:
     ]
 
 
+def test_events_of_a_resolved_incident_are_counted_on_it(store: Store) -> None:
+    opened = record_alert(store, alert(starts=0, at=30), "redis-down")
+    resolve(store, opened.id, "ops", at=seconds(60))  # by hand, while the alert still fires
+    still = record_alert(store, alert(starts=0, at=90), "redis-down")  # a repeat notification
+    assert still.id == opened.id and still.repeats == 1 and still.resolved_at == seconds(60)
+    pd = AlertSource.pagerduty
+    first = record_alert(store, alert(key="PD7", source=pd, starts=None, at=10), None)
+    record_alert(store, alert(AlertState.resolved, "PD7", source=pd, starts=None, at=20), None)
+    late = record_alert(store, alert(AlertState.acknowledged, "PD7", source=pd, starts=None), None)
+    assert late.id == first.id and late.acknowledged_at is None  # delivered after it resolved
+    assert len(list_incidents(store)) == 2
+    again = record_alert(store, alert(key="PD7", source=pd, starts=None, at=99), None)
+    assert again.id != first.id  # a firing event without an impact start is a new incident
+
+
 def test_an_event_for_a_missed_firing_opens_the_incident_first(store: Store) -> None:
     done = record_alert(store, alert(AlertState.resolved, "fp9", starts=5, at=50, ends=40), "x")
     assert done.started_at == seconds(5) and done.resolved_at == seconds(40) and done.mttr == 35
+    assert done.opened
 
 
 def test_ack_and_resolve_by_hand_with_a_prefix(store: Store) -> None:
@@ -161,6 +178,9 @@ def test_a_persons_run_acknowledges_and_a_passing_fix_mitigates(store: Store) ->
     now = get_incident(store, incident.id)
     assert now.acknowledged_at == seconds(200) and now.acknowledged_by == "run diag-1 by ops@box"
     assert now.mitigated_at is None and len(told) == 1 and incident.id in told[0]
+    assert told[0].endswith("acknowledged by this run")
+    record_run(store, IncidentLink(tell=told.append), "diag-2", "diagnosis", at=seconds(250))
+    assert "acknowledged already at 03:07:25 UTC by run diag-1 by ops@box" in told[1]
     assert get_incident(store, other.id).acknowledged_at is None  # another runbook's
     record_run(store, IncidentLink(), "fix-fail", "fix", status=RunStatus.failed, at=seconds(300))
     assert get_incident(store, incident.id).mitigated_at is None
@@ -170,13 +190,17 @@ def test_a_persons_run_acknowledges_and_a_passing_fix_mitigates(store: Store) ->
     done = get_incident(store, incident.id)
     assert done.status == "mitigated" and done.mitigated_at == seconds(540)
     assert done.mitigated_by == "fix-1" and done.acknowledged_at == seconds(200)
-    assert {r.run_id for r in done.runs} == {"diag-1", "fix-fail", "fix-part", "fix-1"}
+    assert {r.run_id for r in done.runs} == {"diag-1", "diag-2", "fix-fail", "fix-part", "fix-1"}
 
 
 def test_a_run_for_a_named_incident_and_a_diagnosis_link(store: Store) -> None:
     incident = record_alert(store, alert(), "redis-down")
-    record_run(store, IncidentLink(incident.id, role=DIAGNOSIS), "auto-1", "diagnosis")
+    told: list[str] = []
+    link = IncidentLink(incident.id, role=DIAGNOSIS, tell=told.append)
+    record_run(store, link, "auto-1", "diagnosis")
     assert get_incident(store, incident.id).acknowledged_at is None
+    since = "since 2026-01-02 03:04:05 UTC"
+    assert told == [f"incident {incident.id} (RedisDown, {since}): linked to this run (open)"]
     recorder = HistoryRecorder(store, heartbeat=0, incident=IncidentLink("NOPE"))
     recorder(started("r-bad", "redis-down", at=seconds(300)))
     assert "not linked to its incident" in recorder.failures[0]  # the run itself is recorded
@@ -236,3 +260,15 @@ def test_export_and_import_keep_incidents_and_links(store: Store, new_location) 
         copied = get_incident(target, first.id)
         assert copied.resolved_at == seconds(99) and copied.runs[0].run_id == "run-1"
         assert len(list_incidents(target, open_only=True)) == 1
+
+
+def test_a_store_of_version_5_gains_the_incident_tables(tmp_path) -> None:
+    from tests.history.test_migrations import old_store
+
+    path = tmp_path / "history.sqlite"
+    old_store(path, 5)
+    with open_store(path) as reader:  # read-only: migrated once, then read
+        assert list_incidents(reader) == []
+    with open_store(path, readonly=False) as store:
+        assert record_alert(store, alert(), "redis-down").opened
+        assert store.get_run("old-1").status == RunStatus.failed
