@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, cast
 
 from runbookkit.errors import ParseError
 from runbookkit.lint.codes import Level, Rule
-from runbookkit.lint.fix import fix_text
 from runbookkit.lint.profile import Profile, load_profile
 from runbookkit.lint.rules import RULES, Context
 from runbookkit.parsing import read_text, tree_text
@@ -208,6 +207,8 @@ def lint_file(path: str | Path, options: Options) -> FileResult:
     try:
         text, digest = read_text(path)
         if options.fix:
+            from runbookkit.lint.fix import fix_text
+
             before = _raw_text(path)
             after, result.fixed = fix_text(before)
             if result.fixed:

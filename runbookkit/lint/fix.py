@@ -11,7 +11,6 @@ doesn't change.
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from runbookkit.parsing import damage
@@ -24,7 +23,9 @@ def exact_repair(line: str) -> str | None:
     repaired = damage.repair_line(line)  # imports ftfy, which registers its sloppy codecs
     if repaired == line or damage.has_damage(repaired):
         return None
-    matcher = difflib.SequenceMatcher(None, line, repaired, autojunk=False)
+    from difflib import SequenceMatcher  # here: only damaged text needs it
+
+    matcher = SequenceMatcher(None, line, repaired, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
@@ -42,7 +43,9 @@ def repairs(line: str) -> list[tuple[str, str]]:
     repaired = exact_repair(line)
     if repaired is None:
         return []
-    matcher = difflib.SequenceMatcher(None, line, repaired, autojunk=False)
+    from difflib import SequenceMatcher
+
+    matcher = SequenceMatcher(None, line, repaired, autojunk=False)
     return [
         (line[i1:i2], repaired[j1:j2])
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
@@ -105,6 +108,8 @@ def fix_text(text: str) -> tuple[str, int]:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     """A unified diff of the change ``--fix`` would make to ``path``."""
+    import difflib
+
     lines = difflib.unified_diff(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
