@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import shutil
 import statistics
 import subprocess
@@ -140,6 +141,11 @@ class Bench:
         self.directory = directory
         self.servers = servers
         self.env = {**os.environ, "NO_COLOR": "1", "HOME": str(directory / "home")}
+        # As in a login: without USER, every ssh_config lookup (paramiko's, OpenSSH's) asks
+        # the password database who we are, once per Host block.
+        user = pwd.getpwuid(os.getuid()).pw_name
+        self.env.setdefault("USER", user)
+        self.env.setdefault("LOGNAME", user)
         (directory / "home").mkdir(exist_ok=True)
         self.runbook = directory / "fleet.md"
         steps = "\n".join(f"# Step {n}: Step {n}\necho step {n}\n" for n in range(1, STEPS + 1))
@@ -315,9 +321,10 @@ def report(results: Results, counts: list[int]) -> None:
         own = row["runbookkit"]
         floor = (own.client + own.server) / cores
         print(
-            f"  runbookkit: CPU floor {floor:.2f} s on {cores} cores "
-            f"(client {own.client:.2f} s + servers {own.server:.2f} s), "
-            f"waiting {max(own.wall - floor, 0):.2f} s"
+            f"  runbookkit: {own.client:.2f} s client + {own.server:.2f} s servers CPU = "
+            f"{floor:.2f} s on {cores} cores; the rest of its wall time, "
+            f"{max(own.wall - floor, 0):.2f} s, is waiting (for round trips, and for the cores "
+            "while other work has them)"
         )
         goals = count >= 20
         for peer, wall_goal, cpu_goal in (("pyinfra", 0.5, 0.5), ("ansible-playbook", 0.25, None)):
@@ -336,6 +343,25 @@ def report(results: Results, counts: list[int]) -> None:
             print(line)
         if "ssh x N" in row:
             print(f"  runbookkit / ssh x N: wall {own.wall / row['ssh x N'].wall:.2f}x")
+    costs(results, counts)
+
+
+def costs(results: Results, counts: list[int]) -> None:
+    """Each tool's client CPU split into what one process costs and what each more host adds."""
+    if 1 not in counts or max(counts) == 1:
+        return
+    top = max(counts)
+    print(f"\nclient CPU: one process with 1 host, and each host more (from 1 to {top} hosts)")
+    for name, one in results[1].items():
+        many = results[top].get(name)
+        if many is None:
+            continue
+        extra = (many.client - one.client) / (top - 1)
+        server = (many.server - one.server) / (top - 1)
+        print(
+            f"  {name:<18}{one.client * 1000:>8.0f} ms + {extra * 1000:5.1f} ms/host "
+            f"(servers {server * 1000:5.1f} ms/host)"
+        )
 
 
 if __name__ == "__main__":

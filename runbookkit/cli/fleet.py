@@ -91,7 +91,8 @@ def fleet_for(runbook: Runbook, options: RunOptions, flags: dict[str, Any]) -> F
         names = (*_STRATEGY_FLAGS, *_VIEW_FLAGS)
         given = [f"--{name.replace('_', '-')}" for name in names if flags[name]]
         if given:
-            raise ConfigError(f"{', '.join(given)} apply to fleet runs: add --hosts or --group")
+            verb = "apply" if len(given) > 1 else "applies"
+            raise ConfigError(f"{', '.join(given)} {verb} to fleet runs: add --hosts or --group")
         return None
     if options.host is not None:
         raise ConfigError("--host sends a single run elsewhere; with --hosts/--group give one")

@@ -116,3 +116,13 @@ def test_follow_of_an_unknown_host_runs_nothing(fleet, tmp_path):
         "host-1, host-2, host-3, host-4"
     ) in result.stderr
     assert not any((s.home / "x").exists() for s in fleet.servers)
+
+
+def test_output_flags_without_a_fleet_are_refused(tmp_path):
+    from tests.conftest import run_cli
+
+    runbook = write_runbook(tmp_path, "# Step 1: Mark\ntouch ran")
+    done = run_cli("run", str(runbook), "-s", "fix", "--output", "none", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("--output applies to fleet runs: add --hosts or --group")
+    assert not (tmp_path / "ran").exists()
