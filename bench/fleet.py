@@ -35,6 +35,7 @@ left out, with how to install it.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import pwd
 import shutil
@@ -251,6 +252,8 @@ def main() -> None:
     parser.add_argument("--hosts", default="1,5,20,50", help="host counts, comma-separated")
     parser.add_argument("--peers", help=f"directory of pyinfra and ansible-playbook [{PEERS_ENV}]")
     args = parser.parse_args()
+    # The peers' packages were compiled when pip installed them; an installed runbookkit is too.
+    compileall.compile_dir(ROOT / "runbookkit", quiet=1)
     counts = [int(n) for n in args.hosts.split(",")]
     peers = {name: find(name, args.peers) for name in ("pyinfra", "ansible-playbook")}
     for name, found in peers.items():

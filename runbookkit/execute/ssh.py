@@ -92,7 +92,7 @@ class SshShared:
             if self._ssh_config is None:
                 given = self.options.ssh_config
                 paths = [given] if given else [USER_SSH_CONFIG.expanduser(), SYSTEM_SSH_CONFIG]
-                _import_paramiko(paths)
+                import_paramiko(paths)
                 from paramiko import SSHConfig
 
                 config = SSHConfig()
@@ -272,7 +272,7 @@ def _expand(path: str) -> str:
 _MATCH_EXEC = re.compile(r"^\s*(match\b.*\bexec\b|include\b)", re.IGNORECASE | re.MULTILINE)
 
 
-def _import_paramiko(ssh_configs: list[Path]) -> None:
+def import_paramiko(ssh_configs: list[Path]) -> None:
     """Import paramiko, sparing it invoke when no ssh_config needs ``Match exec``.
 
     paramiko imports invoke (≈ 0.1 s with its own imports) only to run ``Match exec`` lines.

@@ -170,9 +170,11 @@ def _ssh_config_path(explicit: Path | None) -> Path | None:
 
 
 def _read_ssh_config(path: Path) -> Any:
-    from paramiko import SSHConfig
-
+    from runbookkit.execute.ssh import import_paramiko
     from runbookkit.files import read_regular_text
+
+    import_paramiko([path])  # without invoke, when the file needs no Match exec
+    from paramiko import SSHConfig
 
     try:
         return SSHConfig.from_text(read_regular_text(path))
