@@ -70,8 +70,11 @@ class Page:
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
         self.browser.events.clear()
-        self.call("Page.navigate", {"url": url})
-        self.browser.wait_event("Page.loadEventFired", session=self.session)
+        done = self.call("Page.navigate", {"url": url})
+        if done.get("errorText"):
+            raise BrowserError(f"{url}: {done['errorText']}")
+        if done.get("loaderId"):  # none when only the fragment changed: nothing loads
+            self.browser.wait_event("Page.loadEventFired", session=self.session)
         time.sleep(wait)
         self.browser.drain()
 
