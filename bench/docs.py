@@ -3,11 +3,13 @@
 Generates N runbooks with RUNS recorded runs each (5 steps per run) in a temporary directory,
 then times real ``mkdocs build`` runs in this process:
 
+- plain: a plain build of the same runbook files as ordinary pages, without the plugin;
 - baseline: the plugin with no history store and no catalog (the same runbook pages);
 - full: the plugin with the history (run history tables and a runs page per runbook) and catalog.
 
-Prints the ratio full / baseline at 500 runbooks (goal ≤ 1.25×) and both times at 10, 100 and
-500 runbooks. Usage: ``python bench/docs.py [--theme material|mkdocs] [--repeat 3] [--dir DIR]``
+Prints the ratios full / plain and full / baseline at 500 runbooks (goal ≤ 1.25×) and the
+times at 10, 100 and 500 runbooks. Usage:
+``python bench/docs.py [--theme material|mkdocs] [--repeat 3] [--dir DIR] [--sizes 10,100,500]``
 (the sites are built under DIR, the working directory by default: a slow file system, as some
 temporary directories are, weighs on the runs pages).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import shutil
 import statistics
 import subprocess
 import sys
@@ -144,15 +147,27 @@ def make_site(root: Path, count: int, runs: int) -> tuple[Path, Path]:
     return root / "history.sqlite", books
 
 
-def write_config(root: Path, name: str, theme: str, plugin: dict[str, object]) -> Path:
-    """A mkdocs.yml building ``root``'s docs and runbooks into ``site-NAME``."""
+def write_config(root: Path, name: str, theme: str, plugin: dict[str, object] | None) -> Path:
+    """A mkdocs.yml building ``root``'s docs and runbooks into ``site-NAME``.
+
+    With ``plugin`` None, a plain build: the runbooks are copied among the docs as ordinary
+    pages (Material's Google Fonts off, as the plugin turns them off).
+    """
+    docs = "docs"
+    plugins: list[object] = [{"runbookkit": {"runbooks_dir": "runbooks", **(plugin or {})}}]
+    theme_config: dict[str, object] = {"name": theme}
+    if plugin is None:
+        docs, plugins = "docs-plain", []
+        shutil.copytree(root / "docs", root / docs)
+        shutil.copytree(root / "runbooks", root / docs / "runbooks")
+        theme_config["font"] = False
     config = {
         "site_name": "Bench",
-        "docs_dir": "docs",
+        "docs_dir": docs,
         "site_dir": f"site-{name}",
-        "theme": {"name": theme},
+        "theme": theme_config,
         "markdown_extensions": ["admonition", "tables"],
-        "plugins": [{"runbookkit": {"runbooks_dir": "runbooks", **plugin}}],
+        "plugins": plugins,
     }
     path = root / f"mkdocs-{name}.yml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -190,19 +205,22 @@ def file_cost(directory: Path, count: int = 1000) -> float:
         return (time.perf_counter() - began) / count * 1000
 
 
-def measure(count: int, theme: str, repeat: int, where: Path) -> tuple[float, float, int]:
-    """Median baseline and full build times for ``count`` runbooks, and the runs/ files made."""
+def measure(count: int, theme: str, repeat: int, where: Path) -> tuple[float, float, float, int]:
+    """Median plain, baseline and full build times for ``count`` runbooks, and the runs/ files
+    made (the builds interleaved, so load weighs on each alike)."""
     with tempfile.TemporaryDirectory(dir=where) as tmp:
         root = Path(tmp)
         history, _ = make_site(root, count, RUNS)
+        plain = write_config(root, "plain", theme, None)
         base = write_config(root, "base", theme, {"history": "missing.sqlite"})
         full = write_config(root, "full", theme, {"history": str(history), "catalog": "catalog.md"})
-        times: dict[Path, list[float]] = {base: [], full: []}
+        times: dict[Path, list[float]] = {plain: [], base: [], full: []}
         for _ in range(repeat):
-            for config in (base, full):
+            for config in (plain, base, full):
                 times[config].append(build_time(config))
         files = len(list((root / "site-full" / "runs").glob("*")))
-        return statistics.median(times[base]), statistics.median(times[full]), files
+        medians = [statistics.median(times[config]) for config in (plain, base, full)]
+        return medians[0], medians[1], medians[2], files
 
 
 def main() -> None:
@@ -211,16 +229,33 @@ def main() -> None:
     parser.add_argument("--theme", default="material", choices=["material", "mkdocs"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=Path.cwd(), help="where to build the sites")
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=SIZES,
+        help="runbook counts to measure, the last one judged against the goal",
+    )
     args = parser.parse_args()
     print(f"theme {args.theme}, {RUNS} runs per runbook, median of {args.repeat} builds")
     print(f"sites built in {args.dir}: {file_cost(args.dir):.3f} ms to create a file there")
-    print(f"{'runbooks':>8}  {'baseline':>9}  {'history+catalog':>15}  {'ratio':>6}  runs/ files")
+    print(
+        f"{'runbooks':>8}  {'plain':>7}  {'baseline':>9}  {'history+catalog':>15}  "
+        f"{'/plain':>6}  {'/base':>6}  runs/ files"
+    )
     ratios = {}
-    for count in SIZES:
-        base, full, files = measure(count, args.theme, args.repeat, args.dir.resolve())
-        ratios[count] = full / base
-        print(f"{count:>8}  {base:>8.2f}s  {full:>14.2f}s  {full / base:>5.2f}×  {files}")
-    print(f"ratio at 500 runbooks: {ratios[500]:.2f}× (goal ≤ 1.25×)")
+    for count in args.sizes:
+        plain, base, full, files = measure(count, args.theme, args.repeat, args.dir.resolve())
+        ratios[count] = (full / plain, full / base)
+        print(
+            f"{count:>8}  {plain:>6.2f}s  {base:>8.2f}s  {full:>14.2f}s  "
+            f"{full / plain:>5.2f}×  {full / base:>5.2f}×  {files}"
+        )
+    last = args.sizes[-1]
+    by_plain, by_base = ratios[last]
+    print(
+        f"at {last} runbooks: {by_plain:.2f}× a plain build, {by_base:.2f}× the plugin "
+        "without history (goal ≤ 1.25×)"
+    )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ log = get_plugin_logger(__name__)
 CSS = "assets/runbookkit.css"
 JS = "assets/runbookkit.js"  # the catalog's sorting and filtering; opens a linked run
 CATALOG_TITLE = "# Catalog\n"  # the site's name says whose ("Catalog - Runbooks")
+# Wide tables: Material leaves out its side columns on the catalog and the runs pages.
+WIDE = "---\nhide: [navigation, toc]\n---\n"
 
 
 class RunbookConfig(base.Config):
@@ -65,6 +67,11 @@ class RunbookConfig(base.Config):
     """Page path of the catalog (``catalog.md``); no catalog when unset."""
     incidents = c.Type(str, default="incidents.md")
     """Page path of the Incidents page, made when the history holds incidents."""
+    offline = c.Type(bool, default=True)
+    """Keep every page free of requests to other hosts: the site is read during outages of the
+    very network it would need. Turns off the theme's web fonts (Material's ``font``) and
+    highlight.js from a CDN (the mkdocs and readthedocs themes' ``highlightjs``), and warns of
+    ``extra_css`` or ``extra_javascript`` given as URLs."""
 
 
 class RunbookPlugin(BasePlugin[RunbookConfig]):
@@ -105,6 +112,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         self.history_path = store
         self.profile_path = settings.profile if self.config.show_lint else None
         self.policy = settings.policy
+        if self.config.offline:
+            _offline(config)
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
         if JS not in config.extra_javascript:
@@ -245,12 +254,12 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             if file is page.file:
                 return self._runbook_source(self.runbooks[runbook_id], page, slots, href)
         if uri == self.config.catalog:
-            return CATALOG_TITLE + slots.add(self._catalog_html(page.url, href))
+            return WIDE + CATALOG_TITLE + slots.add(self._catalog_html(page.url, href))
         if self.incidents_file is not None and page.file is self.incidents_file:
-            return "# Incidents\n" + slots.add(self._incidents_html(page.url, href))
+            return WIDE + "# Incidents\n" + slots.add(self._incidents_html(page.url, href))
         if self.run_pages is not None and self._is_shell(page):
             page.title = esc(self.run_pages.shell.title)  # themes put page titles in as HTML
-            return slots.add(self.run_pages.body())
+            return WIDE + slots.add(self.run_pages.body())
         del self.slots[uri]
         return None
 
@@ -478,6 +487,19 @@ def _lint_profile(path: Path | None) -> Any:
         return load_profile(path)
     except ConfigError as exc:
         raise PluginError(f"runbookkit: {exc}") from None
+
+
+def _offline(config: Any) -> None:
+    """Theme settings that would load fonts or scripts from other hosts, turned off."""
+    theme = config.theme
+    if theme.name == "material" and theme.get("font") is not False:
+        theme["font"] = False  # Material links Google Fonts unless font is false
+    if theme.get("highlightjs"):
+        theme["highlightjs"] = False  # the mkdocs and readthedocs themes load it from a CDN
+    for item in [*config.extra_css, *config.extra_javascript]:
+        path = str(getattr(item, "path", item))
+        if urlsplit(path).netloc:
+            log.warning(f"{path}: loaded from another host, so the site needs the network")
 
 
 def _asset(name: str) -> str:

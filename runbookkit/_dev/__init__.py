@@ -1,0 +1,1 @@
+"""Tools for developing runbookkit (screenshots of the docs site); not used at run time."""
