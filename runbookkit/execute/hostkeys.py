@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import hmac
 import re
@@ -97,8 +98,16 @@ class Entry:
 
 def _glob(pattern: str, name: str) -> bool:
     """OpenSSH's ``match_pattern``: ``*`` and ``?`` only (``[host]:port`` is literal)."""
+    if "*" not in pattern and "?" not in pattern:  # most lines: one literal name per pattern
+        return pattern.lower() == name.lower()
+    return _glob_regex(pattern).fullmatch(name) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A wildcard pattern as a regex, compiled once: every host of a fleet reads every line."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, name, re.IGNORECASE | re.DOTALL) is not None
+    return re.compile(regex, re.IGNORECASE | re.DOTALL)
 
 
 def _hashed(pattern: str, name: str) -> bool:

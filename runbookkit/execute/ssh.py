@@ -20,6 +20,7 @@ paramiko's ``ProxyCommand``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import getpass
 import io
 import logging
@@ -79,6 +80,8 @@ class SshShared:
         self.options = options
         self._lock = threading.Lock()
         self._ssh_config: Any = None
+        self._blocks: HostBlocks | None = None
+        self._entries: dict[str, Any] = {}
         self._known: dict[tuple[Any, ...], Any] = {}
 
     def ssh_config(self) -> Any:
@@ -105,6 +108,17 @@ class SshShared:
                         raise _config_error(exc, str(path)) from None
                 self._ssh_config = config
             return self._ssh_config
+
+    def lookup(self, host: str) -> Any:
+        """ssh_config's options for ``host`` (paramiko's ``SSHConfigDict``; read it, don't change
+        it), looked up once per host."""
+        config = self.ssh_config()
+        with self._lock:
+            if self._blocks is None:
+                self._blocks = HostBlocks(config)
+            if host not in self._entries:
+                self._entries[host] = self._blocks.lookup(host)
+            return self._entries[host]
 
     def known_hosts(self, files: list[Path], global_files: list[Path] | None = None) -> Any:
         """The :class:`~runbookkit.execute.hostkeys.KnownHosts` of ``files`` and the global
@@ -172,7 +186,7 @@ class Connections:
         for key in sorted(set(options) - _SUPPORTED_OPTIONS):
             why = " (host keys are always checked)" if key == "stricthostkeychecking" else ""
             self.warn(f"{target.label}: ssh option -o {key} is ignored by runbookkit{why}")
-        found = self.shared.ssh_config().lookup(target.host)
+        found = self.shared.lookup(target.host)
         try:
             port = sshvalues.port(target.port or options.get("port") or found.get("port") or 22)
             timeout = options.get("connecttimeout") or found.get("connecttimeout")
@@ -267,6 +281,43 @@ def _options(target: Target) -> dict[str, str]:
 
 def _expand(path: str) -> str:
     return str(Path(path).expanduser())
+
+
+class HostBlocks:
+    """paramiko's ``SSHConfig.lookup``, without trying every ``Host`` block for every host.
+
+    paramiko tries each block's patterns on each lookup, so a fleet whose ssh_config has a
+    block per host costs hosts x blocks pattern matches. Here the blocks that name only literal
+    hosts are indexed by name once; a lookup reads the blocks naming its host and every other
+    block (wildcards, negations, ``Match``), in the file's order, so the result is paramiko's
+    own. With ``CanonicalizeHostname`` the name may change between paramiko's two passes: every
+    block is read then.
+    """
+
+    _GLOB = frozenset("*?[!")
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+        blocks = config._config
+        self._whole = any("canonicalizehostname" in block["config"] for block in blocks)
+        self._named: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        for index, block in enumerate(blocks):
+            patterns = block.get("host") or []
+            if "matches" in block or not patterns or any(self._GLOB & set(p) for p in patterns):
+                self._always.append(index)
+            else:
+                for pattern in dict.fromkeys(patterns):
+                    self._named.setdefault(pattern, []).append(index)
+
+    def lookup(self, host: str) -> Any:
+        """ssh_config's options for ``host``, as ``SSHConfig.lookup`` gives them."""
+        named = self._named.get(host, [])
+        if self._whole or len(named) + len(self._always) == len(self.config._config):
+            return self.config.lookup(host)
+        view = copy.copy(self.config)
+        view._config = [self.config._config[i] for i in sorted(self._always + named)]
+        return view.lookup(host)
 
 
 _MATCH_EXEC = re.compile(r"^\s*(match\b.*\bexec\b|include\b)", re.IGNORECASE | re.MULTILINE)

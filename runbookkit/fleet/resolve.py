@@ -209,8 +209,9 @@ def _complete(hosts: list[Host], config: Path | None) -> list[Host]:
     if config is None:
         return hosts
     from runbookkit.execute import sshvalues
+    from runbookkit.execute.ssh import HostBlocks
 
-    parsed = _read_ssh_config(config)
+    parsed = HostBlocks(_read_ssh_config(config))
     out = []
     for host in hosts:
         alias = host.alias or host.hostname
