@@ -49,6 +49,17 @@ def run_cli(
     )
 
 
+@pytest.fixture(scope="session")
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(_cache_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """What commands keep between runs (parse trees, routes) goes to the tests' own directory."""
+    monkeypatch.setenv("RUNBOOKKIT_CACHE_DIR", str(_cache_dir))
+
+
 @pytest.fixture(autouse=True)
 def _history_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Runs made by tests are recorded in a store of their own, never in the checkout."""

@@ -112,8 +112,9 @@ def match_command(
 
 def _matcher(directory: Path, only: tuple[str, ...]) -> tuple[Matcher, bool]:
     """The matcher of the runbooks in ``directory`` (or of ``only`` those); True if any failed."""
+    from runbookkit.cache import cache_dir
     from runbookkit.match import Matcher
-    from runbookkit.match.load import cache_dir, load_routes
+    from runbookkit.match.load import load_routes
 
     routes, errors = load_routes(directory)
     for error in errors:

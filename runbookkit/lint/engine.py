@@ -20,7 +20,7 @@ from runbookkit.errors import ParseError
 from runbookkit.lint.codes import Level, Rule
 from runbookkit.lint.profile import Profile, load_profile
 from runbookkit.lint.rules import RULES, Context
-from runbookkit.parsing import read_text, tree_text
+from runbookkit.parsing import kept, read_text, tree_text
 from runbookkit.parsing.metadata import ALIASES, normalise_key
 from runbookkit.parsing.safety import DEFAULT, Policy
 from runbookkit.tree import Runbook
@@ -161,7 +161,25 @@ def parse_tolerantly(
 
     Raises:
         ParseError: the file is malformed beyond a metadata value (an unclosed fence, bad YAML).
+
+    With ``digest`` (the sha256 of the file's bytes), the result for unchanged bytes is taken
+    from the cache (:mod:`runbookkit.parsing.kept`).
     """
+    if digest is None:
+        return _parse_tolerantly(text, path, digest, policy)
+    ident = Path(path).name.removesuffix(".md").removesuffix(".markdown")
+    name = kept.key(digest, path, ident, policy, kind="lint")
+    found = kept.load(name)
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], Runbook):
+        return found
+    result = _parse_tolerantly(text, path, digest, policy)
+    kept.store(name, result)
+    return result
+
+
+def _parse_tolerantly(
+    text: str, path: str, digest: str | None, policy: Policy
+) -> tuple[Runbook, dict[str, tuple[int, str, str]]]:
     lines = text.split("\n")
     refused: dict[str, tuple[int, str, str]] = {}
     ident = Path(path).name.removesuffix(".md").removesuffix(".markdown")

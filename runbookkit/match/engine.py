@@ -75,7 +75,7 @@ class Matcher:
         hyperscan: use Hyperscan to find candidate lines (None: when installed and not turned
             off by ``RUNBOOKKIT_MATCH_ENGINE=re2``).
         cache_dir: where to keep the compiled Hyperscan database (default: runbookkit's cache
-            directory, :func:`runbookkit.match.load.cache_dir`).
+            directory, :func:`runbookkit.cache.cache_dir`).
 
     Attributes:
         routes: the routes that take part, in the order given.
@@ -269,7 +269,7 @@ class Matcher:
 
         if not self._fast or not (hyper.wanted() if self._hyperscan is None else self._hyperscan):
             return
-        from runbookkit.match.load import cache_dir
+        from runbookkit.cache import cache_dir
 
         patterns = [c.buffer_pattern for c in self._fast]
         prefilter = hyper.Prefilter(patterns, self._cache_dir or cache_dir())

@@ -15,13 +15,13 @@ of Hyperscan and of this module, so a changed runbook costs one compile.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from runbookkit.cache import digest, write_atomic
 from runbookkit.match.context import Buffer
 from runbookkit.match.scanner import release
 
@@ -71,7 +71,7 @@ class Prefilter:
         self.rejected: list[tuple[int, str]] = []
         self._db: Any = None
         version = getattr(hyperscan, "__version__", "?")
-        key = _digest([str(FORMAT), version, str(FLAGS), MARKER.decode(), *patterns])
+        key = digest([str(FORMAT), version, str(FLAGS), MARKER.decode(), *patterns])
         path = cache / f"hyperscan-{key}.db" if cache is not None else None
         self.compiled = path is None or not self._load(path)
         if self.compiled:
@@ -121,13 +121,8 @@ class Prefilter:
 
     def _store(self, path: Path) -> None:
         """Write the database atomically and keep only the :data:`KEEP` newest."""
+        write_atomic(path, json.dumps(self.rejected).encode() + b"\n" + self._hs.dumpb(self._db))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(
-                json.dumps(self.rejected).encode() + b"\n" + self._hs.dumpb(self._db)
-            )
-            os.replace(partial, path)
             old = sorted(path.parent.glob("hyperscan-*.db"), key=_mtime, reverse=True)
             for stale in old[KEEP:]:
                 stale.unlink(missing_ok=True)
@@ -211,10 +206,6 @@ def _build(hs: Any, patterns: list[tuple[int, bytes]], marker: int) -> Any:
     db = hs.Database(mode=hs.HS_MODE_BLOCK)
     db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=FLAGS)
     return db
-
-
-def _digest(parts: list[str]) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
 def _mtime(path: Path) -> float:

@@ -8,26 +8,17 @@ parsed again. Files that fail to parse are never cached, so their errors show ev
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from runbookkit import __version__
+from runbookkit.cache import cache_dir, digest, sources_stamp, write_atomic
 from runbookkit.errors import ParseError
 from runbookkit.match.routes import Route
 
 FORMAT = 1
-
-
-def cache_dir() -> Path:
-    """``$RUNBOOKKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/runbookkit`` or ``~/.cache/runbookkit``."""
-    if os.environ.get("RUNBOOKKIT_CACHE_DIR"):
-        return Path(os.environ["RUNBOOKKIT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "runbookkit"
 
 
 def load_routes(directory: Path) -> tuple[list[Route], list[ParseError]]:
@@ -39,7 +30,7 @@ def load_routes(directory: Path) -> tuple[list[Route], list[ParseError]]:
     from runbookkit import catalog
 
     files = catalog.discover(directory)
-    cache_file = cache_dir() / f"routes-{_digest(str(directory.resolve()))}.json"
+    cache_file = cache_dir() / f"routes-{digest([str(directory.resolve())], 16)}.json"
     stamp = _parser_stamp()
     cached = _read(cache_file, stamp)
     entries: dict[str, Any] = {}
@@ -85,23 +76,9 @@ def _parse(path: Path) -> dict[str, Any] | None:
     return asdict(route) if route else None
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def _parser_stamp() -> str:
     """What the cached routes depend on besides the runbooks: the parser and the model."""
-    package = Path(__file__).resolve().parent.parent
-    sources = [package / "model.py", package / "match" / "routes.py"]
-    sources += sorted((package / "parsing").glob("*.py"))
-    parts = [str(FORMAT), __version__]
-    for source in sources:
-        try:
-            info = source.stat()
-        except OSError:
-            continue
-        parts.append(f"{source.name}:{info.st_mtime_ns}:{info.st_size}")
-    return _digest("|".join(parts))
+    return sources_stamp(("model.py", "match/routes.py", "parsing/*.py"), f"{FORMAT}:{__version__}")
 
 
 def _read(cache_file: Path, stamp: str) -> dict[str, Any]:
@@ -117,10 +94,4 @@ def _read(cache_file: Path, stamp: str) -> dict[str, Any]:
 
 def _write(cache_file: Path, body: dict[str, Any]) -> None:
     """Write the cache atomically; a cache that cannot be written is only a slower next run."""
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(body), encoding="utf-8")
-        os.replace(partial, cache_file)
-    except OSError:
-        pass
+    write_atomic(cache_file, json.dumps(body).encode())

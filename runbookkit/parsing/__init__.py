@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING
 from runbookkit import tree
 from runbookkit.errors import ParseError
 from runbookkit.files import NotRegularFileError, read_regular
-from runbookkit.parsing import damage, fences, metadata, safety, transcripts
-from runbookkit.parsing.document import Walker, markdown
-from runbookkit.parsing.sections import slug
+from runbookkit.parsing import kept, safety
 
 if TYPE_CHECKING:
     from runbookkit.model import Runbook
@@ -100,10 +98,18 @@ def validate(parsed: tree.Runbook) -> Runbook:
 def tree_file(
     path: str | Path, *, runbook_id: str | None = None, policy: safety.Policy = safety.DEFAULT
 ) -> tree.Runbook:
-    """Parse the runbook at ``path`` into its tree, as :func:`parse_file` does before validating."""
+    """Parse the runbook at ``path`` into its tree, as :func:`parse_file` does before validating.
+
+    The tree of an unchanged file is taken from the cache (:mod:`runbookkit.parsing.kept`).
+    """
     text, digest = read_text(path)
     ident = runbook_id or Path(path).stem
-    return tree_text(text, path=str(path), runbook_id=ident, sha256=digest, policy=policy)
+    name = kept.key(digest, str(path), ident, policy)
+    parsed = kept.load(name)
+    if not isinstance(parsed, tree.Runbook):
+        parsed = tree_text(text, path=str(path), runbook_id=ident, sha256=digest, policy=policy)
+        kept.store(name, parsed)
+    return parsed
 
 
 def tree_text(
@@ -119,6 +125,10 @@ def tree_text(
     Raises:
         ParseError: the text is empty or malformed (with the line where it is wrong).
     """
+    from runbookkit.parsing import damage, fences, metadata, transcripts
+    from runbookkit.parsing.document import Walker, markdown
+    from runbookkit.parsing.sections import slug
+
     if not text.strip():
         raise ParseError("file is empty, expected a Markdown runbook", path=path, line=1)
     lines = fences.split_lines(text)

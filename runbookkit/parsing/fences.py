@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from runbookkit.tree import Repair
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 _MAX_PASSES = 20  # short closings repaired one nesting level at a time
 _QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?")

@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import ParseError
 from runbookkit.tree import MTTR, Metadata, Severity
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 # Key as written (lower-cased, words joined by "_") → Metadata field.
 ALIASES = {

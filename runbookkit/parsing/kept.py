@@ -1,0 +1,80 @@
+"""Parse trees kept between runs, so a command on an unchanged runbook does not parse it again.
+
+A tree is kept under a key made of the file's bytes (their sha256), the path and id it was
+parsed as, the team's safety policy, and a stamp of the parser's own sources: any change to
+one of them is a miss, and the runbook is parsed as if nothing were kept. Trees are pickled,
+so they are loaded only from a cache directory that belongs to this user and that no one else
+may write to. Runbooks that fail to parse are not kept: their error is found again each time.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runbookkit import __version__
+from runbookkit.cache import cache_dir, digest, private, sources_stamp, write_atomic
+
+if TYPE_CHECKING:
+    from runbookkit.parsing.safety import Policy
+
+FORMAT = 1
+# The sources a tree depends on, relative to the package.
+SOURCES = ("tree.py", "errors.py", "files.py", "parsing/*.py")
+KEEP = 1000  # trees kept; past twice this many, the oldest go
+
+
+def key(sha256: str, path: str, runbook_id: str, policy: Policy, kind: str = "tree") -> str:
+    """The key of what a file with these bytes gives, parsed as ``path`` and ``runbook_id``:
+    its tree, or another ``kind`` of result of the parser (lint's tolerant parse)."""
+    return digest([str(FORMAT), kind, _stamp(), sha256, path, runbook_id, repr(policy)], 32)
+
+
+def load(name: str) -> object | None:
+    """What is kept under ``name``, or None (callers check its type)."""
+    directory = _directory()
+    if not private(directory):
+        return None
+    try:
+        data = (directory / f"{name}.pickle").read_bytes()
+        parsed = pickle.loads(data)
+    except Exception:  # a damaged or foreign entry is only a miss
+        return None
+    return parsed
+
+
+def store(name: str, parsed: object) -> None:
+    """Keep ``parsed`` under ``name``; let the oldest go when there are too many."""
+    directory = _directory()
+    try:
+        data = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return
+    write_atomic(directory / f"{name}.pickle", data)
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    if len(entries) > 2 * KEEP:
+        entries.sort(key=_mtime, reverse=True)
+        for entry in entries[KEEP:]:
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def _directory() -> Path:
+    return cache_dir() / "trees"
+
+
+@cache
+def _stamp() -> str:
+    return sources_stamp(SOURCES, __version__)
+
+
+def _mtime(entry: os.DirEntry[str]) -> float:
+    try:
+        return entry.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -1,0 +1,130 @@
+"""Parse trees kept between runs: a hit gives the same tree, any change is a miss."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from runbookkit.parsing import kept, safety, tree_file, tree_text
+from tests.conftest import REDIS, ROOT
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RUNBOOKKIT_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "trees"
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "disk-full.md"
+    path.write_text(REDIS.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def test_an_unchanged_file_gives_the_same_tree_from_the_cache(cache: Path, book: Path) -> None:
+    first = tree_file(book)
+    assert len(list(cache.iterdir())) == 1
+    again = tree_file(book)
+    assert again == first
+    assert again is not first
+    text = book.read_text(encoding="utf-8")
+    assert again == tree_text(text, path=str(book), runbook_id="disk-full", sha256=first.sha256)
+
+
+def test_the_cache_is_used_on_a_hit(
+    cache: Path, book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree_file(book)
+    import runbookkit.parsing as parsing
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(parsing, "tree_text", refuse)
+    assert tree_file(book).id == "disk-full"
+
+
+def test_a_changed_file_id_or_policy_is_a_miss(cache: Path, book: Path) -> None:
+    before = tree_file(book)
+    book.write_text(book.read_text(encoding="utf-8").replace("Redis", "Valkey"), encoding="utf-8")
+    after = tree_file(book)
+    assert after.metadata.title != before.metadata.title
+    assert tree_file(book, runbook_id="other").id == "other"
+    policy = safety.Policy.from_entries(["redis-cli"], [])
+    marked = tree_file(book, policy=policy)
+    plain = tree_file(book)
+
+    def destructive(parsed: object) -> list[bool]:
+        blocks = [b for sec in parsed.sections for b in sec.blocks()]  # type: ignore[attr-defined]
+        return [step.destructive for block in blocks for step in block.steps]
+
+    assert any(destructive(marked)) and destructive(marked) != destructive(plain)
+    assert len(list(cache.iterdir())) == 4
+
+
+def test_a_runbook_that_fails_to_parse_is_not_kept(cache: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.md"
+    empty.write_text("   \n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(Exception, match="file is empty"):
+            tree_file(empty)
+    assert not cache.exists() or not list(cache.iterdir())
+
+
+def test_a_cache_others_may_write_to_is_not_read(cache: Path, book: Path) -> None:
+    first = tree_file(book)
+    os.chmod(cache, 0o777)
+    name = next(cache.iterdir()).name.removesuffix(".pickle")
+    assert kept.load(name) is None
+    os.chmod(cache, 0o700)
+    assert kept.load(name) == first
+
+
+def test_a_damaged_entry_is_a_miss(cache: Path, book: Path) -> None:
+    first = tree_file(book)
+    entry = next(cache.iterdir())
+    entry.write_bytes(b"not a pickle")
+    assert tree_file(book) == first
+
+
+def test_an_unwritable_cache_only_parses_every_time(
+    tmp_path: Path, book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("RUNBOOKKIT_CACHE_DIR", str(blocker / "cache"))
+    assert tree_file(book).id == "disk-full"
+
+
+def test_a_warm_list_imports_no_markdown_parser(cache: Path, book: Path) -> None:
+    env = {
+        **os.environ,
+        "RUNBOOKKIT_CACHE_DIR": str(cache.parent),
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+    }
+    probe = (
+        "import sys, runpy; sys.argv = ['runbookkit', 'list', '--runbooks-dir', sys.argv[1]]\n"
+        "try:\n    runpy.run_module('runbookkit', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('markdown_it' in sys.modules, 'tree_sitter' in sys.modules, file=sys.stderr)"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe, str(book.parent)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for _ in range(2)
+    ]
+    assert "disk-full" in runs[1].stdout
+    assert runs[0].stderr.split()[-2:] == ["True", "True"]
+    assert runs[1].stderr.split()[-2:] == ["False", "False"]
