@@ -37,6 +37,7 @@ import re
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runbookkit.parsing.shellvars import STANDARD_NAMES, Ref, Usage, analyse_tree, is_standard
@@ -122,10 +123,35 @@ def parse(source: bytes) -> Node:
     with _LOCK:
         if _PARSER is None:
             import tree_sitter
-            import tree_sitter_bash
 
-            _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+            _PARSER = tree_sitter.Parser(tree_sitter.Language(_bash_grammar()))
         return _PARSER.parse(source).root_node
+
+
+def _bash_grammar() -> object:
+    """The compiled bash grammar (``tree_sitter_bash.language()``).
+
+    The package's ``__init__`` imports :mod:`importlib.resources` (about 15 ms, a fifth of a
+    command's start-up) for highlight queries runbookkit does not use, so its compiled module is
+    loaded straight from the package directory; where the package is not laid out that way, it
+    is imported as usual.
+    """
+    import importlib.machinery
+    import importlib.util
+
+    spec = importlib.util.find_spec("tree_sitter_bash")
+    for directory in (spec.submodule_search_locations or []) if spec else []:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            binding = Path(directory) / f"_binding{suffix}"
+            found = importlib.util.spec_from_file_location("tree_sitter_bash._binding", binding)
+            if not binding.is_file() or found is None or found.loader is None:
+                continue
+            module = importlib.util.module_from_spec(found)
+            found.loader.exec_module(module)
+            return module.language()
+    import tree_sitter_bash
+
+    return tree_sitter_bash.language()
 
 
 def variable_name(written: str) -> str:
