@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,32 @@ CLEAN = {
     "execute/events.py": "",
     "cli/__init__.py": "from runbookkit.execute.runner import *\nfrom runbookkit import plan\n",
 }
+
+
+def test_runbookkit_imports_in_stage_order_without_cycles(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, problems = run(PACKAGE, capsys)
+    assert problems == []
+    assert code == 0
+
+
+def test_the_module_runs_and_prints_the_graph_by_stage() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "runbookkit._dev.imports"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[text]"
+    assert "  runbookkit.errors -> (nothing)" in lines
+    runner = next(line for line in lines if line.startswith("  runbookkit.execute.runner -> "))
+    assert "runbookkit.plan" in runner and "runbookkit.execute.events" in runner
+    assert lines.index("[results]") < lines.index("[history]") < lines.index("[entry]")
+    assert "runbookkit._dev" not in done.stdout
 
 
 def test_every_module_of_runbookkit_has_a_stage() -> None:
