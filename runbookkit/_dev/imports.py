@@ -60,13 +60,13 @@ TABLE: dict[str, str | None] = {
     "secrets": "text",  # masking secret values in any text
     "terminal": "text",  # what a terminal shows of a text
     "_version": "text",
-    "history.location": "text",  # a store's path or URL, as a setting gives it
+    "history.location": "text",  # a store's path or URL, as a setting gives it (stdlib only)
     # tokens: markdown-it tokens -> the parse tree
-    "tree": "tokens",  # the plain dataclasses the parser fills
+    "tree": "tokens",  # the parse tree: plain dataclasses the parser fills, model.py validates
     "parsing.*": "tokens",
-    "settings": "tokens",  # its command policy is the parser's (parsing.safety)
+    "settings": "tokens",  # the team's command policy it holds is the parser's (parsing.safety)
     # model: the validated runbook, and the runbooks of a directory
-    "parsing": "model",  # parse_text/parse_file end in the model's validation
+    "parsing": "model",  # the parser's front door: parse_text/parse_file validate into the model
     "model": "model",
     "catalog": "model",
     # three branches on the model
@@ -76,13 +76,14 @@ TABLE: dict[str, str | None] = {
     # results: running a plan, on one machine or a fleet, and its events
     "execute.*": "results",
     "fleet.*": "results",
-    # record: what a run and an alert write, and the interface they write through
+    # record: what a run and an alert write, and the store interface they write through
+    # (history.store: RunWriter, Transactional), which the stores below implement
     "history.records": "record",
     "history.store": "record",
     "history.process": "record",
     "history.recorder": "record",
     "history.attach": "record",
-    "history.incidents": "record",
+    "history.incidents": "record",  # incidents opened by alerts, linked to runs as they record
     # history: the stores behind that interface, opening one, reading and measuring it
     "history": "history",
     "history.sqlite": "history",
