@@ -7,10 +7,10 @@ loaded from its module the first time it is used (``runbookkit.parse_file`` impo
 
 from __future__ import annotations
 
+from runbookkit._version import __version__ as __version__
+
 # Neither typing nor importlib: ``runbookkit --help`` imports this module and nothing heavy.
 TYPE_CHECKING = False
-
-__version__ = "0.1.0"
 
 # Public name → the module that defines it; add a name by adding a line here.
 _EXPORTS: dict[str, str] = {

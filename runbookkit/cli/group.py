@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from runbookkit import __version__
+from runbookkit._version import __version__
 from runbookkit.cli.commands import COMMANDS, DESCRIPTION
 from runbookkit.cli.common import ExitCode
 from runbookkit.errors import RunbookError

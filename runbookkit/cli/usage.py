@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from runbookkit import __version__
+from runbookkit._version import __version__
 from runbookkit.cli.commands import COMMANDS, DESCRIPTION
 
 USAGE = "Usage: runbookkit [OPTIONS] COMMAND [ARGS]..."

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from runbookkit import __version__
+from runbookkit._version import __version__
 from runbookkit.errors import ExecutionError, RunbookError
 from runbookkit.execute import needs, signals
 from runbookkit.execute.events import (

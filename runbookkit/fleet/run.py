@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from runbookkit import __version__
+from runbookkit._version import __version__
 from runbookkit.errors import ConfigError, ExecutionError
 from runbookkit.execute.events import (
     Event,

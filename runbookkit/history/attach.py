@@ -27,7 +27,7 @@ def record_plan(
 
     ``targets`` (a fleet's hosts) replaces the targets the steps name; ``secrets`` are masked.
     """
-    from runbookkit import __version__
+    from runbookkit._version import __version__
     from runbookkit.execute.ids import new_run_id
 
     redactor = Redactor(secrets)

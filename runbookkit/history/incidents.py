@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import RunStatus
@@ -29,12 +29,53 @@ from runbookkit.execute.ids import new_run_id
 from runbookkit.history.records import parse_timestamp, timestamp, utc
 
 if TYPE_CHECKING:
-    from runbookkit.alerts.event import AlertEvent
     from runbookkit.history.store import Row, Transaction, Transactional
 
 FIX_SECTION = "fix"  # the canonical id of the Fix section (mitigation, remediation, ...)
 DIAGNOSIS = "diagnosis"  # the role of a run started by an alert
 OPERATOR = "operator"  # the role of a run started by a person
+# What an alert event says of its alert (the values of runbookkit.alerts.event.AlertState).
+FIRING, ACKNOWLEDGED, RESOLVED = "firing", "acknowledged", "resolved"
+
+
+class Alert(Protocol):
+    """What an incident keeps of one alert event: the fields of
+    :class:`runbookkit.alerts.event.AlertEvent`, which the webhook receiver builds. The history
+    reads them through this protocol, so it does not depend on the alerts front end."""
+
+    @property
+    def source(self) -> str:
+        """Who sent it: ``alertmanager``, ``grafana``, ``pagerduty`` or ``generic``."""
+        ...
+
+    @property
+    def state(self) -> str:
+        """:data:`FIRING`, :data:`ACKNOWLEDGED` or :data:`RESOLVED`."""
+        ...
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def received_at(self) -> dt.datetime: ...
+
+    @property
+    def starts_at(self) -> dt.datetime | None: ...
+
+    @property
+    def ends_at(self) -> dt.datetime | None: ...
+
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+    @property
+    def annotations(self) -> Mapping[str, str]: ...
+
+    @property
+    def url(self) -> str | None: ...
 
 
 @dataclass
@@ -182,7 +223,7 @@ def list_sql(*, runbook: bool, since: bool, open_only: bool, limited: bool) -> s
 # -- changes ----------------------------------------------------------------------------------
 
 
-def record_alert(store: Transactional, event: AlertEvent, runbook_id: str | None) -> Incident:
+def record_alert(store: Transactional, event: Alert, runbook_id: str | None) -> Incident:
     """Apply one alert event to its incident and return the incident as it now stands.
 
     A firing event opens an incident for its key or counts a repeat on the open one; an
@@ -194,8 +235,6 @@ def record_alert(store: Transactional, event: AlertEvent, runbook_id: str | None
     is not a firing one. Otherwise a firing event opens a new incident; so does an acknowledged
     or resolved event of an alert runbookkit never saw firing, so its milestones are kept.
     """
-    from runbookkit.alerts.event import AlertState
-
     received = timestamp(utc(event.received_at))
     with store.transaction() as tx:
         incident_id = _open_id(tx, event.key)
@@ -205,14 +244,14 @@ def record_alert(store: Transactional, event: AlertEvent, runbook_id: str | None
                 tx.execute(SEEN, {"at": received, "repeat": 1, "id": latest["id"]})
                 return _get(tx, latest["id"])
         opened = False
-        if incident_id is None or event.state == AlertState.firing:
+        if incident_id is None or event.state == FIRING:
             incident_id, opened = _open_or_repeat(tx, event, runbook_id)  # or counts a repeat
         else:
             tx.execute(SEEN, {"at": received, "repeat": 0, "id": incident_id})
-        if event.state == AlertState.firing:
+        if event.state == FIRING:
             return _get(tx, incident_id, opened=opened)
         by = f"{event.source} {event.state}"
-        if event.state == AlertState.acknowledged:
+        if event.state == ACKNOWLEDGED:
             tx.execute(ACKNOWLEDGE, {"at": received, "by": by, "id": incident_id})
         else:
             ended = timestamp(utc(event.ends_at)) if event.ends_at is not None else received
@@ -220,12 +259,10 @@ def record_alert(store: Transactional, event: AlertEvent, runbook_id: str | None
         return _get(tx, incident_id, opened=opened)
 
 
-def _same_alert(latest: Row, event: AlertEvent) -> bool:
+def _same_alert(latest: Row, event: Alert) -> bool:
     """Whether ``event`` belongs to ``latest``, the resolved last incident of its key."""
-    from runbookkit.alerts.event import AlertState
-
     if event.starts_at is None:
-        return event.state != AlertState.firing
+        return event.state != FIRING
     return bool(latest["started_at"] == timestamp(utc(event.starts_at)))
 
 
@@ -334,7 +371,7 @@ def run_finished(
     return mitigated
 
 
-def _open_or_repeat(tx: Transaction, event: AlertEvent, runbook_id: str | None) -> tuple[str, bool]:
+def _open_or_repeat(tx: Transaction, event: Alert, runbook_id: str | None) -> tuple[str, bool]:
     """The id of the open incident of the event's key, opened now or counting a repeat, and
     whether it was opened now."""
     received = utc(event.received_at)

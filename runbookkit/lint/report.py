@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import click
 
-from runbookkit import __version__
+from runbookkit._version import __version__
 from runbookkit.lint.codes import Level, Rule
 from runbookkit.lint.engine import FileResult, Finding
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from runbookkit import __version__
+from runbookkit._version import __version__
 from runbookkit.cache import cache_dir, digest, sources_stamp, write_atomic
 from runbookkit.errors import ParseError
 from runbookkit.match.routes import Route

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runbookkit import __version__
+from runbookkit._version import __version__
 from runbookkit.cache import cache_dir, digest, private, sources_stamp, write_atomic
 
 if TYPE_CHECKING:

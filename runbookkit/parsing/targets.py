@@ -20,13 +20,9 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import TYPE_CHECKING
 
 from runbookkit.parsing import shellwords
-from runbookkit.tree import Target
-
-if TYPE_CHECKING:
-    from runbookkit import model
+from runbookkit.tree import Target, TargetLabel
 
 _VALUE_FLAGS = {"-i", "-p", "-o", "-l"}
 _BARE_FLAGS = {"-t", "-tt", "-T", "-q", "-n", "-A", "-C", "-4", "-6"}
@@ -115,8 +111,8 @@ def _call(command: str) -> tuple[Target, list[str]] | None:
     return target, remote
 
 
-def render(target: model.Target | None) -> str:
-    """A short label for a target: ``local`` for this machine."""
+def render(target: TargetLabel | None) -> str:
+    """A short label for a target (the tree's or the model's): ``local`` for this machine."""
     return "local" if target is None else target.label
 
 

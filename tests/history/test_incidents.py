@@ -10,7 +10,7 @@ import pytest
 from runbookkit.alerts.event import AlertEvent, AlertSource, AlertState
 from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import RunFinished, RunStatus, StepFinished
-from runbookkit.history import HistoryRecorder, Store, open_store
+from runbookkit.history import HistoryRecorder, Store, incidents, open_store
 from runbookkit.history.incidents import (
     DIAGNOSIS,
     IncidentLink,
@@ -53,6 +53,12 @@ def alert(
 
 def seconds(value: float) -> dt.datetime:
     return T0 + dt.timedelta(seconds=value)
+
+
+def test_the_history_reads_the_states_the_alerts_front_end_gives() -> None:
+    """The history compares an event's state with its own constants, not AlertState."""
+    states = (incidents.FIRING, incidents.ACKNOWLEDGED, incidents.RESOLVED)
+    assert [state.value for state in AlertState] == list(states)
 
 
 def test_the_first_firing_event_opens_an_incident_and_repeats_are_counted(store: Store) -> None:
