@@ -60,6 +60,7 @@ EXPORT_BATCH = f"""SELECT {RUN_COLUMNS} FROM runs
     ORDER BY started_at, id LIMIT %(batch)s"""
 STEPS_OF_RUNS = f"""SELECT {STEP_COLUMNS} FROM steps
     WHERE run_id = ANY(%(ids)s) ORDER BY run_id, seq"""
+FAILED_STEPS_OF_RUNS = STEPS_OF_RUNS.replace(" ORDER BY", f" AND {queries.FAILED_STEPS} ORDER BY")
 HOSTS_OF_RUNS = """SELECT run_id, host, bool_or(status = 'failed') AS failed FROM steps
     WHERE host IS NOT NULL AND run_id = ANY(%(ids)s)
     GROUP BY run_id, host ORDER BY run_id, min(seq)"""

@@ -68,6 +68,8 @@ EXPORT_BATCH = f"""SELECT {RUN_COLUMNS} FROM runs
     ORDER BY started_at, id LIMIT :batch"""
 STEPS_OF_RUNS = f"""SELECT {STEP_COLUMNS} FROM steps
     WHERE run_id IN (SELECT value FROM json_each(:ids)) ORDER BY run_id, seq"""
+FAILED_STEPS = "status IN ('failed', 'error')"  # the steps a failed run's reason comes from
+FAILED_STEPS_OF_RUNS = STEPS_OF_RUNS.replace(" ORDER BY", f" AND {FAILED_STEPS} ORDER BY")
 HOSTS_OF_RUNS = """SELECT run_id, host, max(status = 'failed') AS failed FROM steps
     WHERE host IS NOT NULL AND run_id IN (SELECT value FROM json_each(:ids))
     GROUP BY run_id, host ORDER BY run_id, min(seq)"""
