@@ -11,6 +11,7 @@ the rest has come, so a secret split across two reads is masked too.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import io
 import json
@@ -234,7 +235,15 @@ class Redactor:
 
     def _masked(self, value: Any) -> Any:
         """``value`` masked, or None when masking changes nothing."""
-        if isinstance(value, str) and not isinstance(value, Enum):
+        kind: type = type(value)
+        if kind in _NO_TEXT:  # numbers, times, flags, None: nothing that could hold a secret
+            return None
+        if kind is str:
+            text = self.text(value)
+            return None if text == value else text
+        if isinstance(value, Enum):  # a status or a kind: one of a fixed set of words
+            return None
+        if isinstance(value, str):
             text = self.text(value)
             return None if text == value else text
         if isinstance(value, list):
@@ -242,12 +251,20 @@ class Redactor:
             if all(item is None for item in items):
                 return None
             return [old if new is None else new for old, new in zip(value, items, strict=True)]
-        kind: type = type(value)
         names = _text_fields(kind)
         if names:
             changes = {}
             for name in names:
-                new = self._masked(getattr(value, name))
+                field = getattr(value, name)
+                field_kind = type(field)
+                if field_kind in _NO_TEXT:
+                    continue
+                if field_kind is str:  # most fields: masked here, without a call per field
+                    text = self.text(field)
+                    if text != field:
+                        changes[name] = text
+                    continue
+                new = self._masked(field)
                 if new is not None:
                     changes[name] = new
             return dataclasses.replace(value, **changes) if changes else None
@@ -258,6 +275,8 @@ class Redactor:
         return StreamRedactor(self)
 
 
+# Values of these types hold no text; the field scan passes them at once.
+_NO_TEXT = frozenset({type(None), bool, int, float, dt.datetime, dt.date, dt.time, dt.timedelta})
 _KNOWN_LENGTH = 512  # texts up to this long are remembered, masked, by their redactor
 _KNOWN_TEXTS = 4096
 

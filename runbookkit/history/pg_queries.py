@@ -13,11 +13,7 @@ import re
 from runbookkit.history import queries
 
 STATUS = "CASE WHEN status = 'running' AND id = ANY(%(dead)s) THEN 'interrupted' ELSE status END"
-# The failed step's title is looked up only for a run that has one.
-FAILED_TITLE = f"CASE WHEN runs.failed_step IS NULL THEN NULL ELSE {queries.FAILED_TITLE} END"
-RUN_COLUMNS = queries.RUN_COLUMNS.replace(queries.STATUS, STATUS).replace(
-    queries.FAILED_TITLE, FAILED_TITLE
-)
+RUN_COLUMNS = queries.RUN_COLUMNS.replace(queries.STATUS, STATUS)
 STEP_COLUMNS = queries.STEP_COLUMNS
 
 INSERT_RUN = """INSERT INTO runs (id, runbook_id, runbook_title, runbook_sha256, section, operator,
@@ -48,10 +44,11 @@ REAP = """UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbe
     WHERE status = 'running' AND id = ANY(%(dead)s)"""
 RUN_BY_PREFIX = f"""SELECT {RUN_COLUMNS} FROM runs
     WHERE starts_with(id, %(id)s) ORDER BY id LIMIT 10"""
-LATEST_PER_RUNBOOK = f"""SELECT {RUN_COLUMNS} FROM (
-        SELECT *, row_number() OVER (PARTITION BY runbook_id ORDER BY started_at DESC, id DESC)
-        AS rank FROM runs) AS runs
-    WHERE %(limit)s::integer IS NULL OR rank <= %(limit)s
+# Each runbook's latest runs off the runs_by_runbook index (a NULL limit: all of them).
+LATEST_PER_RUNBOOK = f"""SELECT {RUN_COLUMNS} FROM (SELECT DISTINCT runbook_id AS book FROM runs)
+        AS books
+    CROSS JOIN LATERAL (SELECT * FROM runs AS latest WHERE latest.runbook_id = books.book
+        ORDER BY latest.started_at DESC, latest.id DESC LIMIT %(limit)s::integer) AS runs
     ORDER BY runbook_id, started_at DESC, id DESC"""
 RUN_COUNTS = """SELECT runbook_id, count(*) AS n FROM runs WHERE started_at >= %(since)s
     GROUP BY runbook_id"""
@@ -60,6 +57,7 @@ EXPORT_BATCH = f"""SELECT {RUN_COLUMNS} FROM runs
     ORDER BY started_at, id LIMIT %(batch)s"""
 STEPS_OF_RUNS = f"""SELECT {STEP_COLUMNS} FROM steps
     WHERE run_id = ANY(%(ids)s) ORDER BY run_id, seq"""
+FAILED_STEPS_OF_RUNS = STEPS_OF_RUNS.replace(" ORDER BY", f" AND {queries.FAILED_STEPS} ORDER BY")
 HOSTS_OF_RUNS = """SELECT run_id, host, bool_or(status = 'failed') AS failed FROM steps
     WHERE host IS NOT NULL AND run_id = ANY(%(ids)s)
     GROUP BY run_id, host ORDER BY run_id, min(seq)"""

@@ -251,10 +251,14 @@ class PostgresStore:
             grouped.setdefault(run.runbook_id, []).append(run)
         return grouped
 
-    def steps_of(self, run_ids: Sequence[str]) -> dict[str, list[StepRecord]]:
-        """The steps of the given runs in recording order, keyed by run id."""
+    def steps_of(
+        self, run_ids: Sequence[str], *, failed: bool = False
+    ) -> dict[str, list[StepRecord]]:
+        """The steps of the given runs in recording order, keyed by run id; with ``failed``,
+        only the steps that failed or hit an error."""
+        sql = pg_queries.FAILED_STEPS_OF_RUNS if failed else pg_queries.STEPS_OF_RUNS
         found: dict[str, list[StepRecord]] = {}
-        for row in self._read(pg_queries.STEPS_OF_RUNS, {"ids": list(run_ids)}):
+        for row in self._read(sql, {"ids": list(run_ids)}):
             found.setdefault(row["run_id"], []).append(queries.step_from_row(row))
         return found
 

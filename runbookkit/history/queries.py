@@ -29,7 +29,8 @@ RUN_COLUMNS = (
     "id, runbook_id, runbook_title, runbook_sha256, section, operator, targets, version, "
     f"started_at, finished_at, {STATUS} AS status, exit_code, failed_step, planned_steps, "
     f"rollback_of, rollback_run, dry_run, partial, error, machine, pid, "
-    f"{FAILED_TITLE} AS failed_title"
+    # The failed step's title is looked up only for a run that has one.
+    f"CASE WHEN runs.failed_step IS NULL THEN NULL ELSE {FAILED_TITLE} END AS failed_title"
 )
 STEP_COLUMNS = (
     "run_id, seq, number, title, target, host, commands, status, exit_code, duration, expected, "
@@ -58,16 +59,22 @@ REAP = """UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbe
     WHERE status = 'running' AND id IN (SELECT value FROM json_each(:dead))"""
 RUN_BY_PREFIX = f"""SELECT {RUN_COLUMNS} FROM runs
     WHERE id >= :id AND id < :id || char(1114111) ORDER BY id LIMIT 10"""
-LATEST_PER_RUNBOOK = f"""SELECT {RUN_COLUMNS} FROM (
-        SELECT *, row_number() OVER (PARTITION BY runbook_id ORDER BY started_at DESC, id DESC)
-        AS rank FROM runs) AS runs
-    WHERE :limit < 0 OR rank <= :limit ORDER BY runbook_id, started_at DESC, id DESC"""
+# Each runbook's latest runs off the runs_by_runbook index (a negative :limit: all of them),
+# not a ranking of every run.
+LATEST_PER_RUNBOOK = f"""SELECT {RUN_COLUMNS} FROM (SELECT DISTINCT runbook_id AS book FROM runs)
+        AS books
+    JOIN runs ON runs.id IN (SELECT latest.id FROM runs AS latest
+        WHERE latest.runbook_id = books.book
+        ORDER BY latest.started_at DESC, latest.id DESC LIMIT :limit)
+    ORDER BY runbook_id, started_at DESC, id DESC"""
 RUN_COUNTS = "SELECT runbook_id, count(*) FROM runs WHERE started_at >= :since GROUP BY runbook_id"
 EXPORT_BATCH = f"""SELECT {RUN_COLUMNS} FROM runs
     WHERE started_at > :at OR (started_at = :at AND id > :id)
     ORDER BY started_at, id LIMIT :batch"""
 STEPS_OF_RUNS = f"""SELECT {STEP_COLUMNS} FROM steps
     WHERE run_id IN (SELECT value FROM json_each(:ids)) ORDER BY run_id, seq"""
+FAILED_STEPS = "status IN ('failed', 'error')"  # the steps a failed run's reason comes from
+FAILED_STEPS_OF_RUNS = STEPS_OF_RUNS.replace(" ORDER BY", f" AND {FAILED_STEPS} ORDER BY")
 HOSTS_OF_RUNS = """SELECT run_id, host, max(status = 'failed') AS failed FROM steps
     WHERE host IS NOT NULL AND run_id IN (SELECT value FROM json_each(:ids))
     GROUP BY run_id, host ORDER BY run_id, min(seq)"""

@@ -236,12 +236,15 @@ class SQLiteStore:
             grouped.setdefault(run.runbook_id, []).append(run)
         return grouped
 
-    def steps_of(self, run_ids: Sequence[str]) -> dict[str, list[StepRecord]]:
+    def steps_of(
+        self, run_ids: Sequence[str], *, failed: bool = False
+    ) -> dict[str, list[StepRecord]]:
         """The steps of the given runs in recording order, keyed by run id (a run without any
-        is left out)."""
+        is left out); with ``failed``, only the steps that failed or hit an error."""
+        sql = queries.FAILED_STEPS_OF_RUNS if failed else queries.STEPS_OF_RUNS
         found: dict[str, list[StepRecord]] = {}
         for batch in _batches(run_ids):
-            for row in self._read(queries.STEPS_OF_RUNS, {"ids": batch}):
+            for row in self._read(sql, {"ids": batch}):
                 found.setdefault(row["run_id"], []).append(queries.step_from_row(row))
         return found
 

@@ -122,9 +122,12 @@ class Store(RunWriter, Transactional, Protocol):
         """
         ...
 
-    def steps_of(self, run_ids: Sequence[str]) -> dict[str, list[StepRecord]]:
+    def steps_of(
+        self, run_ids: Sequence[str], *, failed: bool = False
+    ) -> dict[str, list[StepRecord]]:
         """The steps of the given runs in recording order, keyed by run id (a run without any
-        is left out)."""
+        is left out); with ``failed``, only the steps that failed or hit an error (all that
+        :func:`runbookkit.publish.runs.failure_reason` reads)."""
         ...
 
     def host_outcomes(self, run_ids: Sequence[str]) -> dict[str, dict[str, bool]]:

@@ -8,6 +8,7 @@ text, never markup.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import re
@@ -31,7 +32,11 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 def esc(value: object) -> str:
     """``value`` as HTML text, quotes included (safe in element text and attribute values)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    text = value if type(value) is str else "" if value is None else str(value)
+    # Most texts (ids, names, times, commands) have nothing to escape: four scans, no copies.
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return html.escape(text, quote=True)
+    return text
 
 
 def safe_id(run_id: str) -> bool:
@@ -51,6 +56,7 @@ def safe_name(value: str) -> str:
     return f"_{slug}-{digest}" if slug else f"_{digest}"
 
 
+@functools.lru_cache(maxsize=1024)  # a page shows a few labels, each many times
 def badge(text: str, kind: str) -> str:
     """A small coloured label; ``kind`` picks the colour class."""
     return f'<span class="rbk-badge rbk-{esc(kind)}">{esc(text)}</span>'

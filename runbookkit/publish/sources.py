@@ -71,7 +71,8 @@ def read_history(path: Path | str | None, max_runs: int, now: dt.datetime) -> Hi
         hosts = store.host_outcomes([run.id for runs in latest.values() for run in runs])
         incidents = list_incidents(store)
         failed = [run for runs in latest.values() for run in runs if run.status in FAILED]
-        steps = store.steps_of([run.id for run in failed]) if failed else {}
+        # The reasons come from the failed steps alone: only those are read.
+        steps = store.steps_of([run.id for run in failed], failed=True) if failed else {}
     finally:
         store.close()
     redactor = Redactor()  # a store imported from elsewhere shows no secret shape either
@@ -84,7 +85,7 @@ def read_history(path: Path | str | None, max_runs: int, now: dt.datetime) -> Hi
 def _reasons(
     runs: dict[str, list[RunRecord]], steps: dict[str, list[StepRecord]]
 ) -> dict[str, str]:
-    """Why each failed run failed (its steps are read for this and let go again)."""
+    """Why each failed run failed (its failed steps are read for this and let go again)."""
     from runbookkit.publish.runs import failure_reason
 
     redactor = Redactor()
