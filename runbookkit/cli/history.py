@@ -16,9 +16,9 @@ from typing import IO, Any, TypeVar
 import click
 
 from runbookkit.cli.common import load_settings, runbooks_dir_option
-from runbookkit.errors import HistoryError
+from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import RunStatus
-from runbookkit.history import open_store
+from runbookkit.history import Store, open_store
 from runbookkit.history.location import parse
 from runbookkit.history.records import (
     RunRecord,
@@ -151,18 +151,60 @@ def _print_table(runs: list[RunRecord], path: str) -> None:
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
+def runbook_exists(name: str, directory: Path) -> bool:
+    """Whether the runbooks ``directory`` holds a runbook with id ``name`` (a file's stem)."""
+    if (directory / f"{name}.md").is_file():
+        return True
+    if not directory.is_dir():
+        return False
+    from runbookkit.catalog import discover
+
+    return any(path.stem == name for path in discover(directory))
+
+
+def find_run(store: Store, which: str, runbooks_dir: Path) -> RunRecord:
+    """The run ``which`` names: ``last`` (the newest run), a runbook id (its newest run), or a
+    run id or a unique prefix of one.
+
+    Raises:
+        NotFoundError: no such run, or the runbook has no runs.
+        HistoryError: the prefix is shared by several runs (they are named).
+    """
+    if which == "last":
+        newest = store.list_runs(limit=1)
+        if not newest:
+            raise NotFoundError("no run in the run history", path=store.path)
+        return store.get_run(newest[0].id)
+    latest = store.list_runs(runbook=which, limit=1)
+    if latest:
+        return store.get_run(latest[0].id)
+    try:
+        return store.get_run(which)
+    except NotFoundError:
+        if runbook_exists(which, runbooks_dir):
+            raise NotFoundError(
+                f"runbook {which!r} has no runs in the run history", path=store.path
+            ) from None
+        raise
+
+
 @history_group.command("show")
-@click.argument("run_id")
+@click.argument("run_id", metavar="RUN")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
 @store_options
 def show_command(
     run_id: str, as_json: bool, history: str | None, runbooks_dir: Path | None
 ) -> None:
-    """Show run RUN_ID (a unique prefix is enough) with each step's commands and output."""
+    """Show RUN with each step's commands and output.
+
+    RUN is a run id (a unique prefix is enough), a runbook id (its latest run) or ``last``
+    (the latest run of all).
+    """
     from runbookkit.history.incidents import incidents_of_run
 
-    with open_store(store_path(history, runbooks_dir)) as store:
-        run = Redactor().fields(store.get_run(run_id))
+    settings = load_settings(history=history, runbooks_dir=runbooks_dir)
+    with open_store(settings.history_store) as store:
+        run = Redactor().fields(find_run(store, run_id, settings.runbooks_dir))
         incidents = incidents_of_run(store, run.id)
     if as_json:
         ids = [incident.id for incident in incidents]

@@ -274,8 +274,10 @@ def _operator(flags: dict[str, Any], redactor: Redactor) -> Operator:
         return Unattended()
     # Questions go where a person sees them: stdout when it is the terminal, else stderr.
     visible = sys.stdout.isatty() and not flags["as_json"]
-    out = MaskedWriter(sys.stdout if visible else sys.stderr, redactor)
-    return TerminalOperator(out=out, inp=sys.stdin)  # type: ignore[arg-type]
+    stream = sys.stdout if visible else sys.stderr
+    color = stream.isatty() and not os.environ.get("NO_COLOR")
+    out = MaskedWriter(stream, redactor)
+    return TerminalOperator(out=out, inp=sys.stdin, color=color)  # type: ignore[arg-type]
 
 
 def _report(outcome: RunOutcome, path: str) -> None:

@@ -192,7 +192,9 @@ class RichView(_Base):
         from rich.console import Console
 
         super().__init__(quiet)
-        self.console = console or Console()
+        # Rich's highlighter would colour the numbers, paths and brackets of our own lines
+        # (``(0.12s)`` in three styles): each line has the one style it is printed with.
+        self.console = console or Console(highlight=False)
         self.live: Any = None
         self.spinner: Any = None
         self.since = 0.0
@@ -241,13 +243,19 @@ class RichView(_Base):
             self._step_finished(event.result)
         elif isinstance(event, RunNotice):
             self.console.print(
-                visible(f"{event.level}: {event.message}"), style="yellow", markup=False
+                visible(f"{event.level}: {event.message}"),
+                style="yellow",
+                highlight=False,
+                markup=False,
             )
         elif isinstance(event, RunFinished):
             self.console.print(self._table())
             style = "green" if event.exit_code == 0 else "red"
             self.console.print(
-                f"run {event.run_id} {event.status.value} (exit {event.exit_code})", style=style
+                f"run {event.run_id} {event.status.value} (exit {event.exit_code})",
+                style=style,
+                highlight=False,
+                markup=False,
             )
 
     def _step_finished(self, result: StepResult) -> None:
@@ -262,7 +270,10 @@ class RichView(_Base):
             self.console.print(f"    {line}", style="dim", highlight=False, markup=False)
         self.results.append(result)
         self.console.print(
-            visible(f"    -> {_finished(result)}"), style="green" if ok else "red", markup=False
+            visible(f"    -> {_finished(result)}"),
+            style="green" if ok else "red",
+            highlight=False,
+            markup=False,
         )
 
     def _table(self) -> Any:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Protocol, TextIO
 
 from runbookkit.plan import PlannedStep
+from runbookkit.terminal import visible
 
 
 def default_name() -> str:
@@ -74,12 +75,25 @@ class Unattended:
         return None
 
 
-class TerminalOperator:
-    """Asks on a terminal: questions on ``out``, answers read from ``inp``."""
+# Bold yellow, and back to normal: a destructive step's warning on a terminal with colour.
+WARNING, NORMAL = "\x1b[1;33m", "\x1b[0m"
 
-    def __init__(self, out: TextIO | None = None, inp: TextIO | None = None) -> None:
+
+class TerminalOperator:
+    """Asks on a terminal: questions on ``out``, answers read from ``inp``.
+
+    With ``color``, a destructive step's warning line is shown bold yellow.
+    """
+
+    def __init__(
+        self, out: TextIO | None = None, inp: TextIO | None = None, *, color: bool = False
+    ) -> None:
         self.out = out or sys.stdout
         self.inp = inp or sys.stdin
+        self.color = color
+
+    def _warning(self, text: str) -> str:
+        return f"{WARNING}{text}{NORMAL}" if self.color else text
 
     def _ask(self, prompt: str) -> str | None:
         self.out.write(prompt)
@@ -107,8 +121,8 @@ class TerminalOperator:
         """
         step = planned.step
         reasons = "; ".join(step.destructive_reasons) or "marked destructive"
-        lines = [f"\nStep {planned.number} is DESTRUCTIVE ({reasons}): {step.title}"]
-        lines += [f"    {command}" for command in commands]
+        head = visible(f"Step {planned.number} is DESTRUCTIVE ({reasons}): {step.title}")
+        lines = [f"\n{self._warning(head)}", *(f"    {command}" for command in commands)]
         self.out.write("\n".join(lines) + "\n")
         prompt = f"Type the step number ({planned.number}) to run it, s to skip it, a to abort: "
         while True:

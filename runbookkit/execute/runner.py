@@ -352,8 +352,8 @@ class Runner:
         commands = step.commands
         if step.destructive and not self.options.allow_destructive:
             answered = self._confirm(planned, commands)
-            if answered is not None:
-                self.emit(StepStarted(self.run_id, planned.number, step.title, "operator"))
+            if answered is not None:  # skipped or declined: shown on where it would have run
+                self.emit(StepStarted(self.run_id, planned.number, step.title, answered.target))
                 return answered
         interactive = [c for c in commands if c.interactive]
         if interactive and not self.options.tty:
@@ -386,12 +386,14 @@ class Runner:
 
     def _confirm(self, planned: PlannedStep, commands: list[Command]) -> StepResult | None:
         """None when the destructive step may run, else its result: skipped or declined."""
-        shown = [f"on {self.executor.resolved(c)[1]}: {c.text}" for c in commands]
+        labels = [self.executor.resolved(c)[1] for c in commands]
+        shown = [f"on {label}: {c.text}" for label, c in zip(labels, commands, strict=True)]
+        target = ", ".join(dict.fromkeys(labels)) or "local"
         answer = self.operator.confirm_destructive(planned, shown)
         if answer is Confirmation.run:
             return None
         if answer is Confirmation.skip:
-            return self._result(planned, StepStatus.skipped, None, commands)
+            return self._result(planned, StepStatus.skipped, None, commands, target)
         reasons = "; ".join(planned.step.destructive_reasons) or "marked destructive"
         why = (
             f"destructive step ({reasons}) refused: no terminal to confirm it "
@@ -399,7 +401,7 @@ class Runner:
             if answer is None
             else f"destructive step ({reasons}) not confirmed by the operator"
         )
-        return self._result(planned, StepStatus.declined, why, commands)
+        return self._result(planned, StepStatus.declined, why, commands, target)
 
     def _result(
         self,
@@ -407,11 +409,16 @@ class Runner:
         status: StepStatus,
         error: str | None,
         commands: list[Command] | None = None,
+        target: str | None = None,
     ) -> StepResult:
+        """The result of a step that did not run its commands, on ``target`` (the operator for
+        a manual step, else where its commands were to run, else ``local``)."""
+        if target is None:
+            target = "operator" if planned.step.kind == "manual" else "local"
         return StepResult(
             number=planned.number,
             title=planned.step.title,
-            target="operator" if planned.step.kind == "manual" else "local",
+            target=target,
             commands=[c.text for c in commands or planned.step.commands],
             status=status,
             error=error,

@@ -286,7 +286,7 @@ class RichFleetView(_FleetBase):
         from rich.console import Console
 
         super().__init__(hosts, output, follow)
-        self.console = console or Console()
+        self.console = console or Console(highlight=False)  # our lines keep their one style
         self.live_view: Any = None
         # The host whose output shows beneath the table: the one asked for, else the first.
         self.shown = self.follow or (hosts[0].name if hosts else None)
@@ -332,7 +332,10 @@ class RichFleetView(_FleetBase):
         elif isinstance(event, RunNotice):
             where = f"[{event.host}] " if event.host else ""
             self.console.print(
-                visible(f"{where}{event.level}: {event.message}"), style="yellow", markup=False
+                visible(f"{where}{event.level}: {event.message}"),
+                style="yellow",
+                highlight=False,
+                markup=False,
             )
         elif isinstance(event, RunFinished):
             if self.live_view is not None:

@@ -233,3 +233,41 @@ def test_identity_flag_is_tried_when_the_runbook_key_is_missing(tmp_path, sshd, 
     ssh = SshOptions(ssh_config=config, identity=ssh_keys.client)
     outcome = runbookkit.run(path, "fix", RunOptions(ssh=ssh))
     assert outcome.exit_code == 0, outcome.error
+
+
+class _Skips:
+    """An operator who skips every destructive step."""
+
+    def confirm_destructive(self, planned, commands):
+        from runbookkit.execute.operator import Confirmation
+
+        return Confirmation.skip
+
+
+@pytest.mark.parametrize(
+    ("operator", "status"), [(None, "declined"), (_Skips(), "skipped")], ids=["declined", "skipped"]
+)
+@pytest.mark.parametrize(
+    ("command", "where"),
+    [
+        ('ssh root@db.example.invalid "rm -rf /var/lib/db"', "root@db.example.invalid:22"),
+        ("rm -rf /var/lib/db", "local"),
+    ],
+    ids=["ssh", "local"],
+)
+def test_a_destructive_step_not_run_is_shown_on_its_own_target(
+    tmp_path, operator, status, command, where
+):
+    import io
+
+    from runbookkit.execute.display import PlainView
+
+    path = write_runbook(tmp_path, f"# Step 1: Wipe the data\n{command}")
+    recorder, out = Recorder(), io.StringIO()
+    outcome = runbookkit.run(path, "fix", listeners=[recorder, PlainView(out)], operator=operator)
+    (result,) = outcome.results
+    assert (result.status, result.target) == (status, where)
+    started = [e for e in recorder.events if isinstance(e, StepStarted)]
+    assert [e.target for e in started] == [where]
+    assert f"[1/1] step 1: Wipe the data  on {where}\n" in out.getvalue()
+    assert f"1     Wipe the data  {where}" in out.getvalue()  # the summary's row

@@ -44,9 +44,10 @@ mkdir -p {victim} && echo restored
 """
 
 
-def spawn(path: Path, *args: str) -> pexpect.spawn:
+def spawn(path: Path, *args: str, env_extra: dict[str, str] | None = None) -> pexpect.spawn:
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(TERM="xterm-256color", COLUMNS="120", LINES="40", TOKEN="s3cr3t-token-value")
+    env.update(env_extra or {})
     return pexpect.spawn(
         sys.executable,
         ["-m", "runbookkit", "run", str(path), "-s", "fix", *args],
@@ -73,8 +74,9 @@ def test_manual_and_destructive_steps_answered_at_the_terminal(tmp_path):
     child.expect("check the graph is green")
     child.expect(r"Done, skip or abort\? \[d/s/a\]: ")
     child.sendline("d")
-    child.expect(r"Step 3 is DESTRUCTIVE \(rm -rf\): Wipe the scratch folder")
-    child.expect(f"on local: rm -rf {victim}")
+    # The warning in bold yellow, the commands under it in the terminal's own colour.
+    child.expect(r"\x1b\[1;33mStep 3 is DESTRUCTIVE \(rm -rf\): Wipe the scratch folder\x1b\[0m")
+    child.expect(f"\r\n    on local: rm -rf {victim}\r\n")
     child.expect(r"Type the step number \(3\) to run it")
     assert victim.exists()  # nothing ran before the answer
     child.sendline("3")
@@ -83,6 +85,23 @@ def test_manual_and_destructive_steps_answered_at_the_terminal(tmp_path):
     child.close()
     assert child.exitstatus == 0, child.before
     assert not victim.exists()
+
+
+def test_the_destructive_warning_is_plain_with_no_color(tmp_path):
+    path, victim = write(tmp_path)
+    seen = io.StringIO()
+    child = spawn(path, env_extra={"NO_COLOR": "1"})
+    child.logfile_read = seen
+    child.expect(r"\[d/s/a\]: ")
+    child.sendline("d")
+    child.expect(r"Type the step number \(3\) to run it")
+    child.sendline("a")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 3
+    assert victim.exists()
+    assert "\r\nStep 3 is DESTRUCTIVE (rm -rf): Wipe the scratch folder\r\n" in seen.getvalue()
+    assert "\x1b[" not in seen.getvalue()
 
 
 def recorded(store: Path) -> tuple[str, list[str]]:

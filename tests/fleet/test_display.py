@@ -14,7 +14,7 @@ from runbookkit.execute.events import (
     StepStarted,
     StepStatus,
 )
-from runbookkit.fleet.display import PlainFleetView, RichFleetView
+from runbookkit.fleet.display import OutputMode, PlainFleetView, RichFleetView
 from runbookkit.fleet.hosts import Host
 from tests.history.conftest import T0
 from tests.test_terminal import SEQUENCES, SHOWN
@@ -84,3 +84,24 @@ def test_the_rich_fleet_view_shows_the_followed_hosts_output_under_the_table() -
     assert "output of web2:" in text
     assert "from web2" in text and "partial" in text
     assert "from web1" not in text
+
+
+def test_the_rich_fleet_view_s_own_lines_keep_their_one_colour() -> None:
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, color_system="standard", width=200)
+    view = RichFleetView([Host("web1", "127.0.0.1")], console, output=OutputMode.prefixed)
+    result = StepResult(1, "Check", "root@web1:22", ["true"], StepStatus.passed, host="web1")
+    result.duration = 0.12
+    for event in (
+        RunStarted("r1", "demo", "Demo", "ab" * 32, "fix", "me", ["web1"], 1, T0, "0.1.0"),
+        RunNotice("r1", "retrying /var/lib/app in 2.5s", host="web1"),
+        StepStarted("r1", 1, "Check", "root@web1:22", host="web1"),
+        StepFinished("r1", result),
+        RunFinished("r1", RunStatus.passed, 0, T0),
+    ):
+        view(event)  # type: ignore[arg-type]
+    text = out.getvalue()
+    assert "\x1b[33m[web1] warning: retrying /var/lib/app in 2.5s\x1b[0m" in text
+    assert "\x1b[1;36m" not in text  # no number in Rich's bold cyan

@@ -378,6 +378,17 @@ def test_destructive_step_without_a_terminal_is_refused_on_every_host(fleet, tmp
     assert runbook.exists()
 
 
+def test_a_refused_destructive_step_is_shown_on_each_host_it_would_have_run_on(fleet, tmp_path):
+    result = run_fleet(fleet, tmp_path, "--json", steps='# Step 1: Clean\nrm -rf "$HOME/x"')
+    assert result.returncode == 3
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    where = {f"root@{s.address}:{s.port}" for s in fleet.servers}
+    started = [e for e in events if e["event"] == "StepStarted"]
+    finished = [e["result"] for e in events if e["event"] == "StepFinished"]
+    assert {e["target"] for e in started} == where
+    assert {(r["status"], r["target"]) for r in finished} == {("declined", w) for w in where}
+
+
 def test_a_host_going_down_mid_run_reports_a_connection_error(ssh_keys, tmp_path):
     from tests.support.fleet_servers import start_fleet
 

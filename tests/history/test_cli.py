@@ -105,6 +105,43 @@ def test_show_of_an_unknown_or_ambiguous_id_is_one_line(
     assert message in done.stderr and done.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("which", "shown"),
+    [
+        ("last", "run-4"),
+        ("redis-down", "run-4"),
+        ("disk-full", "run-3"),
+        ("run-1", "run-1"),
+        ("01JD3", "01JD3ZQ8"),  # a unique prefix
+    ],
+)
+def test_show_finds_the_latest_run_a_runbook_s_latest_or_a_run_by_id(
+    filled: Path, which: str, shown: str
+) -> None:
+    with open_store(filled, readonly=False) as store:
+        recorder = HistoryRecorder(store, heartbeat=0)
+        for event in run_events("01JD3ZQ8", "disk-full", at=T0 - dt.timedelta(days=1)):
+            recorder(event)
+    done = history(filled, "show", which, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["id"] == shown
+
+
+def runbooks_dir(tmp_path: Path) -> Path:
+    """A runbooks directory holding ``known`` (and ``nested`` in a folder of its own)."""
+    directory = tmp_path / "runbooks"
+    (directory / "db").mkdir(parents=True)
+    for path in (directory / "known.md", directory / "db" / "nested.md"):
+        path.write_text("# Known\n\n## Fix\n\n```bash\necho hi\n```\n", encoding="utf-8")
+    return directory
+
+
+def test_show_of_a_runbook_without_runs_says_so(filled: Path, tmp_path: Path) -> None:
+    done = history(filled, "show", "known", "--runbooks-dir", str(runbooks_dir(tmp_path)))
+    assert done.returncode == 2
+    assert done.stderr == f"{filled}: runbook 'known' has no runs in the run history\n"
+
+
 def test_export_then_import_round_trips_and_is_idempotent(filled: Path, tmp_path: Path) -> None:
     exported = history(filled, "export", "--since", "2026-01-04")
     assert exported.returncode == 0, exported.stderr
