@@ -136,7 +136,6 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     from runbookkit import runs
     from runbookkit.cli import values
     from runbookkit.execute.runner import RunOutcome
-    from runbookkit.plan import plan
 
     if flags["host"] not in (None, "local"):
         check_host(flags["host"])  # a bad --host: exit 2 before anything runs
@@ -145,13 +144,7 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     given = values.secrets(flags["secret"], flags["secret_env"], flags["secret_file"])
     variables = values.parse_assignments(flags["var"])
     options = runs.run_options(_options(flags, variables), parsed, given)
-    planned = plan(
-        parsed,
-        section,
-        only=options.only,
-        start=options.start,
-        accept_repairs=options.accept_repairs,
-    )
+    planned = runs.plan_for(parsed, section, options)
     if planned.chosen and not flags["dry_run"]:  # a dry run's plan says it
         click.echo(f"note: {planned.chosen}", err=True)
     if flags["dry_run"] and not flags["record"]:
