@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -463,25 +463,22 @@ class Runner:
         rollback = rollback_plan(self.plan) if outcome.status is RunStatus.failed else None
         if rollback is None or self.rollback_of is not None:
             return None
-        wanted = self.options.rollback_on_failure
-        if not wanted:
-            answer = self.operator.offer_rollback(
-                outcome.failed_step or 0, rollback.scope.title, len(rollback.steps)
-            )
-            wanted = bool(answer)
-            if answer is None:
-                self._notice(
-                    f"the section has a rollback, {rollback.scope.id!r} ({len(rollback.steps)} "
-                    "steps): run it with --rollback-on-failure, or as its own section "
-                    f"(--section {rollback.scope.id})"
-                )
+        wanted = rollback_wanted(
+            rollback,
+            self.options,
+            self.operator,
+            outcome.failed_step,
+            title=rollback.scope.title,
+            how="run it with --rollback-on-failure, or as its own section "
+            f"(--section {rollback.scope.id})",
+            notice=self._notice,
+        )
         if not wanted:
             return None
-        options = replace(self.options, only=None, start=None)
         try:
             return Runner(
                 rollback,
-                options,
+                rollback_options(self.options),
                 listeners=self.listeners,
                 operator=self.operator,
                 rollback_of=self.run_id,
@@ -491,6 +488,33 @@ class Runner:
         except ExecutionError as exc:
             self._notice(f"the rollback cannot run: {exc.message}")
             return None
+
+
+def rollback_wanted(
+    rollback: Plan,
+    options: RunOptions,
+    operator: Operator,
+    failed_step: int | None,
+    *,
+    title: str,
+    how: str,
+    notice: Callable[[str], None],
+) -> bool:
+    """Whether ``rollback`` runs after a failure (at ``failed_step``): ``--rollback-on-failure``
+    says yes, else the operator is offered it (as ``title``); with nobody to ask, it does not
+    run and ``notice`` says how to run it (``how``)."""
+    if options.rollback_on_failure:
+        return True
+    answer = operator.offer_rollback(failed_step or 0, title, len(rollback.steps))
+    if answer is None:
+        steps = len(rollback.steps)
+        notice(f"the section has a rollback, {rollback.scope.id!r} ({steps} steps): {how}")
+    return bool(answer)
+
+
+def rollback_options(options: RunOptions) -> RunOptions:
+    """The options of a rollback run: those of the run it follows, for all of its steps."""
+    return replace(options, only=None, start=None)
 
 
 def needs_person(planned: PlannedStep) -> str | None:

@@ -31,7 +31,14 @@ from runbookkit.execute.events import (
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.needs import MissingValues
 from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattended, default_name
-from runbookkit.execute.runner import EXIT_CODES, Runner, RunOptions, RunOutcome
+from runbookkit.execute.runner import (
+    EXIT_CODES,
+    Runner,
+    RunOptions,
+    RunOutcome,
+    rollback_options,
+    rollback_wanted,
+)
 from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
 from runbookkit.fleet.strategy import Strategy, run_fleet
@@ -235,29 +242,26 @@ class FleetRunner:
         if rollback is None or not failed or self.rollback_of is not None:
             return None
         names = ", ".join(host.name for host in failed)
-        wanted = self.options.rollback_on_failure
-        if not wanted:
-            number = next(
-                (r.outcome.failed_step for r in outcome.hosts if r.outcome and r.host == failed[0]),
-                None,
-            )
-            answer = self.operator.offer_rollback(
-                number or 0, f"{rollback.scope.title} on {names}", len(rollback.steps)
-            )
-            wanted = bool(answer)
-            if answer is None:
-                self._notice(
-                    f"the section has a rollback, {rollback.scope.id!r} ({len(rollback.steps)} "
-                    f"steps): run it on the failed hosts ({names}) with --rollback-on-failure"
-                )
+        number = next(
+            (r.outcome.failed_step for r in outcome.hosts if r.outcome and r.host == failed[0]),
+            None,
+        )
+        wanted = rollback_wanted(
+            rollback,
+            self.options,
+            self.operator,
+            number,
+            title=f"{rollback.scope.title} on {names}",
+            how=f"run it on the failed hosts ({names}) with --rollback-on-failure",
+            notice=self._notice,
+        )
         if not wanted:
             return None
-        options = replace(self.options, only=None, start=None)
         try:
             return FleetRunner(
                 rollback,
                 failed,
-                options,
+                rollback_options(self.options),
                 Strategy(parallel=self.strategy.parallel),
                 listeners=self.listeners,
                 watchers=self.watchers,
