@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from runbookkit.execute.events import RunStatus, StepStatus
+from runbookkit.execute.events import RunFinished, RunStatus, StepStatus
 from runbookkit.history.records import RunRecord, StepRecord
 from runbookkit.secrets import Redactor
 
@@ -51,7 +51,7 @@ def record_plan(
     store.begin_run(redactor.fields(run))
     for step in steps:
         store.record_step(run.id, redactor.fields(step))
-    store.finish_run(run.id, status=RunStatus.passed, exit_code=0, finished_at=now)
+    store.finish_run(RunFinished(run.id, RunStatus.passed, 0, now))
     return run.id
 
 

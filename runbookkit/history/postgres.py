@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import HistoryError
-from runbookkit.execute.events import RunStatus
+from runbookkit.execute.events import RunFinished, RunStatus
 from runbookkit.history import migrations, pg_queries, process, queries
 from runbookkit.history.location import shown
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
@@ -144,21 +144,9 @@ class PostgresStore:
         """Note that the run is still going."""
         self._exec(pg_queries.HEARTBEAT, (_now(), run_id))
 
-    def finish_run(
-        self,
-        run_id: str,
-        *,
-        status: RunStatus,
-        exit_code: int,
-        finished_at: dt.datetime,
-        failed_step: int | None = None,
-        rollback_run: str | None = None,
-        error: str | None = None,
-    ) -> None:
+    def finish_run(self, end: RunFinished) -> None:
         """Record how a run ended."""
-        end = timestamp(finished_at)
-        values = (str(status), exit_code, end, failed_step, rollback_run, error, run_id)
-        self._exec(pg_queries.FINISH_RUN, values)
+        self._exec(pg_queries.FINISH_RUN, queries.finish_values(end))
 
     def reap(self) -> int:
         """Mark runs whose recording process died as ``interrupted``; returns how many."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from runbookkit.errors import HistoryError, NotFoundError
@@ -156,15 +156,7 @@ class HistoryRecorder:
         stop = self._beats.pop(event.run_id, None)
         if stop is not None:
             stop.set()
-        self.store.finish_run(
-            event.run_id,
-            status=event.status,
-            exit_code=event.exit_code,
-            finished_at=event.finished_at,
-            failed_step=event.failed_step,
-            rollback_run=event.rollback_run,
-            error=self.redactor.optional(event.error),
-        )
+        self.store.finish_run(replace(event, error=self.redactor.optional(event.error)))
         if self.incident is not None:
             self._mitigate(event)
 

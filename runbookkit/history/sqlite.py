@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from runbookkit.errors import HistoryError
-from runbookkit.execute.events import RunStatus
+from runbookkit.execute.events import RunFinished, RunStatus
 from runbookkit.history import migrations, process, queries
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
 from runbookkit.history.store import Row, Transaction
@@ -105,22 +105,10 @@ class SQLiteStore:
         with self._write() as conn:
             conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (_now(), run_id))
 
-    def finish_run(
-        self,
-        run_id: str,
-        *,
-        status: RunStatus,
-        exit_code: int,
-        finished_at: dt.datetime,
-        failed_step: int | None = None,
-        rollback_run: str | None = None,
-        error: str | None = None,
-    ) -> None:
+    def finish_run(self, end: RunFinished) -> None:
         """Record how a run ended."""
-        end = timestamp(finished_at)
-        values = (str(status), exit_code, end, failed_step, rollback_run, error, run_id)
         with self._write() as conn:
-            conn.execute(queries.FINISH_RUN, values)
+            conn.execute(queries.FINISH_RUN, queries.finish_values(end))
 
     def reap(self) -> int:
         """Mark runs whose recording process died as ``interrupted``; returns how many."""

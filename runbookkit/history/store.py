@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol, Self, runtime_checkable
 
 from runbookkit.errors import HistoryError
-from runbookkit.execute.events import RunStatus
+from runbookkit.execute.events import RunFinished
 from runbookkit.history.records import RunRecord, StepRecord
 
 
@@ -68,18 +68,9 @@ class RunWriter(Protocol):
     def heartbeat(self, run_id: str) -> None:
         """Note that the run is still going (a run whose heartbeat stops is interrupted)."""
 
-    def finish_run(
-        self,
-        run_id: str,
-        *,
-        status: RunStatus,
-        exit_code: int,
-        finished_at: dt.datetime,
-        failed_step: int | None = None,
-        rollback_run: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Record how a run ended (``error``: why it did not pass, in one line)."""
+    def finish_run(self, end: RunFinished) -> None:
+        """Record how a run ended: its status, exit code, end time, failed step, the rollback
+        run that followed and (``error``) why it did not pass, in one line."""
 
     def close(self) -> None:
         """Release the store."""
