@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from runbookkit.errors import HistoryError, NotFoundError
+from runbookkit.errors import NotFoundError
 from runbookkit.execute.events import RunStatus
 from runbookkit.execute.ids import new_run_id
 from runbookkit.history.records import parse_timestamp, timestamp, utc
+from runbookkit.history.store import by_id_or_prefix
 
 if TYPE_CHECKING:
     from runbookkit.alerts.event import AlertEvent
@@ -460,14 +461,7 @@ def import_incidents(store: Transactional, incidents: Iterable[Incident]) -> tup
 
 def _find(tx: Transaction, incident_id: str, where: str) -> str:
     rows = tx.all(BY_PREFIX, {"id": incident_id}) if incident_id else []
-    exact = [row for row in rows if row["id"] == incident_id]
-    rows = exact or rows
-    if not rows:
-        raise NotFoundError(f"no incident {incident_id!r} in the run history", path=where)
-    if len(rows) > 1:
-        ids = ", ".join(row["id"] for row in rows)
-        raise HistoryError(f"incident id prefix {incident_id!r} is ambiguous: {ids}", path=where)
-    return str(rows[0]["id"])
+    return str(by_id_or_prefix(rows, incident_id, "incident", where)["id"])
 
 
 def _get(tx: Transaction, incident_id: str, *, opened: bool = False) -> Incident:

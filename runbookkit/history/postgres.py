@@ -19,7 +19,7 @@ from runbookkit.execute.events import RunFinished, RunStatus
 from runbookkit.history import migrations, pg_queries, process, queries
 from runbookkit.history.location import shown
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
-from runbookkit.history.store import Row, StoreUnavailable, Transaction
+from runbookkit.history.store import Row, StoreUnavailable, Transaction, by_id_or_prefix
 
 if TYPE_CHECKING:
     import psycopg
@@ -214,18 +214,9 @@ class PostgresStore:
 
     def get_run(self, run_id: str) -> RunRecord:
         """One run with its steps, by id or a unique prefix of it."""
-        from runbookkit.errors import NotFoundError
-
         rows = self._read(pg_queries.RUN_BY_PREFIX, {"dead": self._dead_runs(), "id": run_id})
-        exact = [row for row in rows if row["id"] == run_id]
-        if exact:
-            rows = exact
-        if not rows:
-            raise NotFoundError(f"no run {run_id!r} in the run history", path=self.path)
-        if len(rows) > 1:
-            ids = ", ".join(row["id"] for row in rows)
-            raise HistoryError(f"run id prefix {run_id!r} is ambiguous: {ids}", path=self.path)
-        return self._with_steps([queries.run_from_row(rows[0])])[0]
+        row = by_id_or_prefix(rows, run_id, "run", self.path)
+        return self._with_steps([queries.run_from_row(row)])[0]
 
     def runs_by_runbook(
         self, limit_per_runbook: int | None = 20, *, steps: bool = True

@@ -22,7 +22,7 @@ from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunFinished, RunStatus
 from runbookkit.history import migrations, process, queries
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
-from runbookkit.history.store import Row, Transaction
+from runbookkit.history.store import Row, Transaction, by_id_or_prefix
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 
@@ -196,19 +196,10 @@ class SQLiteStore:
 
     def get_run(self, run_id: str) -> RunRecord:
         """One run with its steps, by id or a unique prefix of it."""
-        from runbookkit.errors import NotFoundError
-
         dead = json.dumps(self._dead_runs())
         rows = self._read(queries.RUN_BY_PREFIX, {"dead": dead, "id": run_id})
-        exact = [row for row in rows if row["id"] == run_id]
-        if exact:
-            rows = exact
-        if not rows:
-            raise NotFoundError(f"no run {run_id!r} in the run history", path=self.path)
-        if len(rows) > 1:
-            ids = ", ".join(row["id"] for row in rows)
-            raise HistoryError(f"run id prefix {run_id!r} is ambiguous: {ids}", path=self.path)
-        return self._with_steps([queries.run_from_row(rows[0])])[0]
+        row = by_id_or_prefix(rows, run_id, "run", self.path)
+        return self._with_steps([queries.run_from_row(row)])[0]
 
     def runs_by_runbook(
         self, limit_per_runbook: int | None = 20, *, steps: bool = True

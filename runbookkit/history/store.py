@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, Self, runtime_checkable
 
-from runbookkit.errors import HistoryError
+from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import RunFinished
 from runbookkit.history.records import RunRecord, StepRecord
 
@@ -22,6 +22,24 @@ class StoreUnavailable(HistoryError):
 
 
 Row = Mapping[str, Any]  # a row of a query, by column name
+
+
+def by_id_or_prefix(rows: Sequence[Any], key: str, what: str, where: str) -> Any:
+    """Of ``rows`` (those whose ``id`` starts with ``key``; SQLite or PostgreSQL rows), the one
+    ``key`` names: the row with exactly that id, else the only one.
+
+    Raises:
+        NotFoundError: no row (``no run 'x' in the run history``; ``what`` is ``run``…).
+        HistoryError: several rows, none with exactly that id: the prefix is ambiguous.
+    """
+    exact = [row for row in rows if row["id"] == key]
+    rows = exact or rows
+    if not rows:
+        raise NotFoundError(f"no {what} {key!r} in the run history", path=where)
+    if len(rows) > 1:
+        ids = ", ".join(row["id"] for row in rows)
+        raise HistoryError(f"{what} id prefix {key!r} is ambiguous: {ids}", path=where)
+    return rows[0]
 
 
 class Transaction(Protocol):
