@@ -19,7 +19,15 @@ from runbookkit.execute.events import RunFinished, RunStatus
 from runbookkit.history import migrations, pg_queries, process, queries
 from runbookkit.history.location import shown
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
-from runbookkit.history.store import Row, StoreUnavailable, Transaction, by_id_or_prefix
+from runbookkit.history.store import (
+    Row,
+    StoreUnavailable,
+    Transaction,
+    by_id_or_prefix,
+    by_runbook,
+    export_batches,
+    with_steps,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -225,10 +233,7 @@ class PostgresStore:
         params = {"dead": self._dead_runs(), "limit": limit_per_runbook}
         rows = self._read(pg_queries.LATEST_PER_RUNBOOK, params)
         runs = [queries.run_from_row(row) for row in rows]
-        grouped: dict[str, list[RunRecord]] = {}
-        for run in self._with_steps(runs) if steps else runs:
-            grouped.setdefault(run.runbook_id, []).append(run)
-        return grouped
+        return by_runbook(self._with_steps(runs) if steps else runs)
 
     def steps_of(self, run_ids: Sequence[str]) -> dict[str, list[StepRecord]]:
         """The steps of the given runs in recording order, keyed by run id."""
@@ -252,21 +257,17 @@ class PostgresStore:
     def export_runs(self, since: dt.datetime | None = None) -> Iterator[RunRecord]:
         """Every run (with steps) started at or after ``since``, oldest first, in batches."""
         dead = self._dead_runs()
-        after = (timestamp(since) if since else "", "")
-        while True:
-            params = {"dead": dead, "at": after[0], "id": after[1], "batch": 500}
+
+        def batch(at: str, after: str) -> list[RunRecord]:
+            params = {"dead": dead, "at": at, "id": after, "batch": 500}
             rows = self._read(pg_queries.EXPORT_BATCH, params)
-            runs = [queries.run_from_row(row) for row in rows]
-            if not runs:
-                return
+            return [queries.run_from_row(row) for row in rows]
+
+        for runs in export_batches(batch, since):
             yield from self._with_steps(runs)
-            after = (timestamp(runs[-1].started_at), runs[-1].id)
 
     def _with_steps(self, runs: list[RunRecord]) -> list[RunRecord]:
-        steps = self.steps_of([run.id for run in runs])
-        for run in runs:
-            run.steps.extend(steps.get(run.id, ()))
-        return runs
+        return with_steps(runs, self.steps_of([run.id for run in runs]))
 
 
 class _Transaction:

@@ -8,13 +8,13 @@ PostgreSQL (:mod:`runbookkit.history.postgres`, a team's shared history). :func:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, Self, runtime_checkable
 
 from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import RunFinished
-from runbookkit.history.records import RunRecord, StepRecord
+from runbookkit.history.records import RunRecord, StepRecord, timestamp
 
 
 class StoreUnavailable(HistoryError):
@@ -40,6 +40,35 @@ def by_id_or_prefix(rows: Sequence[Any], key: str, what: str, where: str) -> Any
         ids = ", ".join(row["id"] for row in rows)
         raise HistoryError(f"{what} id prefix {key!r} is ambiguous: {ids}", path=where)
     return rows[0]
+
+
+def with_steps(runs: list[RunRecord], steps: Mapping[str, Sequence[StepRecord]]) -> list[RunRecord]:
+    """``runs``, each given its steps from ``steps`` (by run id, as ``Store.steps_of`` gives)."""
+    for run in runs:
+        run.steps.extend(steps.get(run.id, ()))
+    return runs
+
+
+def by_runbook(runs: Iterable[RunRecord]) -> dict[str, list[RunRecord]]:
+    """``runs`` keyed by runbook id, each runbook's in the order they come."""
+    grouped: dict[str, list[RunRecord]] = {}
+    for run in runs:
+        grouped.setdefault(run.runbook_id, []).append(run)
+    return grouped
+
+
+def export_batches(
+    batch: Callable[[str, str], list[RunRecord]], since: dt.datetime | None
+) -> Iterator[list[RunRecord]]:
+    """The runs started at or after ``since``, oldest first, batch by batch: ``batch(at, id)``
+    reads the next runs after the one that started at ``at`` with ``id`` (``""`` to begin)."""
+    after = (timestamp(since) if since else "", "")
+    while True:
+        runs = batch(*after)
+        if not runs:
+            return
+        yield runs
+        after = (timestamp(runs[-1].started_at), runs[-1].id)
 
 
 class Transaction(Protocol):
