@@ -233,3 +233,11 @@ def test_identity_flag_is_tried_when_the_runbook_key_is_missing(tmp_path, sshd, 
     ssh = SshOptions(ssh_config=config, identity=ssh_keys.client)
     outcome = runbookkit.run(path, "fix", RunOptions(ssh=ssh))
     assert outcome.exit_code == 0, outcome.error
+
+
+def test_every_step_status_either_lets_the_run_go_on_or_stops_it() -> None:
+    from runbookkit.execute.events import OK_STEP_STATUSES, StepStatus
+    from runbookkit.execute.runner import _STOPS
+
+    assert OK_STEP_STATUSES.isdisjoint(_STOPS)
+    assert OK_STEP_STATUSES | set(_STOPS) == set(StepStatus)
