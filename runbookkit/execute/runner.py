@@ -419,24 +419,16 @@ class Runner:
         )
 
     def _started(self, resolve: bool = True) -> RunStarted:
-        plan, runbook = self.plan, self.plan.runbook
         targets: list[str] = []
-        for planned in plan.steps if resolve else ():
+        for planned in self.plan.steps if resolve else ():
             for command in planned.step.commands:
                 targets.append(self.executor.resolved(command)[1])
-        return RunStarted(
+        return started_event(
+            self.plan,
             run_id=self.run_id,
-            runbook_id=runbook.id,
-            runbook_title=runbook.title,
-            runbook_sha256=runbook.sha256,
-            section=plan.scope.id,
             operator=self.options.operator or default_name(),
             targets=list(dict.fromkeys(targets)),
-            steps=len(plan.steps),
-            started_at=dt.datetime.now(dt.UTC),
-            version=__version__,
             rollback_of=self.rollback_of,
-            partial=plan.partial,
         )
 
     def _finish(self, outcome: RunOutcome) -> None:
@@ -488,6 +480,27 @@ class Runner:
         except ExecutionError as exc:
             self._notice(f"the rollback cannot run: {exc.message}")
             return None
+
+
+def started_event(
+    plan: Plan, *, run_id: str, operator: str, targets: list[str], rollback_of: str | None = None
+) -> RunStarted:
+    """The event that a run of ``plan`` (its runbook, section, steps) starts now."""
+    runbook = plan.runbook
+    return RunStarted(
+        run_id=run_id,
+        runbook_id=runbook.id,
+        runbook_title=runbook.title,
+        runbook_sha256=runbook.sha256,
+        section=plan.scope.id,
+        operator=operator,
+        targets=targets,
+        steps=len(plan.steps),
+        started_at=dt.datetime.now(dt.UTC),
+        version=__version__,
+        rollback_of=rollback_of,
+        partial=plan.partial,
+    )
 
 
 def rollback_wanted(

@@ -16,7 +16,6 @@ from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from runbookkit import __version__
 from runbookkit.errors import ConfigError, ExecutionError
 from runbookkit.execute.events import (
     Event,
@@ -38,6 +37,7 @@ from runbookkit.execute.runner import (
     RunOutcome,
     rollback_options,
     rollback_wanted,
+    started_event,
 )
 from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
@@ -308,20 +308,12 @@ class FleetRunner:
         return FleetOutcome(self.run_id, status, EXIT_CODES[status], runs, self.plan.steps)
 
     def _started(self) -> RunStarted:
-        runbook = self.plan.runbook
-        return RunStarted(
+        return started_event(
+            self.plan,
             run_id=self.run_id,
-            runbook_id=runbook.id,
-            runbook_title=runbook.title,
-            runbook_sha256=runbook.sha256,
-            section=self.plan.scope.id,
             operator=self.operator_name,
             targets=[host.label for host in self.hosts],
-            steps=len(self.plan.steps),
-            started_at=dt.datetime.now(dt.UTC),
-            version=__version__,
             rollback_of=self.rollback_of,
-            partial=self.plan.partial,
         )
 
 

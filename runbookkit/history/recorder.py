@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import Event, RunFinished, RunStarted, StepFinished, StepResult
 from runbookkit.history import process
-from runbookkit.history.records import RunRecord, StepRecord
+from runbookkit.history.records import StepRecord, run_record
 from runbookkit.history.store import RunWriter, Transactional
 from runbookkit.secrets import Redactor
 
@@ -82,20 +82,9 @@ class HistoryRecorder:
             self.failures += getattr(self.store, "notices", [])
 
     def _started(self, event: RunStarted) -> None:
-        run = RunRecord(
-            id=event.run_id,
-            runbook_id=event.runbook_id,
-            runbook_title=event.runbook_title,
-            runbook_sha256=event.runbook_sha256,
-            section=event.section,
-            operator=self.redactor.text(event.operator),
-            targets=[self.redactor.text(target) for target in event.targets],
-            version=event.version,
-            started_at=event.started_at,
-            planned_steps=event.steps,
-            rollback_of=event.rollback_of,
-            partial=event.partial,
-        )
+        run = run_record(event)
+        run.operator = self.redactor.text(event.operator)
+        run.targets = [self.redactor.text(target) for target in event.targets]
         self.store.begin_run(run)
         self.recorded.append(event.run_id)
         self._seq[event.run_id] = 0
