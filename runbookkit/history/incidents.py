@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import NotFoundError
-from runbookkit.execute.events import RunStatus
+from runbookkit.execute.events import RunFinished, RunStarted, RunStatus
 from runbookkit.execute.ids import new_run_id
 from runbookkit.history.records import parse_timestamp, timestamp, utc
 from runbookkit.history.store import by_id_or_prefix
@@ -306,21 +306,15 @@ def run_started(
         return [_get(tx, incident_id) for incident_id in ids]
 
 
-def run_finished(
-    store: Transactional,
-    *,
-    run_id: str,
-    section: str,
-    partial: str | None,
-    started_at: dt.datetime,
-    status: RunStatus,
-    finished_at: dt.datetime,
-) -> list[Incident]:
-    """A person's run that ended: a passing whole Fix run mitigates the incidents it is linked
-    to that were open when it started. Returns the incidents it mitigated."""
-    if status != RunStatus.passed or partial or section.split("/")[0] != FIX_SECTION:
+def run_finished(store: Transactional, start: RunStarted, finished: RunFinished) -> list[Incident]:
+    """A person's run that ended (as ``start`` and ``finished`` say): a passing whole Fix run
+    mitigates the incidents it is linked to that were open when it started. Returns the
+    incidents it mitigated."""
+    fix = start.section.split("/")[0] == FIX_SECTION
+    if finished.status != RunStatus.passed or start.partial or not fix:
         return []
-    began, end = timestamp(started_at), timestamp(finished_at)
+    run_id = start.run_id
+    began, end = timestamp(start.started_at), timestamp(finished.finished_at)
     mitigated = []
     with store.transaction() as tx:
         for row in tx.all(LINKS_OF_RUN, {"run": run_id}):

@@ -124,15 +124,7 @@ class HistoryRecorder:
         if start is None or not isinstance(self.store, Transactional):
             return
         try:
-            incidents.run_finished(
-                self.store,
-                run_id=event.run_id,
-                section=start.section,
-                partial=start.partial,
-                started_at=start.started_at,
-                status=event.status,
-                finished_at=event.finished_at,
-            )
+            incidents.run_finished(self.store, start, event)
         except HistoryError as exc:
             self.failures.append(f"the incident of the run was not marked mitigated: {exc}")
 
