@@ -12,6 +12,11 @@ from typing import Any
 
 from runbookkit.execute.events import RunStarted, RunStatus, StepResult
 
+# How a run or a step failed: a command or a check did not hold (``failed``), or a fault of
+# runbookkit's own stopped it (``error``). The reasons of these are shown; a declined,
+# incomplete or interrupted run did not fail.
+FAILED_STATUSES = frozenset({"failed", "error"})
+
 
 @dataclass
 class StepRecord(StepResult):
