@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from runbookkit.model import Runbook
     from runbookkit.settings import Settings
 
-__all__ = ["load", "resolve_fleet", "run", "run_options"]
+__all__ = ["load", "plan_for", "resolve_fleet", "run", "run_options"]
 
 
 def run(
@@ -90,13 +90,7 @@ def run(
     options = options or RunOptions()
     parsed = load(runbook, settings)
     options = run_options(options, parsed, secrets)
-    planned = plan(
-        parsed,
-        section,
-        only=options.only,
-        start=options.start,
-        accept_repairs=options.accept_repairs,
-    )
+    planned = plan_for(parsed, section, options)
     if fleet is None or isinstance(fleet, str):
         resolved = resolve_fleet(parsed, fleet, groups, options)
     else:
@@ -157,6 +151,23 @@ def run_options(
     given = dict(secrets or {})
     names = frozenset({*options.secrets, *given, *runbook.metadata.secrets})
     return replace(options, variables={**options.variables, **given}, secrets=names)
+
+
+def plan_for(runbook: Runbook, section: str, options: RunOptions) -> Plan:
+    """The plan a run of ``section`` with ``options`` follows: its steps as ``--step`` or
+    ``--from`` choose them, those of an unclosed fence only if ``accept_repairs``.
+
+    Raises:
+        NotFoundError: no such section or step.
+        ParseError: a step comes from a repaired fence and ``options.accept_repairs`` is False.
+    """
+    return plan(
+        runbook,
+        section,
+        only=options.only,
+        start=options.start,
+        accept_repairs=options.accept_repairs,
+    )
 
 
 def resolve_fleet(

@@ -1,4 +1,4 @@
-"""What every command shares: exit codes, the runbooks-dir option and settings."""
+"""What every command shares: exit codes, options several commands take, and settings."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from runbookkit.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+EXISTING_FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 
 
 class ExitCode(IntEnum):
@@ -34,6 +36,29 @@ def runbooks_dir_option(func: F) -> F:
         default=None,
         help="Directory of runbooks [env RUNBOOKKIT_DIR; default ./runbooks].",
     )(func)
+
+
+def seconds_option(
+    name: str, *, default: float, help: str, positive: bool = False
+) -> Callable[[F], F]:
+    """``NAME SECONDS``: a duration (``positive``: more than 0, else 0 or more), default shown."""
+    return click.option(
+        name,
+        type=click.FloatRange(min=0, min_open=positive),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
+def step_timeout_option(func: F) -> F:
+    """``--timeout SECONDS``: how long each step may take (``run`` and ``serve``)."""
+    return seconds_option("--timeout", default=300.0, help="Seconds per step.", positive=True)(func)
+
+
+def identity_option(func: F) -> F:
+    """``--identity/-i KEY``: a private key SSH tries (``run`` and ``serve``)."""
+    return click.option("--identity", "-i", type=EXISTING_FILE, help="Private key to try.")(func)
 
 
 def load_settings(*, check_policy: bool = True, **flags: Any) -> Settings:

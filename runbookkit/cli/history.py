@@ -17,7 +17,7 @@ import click
 
 from runbookkit.cli.common import load_settings, runbooks_dir_option
 from runbookkit.errors import HistoryError, NotFoundError
-from runbookkit.execute.events import RunStatus
+from runbookkit.execute.events import OK_STEP_STATUSES, RunStatus
 from runbookkit.history import Store, open_store
 from runbookkit.history.location import parse
 from runbookkit.history.records import (
@@ -243,7 +243,7 @@ def describe(run: RunRecord) -> Iterator[str]:
     for host in [None, *hosts] if hosts else [None]:
         steps = [step for step in run.steps if step.host == host]
         if host is not None:
-            failed = [s for s in steps if s.status not in ("passed", "manual", "skipped")]
+            failed = [s for s in steps if s.status not in OK_STEP_STATUSES]
             passed = status_label(RunStatus.passed, run.partial, scope=False)
             verdict = f"failed at step {failed[0].number}" if failed else passed
             yield ""

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option, warn
+from runbookkit.cli.common import (
+    EXISTING_FILE,
+    ExitCode,
+    identity_option,
+    load_settings,
+    runbooks_dir_option,
+    seconds_option,
+    step_timeout_option,
+    warn,
+)
 from runbookkit.cli.fleet import fleet_for, fleet_run_options, run_on_fleet
 
 if TYPE_CHECKING:
@@ -17,8 +26,6 @@ if TYPE_CHECKING:
     from runbookkit.execute.runner import RunOptions, RunOutcome
     from runbookkit.history.incidents import IncidentLink
     from runbookkit.secrets import Redactor
-
-_FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 
 
 @click.command("run")
@@ -43,32 +50,22 @@ _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 )
 @click.option("--host", help="Send every remote step to HOST ([user@]host[:port]; 'local' = here).")
 @click.option(
-    "--ssh-config", type=_FILE, help="ssh_config file (Host, HostName, Port, User, IdentityFile)."
+    "--ssh-config",
+    type=EXISTING_FILE,
+    help="ssh_config file (Host, HostName, Port, User, IdentityFile).",
 )
-@click.option("--identity", "-i", type=_FILE, help="Private key to try.")
+@identity_option
 @click.option(
     "--accept-new-host-key", is_flag=True, help="Record unknown host keys (never changed ones)."
 )
 @click.option(
     "--var", "var", multiple=True, metavar="KEY=VALUE", help="Export KEY into the run's shells."
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=300.0,
-    show_default=True,
-    help="Seconds per step.",
-)
+@step_timeout_option
 @click.option(
     "--retry", type=click.IntRange(min=1), help="Attempts for steps without their own # Retry."
 )
-@click.option(
-    "--retry-delay",
-    type=click.FloatRange(min=0),
-    default=1.0,
-    show_default=True,
-    help="Seconds between attempts.",
-)
+@seconds_option("--retry-delay", default=1.0, help="Seconds between attempts.")
 @click.option(
     "--secret", "secret", multiple=True, metavar="KEY=VALUE", help="Like --var, masked as ***."
 )
@@ -139,7 +136,6 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     from runbookkit import runs
     from runbookkit.cli import values
     from runbookkit.execute.runner import RunOutcome
-    from runbookkit.plan import plan
 
     if flags["host"] not in (None, "local"):
         check_host(flags["host"])  # a bad --host: exit 2 before anything runs
@@ -148,13 +144,7 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     given = values.secrets(flags["secret"], flags["secret_env"], flags["secret_file"])
     variables = values.parse_assignments(flags["var"])
     options = runs.run_options(_options(flags, variables), parsed, given)
-    planned = plan(
-        parsed,
-        section,
-        only=options.only,
-        start=options.start,
-        accept_repairs=options.accept_repairs,
-    )
+    planned = runs.plan_for(parsed, section, options)
     if planned.chosen and not flags["dry_run"]:  # a dry run's plan says it
         click.echo(f"note: {planned.chosen}", err=True)
     if flags["dry_run"] and not flags["record"]:

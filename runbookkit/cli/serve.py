@@ -7,10 +7,16 @@ from pathlib import Path
 
 import click
 
-from runbookkit.cli.common import load_settings, runbooks_dir_option
+from runbookkit.cli.common import (
+    EXISTING_FILE,
+    identity_option,
+    load_settings,
+    runbooks_dir_option,
+    seconds_option,
+    step_timeout_option,
+)
 from runbookkit.errors import ConfigError
 
-_FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 TOKEN_ENV = "RUNBOOKKIT_SERVE_TOKEN"
 PAGERDUTY_ENV = "RUNBOOKKIT_PAGERDUTY_SECRET"
 
@@ -20,12 +26,12 @@ PAGERDUTY_ENV = "RUNBOOKKIT_PAGERDUTY_SECRET"
 @click.option("--port", type=click.IntRange(0, 65535), default=9095, show_default=True)
 @click.option(
     "--token-file",
-    type=_FILE,
+    type=EXISTING_FILE,
     help=f"File holding the bearer token senders must give [env {TOKEN_ENV}].",
 )
 @click.option(
     "--pagerduty-secret-file",
-    type=_FILE,
+    type=EXISTING_FILE,
     help=f"File holding the PagerDuty webhook signing secret [env {PAGERDUTY_ENV}].",
 )
 @click.option("--history", metavar="PATH|URL", help="The history store holding the queue.")
@@ -39,31 +45,25 @@ PAGERDUTY_ENV = "RUNBOOKKIT_PAGERDUTY_SECRET"
     help="Send every remote step of alert runs to HOST ([user@]host[:port]).",
 )
 @click.option(
-    "--inventory", type=_FILE, help="Map an alert's instance label to a host of this inventory."
+    "--inventory",
+    type=EXISTING_FILE,
+    help="Map an alert's instance label to a host of this inventory.",
 )
-@click.option("--ssh-config", type=_FILE, help="ssh_config for the runs (and instance aliases).")
-@click.option("--identity", "-i", type=_FILE, help="Private key to try.")
 @click.option(
+    "--ssh-config", type=EXISTING_FILE, help="ssh_config for the runs (and instance aliases)."
+)
+@identity_option
+@seconds_option(
     "--dedup-window",
-    type=click.FloatRange(min=0),
     default=3600.0,
-    show_default=True,
     help="Seconds after its run during which a still-firing alert is counted, not rerun.",
 )
-@click.option(
+@seconds_option(
     "--replay-window",
-    type=click.FloatRange(min=0),
     default=300.0,
-    show_default=True,
     help="Seconds a delivery is remembered to refuse it again (409).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=300.0,
-    show_default=True,
-    help="Seconds per step.",
-)
+@step_timeout_option
 @click.option("--json", "as_json", is_flag=True, help="Log one JSON object per event.")
 def serve_command(**flags: object) -> None:
     """Receive Alertmanager, Grafana, PagerDuty and generic JSON webhooks; route each firing

@@ -14,6 +14,7 @@ import time
 from typing import Any, TextIO
 
 from runbookkit.execute.events import (
+    OK_STEP_STATUSES,
     Event,
     RunFinished,
     RunNotice,
@@ -263,7 +264,7 @@ class RichView(_Base):
             self.live.stop()
             self.live = None
         self._flush()
-        ok = result.status in (StepStatus.passed, StepStatus.manual, StepStatus.skipped)
+        ok = result.status in OK_STEP_STATUSES
         self.console.print(visible(self.header), style="bold", highlight=False, markup=False)
         shown = self.lines if not self.quiet else (self.lines[-QUIET_LINES:] if not ok else [])
         for line in shown[-200:]:

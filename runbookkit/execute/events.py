@@ -53,6 +53,11 @@ class StepStatus(StrEnum):
     error = "error"  # an internal fault of runbookkit stopped the step (see ``error``)
 
 
+# How a step may end for the run to go on as passing; any other status stops the run (or,
+# when it keeps going past a failure, has it end as that step did).
+OK_STEP_STATUSES = frozenset({StepStatus.passed, StepStatus.manual, StepStatus.skipped})
+
+
 @dataclass
 class StepResult:
     """Everything recorded about one step of a run (outputs are tails, at most 4 KiB each)."""

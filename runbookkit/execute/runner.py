@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -426,24 +426,16 @@ class Runner:
         )
 
     def _started(self, resolve: bool = True) -> RunStarted:
-        plan, runbook = self.plan, self.plan.runbook
         targets: list[str] = []
-        for planned in plan.steps if resolve else ():
+        for planned in self.plan.steps if resolve else ():
             for command in planned.step.commands:
                 targets.append(self.executor.resolved(command)[1])
-        return RunStarted(
+        return started_event(
+            self.plan,
             run_id=self.run_id,
-            runbook_id=runbook.id,
-            runbook_title=runbook.title,
-            runbook_sha256=runbook.sha256,
-            section=plan.scope.id,
             operator=self.options.operator or default_name(),
             targets=list(dict.fromkeys(targets)),
-            steps=len(plan.steps),
-            started_at=dt.datetime.now(dt.UTC),
-            version=__version__,
             rollback_of=self.rollback_of,
-            partial=plan.partial,
         )
 
     def _finish(self, outcome: RunOutcome) -> None:
@@ -470,25 +462,22 @@ class Runner:
         rollback = rollback_plan(self.plan) if outcome.status is RunStatus.failed else None
         if rollback is None or self.rollback_of is not None:
             return None
-        wanted = self.options.rollback_on_failure
-        if not wanted:
-            answer = self.operator.offer_rollback(
-                outcome.failed_step or 0, rollback.scope.title, len(rollback.steps)
-            )
-            wanted = bool(answer)
-            if answer is None:
-                self._notice(
-                    f"the section has a rollback, {rollback.scope.id!r} ({len(rollback.steps)} "
-                    "steps): run it with --rollback-on-failure, or as its own section "
-                    f"(--section {rollback.scope.id})"
-                )
+        wanted = rollback_wanted(
+            rollback,
+            self.options,
+            self.operator,
+            outcome.failed_step,
+            title=rollback.scope.title,
+            how="run it with --rollback-on-failure, or as its own section "
+            f"(--section {rollback.scope.id})",
+            notice=self._notice,
+        )
         if not wanted:
             return None
-        options = replace(self.options, only=None, start=None)
         try:
             return Runner(
                 rollback,
-                options,
+                rollback_options(self.options),
                 listeners=self.listeners,
                 operator=self.operator,
                 rollback_of=self.run_id,
@@ -498,6 +487,54 @@ class Runner:
         except ExecutionError as exc:
             self._notice(f"the rollback cannot run: {exc.message}")
             return None
+
+
+def started_event(
+    plan: Plan, *, run_id: str, operator: str, targets: list[str], rollback_of: str | None = None
+) -> RunStarted:
+    """The event that a run of ``plan`` (its runbook, section, steps) starts now."""
+    runbook = plan.runbook
+    return RunStarted(
+        run_id=run_id,
+        runbook_id=runbook.id,
+        runbook_title=runbook.title,
+        runbook_sha256=runbook.sha256,
+        section=plan.scope.id,
+        operator=operator,
+        targets=targets,
+        steps=len(plan.steps),
+        started_at=dt.datetime.now(dt.UTC),
+        version=__version__,
+        rollback_of=rollback_of,
+        partial=plan.partial,
+    )
+
+
+def rollback_wanted(
+    rollback: Plan,
+    options: RunOptions,
+    operator: Operator,
+    failed_step: int | None,
+    *,
+    title: str,
+    how: str,
+    notice: Callable[[str], None],
+) -> bool:
+    """Whether ``rollback`` runs after a failure (at ``failed_step``): ``--rollback-on-failure``
+    says yes, else the operator is offered it (as ``title``); with nobody to ask, it does not
+    run and ``notice`` says how to run it (``how``)."""
+    if options.rollback_on_failure:
+        return True
+    answer = operator.offer_rollback(failed_step or 0, title, len(rollback.steps))
+    if answer is None:
+        steps = len(rollback.steps)
+        notice(f"the section has a rollback, {rollback.scope.id!r} ({steps} steps): {how}")
+    return bool(answer)
+
+
+def rollback_options(options: RunOptions) -> RunOptions:
+    """The options of a rollback run: those of the run it follows, for all of its steps."""
+    return replace(options, only=None, start=None)
 
 
 def needs_person(planned: PlannedStep) -> str | None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from runbookkit.errors import ConfigError
 from runbookkit.execute.display import Lines
 from runbookkit.execute.events import (
+    OK_STEP_STATUSES,
     Event,
     RunFinished,
     RunNotice,
@@ -33,7 +34,6 @@ from runbookkit.execute.events import (
     StepOutput,
     StepResult,
     StepStarted,
-    StepStatus,
 )
 from runbookkit.execute.runner import RunOutcome
 from runbookkit.fleet.grouped import group_outputs, hostlist
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 TAIL_LINES = 10
 FOLLOW_LINES = 12
-_OK = (StepStatus.passed, StepStatus.manual, StepStatus.skipped)
 
 
 class OutputMode(StrEnum):
@@ -175,8 +174,8 @@ def summary_lines(
     lines = ["summary:"]
     for number in sorted(titles):
         mine = [r for r in results if r.number == number]
-        passed = [r for r in mine if r.status in _OK]
-        bad = [f"{r.host} {r.status.value}" for r in mine if r.status not in _OK]
+        passed = [r for r in mine if r.status in OK_STEP_STATUSES]
+        bad = [f"{r.host} {r.status.value}" for r in mine if r.status not in OK_STEP_STATUSES]
         extra = f" ({', '.join(bad)})" if bad else ""
         lines.append(
             f"  step {number} {titles[number]}: passed on {len(passed)}/{count} hosts{extra}"
@@ -186,7 +185,7 @@ def summary_lines(
     if waiting:
         lines.append(f"  not started: {', '.join(waiting)}")
     for result in results:
-        if result.status in _OK:
+        if result.status in OK_STEP_STATUSES:
             continue
         lines.append(
             f"{result.host} failed at step {result.number} ({result.title}): {result.error}"
@@ -201,7 +200,7 @@ def _grouped(results: list[StepResult], output: OutputMode) -> list[str]:
     if output is OutputMode.none:
         return []
     if output is OutputMode.failed:
-        results = [r for r in results if r.status not in _OK]
+        results = [r for r in results if r.status not in OK_STEP_STATUSES]
     outputs = [(r.host or "", visible(r.stdout + r.stderr)) for r in results]
     if not any(text.strip() for _, text in outputs):
         return []

@@ -16,7 +16,6 @@ from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from runbookkit._version import __version__
 from runbookkit.errors import ConfigError, ExecutionError
 from runbookkit.execute.events import (
     Event,
@@ -31,7 +30,15 @@ from runbookkit.execute.events import (
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.needs import MissingValues
 from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattended, default_name
-from runbookkit.execute.runner import EXIT_CODES, Runner, RunOptions, RunOutcome
+from runbookkit.execute.runner import (
+    EXIT_CODES,
+    Runner,
+    RunOptions,
+    RunOutcome,
+    rollback_options,
+    rollback_wanted,
+    started_event,
+)
 from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
 from runbookkit.fleet.strategy import Strategy, run_fleet
@@ -235,29 +242,26 @@ class FleetRunner:
         if rollback is None or not failed or self.rollback_of is not None:
             return None
         names = ", ".join(host.name for host in failed)
-        wanted = self.options.rollback_on_failure
-        if not wanted:
-            number = next(
-                (r.outcome.failed_step for r in outcome.hosts if r.outcome and r.host == failed[0]),
-                None,
-            )
-            answer = self.operator.offer_rollback(
-                number or 0, f"{rollback.scope.title} on {names}", len(rollback.steps)
-            )
-            wanted = bool(answer)
-            if answer is None:
-                self._notice(
-                    f"the section has a rollback, {rollback.scope.id!r} ({len(rollback.steps)} "
-                    f"steps): run it on the failed hosts ({names}) with --rollback-on-failure"
-                )
+        number = next(
+            (r.outcome.failed_step for r in outcome.hosts if r.outcome and r.host == failed[0]),
+            None,
+        )
+        wanted = rollback_wanted(
+            rollback,
+            self.options,
+            self.operator,
+            number,
+            title=f"{rollback.scope.title} on {names}",
+            how=f"run it on the failed hosts ({names}) with --rollback-on-failure",
+            notice=self._notice,
+        )
         if not wanted:
             return None
-        options = replace(self.options, only=None, start=None)
         try:
             return FleetRunner(
                 rollback,
                 failed,
-                options,
+                rollback_options(self.options),
                 Strategy(parallel=self.strategy.parallel),
                 listeners=self.listeners,
                 watchers=self.watchers,
@@ -304,20 +308,12 @@ class FleetRunner:
         return FleetOutcome(self.run_id, status, EXIT_CODES[status], runs, self.plan.steps)
 
     def _started(self) -> RunStarted:
-        runbook = self.plan.runbook
-        return RunStarted(
+        return started_event(
+            self.plan,
             run_id=self.run_id,
-            runbook_id=runbook.id,
-            runbook_title=runbook.title,
-            runbook_sha256=runbook.sha256,
-            section=self.plan.scope.id,
             operator=self.operator_name,
             targets=[host.label for host in self.hosts],
-            steps=len(self.plan.steps),
-            started_at=dt.datetime.now(dt.UTC),
-            version=__version__,
             rollback_of=self.rollback_of,
-            partial=self.plan.partial,
         )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from runbookkit.execute.events import RunStatus, StepStatus
-from runbookkit.history.records import RunRecord, StepRecord
+from runbookkit.execute.events import RunFinished, RunStatus, StepStatus
+from runbookkit.history.records import StepRecord, run_record
 from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
@@ -27,31 +27,22 @@ def record_plan(
 
     ``targets`` (a fleet's hosts) replaces the targets the steps name; ``secrets`` are masked.
     """
-    from runbookkit._version import __version__
     from runbookkit.execute.ids import new_run_id
+    from runbookkit.execute.runner import started_event
 
     redactor = Redactor(secrets)
-    runbook = planned.runbook
-    now = dt.datetime.now(dt.UTC)
     steps = _planned_steps(planned)
-    run = RunRecord(
-        id=new_run_id(),
-        runbook_id=runbook.id,
-        runbook_title=runbook.title,
-        runbook_sha256=runbook.sha256,
-        section=planned.scope.id,
+    start = started_event(
+        planned,
+        run_id=new_run_id(),
         operator=operator,
         targets=targets or list(dict.fromkeys(step.target for step in steps)),
-        version=__version__,
-        started_at=now,
-        planned_steps=len(steps),
-        dry_run=True,
-        partial=planned.partial,
     )
+    run = replace(run_record(start), dry_run=True)
     store.begin_run(redactor.fields(run))
     for step in steps:
         store.record_step(run.id, redactor.fields(step))
-    store.finish_run(run.id, status=RunStatus.passed, exit_code=0, finished_at=now)
+    store.finish_run(RunFinished(run.id, RunStatus.passed, 0, run.started_at))
     return run.id
 
 

@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from runbookkit.errors import HistoryError, NotFoundError
-from runbookkit.execute.events import RunStatus
+from runbookkit.errors import NotFoundError
+from runbookkit.execute.events import RunFinished, RunStarted, RunStatus
 from runbookkit.execute.ids import new_run_id
 from runbookkit.history.records import parse_timestamp, timestamp, utc
+from runbookkit.history.store import by_id_or_prefix
 
 if TYPE_CHECKING:
     from runbookkit.history.store import Row, Transaction, Transactional
@@ -342,21 +343,15 @@ def run_started(
         return [_get(tx, incident_id) for incident_id in ids]
 
 
-def run_finished(
-    store: Transactional,
-    *,
-    run_id: str,
-    section: str,
-    partial: str | None,
-    started_at: dt.datetime,
-    status: RunStatus,
-    finished_at: dt.datetime,
-) -> list[Incident]:
-    """A person's run that ended: a passing whole Fix run mitigates the incidents it is linked
-    to that were open when it started. Returns the incidents it mitigated."""
-    if status != RunStatus.passed or partial or section.split("/")[0] != FIX_SECTION:
+def run_finished(store: Transactional, start: RunStarted, finished: RunFinished) -> list[Incident]:
+    """A person's run that ended (as ``start`` and ``finished`` say): a passing whole Fix run
+    mitigates the incidents it is linked to that were open when it started. Returns the
+    incidents it mitigated."""
+    fix = start.section.split("/")[0] == FIX_SECTION
+    if finished.status != RunStatus.passed or start.partial or not fix:
         return []
-    began, end = timestamp(started_at), timestamp(finished_at)
+    run_id = start.run_id
+    began, end = timestamp(start.started_at), timestamp(finished.finished_at)
     mitigated = []
     with store.transaction() as tx:
         for row in tx.all(LINKS_OF_RUN, {"run": run_id}):
@@ -497,14 +492,7 @@ def import_incidents(store: Transactional, incidents: Iterable[Incident]) -> tup
 
 def _find(tx: Transaction, incident_id: str, where: str) -> str:
     rows = tx.all(BY_PREFIX, {"id": incident_id}) if incident_id else []
-    exact = [row for row in rows if row["id"] == incident_id]
-    rows = exact or rows
-    if not rows:
-        raise NotFoundError(f"no incident {incident_id!r} in the run history", path=where)
-    if len(rows) > 1:
-        ids = ", ".join(row["id"] for row in rows)
-        raise HistoryError(f"incident id prefix {incident_id!r} is ambiguous: {ids}", path=where)
-    return str(rows[0]["id"])
+    return str(by_id_or_prefix(rows, incident_id, "incident", where)["id"])
 
 
 def _get(tx: Transaction, incident_id: str, *, opened: bool = False) -> Incident:

@@ -66,20 +66,10 @@ HOSTS_OF_RUNS = """SELECT run_id, host, bool_or(status = 'failed') AS failed FRO
 def list_runs(
     *, runbook: str | None, section: str | None, status: str | None, since: dt.datetime | None
 ) -> str:
-    """The query of ``history`` with only the filters that are given (so indexes apply)."""
-    where = []
-    if runbook is not None:
-        where.append("runbook_id = %(runbook)s")
-    if section is not None:
-        where.append("section = %(section)s")
-    if status is not None:
-        where.append(f"{STATUS} = %(status)s")
-    if since is not None:
-        where.append("started_at >= %(since)s")
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return (
-        f"SELECT {RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, id DESC LIMIT %(limit)s"
-    )
+    """The query of ``history`` with only the filters that are given (so indexes apply): the
+    SQLite one (:func:`.queries.list_runs`) with this store's status and parameters."""
+    sql = queries.list_runs(runbook=runbook, section=section, status=status, since=since)
+    return named(sql.replace(queries.RUN_COLUMNS, RUN_COLUMNS).replace(queries.STATUS, STATUS))
 
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")

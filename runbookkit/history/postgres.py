@@ -15,11 +15,19 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import HistoryError
-from runbookkit.execute.events import RunStatus
+from runbookkit.execute.events import RunFinished, RunStatus
 from runbookkit.history import migrations, pg_queries, process, queries
 from runbookkit.history.location import shown
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
-from runbookkit.history.store import Row, StoreUnavailable, Transaction
+from runbookkit.history.store import (
+    Row,
+    StoreUnavailable,
+    Transaction,
+    by_id_or_prefix,
+    by_runbook,
+    export_batches,
+    with_steps,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -144,21 +152,9 @@ class PostgresStore:
         """Note that the run is still going."""
         self._exec(pg_queries.HEARTBEAT, (_now(), run_id))
 
-    def finish_run(
-        self,
-        run_id: str,
-        *,
-        status: RunStatus,
-        exit_code: int,
-        finished_at: dt.datetime,
-        failed_step: int | None = None,
-        rollback_run: str | None = None,
-        error: str | None = None,
-    ) -> None:
+    def finish_run(self, end: RunFinished) -> None:
         """Record how a run ended."""
-        end = timestamp(finished_at)
-        values = (str(status), exit_code, end, failed_step, rollback_run, error, run_id)
-        self._exec(pg_queries.FINISH_RUN, values)
+        self._exec(pg_queries.FINISH_RUN, queries.finish_values(end))
 
     def reap(self) -> int:
         """Mark runs whose recording process died as ``interrupted``; returns how many."""
@@ -226,18 +222,9 @@ class PostgresStore:
 
     def get_run(self, run_id: str) -> RunRecord:
         """One run with its steps, by id or a unique prefix of it."""
-        from runbookkit.errors import NotFoundError
-
         rows = self._read(pg_queries.RUN_BY_PREFIX, {"dead": self._dead_runs(), "id": run_id})
-        exact = [row for row in rows if row["id"] == run_id]
-        if exact:
-            rows = exact
-        if not rows:
-            raise NotFoundError(f"no run {run_id!r} in the run history", path=self.path)
-        if len(rows) > 1:
-            ids = ", ".join(row["id"] for row in rows)
-            raise HistoryError(f"run id prefix {run_id!r} is ambiguous: {ids}", path=self.path)
-        return self._with_steps([queries.run_from_row(rows[0])])[0]
+        row = by_id_or_prefix(rows, run_id, "run", self.path)
+        return self._with_steps([queries.run_from_row(row)])[0]
 
     def runs_by_runbook(
         self, limit_per_runbook: int | None = 20, *, steps: bool = True
@@ -246,10 +233,7 @@ class PostgresStore:
         params = {"dead": self._dead_runs(), "limit": limit_per_runbook}
         rows = self._read(pg_queries.LATEST_PER_RUNBOOK, params)
         runs = [queries.run_from_row(row) for row in rows]
-        grouped: dict[str, list[RunRecord]] = {}
-        for run in self._with_steps(runs) if steps else runs:
-            grouped.setdefault(run.runbook_id, []).append(run)
-        return grouped
+        return by_runbook(self._with_steps(runs) if steps else runs)
 
     def steps_of(
         self, run_ids: Sequence[str], *, failed: bool = False
@@ -277,21 +261,17 @@ class PostgresStore:
     def export_runs(self, since: dt.datetime | None = None) -> Iterator[RunRecord]:
         """Every run (with steps) started at or after ``since``, oldest first, in batches."""
         dead = self._dead_runs()
-        after = (timestamp(since) if since else "", "")
-        while True:
-            params = {"dead": dead, "at": after[0], "id": after[1], "batch": 500}
+
+        def batch(at: str, after: str) -> list[RunRecord]:
+            params = {"dead": dead, "at": at, "id": after, "batch": 500}
             rows = self._read(pg_queries.EXPORT_BATCH, params)
-            runs = [queries.run_from_row(row) for row in rows]
-            if not runs:
-                return
+            return [queries.run_from_row(row) for row in rows]
+
+        for runs in export_batches(batch, since):
             yield from self._with_steps(runs)
-            after = (timestamp(runs[-1].started_at), runs[-1].id)
 
     def _with_steps(self, runs: list[RunRecord]) -> list[RunRecord]:
-        steps = self.steps_of([run.id for run in runs])
-        for run in runs:
-            run.steps.extend(steps.get(run.id, ()))
-        return runs
+        return with_steps(runs, self.steps_of([run.id for run in runs]))
 
 
 class _Transaction:

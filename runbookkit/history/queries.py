@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from runbookkit.execute.events import RunStatus, StepStatus, tail
+from runbookkit.execute.events import RunFinished, RunStatus, StepStatus, tail
 from runbookkit.history.records import RunRecord, StepRecord, parse_timestamp, timestamp
 
 Row = sqlite3.Row | Mapping[str, Any]  # an SQLite row, or a PostgreSQL one as a dict
@@ -124,6 +124,19 @@ def run_row(run: RunRecord) -> dict[str, Any]:
         "process": None,
         "heartbeat_at": None,
     }
+
+
+def finish_values(end: RunFinished) -> tuple[Any, ...]:
+    """The parameters of :data:`FINISH_RUN` (and of the PostgreSQL one): how a run ended."""
+    return (
+        str(end.status),
+        end.exit_code,
+        timestamp(end.finished_at),
+        end.failed_step,
+        end.rollback_run,
+        end.error,
+        end.run_id,
+    )
 
 
 def step_row(run_id: str, step: StepRecord) -> tuple[Any, ...]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import Event, RunFinished, RunStarted, StepFinished, StepResult
 from runbookkit.history import process
-from runbookkit.history.records import RunRecord, StepRecord
+from runbookkit.history.records import StepRecord, run_record
 from runbookkit.history.store import RunWriter, Transactional
 from runbookkit.secrets import Redactor
 
@@ -82,20 +82,9 @@ class HistoryRecorder:
             self.failures += getattr(self.store, "notices", [])
 
     def _started(self, event: RunStarted) -> None:
-        run = RunRecord(
-            id=event.run_id,
-            runbook_id=event.runbook_id,
-            runbook_title=event.runbook_title,
-            runbook_sha256=event.runbook_sha256,
-            section=event.section,
-            operator=self.redactor.text(event.operator),
-            targets=[self.redactor.text(target) for target in event.targets],
-            version=event.version,
-            started_at=event.started_at,
-            planned_steps=event.steps,
-            rollback_of=event.rollback_of,
-            partial=event.partial,
-        )
+        run = run_record(event)
+        run.operator = self.redactor.text(event.operator)
+        run.targets = [self.redactor.text(target) for target in event.targets]
         self.store.begin_run(run)
         self.recorded.append(event.run_id)
         self._seq[event.run_id] = 0
@@ -135,15 +124,7 @@ class HistoryRecorder:
         if start is None or not isinstance(self.store, Transactional):
             return
         try:
-            incidents.run_finished(
-                self.store,
-                run_id=event.run_id,
-                section=start.section,
-                partial=start.partial,
-                started_at=start.started_at,
-                status=event.status,
-                finished_at=event.finished_at,
-            )
+            incidents.run_finished(self.store, start, event)
         except HistoryError as exc:
             self.failures.append(f"the incident of the run was not marked mitigated: {exc}")
 
@@ -156,15 +137,7 @@ class HistoryRecorder:
         stop = self._beats.pop(event.run_id, None)
         if stop is not None:
             stop.set()
-        self.store.finish_run(
-            event.run_id,
-            status=event.status,
-            exit_code=event.exit_code,
-            finished_at=event.finished_at,
-            failed_step=event.failed_step,
-            rollback_run=event.rollback_run,
-            error=self.redactor.optional(event.error),
-        )
+        self.store.finish_run(replace(event, error=self.redactor.optional(event.error)))
         if self.incident is not None:
             self._mitigate(event)
 

@@ -10,7 +10,12 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from runbookkit.execute.events import RunStatus, StepResult
+from runbookkit.execute.events import RunStarted, RunStatus, StepResult
+
+# How a run or a step failed: a command or a check did not hold (``failed``), or a fault of
+# runbookkit's own stopped it (``error``). The reasons of these are shown; a declined,
+# incomplete or interrupted run did not fail.
+FAILED_STATUSES = frozenset({"failed", "error"})
 
 
 @dataclass
@@ -58,6 +63,24 @@ class RunRecord:
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+def run_record(start: RunStarted) -> RunRecord:
+    """The record of a run as it starts (not yet masked)."""
+    return RunRecord(
+        id=start.run_id,
+        runbook_id=start.runbook_id,
+        runbook_title=start.runbook_title,
+        runbook_sha256=start.runbook_sha256,
+        section=start.section,
+        operator=start.operator,
+        targets=start.targets,
+        version=start.version,
+        started_at=start.started_at,
+        planned_steps=start.steps,
+        rollback_of=start.rollback_of,
+        partial=start.partial,
+    )
 
 
 def section_label(section: str, partial: str | None) -> str:

@@ -9,14 +9,13 @@ a run (by run id and step number) and takes only the rest, so nothing is sent tw
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 from runbookkit.errors import HistoryError
-from runbookkit.execute.events import RunStatus
+from runbookkit.execute.events import RunFinished, RunStatus
 from runbookkit.history.location import parse
 from runbookkit.history.records import RunRecord, StepRecord
 from runbookkit.history.sqlite import SQLiteStore
@@ -53,30 +52,9 @@ class SpoolingStore:
         """Note that the run is still going, where it records."""
         self._write(run_id, lambda store: store.heartbeat(run_id))
 
-    def finish_run(
-        self,
-        run_id: str,
-        *,
-        status: RunStatus,
-        exit_code: int,
-        finished_at: dt.datetime,
-        failed_step: int | None = None,
-        rollback_run: str | None = None,
-        error: str | None = None,
-    ) -> None:
+    def finish_run(self, end: RunFinished) -> None:
         """Record how a run ended, where it records."""
-        self._write(
-            run_id,
-            lambda store: store.finish_run(
-                run_id,
-                status=status,
-                exit_code=exit_code,
-                finished_at=finished_at,
-                failed_step=failed_step,
-                rollback_run=rollback_run,
-                error=error,
-            ),
-        )
+        self._write(end.run_id, lambda store: store.finish_run(end))
 
     def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]:
         """A transaction on the store (incidents are kept on the server only, never spooled).

@@ -8,13 +8,13 @@ PostgreSQL (:mod:`runbookkit.history.postgres`, a team's shared history). :func:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, Self, runtime_checkable
 
-from runbookkit.errors import HistoryError
-from runbookkit.execute.events import RunStatus
-from runbookkit.history.records import RunRecord, StepRecord
+from runbookkit.errors import HistoryError, NotFoundError
+from runbookkit.execute.events import RunFinished
+from runbookkit.history.records import RunRecord, StepRecord, timestamp
 
 
 class StoreUnavailable(HistoryError):
@@ -22,6 +22,53 @@ class StoreUnavailable(HistoryError):
 
 
 Row = Mapping[str, Any]  # a row of a query, by column name
+
+
+def by_id_or_prefix(rows: Sequence[Any], key: str, what: str, where: str) -> Any:
+    """Of ``rows`` (those whose ``id`` starts with ``key``; SQLite or PostgreSQL rows), the one
+    ``key`` names: the row with exactly that id, else the only one.
+
+    Raises:
+        NotFoundError: no row (``no run 'x' in the run history``; ``what`` is ``run``…).
+        HistoryError: several rows, none with exactly that id: the prefix is ambiguous.
+    """
+    exact = [row for row in rows if row["id"] == key]
+    rows = exact or rows
+    if not rows:
+        raise NotFoundError(f"no {what} {key!r} in the run history", path=where)
+    if len(rows) > 1:
+        ids = ", ".join(row["id"] for row in rows)
+        raise HistoryError(f"{what} id prefix {key!r} is ambiguous: {ids}", path=where)
+    return rows[0]
+
+
+def with_steps(runs: list[RunRecord], steps: Mapping[str, Sequence[StepRecord]]) -> list[RunRecord]:
+    """``runs``, each given its steps from ``steps`` (by run id, as ``Store.steps_of`` gives)."""
+    for run in runs:
+        run.steps.extend(steps.get(run.id, ()))
+    return runs
+
+
+def by_runbook(runs: Iterable[RunRecord]) -> dict[str, list[RunRecord]]:
+    """``runs`` keyed by runbook id, each runbook's in the order they come."""
+    grouped: dict[str, list[RunRecord]] = {}
+    for run in runs:
+        grouped.setdefault(run.runbook_id, []).append(run)
+    return grouped
+
+
+def export_batches(
+    batch: Callable[[str, str], list[RunRecord]], since: dt.datetime | None
+) -> Iterator[list[RunRecord]]:
+    """The runs started at or after ``since``, oldest first, batch by batch: ``batch(at, id)``
+    reads the next runs after the one that started at ``at`` with ``id`` (``""`` to begin)."""
+    after = (timestamp(since) if since else "", "")
+    while True:
+        runs = batch(*after)
+        if not runs:
+            return
+        yield runs
+        after = (timestamp(runs[-1].started_at), runs[-1].id)
 
 
 class Transaction(Protocol):
@@ -68,18 +115,9 @@ class RunWriter(Protocol):
     def heartbeat(self, run_id: str) -> None:
         """Note that the run is still going (a run whose heartbeat stops is interrupted)."""
 
-    def finish_run(
-        self,
-        run_id: str,
-        *,
-        status: RunStatus,
-        exit_code: int,
-        finished_at: dt.datetime,
-        failed_step: int | None = None,
-        rollback_run: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Record how a run ended (``error``: why it did not pass, in one line)."""
+    def finish_run(self, end: RunFinished) -> None:
+        """Record how a run ended: its status, exit code, end time, failed step, the rollback
+        run that followed and (``error``) why it did not pass, in one line."""
 
     def close(self) -> None:
         """Release the store."""

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol
 
-from runbookkit.history.records import partial_note, status_label
+from runbookkit.history.records import FAILED_STATUSES, partial_note, status_label
 from runbookkit.publish.html import (
     badge,
     duration,
@@ -133,7 +133,7 @@ def failure_reason(run: RunLike) -> str:
     The step's own error, else an expectation that did not hold, else the exit code and the
     last line the step wrote to stderr (or stdout); the run's error when no step failed.
     """
-    failed = [s for s in run.steps if s.status in ("failed", "error")]
+    failed = [s for s in run.steps if s.status in FAILED_STATUSES]
     step = next((s for s in failed if s.number == run.failed_step), failed[0] if failed else None)
     if step is None:
         return _line(run.error or "")
@@ -458,7 +458,7 @@ def _steps(steps: Sequence[StepLike]) -> str:
 
 
 def _failed(steps: Sequence[StepLike]) -> bool:
-    return any(step.status in ("failed", "error") for step in steps)
+    return any(step.status in FAILED_STATUSES for step in steps)
 
 
 def _outcome(steps: Sequence[StepLike]) -> tuple[object, ...]:

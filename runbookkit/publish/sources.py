@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from runbookkit.parsing.safety import Policy
 
 RECENT = dt.timedelta(days=30)
-FAILED = ("failed", "error")  # the statuses whose reason the tables and the catalog show
 
 
 @dataclass
@@ -60,6 +59,7 @@ def read_history(path: Path | str | None, max_runs: int, now: dt.datetime) -> Hi
     from runbookkit.history import open_store
     from runbookkit.history.incidents import list_incidents
     from runbookkit.history.location import parse
+    from runbookkit.history.records import FAILED_STATUSES
 
     if path is None or (parse(path).backend == "sqlite" and not parse(path).path.exists()):
         return History()
@@ -70,7 +70,7 @@ def read_history(path: Path | str | None, max_runs: int, now: dt.datetime) -> Hi
         recent = store.run_counts(since=now - RECENT)
         hosts = store.host_outcomes([run.id for runs in latest.values() for run in runs])
         incidents = list_incidents(store)
-        failed = [run for runs in latest.values() for run in runs if run.status in FAILED]
+        failed = [run for runs in latest.values() for run in runs if run.status in FAILED_STATUSES]
         # The reasons come from the failed steps alone: only those are read.
         steps = store.steps_of([run.id for run in failed], failed=True) if failed else {}
     finally:

@@ -271,3 +271,11 @@ def test_a_destructive_step_not_run_is_shown_on_its_own_target(
     assert [e.target for e in started] == [where]
     assert f"[1/1] step 1: Wipe the data  on {where}\n" in out.getvalue()
     assert f"1     Wipe the data  {where}" in out.getvalue()  # the summary's row
+
+
+def test_every_step_status_either_lets_the_run_go_on_or_stops_it() -> None:
+    from runbookkit.execute.events import OK_STEP_STATUSES, StepStatus
+    from runbookkit.execute.runner import _STOPS
+
+    assert OK_STEP_STATUSES.isdisjoint(_STOPS)
+    assert OK_STEP_STATUSES | set(_STOPS) == set(StepStatus)

@@ -127,6 +127,7 @@ def make_run(
 
 def record(store: Path, *runs: Any) -> None:
     """Record ``runs`` in the history store at ``store`` the way a run does: step by step."""
+    from runbookkit.execute.events import RunFinished
     from runbookkit.history import open_store
 
     history = open_store(store, readonly=False)
@@ -137,11 +138,7 @@ def record(store: Path, *runs: Any) -> None:
             for step in steps:
                 history.record_step(run.id, step)
             history.finish_run(
-                run.id,
-                status=run.status,
-                exit_code=run.exit_code,
-                finished_at=run.finished_at,
-                failed_step=run.failed_step,
+                RunFinished(run.id, run.status, run.exit_code, run.finished_at, run.failed_step)
             )
     finally:
         history.close()
