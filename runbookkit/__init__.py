@@ -16,8 +16,8 @@ TYPE_CHECKING = False
 _EXPORTS: dict[str, str] = {
     "parse_file": "runbookkit.parsing",
     "parse_text": "runbookkit.parsing",
-    "plan": "runbookkit.plan",
-    "Plan": "runbookkit.plan",
+    "plan": "runbookkit.planning",
+    "Plan": "runbookkit.planning",
     "Runbook": "runbookkit.model",
     "Metadata": "runbookkit.model",
     "Section": "runbookkit.model",
@@ -95,7 +95,7 @@ if TYPE_CHECKING:
         Target,
     )
     from runbookkit.parsing import parse_file, parse_text
-    from runbookkit.plan import Plan, plan
+    from runbookkit.planning import Plan, plan
     from runbookkit.runs import run
 
 
@@ -105,9 +105,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'runbookkit' has no attribute {name!r}")
     loaded = __import__(module, fromlist=["_"])  # the module itself, as import_module gives
-    # ``plan`` is also the name of its module, which the import system binds here; that module
-    # is callable as the function, so hand out the module and keep both uses working.
-    value = loaded if name == "plan" else getattr(loaded, name)
+    value = getattr(loaded, name)
     globals()[name] = value
     return value
 

@@ -72,17 +72,26 @@ def test_parse_json_needs_no_pydantic() -> None:
     "first",
     [
         "import runbookkit",
-        "import runbookkit.plan",
+        "import runbookkit.planning",
         "from runbookkit import plan",
         "import runbookkit.cli.catalog",
     ],
 )
-def test_plan_is_callable_and_a_module_whatever_the_import_order(first: str) -> None:
+def test_plan_is_the_function_whatever_the_import_order(first: str) -> None:
     code = (
-        f"{first}\nimport runbookkit, runbookkit.plan\n"
-        "print(callable(runbookkit.plan), callable(runbookkit.plan.render))"
+        f"{first}\nimport types, runbookkit, runbookkit.planning\n"
+        "print(runbookkit.plan is runbookkit.planning.plan,"
+        " isinstance(runbookkit.plan, types.FunctionType))"
     )
     assert _run(code) == "True True"
+
+
+def test_plan_is_not_a_module() -> None:
+    code = (
+        "try:\n    import runbookkit.plan\nexcept ModuleNotFoundError:\n    print('none')\n"
+        "else:\n    print('module')"
+    )
+    assert _run(code) == "none"
 
 
 @pytest.mark.parametrize("argv", [["schema"], ["nope"], ["parse", "missing.md"], ["--help"]])

@@ -139,7 +139,7 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
     from runbookkit import runs
     from runbookkit.cli import values
     from runbookkit.execute.runner import RunOutcome
-    from runbookkit.plan import plan
+    from runbookkit.planning import plan
 
     if flags["host"] not in (None, "local"):
         check_host(flags["host"])  # a bad --host: exit 2 before anything runs
