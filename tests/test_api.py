@@ -6,6 +6,7 @@ import ast
 import importlib
 import inspect
 import json
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,12 @@ def test_every_exported_name_is_defined_in_the_module_the_table_names(name: str)
     assert name in _defined_at_top_level(Path(module.__file__))
     if inspect.isclass(value) or inspect.isfunction(value):
         assert value.__module__ == module.__name__
+
+
+def test_no_public_name_is_also_a_submodule() -> None:
+    """A name that is both (``runbookkit.plan`` was) is whichever the import system bound last."""
+    submodules = {info.name for info in pkgutil.iter_modules(runbookkit.__path__)}
+    assert submodules & set(runbookkit._EXPORTS) == set()
 
 
 def test_unknown_name_is_an_attribute_error() -> None:
