@@ -94,9 +94,9 @@ def parse_only(paths: list[Path]) -> None:
 
 
 def lint_serial(paths: list[Path], shellcheck: bool = False) -> None:
-    from runbookkit.lint import Options, lint_paths
+    from runbookkit.lint import LintOptions, lint_paths
 
-    lint_paths(paths, Options(shellcheck=shellcheck), jobs=1)
+    lint_paths(paths, LintOptions(shellcheck=shellcheck), jobs=1)
 
 
 def lint_shellcheck(paths: list[Path]) -> None:

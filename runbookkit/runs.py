@@ -20,7 +20,7 @@ from runbookkit.execute.events import Listener, RunStatus
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.operator import Operator, default_name
 from runbookkit.execute.runner import Runner, RunOptions, RunOutcome
-from runbookkit.plan import Plan, plan
+from runbookkit.planning import Plan, plan
 
 if TYPE_CHECKING:
     from runbookkit.fleet.resolve import Fleet

@@ -8,7 +8,7 @@ import pytest
 
 from runbookkit.errors import ParseError
 from runbookkit.parsing import parse_text
-from runbookkit.plan import plan
+from runbookkit.planning import plan
 
 UNCLOSED = "# T\n\n## Diagnosis\n\n```bash\necho fine\n```\n\n## Fix\n\n```bash\necho {word}\n"
 

@@ -78,7 +78,7 @@ def test_tree_json_is_the_model_json(path: Path) -> None:
 
 def test_section_lookup_prefers_an_exact_id_and_says_so() -> None:
     from runbookkit.parsing import parse_text
-    from runbookkit.plan import plan
+    from runbookkit.planning import plan
     from runbookkit.tree import changed
 
     text = "# T\n\n## Mitigation\n\n```bash\necho fix\n```\n\n## Steps\n\n```bash\necho b\n```\n"
@@ -96,6 +96,6 @@ def test_section_lookup_prefers_an_exact_id_and_says_so() -> None:
     assert planned.section.id == "mitigation"
     assert planned.chosen == runbook.section_lookup("mitigation")[1]
     assert planned.chosen is not None
-    from runbookkit.plan import render
+    from runbookkit.planning import render
 
     assert f"note: {planned.chosen}" in render(planned).splitlines()

@@ -72,7 +72,7 @@ TABLE: dict[str, str | None] = {
     "catalog": "model",
     # three branches on the model
     "lint.*": "findings",
-    "plan": "plan",
+    "planning": "plan",
     "match.*": "routes",  # which runbook a text (a log, an alert) is about
     # results: running a plan, on one machine or a fleet, and its events
     "execute.*": "results",

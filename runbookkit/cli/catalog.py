@@ -70,7 +70,7 @@ def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> Non
 def show_command(runbook: str, section: str | None, runbooks_dir: Path | None) -> None:
     """Show the plan of RUNBOOK: steps, targets, commands, expected output and markers."""
     from runbookkit.execute.needs import render_plan
-    from runbookkit.plan import plan
+    from runbookkit.planning import plan
     from runbookkit.secrets import Redactor
 
     parsed = _load(runbook, runbooks_dir)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from runbookkit.execute.runner import RunOptions
     from runbookkit.fleet.resolve import Fleet
     from runbookkit.model import Runbook
-    from runbookkit.plan import Plan
+    from runbookkit.planning import Plan
     from runbookkit.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])

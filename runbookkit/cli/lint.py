@@ -118,12 +118,12 @@ def lint_command(
     runbooks_dir: Path | None,
 ) -> None:
     """Check runbooks (PATHS: files or directories; default the runbooks directory)."""
-    from runbookkit.lint import Options, lint_paths, load_profile
+    from runbookkit.lint import LintOptions, lint_paths, load_profile
     from runbookkit.lint.report import render
 
     settings = load_settings(runbooks_dir=runbooks_dir, profile=profile, shellcheck=shellcheck)
     files = [_shown(path) for path in _expand(paths or (settings.runbooks_dir,))]
-    options = Options(
+    options = LintOptions(
         select=select or None,
         ignore=ignore,
         profile=str(settings.profile) if settings.profile else None,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from runbookkit.errors import ExecutionError
 from runbookkit.execute.variables import references
-from runbookkit.plan import Plan, PlannedStep
+from runbookkit.planning import Plan, PlannedStep
 
 if TYPE_CHECKING:
     from runbookkit.model import Command
@@ -211,6 +211,6 @@ def need_text(need: Need, given: Mapping[str, str]) -> str:
 
 def render_plan(plan: Plan, given: Mapping[str, str], *, host: str | None = None) -> str:
     """The plan as ``show`` and ``--dry-run`` print it: its steps, then its variables."""
-    from runbookkit.plan import render
+    from runbookkit.planning import render
 
     return "\n".join(filter(None, (render(plan, host=host), describe(plan, given))))

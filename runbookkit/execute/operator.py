@@ -11,7 +11,7 @@ import sys
 from enum import StrEnum
 from typing import Protocol, TextIO
 
-from runbookkit.plan import PlannedStep
+from runbookkit.planning import PlannedStep
 from runbookkit.terminal import visible
 
 

@@ -34,7 +34,7 @@ from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattend
 from runbookkit.execute.session import Sessions
 from runbookkit.execute.ssh import ConnectError, Connections, SshOptions, SshShared, target_key
 from runbookkit.execute.steps import StepExecutor
-from runbookkit.plan import Plan, PlannedStep, rollback_plan
+from runbookkit.planning import Plan, PlannedStep, rollback_plan
 from runbookkit.secrets import Redactor
 from runbookkit.tree import Retry
 

@@ -26,7 +26,7 @@ from runbookkit.execute.events import (
 from runbookkit.execute.session import Outcome, Sessions
 from runbookkit.execute.ssh import ConnectError
 from runbookkit.execute.variables import expand
-from runbookkit.plan import PlannedStep
+from runbookkit.planning import PlannedStep
 from runbookkit.secrets import Redactor
 from runbookkit.tree import changed
 

@@ -42,7 +42,7 @@ from runbookkit.terminal import visible
 
 if TYPE_CHECKING:
     from runbookkit.fleet.dryrun import HostPlan
-    from runbookkit.plan import Plan
+    from runbookkit.planning import Plan
 
 TAIL_LINES = 10
 FOLLOW_LINES = 12
@@ -393,7 +393,7 @@ def dry_run_lines(plan: Plan, hosts: list[HostPlan], strategy: str) -> list[str]
     unset variables, each host's secrets masked."""
     from runbookkit.execute.needs import need_text
     from runbookkit.fleet.dryrun import shared_plan
-    from runbookkit.plan import render
+    from runbookkit.planning import render
 
     lines = render(shared_plan(plan)).split("\n")
     lines.append(f"on {len(hosts)} hosts ({strategy}):")

@@ -13,7 +13,7 @@ from runbookkit.execute.needs import Need, survey
 from runbookkit.execute.runner import RunOptions
 from runbookkit.fleet.hosts import Host
 from runbookkit.fleet.run import for_host
-from runbookkit.plan import Plan
+from runbookkit.planning import Plan
 from runbookkit.secrets import Redactor
 
 EVERY_HOST = Host(name="each host", hostname="each host")  # how the shared plan names its target

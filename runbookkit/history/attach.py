@@ -12,7 +12,7 @@ from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
     from runbookkit.history.store import RunWriter
-    from runbookkit.plan import Plan
+    from runbookkit.planning import Plan
 
 
 def record_plan(

@@ -9,7 +9,14 @@ findings as text, JSON, GitHub annotations or SARIF.
 from __future__ import annotations
 
 from runbookkit.lint.codes import Level, Rule, find_rule
-from runbookkit.lint.engine import FileResult, Finding, Options, lint_file, lint_paths, lint_runbook
+from runbookkit.lint.engine import (
+    FileResult,
+    Finding,
+    LintOptions,
+    lint_file,
+    lint_paths,
+    lint_runbook,
+)
 from runbookkit.lint.profile import Profile, load_profile
 
 RULES: tuple[Rule, ...] = tuple(Rule)
@@ -19,7 +26,7 @@ __all__ = [
     "FileResult",
     "Finding",
     "Level",
-    "Options",
+    "LintOptions",
     "Profile",
     "Rule",
     "find_rule",

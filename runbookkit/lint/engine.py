@@ -55,7 +55,7 @@ class Finding:
 
 
 @dataclass
-class Options:
+class LintOptions:
     """How to lint: which rules, which profile, which day it is, and what counts as an error."""
 
     select: frozenset[Rule] | None = None
@@ -96,7 +96,7 @@ def lint_runbook(
     compiled = profile if isinstance(profile, Profile) else load_profile(profile)
     source = _source(runbook.path)
     ctx = Context(cast(Runbook, runbook), today or dt.date.today(), compiled, source=source)
-    options = Options(
+    options = LintOptions(
         select=frozenset(select) if select is not None else None, ignore=frozenset(ignore)
     )
     return _run(ctx, options)
@@ -110,7 +110,7 @@ def _source(path: str) -> list[str]:
         return []
 
 
-def _run(ctx: Context, options: Options) -> list[Finding]:
+def _run(ctx: Context, options: LintOptions) -> list[Finding]:
     """Run the selected rules; the context's source lines give findings their columns."""
     findings: list[Finding] = []
     ignores = ctx.runbook.ignores
@@ -218,7 +218,7 @@ def _blank(lines: list[str], exc: ParseError) -> tuple[str, str] | None:
     return name, raw
 
 
-def lint_file(path: str | Path, options: Options) -> FileResult:
+def lint_file(path: str | Path, options: LintOptions) -> FileResult:
     """Read, parse and lint one file (fixing it in memory when ``options.fix``)."""
     shown = str(path)
     result = FileResult(shown)
@@ -256,7 +256,7 @@ def _raw_text(path: str | Path) -> str:
 
 
 def lint_paths(
-    paths: Sequence[str | Path], options: Options, jobs: int | None = None
+    paths: Sequence[str | Path], options: LintOptions, jobs: int | None = None
 ) -> list[FileResult]:
     """Lint many files, across processes when there are enough of them to pay for it."""
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, max(1, len(paths) // 64))

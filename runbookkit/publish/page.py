@@ -20,7 +20,7 @@ from markdown_it.token import Token
 from runbookkit.model import Runbook
 from runbookkit.parsing import damage
 from runbookkit.parsing.fences import split_lines
-from runbookkit.plan import plan
+from runbookkit.planning import plan
 from runbookkit.publish.html import badge, esc, severity_badge
 from runbookkit.publish.render import Heading, Link, Rendered, render
 

@@ -41,10 +41,12 @@ CLEAN = {
     "parsing/steps.py": "from runbookkit import tree\n\n\ndef f():\n    from . import shellwords\n",
     "parsing/shellwords.py": "import re\n",
     "model.py": "import runbookkit.tree\nfrom runbookkit.parsing import steps\n",
-    "plan.py": "from runbookkit.model import *\n",
-    "execute/runner.py": "from runbookkit.plan import *\nfrom runbookkit.execute import events\n",
+    "planning.py": "from runbookkit.model import *\n",
+    "execute/runner.py": (
+        "from runbookkit.planning import *\nfrom runbookkit.execute import events\n"
+    ),
     "execute/events.py": "",
-    "cli/__init__.py": "from runbookkit.execute.runner import *\nfrom runbookkit import plan\n",
+    "cli/__init__.py": "from runbookkit.execute.runner import *\nfrom runbookkit import planning\n",
 }
 
 
@@ -69,7 +71,7 @@ def test_the_module_runs_and_prints_the_graph_by_stage() -> None:
     assert lines[0] == "[text]"
     assert "  runbookkit.errors -> (nothing)" in lines
     runner = next(line for line in lines if line.startswith("  runbookkit.execute.runner -> "))
-    assert "runbookkit.plan" in runner and "runbookkit.execute.events" in runner
+    assert "runbookkit.planning" in runner and "runbookkit.execute.events" in runner
     assert lines.index("[results]") < lines.index("[history]") < lines.index("[entry]")
     assert "runbookkit._dev" not in done.stdout
 
@@ -100,13 +102,13 @@ def test_an_import_from_a_later_stage_fails_with_its_file_and_line(
         {
             **CLEAN,
             # a lazy import counts, and a relative one is resolved
-            "parsing/steps.py": "import os\n\n\ndef f():\n    from ..plan import x\n",
+            "parsing/steps.py": "import os\n\n\ndef f():\n    from ..planning import x\n",
         },
     )
     code, problems = run(root, capsys)
     assert code == 1
     assert problems == [
-        "runbookkit/parsing/steps.py:5: imports runbookkit.plan "
+        "runbookkit/parsing/steps.py:5: imports runbookkit.planning "
         "(stage tokens -> later stage plan) [lazy]"
     ]
 
@@ -126,11 +128,11 @@ def test_a_type_checking_import_keeps_the_order_too(
 def test_parallel_branches_may_not_import_each_other(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lint = {"lint/__init__.py": "from runbookkit.model import *\nfrom runbookkit import plan\n"}
+    lint = {"lint/__init__.py": "from runbookkit.model import *\nfrom runbookkit import planning\n"}
     code, problems = run(make(tmp_path, {**CLEAN, **lint}), capsys)
     assert code == 1
     assert problems == [
-        "runbookkit/lint/__init__.py:2: imports runbookkit.plan "
+        "runbookkit/lint/__init__.py:2: imports runbookkit.planning "
         "(stage findings -> parallel stage plan)"
     ]
 
@@ -177,11 +179,13 @@ def test_the_table_decides_what_is_left_out(
     assert run(root, capsys) == (0, [])
     report = imports.check(root)
     assert "runbookkit._dev.tool" not in report.stages
-    uses = {"plan.py": "from runbookkit._dev import tool\n", "_dev/tool.py": ""}
+    uses = {"planning.py": "from runbookkit._dev import tool\n", "_dev/tool.py": ""}
     used = make(tmp_path / "used", {**CLEAN, **uses})
     code, problems = run(used, capsys)
     assert code == 1
-    assert problems[0].startswith("runbookkit/plan.py:1: imports runbookkit._dev.tool, which is")
+    assert problems[0].startswith(
+        "runbookkit/planning.py:1: imports runbookkit._dev.tool, which is"
+    )
 
 
 def test_a_table_and_stages_of_ones_own(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from runbookkit.history import HistoryRecorder, open_store
 from runbookkit.history.migrations import SCHEMA_VERSION
 from runbookkit.history.records import section_label, status_label
 from runbookkit.parsing import parse_file
-from runbookkit.plan import plan
+from runbookkit.planning import plan
 from runbookkit.runs import run
 from tests.conftest import run_cli
 from tests.history.test_migrations import old_store

@@ -24,7 +24,7 @@ from runbookkit.execute.runner import Runner, RunOptions
 from runbookkit.execute.session import Sessions, ShellSession
 from runbookkit.execute.ssh import Connections, Link
 from runbookkit.history import HistoryRecorder, open_store
-from runbookkit.plan import plan
+from runbookkit.planning import plan
 from runbookkit.publish.runs import run_section
 from tests.conftest import ROOT, run_cli
 from tests.execute.conftest import write_runbook

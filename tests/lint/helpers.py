@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from runbookkit.lint import Finding, Options, lint_file
+from runbookkit.lint import Finding, LintOptions, lint_file
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -63,6 +63,6 @@ def lint_text(tmp_path: Path, text: str, **options: object) -> list[Finding]:
     path = tmp_path / "runbook.md"
     path.write_text(text, encoding="utf-8")
     settings = {"today": TODAY, "shellcheck": False, **options}
-    result = lint_file(path, Options(**settings))  # type: ignore[arg-type]
+    result = lint_file(path, LintOptions(**settings))  # type: ignore[arg-type]
     assert result.error is None, result.error
     return result.findings

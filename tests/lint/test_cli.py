@@ -114,7 +114,7 @@ def test_commands_have_help(cli) -> None:
 
 
 def test_pool_reports_the_same_as_one_process(tmp_path: Path) -> None:
-    from runbookkit.lint import Options, lint_paths
+    from runbookkit.lint import LintOptions, lint_paths
     from tests.lint.helpers import TODAY
 
     paths = []
@@ -124,7 +124,7 @@ def test_pool_reports_the_same_as_one_process(tmp_path: Path) -> None:
         paths.append(path)
     paths[2].write_bytes(b"# T\n\x00")
     paths[4].write_bytes(SEED.read_bytes())
-    options = Options(today=TODAY)
+    options = LintOptions(today=TODAY)
     serial = lint_paths(paths, options, jobs=1)
     pooled = lint_paths(paths, options, jobs=2)
     assert [r.findings for r in pooled] == [r.findings for r in serial]

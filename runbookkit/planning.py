@@ -7,10 +7,8 @@ from 1. A rollback subsection is not part of the run: it is the section's on-fai
 from __future__ import annotations
 
 import re
-import sys
-import types
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from runbookkit.errors import NotFoundError, ParseError
 from runbookkit.parsing.targets import render as target_label
@@ -240,17 +238,3 @@ def _render_steps(steps: list[PlannedStep], host: str | None, prefix: str) -> li
         for note in step.notes if step.kind == "manual" else []:
             lines.append(f"       > {note}")
     return lines
-
-
-class _PlanModule(types.ModuleType):
-    """This module, callable as :func:`plan`.
-
-    ``runbookkit.plan`` names both this module and the public function; whichever of the two
-    the package attribute ends up holding, ``runbookkit.plan(runbook, "fix")`` plans a run.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Plan:
-        return plan(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _PlanModule
