@@ -104,9 +104,16 @@ def list_command(
     history: str | None,
     runbooks_dir: Path | None,
 ) -> None:
-    """List the runs (of runbook NAME, if given), newest first."""
-    path = store_path(history, runbooks_dir)
+    """List the runs (of runbook NAME, if given), newest first.
+
+    A NAME that no run was recorded for and no runbook in the runbooks directory has is an
+    error (exit 2); a runbook without runs lists none.
+    """
+    settings = load_settings(history=history, runbooks_dir=runbooks_dir)
+    path = settings.history_store
     if absent(path):
+        if name is not None and not runbook_exists(name, settings.runbooks_dir):
+            raise NotFoundError(f"no such runbook {name!r}")
         if as_json:
             click.echo("[]")
         else:
@@ -114,7 +121,18 @@ def list_command(
         return
     with open_store(path) as store:
         runs = store.list_runs(runbook=name, section=section, status=status, limit=limit)
+        if name is not None and not runs:
+            recorded = bool(store.list_runs(runbook=name, limit=1))
+            if not recorded and not runbook_exists(name, settings.runbooks_dir):
+                raise NotFoundError(f"no such runbook {name!r}")
     runs = [Redactor().fields(run) for run in runs]
+    if name is not None and not runs and not as_json:
+        filters = ", ".join(
+            f"{key} {value}" for key, value in (("section", section), ("status", status)) if value
+        )
+        which = f" matching {filters}" if filters else ""
+        click.echo(visible(f"no runs of {name!r}{which} recorded in {parse(path).shown}"))
+        return
     if as_json:
         data = [
             {**to_json(run), "duration": run.duration, "failed_title": run.failed_title}

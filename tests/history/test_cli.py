@@ -39,7 +39,7 @@ def history(store: Path, *args: str, **kw: object):
         (("list", "redis-down", "--limit", "2"), ["run-4", "run-2"]),
         (("--status", "failed"), ["run-4"]),
         (("--section", "fix", "-n", "1"), ["run-4"]),
-        (("nosuch",), []),
+        (("disk-full", "--status", "failed"), []),  # recorded, none of them failed
     ],
 )
 def test_list_filters(filled: Path, args: tuple[str, ...], ids: list[str]) -> None:
@@ -140,6 +140,32 @@ def test_show_of_a_runbook_without_runs_says_so(filled: Path, tmp_path: Path) ->
     done = history(filled, "show", "known", "--runbooks-dir", str(runbooks_dir(tmp_path)))
     assert done.returncode == 2
     assert done.stderr == f"{filled}: runbook 'known' has no runs in the run history\n"
+
+
+@pytest.mark.parametrize("present", [True, False], ids=["store", "no-store"])
+@pytest.mark.parametrize("as_json", [(), ("--json",)], ids=["table", "json"])
+def test_history_of_an_unknown_runbook_is_one_line_and_exit_2(
+    filled: Path, tmp_path: Path, present: bool, as_json: tuple[str, ...]
+) -> None:
+    store = filled if present else tmp_path / "none.sqlite"
+    where = ("--runbooks-dir", str(runbooks_dir(tmp_path)))
+    done = history(store, "UNKNOWN", *as_json, *where)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "no such runbook 'UNKNOWN'\n"
+
+
+@pytest.mark.parametrize("name", ["known", "nested"])
+def test_history_of_a_runbook_without_runs_says_it_has_none(
+    filled: Path, tmp_path: Path, name: str
+) -> None:
+    where = ("--runbooks-dir", str(runbooks_dir(tmp_path)))
+    done = history(filled, name, *where)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"no runs of {name!r} recorded in {filled}\n"
+    listed = history(filled, name, "--json", *where)
+    assert (listed.returncode, json.loads(listed.stdout)) == (0, [])
+    absent = history(tmp_path / "none.sqlite", name, *where)
+    assert absent.returncode == 0 and "no runs recorded yet" in absent.stdout
 
 
 def test_export_then_import_round_trips_and_is_idempotent(filled: Path, tmp_path: Path) -> None:
