@@ -10,9 +10,11 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from typing import Any, Protocol
 
 GRACE = 1.0  # seconds between the polite signal and SIGKILL
+LINK_SETTLE = 1.0  # seconds a closed channel waits to learn whether its connection went too
 _READ = 65536
 
 
@@ -216,6 +218,12 @@ class RemoteTransport:
         """The shell's (or connection's) end, in words."""
         status = self.exit_status()  # waits a little: a lost link shows in the meantime
         transport = self.conn.client.get_transport()
+        if status is None and transport is not None:
+            # A crashed host closes the channel a moment before paramiko's transport thread
+            # reads the end of the socket: give it that moment before naming a signal.
+            deadline = time.monotonic() + LINK_SETTLE
+            while transport.is_active() and time.monotonic() < deadline:
+                time.sleep(0.02)
         if status is None and (transport is None or not transport.is_active()):
             return "connection lost: the remote end closed the connection"
         if status is None:
