@@ -165,24 +165,23 @@ def parse_tolerantly(
     With ``digest`` (the sha256 of the file's bytes), the result for unchanged bytes is taken
     from the cache (:mod:`runbookkit.parsing.kept`).
     """
-    if digest is None:
-        return _parse_tolerantly(text, path, digest, policy)
     ident = Path(path).name.removesuffix(".md").removesuffix(".markdown")
-    name = kept.key(digest, path, ident, policy, kind="lint")
-    found = kept.load(name)
-    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], Runbook):
-        return found
-    result = _parse_tolerantly(text, path, digest, policy)
-    kept.store(name, result)
-    return result
+    if digest is None:
+        return _parse_tolerantly(text, path, ident, digest, policy)
+    return kept.fetch(
+        kept.key(digest, path, ident, policy, kind="lint"),
+        lambda: _parse_tolerantly(text, path, ident, digest, policy),
+        lambda found: (
+            isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], Runbook)
+        ),
+    )
 
 
 def _parse_tolerantly(
-    text: str, path: str, digest: str | None, policy: Policy
+    text: str, path: str, ident: str, digest: str | None, policy: Policy
 ) -> tuple[Runbook, dict[str, tuple[int, str, str]]]:
     lines = text.split("\n")
     refused: dict[str, tuple[int, str, str]] = {}
-    ident = Path(path).name.removesuffix(".md").removesuffix(".markdown")
     for _ in range(_MAX_REFUSALS):
         try:
             joined = "\n".join(lines)

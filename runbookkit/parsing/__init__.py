@@ -104,12 +104,11 @@ def tree_file(
     """
     text, digest = read_text(path)
     ident = runbook_id or Path(path).stem
-    name = kept.key(digest, str(path), ident, policy)
-    parsed = kept.load(name)
-    if not isinstance(parsed, tree.Runbook):
-        parsed = tree_text(text, path=str(path), runbook_id=ident, sha256=digest, policy=policy)
-        kept.store(name, parsed)
-    return parsed
+    return kept.fetch(
+        kept.key(digest, str(path), ident, policy),
+        lambda: tree_text(text, path=str(path), runbook_id=ident, sha256=digest, policy=policy),
+        lambda found: isinstance(found, tree.Runbook),
+    )
 
 
 def tree_text(

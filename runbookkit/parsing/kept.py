@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from runbookkit._version import __version__
 from runbookkit.cache import cache_dir, digest, private, sources_stamp, write_atomic
@@ -25,12 +26,24 @@ FORMAT = 1
 # The sources a tree depends on, relative to the package.
 SOURCES = ("tree.py", "errors.py", "files.py", "parsing/*.py")
 KEEP = 1000  # trees kept; past twice this many, the oldest go
+T = TypeVar("T")
 
 
 def key(sha256: str, path: str, runbook_id: str, policy: Policy, kind: str = "tree") -> str:
     """The key of what a file with these bytes gives, parsed as ``path`` and ``runbook_id``:
     its tree, or another ``kind`` of result of the parser (lint's tolerant parse)."""
     return digest([str(FORMAT), kind, _stamp(), sha256, path, runbook_id, repr(policy)], 32)
+
+
+def fetch(name: str, build: Callable[[], T], valid: Callable[[object], bool]) -> T:
+    """What is kept under ``name`` if ``valid`` says it is what ``build`` makes; else what
+    ``build`` makes now, kept for the next time (an error it raises is not kept)."""
+    found = load(name)
+    if valid(found):
+        return found  # type: ignore[return-value]
+    made = build()
+    store(name, made)
+    return made
 
 
 def load(name: str) -> object | None:
@@ -54,6 +67,12 @@ def store(name: str, parsed: object) -> None:
     except (pickle.PicklingError, TypeError, AttributeError):
         return
     write_atomic(directory / f"{name}.pickle", data)
+    _prune(directory)
+
+
+@cache  # once per process: a command that parses many runbooks lists the directory once
+def _prune(directory: Path) -> None:
+    """Let the oldest entries go when there are more than twice :data:`KEEP`."""
     try:
         entries = list(os.scandir(directory))
     except OSError:
