@@ -10,7 +10,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
 from typing import Any, Protocol
 
 GRACE = 1.0  # seconds between the polite signal and SIGKILL
@@ -220,10 +219,8 @@ class RemoteTransport:
         transport = self.conn.client.get_transport()
         if status is None and transport is not None:
             # A crashed host closes the channel a moment before paramiko's transport thread
-            # reads the end of the socket: give it that moment before naming a signal.
-            deadline = time.monotonic() + LINK_SETTLE
-            while transport.is_active() and time.monotonic() < deadline:
-                time.sleep(0.02)
+            # reads the end of the socket and ends: give it that moment before naming a signal.
+            transport.join(LINK_SETTLE)
         if status is None and (transport is None or not transport.is_active()):
             return "connection lost: the remote end closed the connection"
         if status is None:
