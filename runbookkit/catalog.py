@@ -19,6 +19,14 @@ def discover(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.md") if p.is_file())
 
 
+def has_runbook(name: str, directory: Path) -> bool:
+    """Whether ``directory`` holds a runbook with id ``name`` (the stem of a file in it or below
+    it, as :func:`discover` finds them); False when there is no such directory."""
+    if (directory / f"{name}.md").is_file():
+        return True
+    return directory.is_dir() and any(path.stem == name for path in discover(directory))
+
+
 def is_path(name: str) -> bool:
     """Whether ``name`` is a file path rather than a runbook NAME: it ends in .md, or it names an
     existing file whatever its extension (``runbook.txt``)."""

@@ -15,6 +15,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
+from runbookkit.catalog import has_runbook
 from runbookkit.cli.common import load_settings, runbooks_dir_option
 from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import OK_STEP_STATUSES, RunStatus
@@ -112,7 +113,7 @@ def list_command(
     settings = load_settings(history=history, runbooks_dir=runbooks_dir)
     path = settings.history_store
     if absent(path):
-        if name is not None and not runbook_exists(name, settings.runbooks_dir):
+        if name is not None and not has_runbook(name, settings.runbooks_dir):
             raise NotFoundError(f"no such runbook {name!r}")
         if as_json:
             click.echo("[]")
@@ -123,7 +124,7 @@ def list_command(
         runs = store.list_runs(runbook=name, section=section, status=status, limit=limit)
         if name is not None and not runs:
             recorded = bool(store.list_runs(runbook=name, limit=1))
-            if not recorded and not runbook_exists(name, settings.runbooks_dir):
+            if not recorded and not has_runbook(name, settings.runbooks_dir):
                 raise NotFoundError(f"no such runbook {name!r}")
     runs = [Redactor().fields(run) for run in runs]
     if name is not None and not runs and not as_json:
@@ -169,17 +170,6 @@ def _print_table(runs: list[RunRecord], path: str) -> None:
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
-def runbook_exists(name: str, directory: Path) -> bool:
-    """Whether the runbooks ``directory`` holds a runbook with id ``name`` (a file's stem)."""
-    if (directory / f"{name}.md").is_file():
-        return True
-    if not directory.is_dir():
-        return False
-    from runbookkit.catalog import discover
-
-    return any(path.stem == name for path in discover(directory))
-
-
 def find_run(store: Store, which: str, runbooks_dir: Path) -> RunRecord:
     """The run ``which`` names: ``last`` (the newest run), a runbook id (its newest run), or a
     run id or a unique prefix of one.
@@ -199,7 +189,7 @@ def find_run(store: Store, which: str, runbooks_dir: Path) -> RunRecord:
     try:
         return store.get_run(which)
     except NotFoundError:
-        if runbook_exists(which, runbooks_dir):
+        if has_runbook(which, runbooks_dir):
             raise NotFoundError(
                 f"runbook {which!r} has no runs in the run history", path=store.path
             ) from None

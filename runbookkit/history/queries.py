@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from runbookkit.execute.events import RunFinished, RunStatus, StepStatus, tail
-from runbookkit.history.records import RunRecord, StepRecord, parse_timestamp, timestamp
+from runbookkit.history.records import (
+    FAILED_STATUSES,
+    RunRecord,
+    StepRecord,
+    parse_timestamp,
+    timestamp,
+)
 
 Row = sqlite3.Row | Mapping[str, Any]  # an SQLite row, or a PostgreSQL one as a dict
 
@@ -73,7 +79,8 @@ EXPORT_BATCH = f"""SELECT {RUN_COLUMNS} FROM runs
     ORDER BY started_at, id LIMIT :batch"""
 STEPS_OF_RUNS = f"""SELECT {STEP_COLUMNS} FROM steps
     WHERE run_id IN (SELECT value FROM json_each(:ids)) ORDER BY run_id, seq"""
-FAILED_STEPS = "status IN ('failed', 'error')"  # the steps a failed run's reason comes from
+# The steps a failed run's reason comes from.
+FAILED_STEPS = f"status IN ({', '.join(repr(status) for status in sorted(FAILED_STATUSES))})"
 FAILED_STEPS_OF_RUNS = STEPS_OF_RUNS.replace(" ORDER BY", f" AND {FAILED_STEPS} ORDER BY")
 HOSTS_OF_RUNS = """SELECT run_id, host, max(status = 'failed') AS failed FROM steps
     WHERE host IS NOT NULL AND run_id IN (SELECT value FROM json_each(:ids))

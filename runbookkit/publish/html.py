@@ -33,7 +33,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 def esc(value: object) -> str:
     """``value`` as HTML text, quotes included (safe in element text and attribute values)."""
     text = value if type(value) is str else "" if value is None else str(value)
-    # Most texts (ids, names, times, commands) have nothing to escape: four scans, no copies.
+    # Most texts (ids, names, times, commands) have nothing to escape: five scans, no copies.
     if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
         return html.escape(text, quote=True)
     return text
