@@ -238,14 +238,12 @@ class Redactor:
         kind: type = type(value)
         if kind in _NO_TEXT:  # numbers, times, flags, None: nothing that could hold a secret
             return None
-        if kind is str:
+        # A status or a kind (an Enum, str or not) is one of a fixed set of words: left as it is.
+        if kind is str or (isinstance(value, str) and not isinstance(value, Enum)):
             text = self.text(value)
             return None if text == value else text
-        if isinstance(value, Enum):  # a status or a kind: one of a fixed set of words
+        if isinstance(value, Enum):
             return None
-        if isinstance(value, str):
-            text = self.text(value)
-            return None if text == value else text
         if isinstance(value, list):
             items = [self._masked(item) for item in value]
             if all(item is None for item in items):
