@@ -26,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     "Step": "runbookkit.model",
     "Command": "runbookkit.model",
     "Target": "runbookkit.model",
-    "Severity": "runbookkit.tree",
+    "Severity": "runbookkit.model",
     # errors: every one a RunbookError
     "RunbookError": "runbookkit.errors",
     "ParseError": "runbookkit.errors",
@@ -145,6 +145,7 @@ if TYPE_CHECKING:
     from runbookkit.model import Metadata as Metadata
     from runbookkit.model import Runbook as Runbook
     from runbookkit.model import Section as Section
+    from runbookkit.model import Severity as Severity
     from runbookkit.model import Step as Step
     from runbookkit.model import Subsection as Subsection
     from runbookkit.model import Target as Target
@@ -155,7 +156,6 @@ if TYPE_CHECKING:
     from runbookkit.planning import plan as plan
     from runbookkit.runs import run as run
     from runbookkit.settings import Settings as Settings
-    from runbookkit.tree import Severity as Severity
 
 
 def __getattr__(name: str) -> Any:

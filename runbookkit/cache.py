@@ -1,7 +1,7 @@
 """runbookkit's cache directory: what is kept between runs so a command need not redo it.
 
-Everything here is derived from the runbooks and from runbookkit's own sources (parse trees,
-match routes, compiled Hyperscan databases), keyed so that a change to either is a miss. A
+Everything here is derived from the runbooks and from runbookkit's own sources (parsed
+runbooks, match routes, compiled Hyperscan databases), keyed so that a change to either is a miss. A
 cache that cannot be read or written is only a slower run: nothing here raises.
 """
 

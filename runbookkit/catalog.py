@@ -61,38 +61,24 @@ def resolve(name: str, directory: Path) -> Path:
     return candidate
 
 
-def load(
-    name: str, directory: Path, *, validate: bool = True, policy: Policy | None = None
-) -> Runbook:
-    """Resolve and parse a runbook; ``policy`` holds the team's destructive and safe commands.
+def load(name: str, directory: Path, *, policy: Policy | None = None) -> Runbook:
+    """Resolve and parse a runbook; ``policy`` holds the team's destructive and safe commands."""
+    from runbookkit.parsing import parse_file, safety
 
-    ``validate=False`` returns the parse tree (:mod:`runbookkit.tree`, the model's shape in
-    plain dataclasses): what a run needs, without building pydantic's schemas.
-    """
-    from runbookkit.parsing import parse_file, safety, tree_file
-
-    path = resolve(name, directory)
-    policy = policy or safety.DEFAULT
-    if validate:
-        return parse_file(path, policy=policy)
-    return tree_file(path, policy=policy)  # type: ignore[return-value]
+    return parse_file(resolve(name, directory), policy=policy or safety.DEFAULT)
 
 
 def load_all(
-    directory: Path, policy: Policy | None = None, *, validate: bool = True
+    directory: Path, policy: Policy | None = None
 ) -> tuple[list[Runbook], list[ParseError]]:
-    """Parse every runbook in ``directory``; errors are returned, not raised, one per file.
+    """Parse every runbook in ``directory``; errors are returned, not raised, one per file."""
+    from runbookkit.parsing import parse_file, safety
 
-    ``validate=False`` gives parse trees, as :func:`load` does.
-    """
-    from runbookkit.parsing import parse_file, safety, tree_file
-
-    read = parse_file if validate else tree_file
     runbooks: list[Runbook] = []
     errors: list[ParseError] = []
     for path in discover(directory):
         try:
-            runbooks.append(read(path, policy=policy or safety.DEFAULT))  # type: ignore[arg-type]
+            runbooks.append(parse_file(path, policy=policy or safety.DEFAULT))
         except ParseError as exc:
             errors.append(exc)
     return runbooks, errors

@@ -129,18 +129,17 @@ def load(runbook: Runbook | str | Path, settings: Settings | None = None) -> Run
     if not isinstance(runbook, str | Path):
         return runbook
     from runbookkit import catalog
-    from runbookkit.parsing import safety, tree_file
+    from runbookkit.parsing import parse_file, safety
 
     policy = settings.policy if settings is not None else safety.DEFAULT
     text = str(runbook)
     if isinstance(runbook, Path) or catalog.is_path(text):
-        # The parse tree has the model's shape: a run needs no validation, nor pydantic's schemas.
-        return tree_file(Path(runbook), policy=policy)  # type: ignore[return-value]
+        return parse_file(Path(runbook), policy=policy)
     if settings is None:
         from runbookkit.settings import load as load_settings
 
         settings = load_settings()
-    return catalog.load(text, settings.runbooks_dir, validate=False, policy=settings.policy)
+    return catalog.load(text, settings.runbooks_dir, policy=settings.policy)
 
 
 def run_options(

@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from runbookkit.model import json_schema
+from runbookkit.model import from_data, json_schema, to_data
 from runbookkit.parsing import parse_file
 from tests.conftest import REDIS, ROOT, SEED
 
@@ -27,8 +27,9 @@ def test_parse_json_validates(path, cli) -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
     assert data["metadata"]["severity"] == "high"
-    # It prints the parse tree, without building the model: the same document the model dumps.
-    assert data == parse_file(path).model_dump(mode="json")
+    # The same document the runbook gives in Python, and the same runbook validated back.
+    assert data == to_data(parse_file(path))
+    assert from_data(data) == parse_file(path)
 
 
 def test_schema_rejects_a_broken_model() -> None:

@@ -62,13 +62,12 @@ TABLE: dict[str, str | None] = {
     "_version": "text",
     "cache": "text",  # the cache directory, its keys and atomic writes (stdlib only)
     "history.location": "text",  # a store's path or URL, as a setting gives it (stdlib only)
-    # tokens: markdown-it tokens -> the parse tree
-    "tree": "tokens",  # the parse tree: plain dataclasses the parser fills, model.py validates
+    # tokens: markdown-it tokens -> the runbook model
+    "model": "tokens",  # the runbook: plain dataclasses the parser fills
     "parsing.*": "tokens",
     "settings": "tokens",  # the team's command policy it holds is the parser's (parsing.safety)
-    # model: the validated runbook, and the runbooks of a directory
-    "parsing": "model",  # the parser's front door: parse_text/parse_file validate into the model
-    "model": "model",
+    # model: the runbook of a file, and the runbooks of a directory
+    "parsing": "model",  # the parser's front door: parse_text/parse_file
     "catalog": "model",
     # three branches on the model
     "lint.*": "findings",

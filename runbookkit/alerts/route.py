@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from runbookkit.alerts.event import AlertEvent
     from runbookkit.match import Matcher
+    from runbookkit.model import Runbook
     from runbookkit.parsing.safety import Policy
 
 RULES = ("runbook_url", "name", "front_matter", "pattern")
@@ -40,7 +41,7 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 class Routing:
     """Where an alert goes: the runbook (None: unrouted) and the rule that chose it."""
 
-    runbook: Any | None  # a parsed runbook (tree or model)
+    runbook: Runbook | None
     rule: str | None = None
 
     @property
@@ -78,12 +79,12 @@ class Router:
         """A router over every runbook in ``directory``; the files that can't be read are
         returned, one error each, and left out."""
         from runbookkit import catalog
-        from runbookkit.parsing import safety, tree_file
+        from runbookkit.parsing import parse_file, safety
 
         runbooks, errors = [], []
         for path in catalog.discover(directory):
             try:
-                runbooks.append(tree_file(path, policy=policy or safety.DEFAULT))
+                runbooks.append(parse_file(path, policy=policy or safety.DEFAULT))
             except ParseError as exc:
                 errors.append(exc)
         return cls(runbooks), errors

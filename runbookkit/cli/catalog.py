@@ -23,11 +23,10 @@ def _resolve(name: str, settings: Settings) -> Path:
 
 
 def _load(name: str, runbooks_dir: Path | None) -> Runbook:
-    # The parse tree has the model's shape: printing it needs no validation, nor pydantic.
-    from runbookkit.parsing import tree_file
+    from runbookkit.parsing import parse_file
 
     located = load_settings(runbooks_dir=runbooks_dir)
-    return tree_file(_resolve(name, located), policy=located.policy)  # type: ignore[return-value]
+    return parse_file(_resolve(name, located), policy=located.policy)
 
 
 @click.command("parse")
@@ -36,14 +35,13 @@ def _load(name: str, runbooks_dir: Path | None) -> Runbook:
 @runbooks_dir_option
 def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> None:
     """Parse RUNBOOK (a NAME in the runbooks directory or a PATH) and print what was found."""
-    # The parse tree, not the model: printing it needs no pydantic, so this command starts fast.
-    from runbookkit import tree
-    from runbookkit.parsing import tree_file
+    from runbookkit.model import to_json
+    from runbookkit.parsing import parse_file
 
     located = load_settings(runbooks_dir=runbooks_dir)
-    parsed = tree_file(_resolve(runbook, located), policy=located.policy)
+    parsed = parse_file(_resolve(runbook, located), policy=located.policy)
     if as_json:
-        sys.stdout.write(tree.to_json(parsed) + "\n")
+        sys.stdout.write(to_json(parsed) + "\n")
         return
     meta = parsed.metadata
     click.echo(f"{parsed.id}: {meta.title}  ({parsed.path})")
@@ -105,7 +103,7 @@ def list_command(runbooks_dir: Path | None) -> None:
 
     located = load_settings(runbooks_dir=runbooks_dir)
     directory = located.runbooks_dir
-    runbooks, errors = catalog.load_all(directory, located.policy, validate=False)
+    runbooks, errors = catalog.load_all(directory, located.policy)
     table = Table(title=f"runbooks in {directory}", show_lines=False)
     columns = ("id", "title", "severity", "MTTR", "pattern", "owner", "review", "tags", "sections")
     for column in columns:

@@ -215,7 +215,7 @@ def mttr_targets(
     targets: dict[str, Target | None] = {}
     for runbook_id in {rid for rid in runbook_ids if rid is not None}:
         try:
-            book = catalog.load(runbook_id, settings.runbooks_dir, validate=False)
+            book = catalog.load(runbook_id, settings.runbooks_dir)
         except RunbookError:
             targets[runbook_id] = None
             continue

@@ -34,9 +34,9 @@ from runbookkit.execute.operator import Choice, Confirmation, Operator, Unattend
 from runbookkit.execute.session import Sessions
 from runbookkit.execute.ssh import ConnectError, Connections, SshOptions, SshShared, target_key
 from runbookkit.execute.steps import StepExecutor
+from runbookkit.model import Retry
 from runbookkit.planning import Plan, PlannedStep, rollback_plan
 from runbookkit.secrets import Redactor
-from runbookkit.tree import Retry
 
 if TYPE_CHECKING:
     from runbookkit.model import Command, Target

@@ -26,12 +26,11 @@ from runbookkit.execute.events import (
 from runbookkit.execute.session import Outcome, Sessions
 from runbookkit.execute.ssh import ConnectError
 from runbookkit.execute.variables import expand
+from runbookkit.model import changed
 from runbookkit.planning import PlannedStep
 from runbookkit.secrets import Redactor
-from runbookkit.tree import changed
 
 if TYPE_CHECKING:
-    from runbookkit import tree
     from runbookkit.model import Command, Retry, Target
 
 
@@ -149,7 +148,7 @@ class StepExecutor:
         *,
         host: str | None,
         timeout: float | None,
-        retry: Retry | tree.Retry | None,
+        retry: Retry | None,
         variables: dict[str, str] | None = None,
         redactor: Redactor | None = None,
     ) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runbookkit.errors import ConfigError
-from runbookkit.tree import Target
+from runbookkit.model import Target
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Host:
         return f"{host}:{self.port}"
 
     def target(self) -> Target:
-        """The host as a :class:`~runbookkit.tree.Target`, the shape the run engine connects to:
+        """The host as a :class:`~runbookkit.model.Target`, the shape the run engine connects to:
         its alias, with the address as ``HostName`` when it differs."""
         alias = self.alias or self.hostname
         options = dict(self.options)

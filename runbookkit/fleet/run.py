@@ -42,8 +42,8 @@ from runbookkit.execute.runner import (
 from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
 from runbookkit.fleet.strategy import Strategy, run_fleet
+from runbookkit.model import changed
 from runbookkit.planning import Plan, PlannedStep, rollback_plan
-from runbookkit.tree import changed
 
 # Which host status makes the fleet's status, most telling first.
 _PRECEDENCE = [

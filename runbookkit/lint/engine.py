@@ -14,19 +14,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 from runbookkit.errors import ParseError
 from runbookkit.lint.codes import Level, Rule
 from runbookkit.lint.profile import Profile, load_profile
 from runbookkit.lint.rules import RULES, Context
-from runbookkit.parsing import kept, read_text, tree_text
+from runbookkit.model import Runbook
+from runbookkit.parsing import kept, parse_text, read_text
 from runbookkit.parsing.metadata import ALIASES, normalise_key
 from runbookkit.parsing.safety import DEFAULT, Policy
-from runbookkit.tree import Runbook
-
-if TYPE_CHECKING:
-    from runbookkit import model
 
 # A header (`**Key:** value`, `**Key**: value`) or front matter (`key: value`) line.
 _META_LINE = re.compile(
@@ -85,7 +81,7 @@ class FileResult:
 
 
 def lint_runbook(
-    runbook: model.Runbook | Runbook,
+    runbook: Runbook,
     *,
     profile: Profile | str | Path | None = None,
     today: dt.date | None = None,
@@ -95,7 +91,7 @@ def lint_runbook(
     """Every finding for a parsed runbook, in source order, honouring its ignore comments."""
     compiled = profile if isinstance(profile, Profile) else load_profile(profile)
     source = _source(runbook.path)
-    ctx = Context(cast(Runbook, runbook), today or dt.date.today(), compiled, source=source)
+    ctx = Context(runbook, today or dt.date.today(), compiled, source=source)
     options = LintOptions(
         select=frozenset(select) if select is not None else None, ignore=frozenset(ignore)
     )
@@ -153,8 +149,8 @@ def _column(source: list[str] | None, line: int, anchor: str | None) -> int:
 def parse_tolerantly(
     text: str, path: str, digest: str | None = None, policy: Policy = DEFAULT
 ) -> tuple[Runbook, dict[str, tuple[int, str, str]]]:
-    """Parse ``text`` into its tree (lint needs no validated model); metadata values the parser
-    refuses are blanked and recorded.
+    """Parse ``text`` into its runbook; metadata values the parser refuses are blanked and
+    recorded.
 
     Returns:
         The runbook, and each refused field with its line, raw value and the parser's message.
@@ -185,7 +181,7 @@ def _parse_tolerantly(
     for _ in range(_MAX_REFUSALS):
         try:
             joined = "\n".join(lines)
-            runbook = tree_text(joined, path=path, runbook_id=ident, sha256=digest, policy=policy)
+            runbook = parse_text(joined, path=path, runbook_id=ident, sha256=digest, policy=policy)
         except ParseError as exc:
             blanked = _blank(lines, exc)
             if blanked is None:

@@ -18,10 +18,10 @@ from runbookkit import secrets
 from runbookkit.lint import content
 from runbookkit.lint.codes import Rule
 from runbookkit.lint.profile import Problem, Profile
+from runbookkit.model import Block, Command, Runbook, Section, Step, to_data
 from runbookkit.parsing import safety
 from runbookkit.parsing.damage import SIGNATURE
 from runbookkit.parsing.steps import SHELL_LANGUAGES
-from runbookkit.tree import Block, Command, Runbook, Section, Step, to_data
 
 
 class Hit(NamedTuple):
@@ -44,7 +44,7 @@ class Context:
     """Everything the rules look at for one runbook.
 
     Attributes:
-        runbook: the parsed runbook: its tree (as lint parses it) or its validated model.
+        runbook: the parsed runbook.
         today: the date review rules compare against.
         profile: the compiled format profile.
         refused: metadata values the parser refused: field → (line, raw value, its message).
@@ -66,8 +66,7 @@ class Context:
 
     def data(self) -> dict[str, Any]:
         """The model JSON the profile sees, with refused values as they were written."""
-        dump = getattr(self.runbook, "model_dump", None)
-        data = dump(mode="json") if dump else to_data(self.runbook)
+        data = to_data(self.runbook)
         for name, (_, raw, _) in self.refused.items():
             data["metadata"][name] = raw
         return data

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from runbookkit.model import Runbook
 from runbookkit.parsing.steps import SHELL_LANGUAGES
-from runbookkit.tree import Runbook
 
 # Not about the commands: sourced files it can't follow, variables a reader or a later step
 # uses (SC2034), variables from the environment (SC2154).

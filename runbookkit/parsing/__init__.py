@@ -1,8 +1,5 @@
 """Markdown runbook → :class:`~runbookkit.model.Runbook`.
 
-The parser builds a :mod:`runbookkit.tree` of plain dataclasses, which :func:`parse_text`
-validates into the model; :func:`tree_file` stops before that, for callers that only print it.
-
 The stages, each in its own module: ``damage`` (repair mis-decoded text), ``fences`` (read
 unclosed code fences as CommonMark does, recording each repair), ``document`` (walk the
 markdown-it tokens), ``metadata`` (front matter, header and footer lines), ``sections`` (ids),
@@ -14,17 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from runbookkit import tree
 from runbookkit.errors import ParseError
 from runbookkit.files import NotRegularFileError, read_regular
+from runbookkit.model import Damage, Runbook
 from runbookkit.parsing import kept, safety
 
-if TYPE_CHECKING:
-    from runbookkit.model import Runbook
-
-__all__ = ["parse_file", "parse_text", "read_text", "tree_file", "tree_text", "validate"]
+__all__ = ["parse_file", "parse_text", "read_text"]
 
 
 def read_text(path: str | Path) -> tuple[str, str]:
@@ -66,9 +59,16 @@ def parse_file(
 ) -> Runbook:
     """Parse the runbook at ``path``; its id is the file name without its extension.
 
-    ``policy`` adds a team's destructive and safe commands (``[tool.runbookkit]``).
+    ``policy`` adds a team's destructive and safe commands (``[tool.runbookkit]``). The runbook
+    of an unchanged file is taken from the cache (:mod:`runbookkit.parsing.kept`).
     """
-    return validate(tree_file(path, runbook_id=runbook_id, policy=policy))
+    text, digest = read_text(path)
+    ident = runbook_id or Path(path).stem
+    return kept.fetch(
+        kept.key(digest, str(path), ident, policy),
+        lambda: parse_text(text, path=str(path), runbook_id=ident, sha256=digest, policy=policy),
+        lambda found: isinstance(found, Runbook),
+    )
 
 
 def parse_text(
@@ -79,47 +79,7 @@ def parse_text(
     sha256: str | None = None,
     policy: safety.Policy = safety.DEFAULT,
 ) -> Runbook:
-    """Parse Markdown text into a validated :class:`Runbook`.
-
-    Raises:
-        ParseError: the text is empty or malformed (with the line where it is wrong).
-    """
-    parsed = tree_text(text, path=path, runbook_id=runbook_id, sha256=sha256, policy=policy)
-    return validate(parsed)
-
-
-def validate(parsed: tree.Runbook) -> Runbook:
-    """The validated model of a parsed tree."""
-    from runbookkit.model import Runbook
-
-    return Runbook.model_validate(parsed, from_attributes=True)
-
-
-def tree_file(
-    path: str | Path, *, runbook_id: str | None = None, policy: safety.Policy = safety.DEFAULT
-) -> tree.Runbook:
-    """Parse the runbook at ``path`` into its tree, as :func:`parse_file` does before validating.
-
-    The tree of an unchanged file is taken from the cache (:mod:`runbookkit.parsing.kept`).
-    """
-    text, digest = read_text(path)
-    ident = runbook_id or Path(path).stem
-    return kept.fetch(
-        kept.key(digest, str(path), ident, policy),
-        lambda: tree_text(text, path=str(path), runbook_id=ident, sha256=digest, policy=policy),
-        lambda found: isinstance(found, tree.Runbook),
-    )
-
-
-def tree_text(
-    text: str,
-    *,
-    path: str = "<string>",
-    runbook_id: str | None = None,
-    sha256: str | None = None,
-    policy: safety.Policy = safety.DEFAULT,
-) -> tree.Runbook:
-    """Parse Markdown text into its tree, as :func:`parse_text` does before validating.
+    """Parse Markdown text into a :class:`Runbook`.
 
     Raises:
         ParseError: the text is empty or malformed (with the line where it is wrong).
@@ -131,7 +91,7 @@ def tree_text(
     if not text.strip():
         raise ParseError("file is empty, expected a Markdown runbook", path=path, line=1)
     lines = fences.split_lines(text)
-    found: list[tree.Damage] = []
+    found: list[Damage] = []
     if damage.has_damage(text):
         lines, found = damage.repair(lines)
     lines, tokens, repairs = fences.repair(lines, markdown().parse)
@@ -141,7 +101,7 @@ def tree_text(
     ident = runbook_id or slug(walker.heading_title or "") or "runbook"
     fallback = walker.heading_title or ident.replace("-", " ").capitalize()
     meta = metadata.build([*walker.header, *walker.footer], fallback, path)
-    parsed = tree.Runbook(
+    parsed = Runbook(
         id=ident,
         path=path,
         sha256=sha256 or hashlib.sha256(text.encode()).hexdigest(),

@@ -10,7 +10,7 @@ import re
 from functools import cache
 from typing import Any
 
-from runbookkit.tree import Damage
+from runbookkit.model import Damage
 
 # What Windows-1252 makes of the bytes 0x80-0xBF, the continuation bytes of UTF-8.
 _CONTINUATION = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\u00a0-\u00bf"

@@ -18,10 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from runbookkit.errors import ParseError
-from runbookkit.parsing import metadata, sections, steps
-from runbookkit.parsing.fences import split_lines
-from runbookkit.parsing.metadata import Entry
-from runbookkit.tree import (
+from runbookkit.model import (
     Block,
     CodeBlock,
     DatedItem,
@@ -31,6 +28,9 @@ from runbookkit.tree import (
     Subsection,
     Task,
 )
+from runbookkit.parsing import metadata, sections, steps
+from runbookkit.parsing.fences import split_lines
+from runbookkit.parsing.metadata import Entry
 
 _IGNORE = re.compile(
     r"runbookkit:\s*ignore\s+([A-Z]+(?:-SC)?[0-9]*(?:[\s,]+[A-Z]+(?:-SC)?[0-9]*)*)"

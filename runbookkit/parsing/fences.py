@@ -1,7 +1,7 @@
 """Code fences that are not closed: read them as CommonMark does and record what was assumed.
 
 markdown-it ends a fence that has no closing line where its container ends (the file, a list
-item, a blockquote). Each such fence becomes a :class:`~runbookkit.tree.Repair` naming its
+item, a blockquote). Each such fence becomes a :class:`~runbookkit.model.Repair` naming its
 opening line, the last line it was read to and the fix assumed. A fence "closed" by a shorter
 run of its character (two backticks for three) swallows the rest of its container; that line
 is read as the closing fence instead, the way its author meant it.
@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from runbookkit.tree import Repair
+from runbookkit.model import Repair
 
 if TYPE_CHECKING:
     from markdown_it.token import Token

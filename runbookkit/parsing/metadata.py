@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import ParseError
-from runbookkit.tree import MTTR, Metadata, Severity
+from runbookkit.model import MTTR, Metadata, Severity
 
 if TYPE_CHECKING:
     from markdown_it.token import Token

@@ -133,7 +133,7 @@ from runbookkit.parsing import shellwords, simplecommands
 from runbookkit.parsing.simplecommands import Simple, positional, unwrap
 
 if TYPE_CHECKING:
-    from runbookkit.tree import Command, Runbook, Step
+    from runbookkit.model import Command, Runbook, Step
 
 MARKER = re.compile(r"\b(WARNING|DANGER|CAUTION)\b", re.IGNORECASE)
 

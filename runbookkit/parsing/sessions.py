@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from runbookkit.model import Target
 from runbookkit.parsing import shellwords
 from runbookkit.parsing.targets import label, session_target
-from runbookkit.tree import Target
 
 _TRIGGER = re.compile(r"^(?:ssh|oc|kubectl|docker|podman)\s")
 _CLOSER = re.compile(r"^(?:exit(?:\s+\d+)?|logout)\s*;?$")

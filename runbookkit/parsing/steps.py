@@ -27,10 +27,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from runbookkit.errors import ParseError
+from runbookkit.model import Command, Placeholder, Retry, Step, Target
 from runbookkit.parsing import interactive, safety, sessions, shellsyntax, shellwords, transcripts
 from runbookkit.parsing.fences import split_lines
 from runbookkit.parsing.targets import split_remote
-from runbookkit.tree import Command, Placeholder, Retry, Step, Target
 
 SHELL_LANGUAGES = frozenset({"bash", "sh", "shell", "zsh"})
 CONSOLE_LANGUAGES = frozenset({"console", "shell-session", "sh-session", "shellsession"})

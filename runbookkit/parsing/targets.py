@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from runbookkit.model import Target, TargetLabel
 from runbookkit.parsing import shellwords
-from runbookkit.tree import Target, TargetLabel
 
 _VALUE_FLAGS = {"-i", "-p", "-o", "-l"}
 _BARE_FLAGS = {"-t", "-tt", "-T", "-q", "-n", "-A", "-C", "-4", "-6"}
@@ -112,7 +112,7 @@ def _call(command: str) -> tuple[Target, list[str]] | None:
 
 
 def render(target: TargetLabel | None) -> str:
-    """A short label for a target (the tree's or the model's): ``local`` for this machine."""
+    """A short label for a target: ``local`` for this machine."""
     return "local" if target is None else target.label
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from runbookkit.parsing import shellwords
 
 if TYPE_CHECKING:
-    from runbookkit.tree import Block, Runbook
+    from runbookkit.model import Block, Runbook
 
 TRIGGER = re.compile(r"^\$ ", re.MULTILINE)
 _MARKER = re.compile(r"^#+\s*(?:step\s+\d|\d+[.)](?:\s|$)|expected|exit|retry)", re.IGNORECASE)

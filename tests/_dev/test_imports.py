@@ -36,12 +36,12 @@ def run(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]
 # A small package in order: text <- tokens <- model <- plan <- results <- entry.
 CLEAN = {
     "errors.py": "class RunbookError(Exception):\n    pass\n",
-    "tree.py": "from runbookkit.errors import RunbookError\n",
-    "parsing/__init__.py": "from . import steps\nfrom ..tree import *\n",
-    "parsing/steps.py": "from runbookkit import tree\n\n\ndef f():\n    from . import shellwords\n",
+    "model.py": "from runbookkit.errors import RunbookError\n",
+    "parsing/__init__.py": "from . import steps\nfrom ..model import *\n",
+    "parsing/steps.py": "from runbookkit import model\n\n\ndef f():\n    from . import shellwords\n",
     "parsing/shellwords.py": "import re\n",
-    "model.py": "import runbookkit.tree\nfrom runbookkit.parsing import steps\n",
-    "planning.py": "from runbookkit.model import *\n",
+    "catalog.py": "import runbookkit.model\nfrom runbookkit.parsing import steps\n",
+    "planning.py": "from runbookkit.catalog import *\n",
     "execute/runner.py": (
         "from runbookkit.planning import *\nfrom runbookkit.execute import events\n"
     ),
@@ -88,10 +88,10 @@ def test_a_clean_package_passes(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, problems = run(make(tmp_path, CLEAN), capsys)
     assert (code, problems) == (0, [])
     graph = list(imports.graph_lines(imports.check(tmp_path / "runbookkit")))
-    assert "  runbookkit.parsing.steps -> runbookkit.tree; lazy: runbookkit.parsing.shellwords" in (
+    assert "  runbookkit.parsing.steps -> runbookkit.model; lazy: runbookkit.parsing.shellwords" in (
         graph
     )
-    assert "  runbookkit.parsing -> runbookkit.parsing.steps, runbookkit.tree" in graph
+    assert "  runbookkit.parsing -> runbookkit.model, runbookkit.parsing.steps" in graph
 
 
 def test_an_import_from_a_later_stage_fails_with_its_file_and_line(
@@ -116,11 +116,11 @@ def test_an_import_from_a_later_stage_fails_with_its_file_and_line(
 def test_a_type_checking_import_keeps_the_order_too(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    errors = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import runbookkit.model\n"
+    errors = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import runbookkit.catalog\n"
     code, problems = run(make(tmp_path, {**CLEAN, "errors.py": errors}), capsys)
     assert code == 1
     assert problems == [
-        "runbookkit/errors.py:4: imports runbookkit.model "
+        "runbookkit/errors.py:4: imports runbookkit.catalog "
         "(stage text -> later stage model) [TYPE_CHECKING]"
     ]
 

@@ -13,7 +13,7 @@ from runbookkit.alerts.queue import Job
 from runbookkit.execute.events import RunStatus, StepStatus
 from runbookkit.fleet.inventory import load_inventory
 from runbookkit.history import open_store
-from runbookkit.parsing import tree_file
+from runbookkit.parsing import parse_file
 
 RUNBOOK = """---
 alerts: [RedisDown]
@@ -70,7 +70,7 @@ def job(**labels: str) -> Job:
 def runbook(tmp_path: Path):  # type: ignore[no-untyped-def]
     path = tmp_path / "redis.md"
     path.write_text(RUNBOOK)
-    return tree_file(path)
+    return parse_file(path)
 
 
 def test_the_diagnosis_runs_with_the_labels_and_stops_at_the_manual_step(
@@ -106,7 +106,7 @@ def test_a_destructive_step_stops_an_unattended_run(tmp_path: Path) -> None:
         "---\non_alert: fix\n---\n# Db\n\n## Fix\n\n```bash\n# Step 1: Look\necho ok\n\n"
         "# Step 2: Wipe\nrm -rf /tmp/never-there-$NAMESPACE\n```\n"
     )
-    runbook = tree_file(path)
+    runbook = parse_file(path)
     assert section_of(runbook) == "fix"
     outcome, _ = diagnose(job(namespace="x"), runbook, history=None)
     assert outcome.status is RunStatus.incomplete
@@ -117,7 +117,7 @@ def test_a_destructive_step_stops_an_unattended_run(tmp_path: Path) -> None:
 def test_an_interactive_step_stops_an_unattended_run(tmp_path: Path) -> None:
     path = tmp_path / "top.md"
     path.write_text("# Top\n\n## Diagnosis\n\n```bash\n# Step 1: Watch\ntop\n```\n")
-    outcome, _ = diagnose(job(), tree_file(path), history=None)
+    outcome, _ = diagnose(job(), parse_file(path), history=None)
     assert outcome.status is RunStatus.incomplete
     assert "an interactive step" in (outcome.error or "")
 

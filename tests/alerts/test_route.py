@@ -10,7 +10,7 @@ import pytest
 from runbookkit.alerts.event import AlertEvent, AlertSource, AlertState
 from runbookkit.alerts.route import Router, words
 from runbookkit.errors import ParseError
-from runbookkit.parsing import tree_file
+from runbookkit.parsing import parse_file
 
 RUNBOOKS = {
     "redis-down.md": "# Redis down\n\n**Pattern:** `(?i)redis.*refused`\n\n## Diagnosis\n\n"
@@ -104,13 +104,13 @@ def test_front_matter_alerts_and_labels(tmp_path: Path, router: Router) -> None:
 def test_front_matter_fields_are_parsed(tmp_path: Path) -> None:
     path = tmp_path / "labelled.md"
     path.write_text(RUNBOOKS["labelled.md"])
-    meta = tree_file(path).metadata
+    meta = parse_file(path).metadata
     assert meta.alerts == ["HighLatency", "LatencySLOBurn"]
     assert meta.match_labels == {"env": "prod"}
     assert meta.on_alert == "fix"
     header = tmp_path / "header.md"
     header.write_text("# H\n\n**Match labels:** env=prod, job=redis\n**Alerts:** A, B\n")
-    meta = tree_file(header).metadata
+    meta = parse_file(header).metadata
     assert (meta.match_labels, meta.alerts) == ({"env": "prod", "job": "redis"}, ["A", "B"])
 
 
@@ -118,7 +118,7 @@ def test_bad_match_labels_is_a_parse_error_with_its_line(tmp_path: Path) -> None
     path = tmp_path / "bad.md"
     path.write_text("---\ntitle: x\nmatch_labels: [a]\n---\n# X\n")
     with pytest.raises(ParseError) as caught:
-        tree_file(path)
+        parse_file(path)
     assert caught.value.line == 3
     assert "match_labels must map label names to values" in caught.value.message
 

@@ -10,7 +10,7 @@ from runbookkit.errors import ConfigError
 from runbookkit.execute.events import TAIL_BYTES, Recorder, StepOutput, tail
 from runbookkit.execute.runner import RunOptions
 from runbookkit.execute.steps import on_host
-from runbookkit.tree import Target
+from runbookkit.model import Target
 from tests.execute.conftest import write_runbook
 
 WRITTEN = Target(host="46.149.70.219", user="root", port=2200)

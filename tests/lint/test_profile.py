@@ -9,6 +9,7 @@ import pytest
 
 from runbookkit.errors import ConfigError
 from runbookkit.lint import load_profile
+from runbookkit.model import to_data
 from runbookkit.parsing import parse_file
 from tests.conftest import GOLDEN, REDIS, ROOT
 from tests.lint.helpers import lint_text, variant
@@ -112,7 +113,7 @@ def test_strict_profile_from_pyproject(tmp_path: Path, cli) -> None:
 
 
 def test_profile_checks_values_on_the_model_json() -> None:
-    data = parse_file(REDIS).model_dump(mode="json")
+    data = to_data(parse_file(REDIS))
     data["metadata"]["severity"] = "urgent"
     data["metadata"]["pattern"] = None
     data["sections"] = [s for s in data["sections"] if s["id"] != "diagnosis"]
@@ -227,16 +228,15 @@ def _instances() -> list[dict]:
     """Model JSON of the test runbooks, and of the redis runbook with each profiled value
     replaced by values of every JSON type, and with its sections thinned out."""
     from runbookkit.errors import ParseError
-    from runbookkit.parsing import tree_file
-    from runbookkit.tree import to_data  # what the profile sees (lint.rules.Context.data)
+    # to_data gives what the profile sees (lint.rules.Context.data).
 
     datas = []
     for path in sorted((ROOT / "tests" / "data").rglob("*.md"))[:80]:
         try:
-            datas.append(to_data(tree_file(path)))
+            datas.append(to_data(parse_file(path)))
         except ParseError:  # a runbook the parser refuses has no model JSON
             continue
-    base = to_data(tree_file(REDIS))
+    base = to_data(parse_file(REDIS))
     for field in ("pattern", "severity", "mttr", "last_updated", "next_review"):
         for value in ODD_VALUES:
             changed = json.loads(json.dumps(base))

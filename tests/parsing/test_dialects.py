@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from runbookkit.model import Runbook, Step
+from runbookkit.model import Runbook, Step, to_data
 from runbookkit.parsing import parse_file
 from tests.conftest import DATA, ROOT
 
@@ -415,7 +415,7 @@ def test_json_validates_against_the_published_schema(case: tuple[Runbook, Case])
 
     runbook, _ = case
     schema = json.loads((ROOT / "schema" / "runbook.schema.json").read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator(schema).validate(json.loads(runbook.model_dump_json()))
+    jsonschema.Draft202012Validator(schema).validate(to_data(runbook))
 
 
 @pytest.mark.parametrize("name", ["kafka-consumer-lag", "nginx-502-bad-gateway"])

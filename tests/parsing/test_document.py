@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runbookkit.model import Runbook
+from runbookkit.model import Runbook, changed
 from runbookkit.parsing import damage, fences, metadata, parse_text, read_text
 from runbookkit.parsing.document import markdown
 from runbookkit.parsing.sections import strip_attributes
@@ -99,7 +99,7 @@ def test_the_check_finds_what_the_old_parser_dropped() -> None:
     """The check itself: a model missing a section is reported."""
     text = "# T\n\n## Fix\n\ntext\n\n```bash\necho hi\n```\n"
     runbook = parse_text(text)
-    emptied = runbook.model_copy(update={"sections": []})
+    emptied = changed(runbook, sections=[])
     assert dropped(text, emptied) == [
         "heading 'Fix' at line 3",
         "paragraph 'text' at line 5",

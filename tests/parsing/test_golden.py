@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from runbookkit.model import Runbook
+from runbookkit.model import Runbook, to_data
 from runbookkit.parsing import parse_file
 from tests.conftest import GOLDEN, REDIS, ROOT, SEED
 
@@ -15,7 +15,7 @@ CASES = {"seed": SEED, "redis-connection-refused": REDIS}
 
 
 def _dump(runbook: Runbook) -> dict:
-    data = runbook.model_dump(mode="json")
+    data = to_data(runbook)
     data["path"] = os.path.relpath(data["path"], ROOT)
     return data
 

@@ -1,4 +1,4 @@
-"""Parse trees kept between runs: a hit gives the same tree, any change is a miss."""
+"""Parsed runbooks kept between runs: a hit gives the same runbook, any change is a miss."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from runbookkit.parsing import kept, safety, tree_file, tree_text
+from runbookkit.parsing import kept, parse_file, parse_text, safety
 from tests.conftest import REDIS, ROOT
 
 
@@ -27,37 +27,37 @@ def book(tmp_path: Path) -> Path:
 
 
 def test_an_unchanged_file_gives_the_same_tree_from_the_cache(cache: Path, book: Path) -> None:
-    first = tree_file(book)
+    first = parse_file(book)
     assert len(list(cache.iterdir())) == 1
-    again = tree_file(book)
+    again = parse_file(book)
     assert again == first
     assert again is not first
     text = book.read_text(encoding="utf-8")
-    assert again == tree_text(text, path=str(book), runbook_id="disk-full", sha256=first.sha256)
+    assert again == parse_text(text, path=str(book), runbook_id="disk-full", sha256=first.sha256)
 
 
 def test_the_cache_is_used_on_a_hit(
     cache: Path, book: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tree_file(book)
+    parse_file(book)
     import runbookkit.parsing as parsing
 
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr(parsing, "tree_text", refuse)
-    assert tree_file(book).id == "disk-full"
+    monkeypatch.setattr(parsing, "parse_text", refuse)
+    assert parse_file(book).id == "disk-full"
 
 
 def test_a_changed_file_id_or_policy_is_a_miss(cache: Path, book: Path) -> None:
-    before = tree_file(book)
+    before = parse_file(book)
     book.write_text(book.read_text(encoding="utf-8").replace("Redis", "Valkey"), encoding="utf-8")
-    after = tree_file(book)
+    after = parse_file(book)
     assert after.metadata.title != before.metadata.title
-    assert tree_file(book, runbook_id="other").id == "other"
+    assert parse_file(book, runbook_id="other").id == "other"
     policy = safety.Policy.from_entries(["redis-cli"], [])
-    marked = tree_file(book, policy=policy)
-    plain = tree_file(book)
+    marked = parse_file(book, policy=policy)
+    plain = parse_file(book)
 
     def destructive(parsed: object) -> list[bool]:
         blocks = [b for sec in parsed.sections for b in sec.blocks()]  # type: ignore[attr-defined]
@@ -72,12 +72,12 @@ def test_a_runbook_that_fails_to_parse_is_not_kept(cache: Path, tmp_path: Path) 
     empty.write_text("   \n", encoding="utf-8")
     for _ in range(2):
         with pytest.raises(Exception, match="file is empty"):
-            tree_file(empty)
+            parse_file(empty)
     assert not cache.exists() or not list(cache.iterdir())
 
 
 def test_a_cache_others_may_write_to_is_not_read(cache: Path, book: Path) -> None:
-    first = tree_file(book)
+    first = parse_file(book)
     os.chmod(cache, 0o777)
     name = next(cache.iterdir()).name.removesuffix(".pickle")
     assert kept.load(name) is None
@@ -86,10 +86,10 @@ def test_a_cache_others_may_write_to_is_not_read(cache: Path, book: Path) -> Non
 
 
 def test_a_damaged_entry_is_a_miss(cache: Path, book: Path) -> None:
-    first = tree_file(book)
+    first = parse_file(book)
     entry = next(cache.iterdir())
     entry.write_bytes(b"not a pickle")
-    assert tree_file(book) == first
+    assert parse_file(book) == first
 
 
 def test_an_unwritable_cache_only_parses_every_time(
@@ -98,7 +98,7 @@ def test_an_unwritable_cache_only_parses_every_time(
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("RUNBOOKKIT_CACHE_DIR", str(blocker / "cache"))
-    assert tree_file(book).id == "disk-full"
+    assert parse_file(book).id == "disk-full"
 
 
 def test_a_warm_list_imports_no_markdown_parser(cache: Path, book: Path) -> None:

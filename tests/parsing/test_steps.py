@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from runbookkit.errors import ParseError
+from runbookkit.model import Step
 from runbookkit.parsing.steps import console_steps, shell_steps
-from runbookkit.tree import Step
 
 
 def _shell(text: str, context: str = "Context") -> list[Step]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from runbookkit import model
+from runbookkit.model import Target
 from runbookkit.parsing.targets import render, split_remote
-from runbookkit.tree import Target
 
 REMOTE = {
     "key-user-host": (
@@ -135,10 +134,10 @@ def test_stays_local(case: str) -> None:
     ("target", "label"),
     [
         (None, "local"),
-        (model.Target(host="h"), "h"),
-        (model.Target(host="h", user="u"), "u@h"),
-        (model.Target(host="h", user="u", port=2222), "u@h:2222"),
+        (Target(host="h"), "h"),
+        (Target(host="h", user="u"), "u@h"),
+        (Target(host="h", user="u", port=2222), "u@h:2222"),
     ],
 )
-def test_render(target: model.Target | None, label: str) -> None:
+def test_render(target: Target | None, label: str) -> None:
     assert render(target) == label

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runbookkit.errors import ParseError
-from runbookkit.parsing import tree_text
+from runbookkit.parsing import parse_text
 from runbookkit.parsing.transcripts import checkable
 
 DOC = """{front}# Disk full
@@ -33,7 +33,7 @@ token: <redacted>
 
 
 def _commands(front: str) -> list:
-    runbook = tree_text(DOC.format(front=front))
+    runbook = parse_text(DOC.format(front=front))
     return [c for s in runbook.sections for st in s.steps for c in st.commands]
 
 
@@ -53,15 +53,15 @@ def test_transcript_checks_turn_samples_into_expected(switch: str) -> None:
 
 
 def test_transcript_checks_is_a_metadata_field() -> None:
-    runbook = tree_text(DOC.format(front="---\ntranscript_checks: true\n---\n"))
+    runbook = parse_text(DOC.format(front="---\ntranscript_checks: true\n---\n"))
     assert runbook.metadata.transcript_checks is True
     assert "transcript_checks" not in runbook.metadata.extra
-    assert tree_text(DOC.format(front="")).metadata.transcript_checks is False
+    assert parse_text(DOC.format(front="")).metadata.transcript_checks is False
 
 
 def test_transcript_checks_must_be_a_switch() -> None:
     with pytest.raises(ParseError, match="not a switch"):
-        tree_text(DOC.format(front="---\ntranscript_checks: maybe\n---\n"))
+        parse_text(DOC.format(front="---\ntranscript_checks: maybe\n---\n"))
 
 
 @pytest.mark.parametrize(
