@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from runbookkit.errors import ConfigError, ExecutionError
 from runbookkit.execute.events import (
@@ -44,6 +44,8 @@ from runbookkit.fleet.hosts import Host
 from runbookkit.fleet.strategy import Strategy, run_fleet
 from runbookkit.model import changed
 from runbookkit.planning import Plan, PlannedStep, rollback_plan
+
+T = TypeVar("T")
 
 # Which host status makes the fleet's status, most telling first.
 _PRECEDENCE = [
@@ -354,15 +356,15 @@ class FleetOperator:
         self.fleet = fleet
         self.pause = pause or nullcontext
         self._lock = threading.Lock()
-        self._answers: dict[tuple[str, int], Any] = {}
+        self._answers: dict[tuple[str, int], object] = {}
 
-    def _once(self, kind: str, number: int, ask: Callable[[], Any]) -> Any:
+    def _once(self, kind: str, number: int, ask: Callable[[], T]) -> T:
         with self._lock:
             key = (kind, number)
             if key not in self._answers:
                 with self.pause():
                     self._answers[key] = ask()
-            return self._answers[key]
+            return cast(T, self._answers[key])
 
     def manual(self, planned: PlannedStep, notes: list[str]) -> Choice | None:
         """Ask once; the answer (done, skip, abort) holds for every host."""

@@ -38,8 +38,8 @@ CLEAN = {
     "errors.py": "class RunbookError(Exception):\n    pass\n",
     "model.py": "from runbookkit.errors import RunbookError\n",
     "parsing/__init__.py": "from . import steps\nfrom ..model import *\n",
-    "parsing/steps.py": "from runbookkit import model\n\n\ndef f():\n    from . import shellwords\n",
-    "parsing/shellwords.py": "import re\n",
+    "parsing/steps.py": "from runbookkit import model\n\n\ndef f():\n    from . import words\n",
+    "parsing/words.py": "import re\n",
     "catalog.py": "import runbookkit.model\nfrom runbookkit.parsing import steps\n",
     "planning.py": "from runbookkit.catalog import *\n",
     "execute/runner.py": (
@@ -88,9 +88,7 @@ def test_a_clean_package_passes(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, problems = run(make(tmp_path, CLEAN), capsys)
     assert (code, problems) == (0, [])
     graph = list(imports.graph_lines(imports.check(tmp_path / "runbookkit")))
-    assert "  runbookkit.parsing.steps -> runbookkit.model; lazy: runbookkit.parsing.shellwords" in (
-        graph
-    )
+    assert "  runbookkit.parsing.steps -> runbookkit.model; lazy: runbookkit.parsing.words" in graph
     assert "  runbookkit.parsing -> runbookkit.model, runbookkit.parsing.steps" in graph
 
 
@@ -116,7 +114,9 @@ def test_an_import_from_a_later_stage_fails_with_its_file_and_line(
 def test_a_type_checking_import_keeps_the_order_too(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    errors = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import runbookkit.catalog\n"
+    errors = (
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import runbookkit.catalog\n"
+    )
     code, problems = run(make(tmp_path, {**CLEAN, "errors.py": errors}), capsys)
     assert code == 1
     assert problems == [
