@@ -128,18 +128,18 @@ def load(runbook: Runbook | str | Path, settings: Settings | None = None) -> Run
     """
     if not isinstance(runbook, str | Path):
         return runbook
-    from runbookkit import catalog
+    from runbookkit import finder
     from runbookkit.parsing import parse_file, safety
 
     policy = settings.policy if settings is not None else safety.DEFAULT
     text = str(runbook)
-    if isinstance(runbook, Path) or catalog.is_path(text):
+    if isinstance(runbook, Path) or finder.is_path(text):
         return parse_file(Path(runbook), policy=policy)
     if settings is None:
         from runbookkit.settings import load as load_settings
 
         settings = load_settings()
-    return catalog.load(text, settings.runbooks_dir, policy=settings.policy)
+    return finder.load(text, settings.runbooks_dir, policy=settings.policy)
 
 
 def run_options(

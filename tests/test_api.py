@@ -136,7 +136,7 @@ def test_parse_json_needs_no_pydantic() -> None:
         "import runbookkit",
         "import runbookkit.planning",
         "from runbookkit import plan",
-        "import runbookkit.cli.catalog",
+        "import runbookkit.cli.runbooks",
     ],
 )
 def test_plan_is_the_function_whatever_the_import_order(first: str) -> None:

@@ -68,7 +68,7 @@ TABLE: dict[str, str | None] = {
     "settings": "tokens",  # the team's command policy it holds is the parser's (parsing.safety)
     # model: the runbook of a file, and the runbooks of a directory
     "parsing": "model",  # the parser's front door: parse_text/parse_file
-    "catalog": "model",
+    "finder": "model",
     # three branches on the model
     "lint.*": "findings",
     "planning": "plan",
@@ -80,7 +80,7 @@ TABLE: dict[str, str | None] = {
     # (history.store: RunWriter, Transactional), which the stores below implement
     "history.records": "record",
     "history.store": "record",
-    "history.process": "record",
+    "history.liveness": "record",
     "history.recorder": "record",
     "history.attach": "record",
     "history.incidents": "record",  # incidents opened by alerts, linked to runs as they record

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from runbookkit.alerts.event import AlertEvent
-from runbookkit.history import process
+from runbookkit.history import liveness
 from runbookkit.history.location import parse
 from runbookkit.history.records import parse_timestamp, timestamp
 from runbookkit.history.store import Transactional
@@ -172,7 +172,7 @@ class AlertQueue:
 
     def claim(self) -> Job | None:
         """Take the oldest queued row for this process (None: nothing is queued)."""
-        me = process.current()
+        me = liveness.current()
         lock = " FOR UPDATE SKIP LOCKED" if self.backend == "postgresql" else ""
         params = {"machine": me.machine, "pid": me.pid, "process": me.token, "now": _now()}
         with self.store.transaction() as tx:
@@ -191,14 +191,14 @@ class AlertQueue:
 
     def heartbeat(self) -> None:
         """Note that this process's running rows are still being worked on."""
-        me = process.current()
+        me = liveness.current()
         with self.store.transaction() as tx:
             tx.execute(_BEAT, {"now": _now(), "machine": me.machine, "pid": me.pid})
 
     def requeue_dead(self) -> int:
         """Put the running rows whose process is gone back in the queue; returns how many."""
         with self.store.transaction() as tx:
-            dead = process.dead_runs(tx.all(_RUNNING, {}))
+            dead = liveness.dead_runs(tx.all(_RUNNING, {}))
             for job_id in dead:
                 tx.execute(_REQUEUE, {"now": _now(), "id": job_id})
         return len(dead)

@@ -25,7 +25,7 @@ from runbookkit.alerts.route import Router
 from runbookkit.errors import RunbookError
 from runbookkit.execute.events import Event, RunStarted, RunStatus, StepStarted
 from runbookkit.history.incidents import DIAGNOSIS, OPEN_BY_KEY, IncidentLink, record_alert
-from runbookkit.history.process import HEARTBEAT
+from runbookkit.history.liveness import HEARTBEAT
 
 Log = Callable[..., None]  # log(event_name, **fields)
 _FAILED = (RunStatus.failed, RunStatus.error, RunStatus.interrupted)

@@ -78,11 +78,11 @@ class Router:
     ) -> tuple[Router, list[ParseError]]:
         """A router over every runbook in ``directory``; the files that can't be read are
         returned, one error each, and left out."""
-        from runbookkit import catalog
+        from runbookkit import finder
         from runbookkit.parsing import parse_file, safety
 
         runbooks, errors = [], []
-        for path in catalog.discover(directory):
+        for path in finder.discover(directory):
             try:
                 runbooks.append(parse_file(path, policy=policy or safety.DEFAULT))
             except ParseError as exc:

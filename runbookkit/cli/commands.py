@@ -27,9 +27,9 @@ COMMANDS: dict[str, Entry] = {
         "Incidents opened by alerts, with MTTA and MTTR.",
     ),
     "lint": ("runbookkit.cli.lint", "lint_command", "Check runbooks' format and safety."),
-    "list": ("runbookkit.cli.catalog", "list_command", "List the runbooks in the directory."),
+    "list": ("runbookkit.cli.runbooks", "list_command", "List the runbooks in the directory."),
     "match": ("runbookkit.cli.match", "match_command", "Route a message or log to its runbooks."),
-    "parse": ("runbookkit.cli.catalog", "parse_command", "Print what the parser found."),
+    "parse": ("runbookkit.cli.runbooks", "parse_command", "Print what the parser found."),
     "resolve": (
         "runbookkit.cli.incidents",
         "resolve_command",
@@ -38,7 +38,7 @@ COMMANDS: dict[str, Entry] = {
     "rule": ("runbookkit.cli.lint", "rule_command", "Explain a lint rule, or list them."),
     "run": ("runbookkit.cli.run", "run_command", "Run a section, here or over SSH."),
     "schema": (
-        "runbookkit.cli.catalog",
+        "runbookkit.cli.runbooks",
         "schema_command",
         "Print the runbook model's JSON Schema.",
     ),
@@ -47,7 +47,7 @@ COMMANDS: dict[str, Entry] = {
         "serve_command",
         "Receive alert webhooks and run their diagnosis.",
     ),
-    "show": ("runbookkit.cli.catalog", "show_command", "Show a runbook's plan, step by step."),
+    "show": ("runbookkit.cli.runbooks", "show_command", "Show a runbook's plan, step by step."),
 }
 
 # What ``runbookkit --help`` says of runbookkit, under its usage line.

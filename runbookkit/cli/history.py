@@ -15,10 +15,10 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from runbookkit.catalog import has_runbook
 from runbookkit.cli.common import load_settings, runbooks_dir_option
 from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import OK_STEP_STATUSES, RunStatus
+from runbookkit.finder import has_runbook
 from runbookkit.history import Store, open_store
 from runbookkit.history.location import parse
 from runbookkit.history.records import (

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from runbookkit import catalog
+from runbookkit import finder
 from runbookkit.cli.common import load_settings, runbooks_dir_option
 from runbookkit.errors import ConfigError
 
@@ -64,7 +64,7 @@ def hosts_command(
     runbook = None
     if runbook_name:
         located = load_settings(runbooks_dir=runbooks_dir)
-        runbook = catalog.load(runbook_name, located.runbooks_dir, policy=located.policy)
+        runbook = finder.load(runbook_name, located.runbooks_dir, policy=located.policy)
     if hosts_spec is None and not groups and not (runbook and runbook.metadata.hosts):
         groups = ("all",)
     fleet = resolve(hosts_spec, groups, runbook=runbook, ssh_config=ssh_config)

@@ -208,14 +208,14 @@ def mttr_targets(
 ) -> dict[str, Target | None]:
     """The MTTR Target of each runbook named (None for one that is gone, unreadable or has
     none), read from the runbooks directory."""
-    from runbookkit import catalog
+    from runbookkit import finder
     from runbookkit.errors import RunbookError
 
     settings = load_settings(runbooks_dir=runbooks_dir)
     targets: dict[str, Target | None] = {}
     for runbook_id in {rid for rid in runbook_ids if rid is not None}:
         try:
-            book = catalog.load(runbook_id, settings.runbooks_dir)
+            book = finder.load(runbook_id, settings.runbooks_dir)
         except RunbookError:
             targets[runbook_id] = None
             continue

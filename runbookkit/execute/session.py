@@ -20,7 +20,7 @@ The framing, chosen so that no command output can forge it:
 A timeout or Ctrl-C signals the command's processes (every process in the shell's process group
 but the shell itself), escalates to SIGKILL after a grace period, and when the shell itself is
 what keeps running (a builtin loop) or the session ends (``exit``, a killed shell), the session
-is restarted for the next command; :attr:`Outcome.restarted` says so, and the runner tells the
+is restarted for the next command; :attr:`CommandResult.restarted` says so, and the runner tells the
 operator and the record that the shell state was lost.
 """
 
@@ -95,7 +95,7 @@ def remote_shell(conn: Any) -> Transport:
 
 
 @dataclass
-class Outcome:
+class CommandResult:
     """What one command did."""
 
     exit_code: int | None
@@ -324,7 +324,7 @@ class ShellSession:
         if self.transport is None:
             self._start()
 
-    def run(self, text: str, timeout: float | None, on_output: OutputCallback) -> Outcome:
+    def run(self, text: str, timeout: float | None, on_output: OutputCallback) -> CommandResult:
         """Run ``text`` in the session (started first if it isn't) and wait for its end.
 
         Raises:
@@ -342,7 +342,7 @@ class ShellSession:
             self.interrupted = True
         self.stop_command("INT")
 
-    def run_on_terminal(self, text: str, timeout: float | None) -> Outcome:
+    def run_on_terminal(self, text: str, timeout: float | None) -> CommandResult:
         """Run an interactive ``text`` with runbookkit's own terminal (``--tty``).
 
         It runs in a shell of its own, in the session's directory with the run's exports (the
@@ -355,17 +355,17 @@ class ShellSession:
         transport = self.transport
         if isinstance(transport, RemoteTransport):
             status = on_terminal(transport.conn, export_code(self.exports) + script)
-            return Outcome(status, "", "", time.monotonic() - started)
+            return CommandResult(status, "", "", time.monotonic() - started)
         try:
             done = subprocess.run(
                 ["bash", "-c", script], env={**os.environ, **self.exports}, timeout=timeout
             )
         except subprocess.TimeoutExpired:
             why = f"timed out after {timeout:g}s; the command was stopped"
-            return Outcome(None, "", "", time.monotonic() - started, why)
-        return Outcome(done.returncode, "", "", time.monotonic() - started)
+            return CommandResult(None, "", "", time.monotonic() - started, why)
+        return CommandResult(done.returncode, "", "", time.monotonic() - started)
 
-    def _send(self, text: str, timeout: float | None, on_output: OutputCallback) -> Outcome:
+    def _send(self, text: str, timeout: float | None, on_output: OutputCallback) -> CommandResult:
         started = time.monotonic()
         token = secrets.token_hex(_TOKEN_BYTES).encode()
         command = _Command(token, on_output)
@@ -396,7 +396,7 @@ class ShellSession:
             raise command.fault
         return outcome
 
-    def _wait(self, command: _Command, started: float, timeout: float | None) -> Outcome:
+    def _wait(self, command: _Command, started: float, timeout: float | None) -> CommandResult:
         deadline = None if timeout is None else started + timeout
         with self._cond:
             while not all(command.done.values()):
@@ -446,13 +446,13 @@ class ShellSession:
                 self._cond.wait(left)
             return all(command.done.values())
 
-    def _finished(self, command: _Command, started: float) -> Outcome:
+    def _finished(self, command: _Command, started: float) -> CommandResult:
         status_text, _, cwd = command.trailer.decode("utf-8", "replace").lstrip().partition(" ")
         outcome = self._outcome(command, started, int(status_text or 0), None)
         outcome.cwd = self.cwd = cwd
         return outcome
 
-    def _lost(self, command: _Command, started: float) -> Outcome:
+    def _lost(self, command: _Command, started: float) -> CommandResult:
         """The shell ended (or was killed) before the command's frame came."""
         transport = self.transport
         if transport is not None and self._stopping:
@@ -476,8 +476,8 @@ class ShellSession:
         exit_code: int | None,
         error: str | None,
         restarted: str | None = None,
-    ) -> Outcome:
-        return Outcome(
+    ) -> CommandResult:
+        return CommandResult(
             exit_code,
             "".join(command.parts["stdout"]),
             "".join(command.parts["stderr"]),

@@ -23,7 +23,7 @@ from runbookkit.execute.events import (
     StepStatus,
     tail,
 )
-from runbookkit.execute.session import Outcome, Sessions
+from runbookkit.execute.session import CommandResult, Sessions
 from runbookkit.execute.ssh import ConnectError
 from runbookkit.execute.variables import expand
 from runbookkit.model import changed
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 class Attempt:
     """The outcome of one attempt at a step."""
 
-    outcome: Outcome
+    outcome: CommandResult
     error: str | None
     matched: bool | None
     retryable: bool
@@ -103,7 +103,7 @@ def last_line(text: str, width: int = 160) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def check(command: Command, outcome: Outcome) -> tuple[str | None, bool | None]:
+def check(command: Command, outcome: CommandResult) -> tuple[str | None, bool | None]:
     """Why ``outcome`` fails ``command`` (None when it passes), and whether the output matched.
 
     A command passes when its exit status is one the runbook counts as success (0, or those of
@@ -259,7 +259,7 @@ class StepExecutor:
         stdout: list[str] = []
         stderr: list[str] = []
         total = 0.0
-        outcome = Outcome(0, "", "", 0.0)
+        outcome = CommandResult(0, "", "", 0.0)
         checked = False
         for command, target in zip(commands, targets, strict=True):
             mark = on_output.mark()
@@ -270,11 +270,11 @@ class StepExecutor:
                 else:
                     outcome = session.run(command.text, self.timeout, on_output)
             except ConnectError as exc:
-                joined = Outcome(None, "".join(stdout), "".join(stderr), total, str(exc))
+                joined = CommandResult(None, "".join(stdout), "".join(stderr), total, str(exc))
                 return Attempt(joined, str(exc), None, retryable=False)
             except OSError as exc:
                 why = f"the shell session could not start: {exc}"
-                joined = Outcome(None, "".join(stdout), "".join(stderr), total, why)
+                joined = CommandResult(None, "".join(stdout), "".join(stderr), total, why)
                 return Attempt(joined, why, None, retryable=False)
             if outcome.restarted:
                 self.sessions.notice(
@@ -292,10 +292,10 @@ class StepExecutor:
                 error = check(command, masked)[0] or error
             checked = checked or matched is not None
             if error is not None:
-                joined = Outcome(outcome.exit_code, "".join(stdout), "".join(stderr), total)
+                joined = CommandResult(outcome.exit_code, "".join(stdout), "".join(stderr), total)
                 lost = (outcome.error or "").startswith("connection lost")
                 return Attempt(joined, error, matched, retryable=not lost)
-        joined = Outcome(outcome.exit_code, "".join(stdout), "".join(stderr), total)
+        joined = CommandResult(outcome.exit_code, "".join(stdout), "".join(stderr), total)
         return Attempt(joined, None, True if checked else None, retryable=False)
 
 

@@ -85,7 +85,7 @@ class Strategy:
 
 
 @dataclass
-class Outcome(Generic[T]):
+class HostResult(Generic[T]):
     """What happened on one host: its result, or None when it was never started."""
 
     host: Host
@@ -99,7 +99,7 @@ def run_fleet(
     strategy: Strategy,
     *,
     on_interrupt: Callable[[], None] | None = None,
-) -> list[Outcome[T]]:
+) -> list[HostResult[T]]:
     """Run ``work`` for each host as ``strategy`` says; outcomes come back in host order.
 
     ``work`` must turn step failures into results (``passed`` tells them apart) rather than raise.
@@ -149,4 +149,4 @@ def run_fleet(
                     break
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    return [Outcome(host, results.get(index)) for index, host in enumerate(hosts)]
+    return [HostResult(host, results.get(index)) for index, host in enumerate(hosts)]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunFinished, RunStatus
-from runbookkit.history import migrations, pg_queries, process, queries
+from runbookkit.history import liveness, migrations, pg_queries, queries
 from runbookkit.history.location import shown
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
 from runbookkit.history.store import (
@@ -139,7 +139,7 @@ class PostgresStore:
 
     def begin_run(self, run: RunRecord) -> None:
         """Record that ``run`` started, and which process records it."""
-        me = process.current()
+        me = liveness.current()
         row = queries.run_row(run)
         row.update(machine=me.machine, pid=me.pid, process=me.token, heartbeat_at=_now())
         self._exec(pg_queries.INSERT_RUN, row)
@@ -202,7 +202,7 @@ class PostgresStore:
     # -- reading -----------------------------------------------------------------------------
 
     def _dead_runs(self) -> list[str]:
-        return process.dead_runs(self._read(pg_queries.RUNNING))
+        return liveness.dead_runs(self._read(pg_queries.RUNNING))
 
     def list_runs(
         self,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from runbookkit.errors import HistoryError, NotFoundError
 from runbookkit.execute.events import Event, RunFinished, RunStarted, StepFinished, StepResult
-from runbookkit.history import process
+from runbookkit.history import liveness
 from runbookkit.history.records import StepRecord, run_record
 from runbookkit.history.store import RunWriter, Transactional
 from runbookkit.secrets import Redactor
@@ -40,7 +40,7 @@ class HistoryRecorder:
         store: RunWriter,
         *,
         secrets: Iterable[str] = (),
-        heartbeat: float = process.HEARTBEAT,
+        heartbeat: float = liveness.HEARTBEAT,
         close_store: bool = False,
         incident: IncidentLink | None = None,
     ) -> None:

@@ -2,7 +2,7 @@
 
 Writers take the write lock up front (``BEGIN IMMEDIATE``) and wait for it up to a busy timeout,
 so two runs recording into one store at once both get through. A run still marked ``running``
-whose process is gone reads as ``interrupted`` (see :mod:`runbookkit.history.process`).
+whose process is gone reads as ``interrupted`` (see :mod:`runbookkit.history.liveness`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunFinished, RunStatus
-from runbookkit.history import migrations, process, queries
+from runbookkit.history import liveness, migrations, queries
 from runbookkit.history.records import RunRecord, StepRecord, timestamp
 from runbookkit.history.store import (
     Row,
@@ -94,7 +94,7 @@ class SQLiteStore:
 
     def begin_run(self, run: RunRecord) -> None:
         """Record that ``run`` started, and which process records it."""
-        me = process.current()
+        me = liveness.current()
         row = queries.run_row(run)
         row.update(machine=me.machine, pid=me.pid, process=me.token, heartbeat_at=_now())
         with self._write() as conn:
@@ -183,7 +183,7 @@ class SQLiteStore:
                 raise HistoryError(f"cannot read run history: {exc}", path=self.path) from None
 
     def _dead_runs(self) -> list[str]:
-        return process.dead_runs(self._read(queries.RUNNING))
+        return liveness.dead_runs(self._read(queries.RUNNING))
 
     def list_runs(
         self,

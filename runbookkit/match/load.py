@@ -27,9 +27,9 @@ def load_routes(directory: Path) -> tuple[list[Route], list[ParseError]]:
     Raises:
         NotFoundError: ``directory`` does not exist.
     """
-    from runbookkit import catalog
+    from runbookkit import finder
 
-    files = catalog.discover(directory)
+    files = finder.discover(directory)
     cache_file = cache_dir() / f"routes-{digest([str(directory.resolve())], 16)}.json"
     stamp = _parser_stamp()
     cached = _read(cache_file, stamp)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runbookkit.catalog import load_all
 from runbookkit.errors import ParseError
+from runbookkit.finder import load_all
 from runbookkit.model import Runbook
 from runbookkit.secrets import Redactor
 

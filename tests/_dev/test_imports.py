@@ -40,8 +40,8 @@ CLEAN = {
     "parsing/__init__.py": "from . import steps\nfrom ..model import *\n",
     "parsing/steps.py": "from runbookkit import model\n\n\ndef f():\n    from . import words\n",
     "parsing/words.py": "import re\n",
-    "catalog.py": "import runbookkit.model\nfrom runbookkit.parsing import steps\n",
-    "planning.py": "from runbookkit.catalog import *\n",
+    "finder.py": "import runbookkit.model\nfrom runbookkit.parsing import steps\n",
+    "planning.py": "from runbookkit.finder import *\n",
     "execute/runner.py": (
         "from runbookkit.planning import *\nfrom runbookkit.execute import events\n"
     ),
@@ -114,13 +114,11 @@ def test_an_import_from_a_later_stage_fails_with_its_file_and_line(
 def test_a_type_checking_import_keeps_the_order_too(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    errors = (
-        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import runbookkit.catalog\n"
-    )
+    errors = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import runbookkit.finder\n"
     code, problems = run(make(tmp_path, {**CLEAN, "errors.py": errors}), capsys)
     assert code == 1
     assert problems == [
-        "runbookkit/errors.py:4: imports runbookkit.catalog "
+        "runbookkit/errors.py:4: imports runbookkit.finder "
         "(stage text -> later stage model) [TYPE_CHECKING]"
     ]
 

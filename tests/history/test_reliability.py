@@ -16,7 +16,7 @@ import pytest
 from runbookkit.errors import HistoryError
 from runbookkit.execute.events import RunStatus
 from runbookkit.history import open_store
-from runbookkit.history.process import STALE
+from runbookkit.history.liveness import STALE
 from tests.conftest import ROOT, run_cli
 from tests.history.conftest import run_events
 from tests.history.test_store import record

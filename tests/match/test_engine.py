@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runbookkit import catalog
+from runbookkit import finder
 from runbookkit.match import Matcher, PatternError, Route
 from runbookkit.parsing import parse_file
 from tests.conftest import REDIS, RUNBOOKS, SEED
@@ -19,7 +19,7 @@ REDIS_CLI = "Could not connect to Redis at 127.0.0.1:6379: Connection refused"
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    runbooks, errors = catalog.load_all(RUNBOOKS)
+    runbooks, errors = finder.load_all(RUNBOOKS)
     assert not errors
     return Matcher(runbooks)
 
@@ -159,7 +159,7 @@ def test_invalid_utf8_is_replaced_and_lines_stay_right() -> None:
 def test_runbooks_without_pattern_are_left_out(runbooks_dir: Path) -> None:
     write_runbook(runbooks_dir, "disk", "No space left")
     (runbooks_dir / "notes.md").write_text("# Notes\n\n## Fix\n\n```bash\necho hi\n```\n")
-    runbooks, _ = catalog.load_all(runbooks_dir)
+    runbooks, _ = finder.load_all(runbooks_dir)
     assert [r.id for r in Matcher(runbooks).routes] == ["disk"]
 
 

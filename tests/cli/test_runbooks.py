@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from runbookkit import catalog
+from runbookkit import finder
 from tests.conftest import DATA
 
 LAYOUTS = DATA / "layouts"
@@ -15,7 +15,7 @@ LAYOUTS = DATA / "layouts"
 def test_an_existing_file_is_a_path_whatever_its_extension(cli, tmp_path: Path) -> None:
     path = tmp_path / "runbook.txt"
     shutil.copy(LAYOUTS / "mixed-h1-h2.md", path)
-    assert catalog.is_path(str(path)) and not catalog.is_path("runbook-name")
+    assert finder.is_path(str(path)) and not finder.is_path("runbook-name")
     result = cli("parse", "--json", str(path))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from runbookkit import catalog
+from runbookkit import finder
 from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
 
 if TYPE_CHECKING:
@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
 
 def _resolve(name: str, settings: Settings) -> Path:
-    if catalog.is_path(name):  # an explicit file: not looked for in the runbooks directory
-        return catalog.resolve(name, Path())
-    return catalog.resolve(name, settings.runbooks_dir)
+    if finder.is_path(name):  # an explicit file: not looked for in the runbooks directory
+        return finder.resolve(name, Path())
+    return finder.resolve(name, settings.runbooks_dir)
 
 
 def _load(name: str, runbooks_dir: Path | None) -> Runbook:
@@ -103,7 +103,7 @@ def list_command(runbooks_dir: Path | None) -> None:
 
     located = load_settings(runbooks_dir=runbooks_dir)
     directory = located.runbooks_dir
-    runbooks, errors = catalog.load_all(directory, located.policy)
+    runbooks, errors = finder.load_all(directory, located.policy)
     table = Table(title=f"runbooks in {directory}", show_lines=False)
     columns = ("id", "title", "severity", "MTTR", "pattern", "owner", "review", "tags", "sections")
     for column in columns:
