@@ -357,6 +357,11 @@ class Runbook(_Node, RunbookLookup):
     """Code fences that were not closed, and how each was read."""
     ignores: dict[str, list[int]] = field(default_factory=dict)
     """Lint codes silenced by comments: code → lines (0 means the whole file)."""
+    title_line: int | None = None
+    """The line of the H1 the title is taken from; None when front matter or the file name
+    gives it."""
+    front_matter_end: int = 0
+    """The last line of the YAML front matter at the top of the file (0: there is none)."""
 
 
 def to_json(runbook: Runbook, indent: int | None = 2) -> str:

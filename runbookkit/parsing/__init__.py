@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbookkit.errors import ParseError
 from runbookkit.files import NotRegularFileError, read_regular
 from runbookkit.model import Damage, Runbook
 from runbookkit.parsing import kept, safety
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 __all__ = ["parse_file", "parse_text", "read_text"]
 
@@ -111,11 +115,18 @@ def parse_text(
         damage=found,
         repairs=repairs,
         ignores=walker.ignores,
+        title_line=walker.title_line,
+        front_matter_end=_front_matter_end(tokens),
     )
     safety.mark(parsed, policy)
     if meta.transcript_checks:
         transcripts.promote(parsed)
     return parsed
+
+
+def _front_matter_end(tokens: list[Token]) -> int:
+    first = tokens[0]
+    return first.map[1] if first.type == "front_matter" and first.map else 0
 
 
 def _front_matter_has_title(content: str) -> bool:

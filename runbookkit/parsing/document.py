@@ -69,6 +69,7 @@ class Walker:
         self.examples: list[Example] = []
         self.ignores: dict[str, list[int]] = {}
         self.heading_title: str | None = None
+        self.title_line: int | None = None
         self.block: Block | None = None
         self.context = ""
         self._ids = sections.Ids()
@@ -145,6 +146,7 @@ class Walker:
         line = _line(token)
         if index == title_at:
             self.heading_title = title
+            self.title_line = line
             return
         level = int(token.tag[1])
         if level <= section_level:

@@ -10,7 +10,6 @@ HTML blocks put into the rendered token stream (see :mod:`runbookkit.publish.ren
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,8 +26,6 @@ from runbookkit.publish.render import Heading, Link, Rendered, render
 TITLE_ID = "runbook-title"  # the title's id when the source has no H1 (front matter gives it)
 HISTORY_ID = "run-history"
 RESERVED = frozenset({TITLE_ID, HISTORY_ID})
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_H1 = re.compile(r"^ {0,3}#(\s|$)")
 
 
 @dataclass(frozen=True)
@@ -205,13 +202,13 @@ def display_lines(source: str) -> list[str]:
     return lines
 
 
-def front_matter(lines: list[str]) -> str:
-    """The YAML front matter block at the top of ``lines``, or an empty one.
+def front_matter(lines: list[str], end: int) -> str:
+    """The YAML front matter block at the top of ``lines`` (its last line ``end``, as the
+    parser found it: :attr:`Runbook.front_matter_end`), or an empty one.
 
     MkDocs reads a page's metadata from it; without one, a first line like ``Owner: ops``
     would be read as metadata.
     """
-    end = _front_matter_end(lines)
     return "\n".join(lines[:end]) + "\n" if end else "---\n{}\n---\n"
 
 
@@ -235,7 +232,7 @@ def runbook_page(
         link: rewrites the targets of links (to other pages of the site).
     """
     lines = display_lines(source)
-    title_line = _title_line(lines)
+    title_line = runbook.title_line
     top = header_card(runbook, today) + (lint_admonition(findings) if findings else "")
     headings: list[Heading] = []
     if title_line is None:  # the title comes from front matter: written first, ahead of all
@@ -270,27 +267,3 @@ def _in_card(shown: set[int]) -> Callable[[Token, Token], bool]:
         return key_value_lines(inline) is not None
 
     return drop
-
-
-def _front_matter_end(lines: list[str]) -> int:
-    """Number of lines of YAML front matter at the top (0 when there is none)."""
-    if not lines or lines[0].rstrip() != "---":
-        return 0
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            return index + 1
-    return 0
-
-
-def _title_line(lines: list[str]) -> int | None:
-    """The 1-based line of the H1 title, outside code fences, or None."""
-    fence: str | None = None
-    start = _front_matter_end(lines)
-    for index, line in enumerate(lines[start:], start):
-        match = _FENCE.match(line)
-        if match:
-            marker = match.group(1)[0]
-            fence = None if fence == marker else (fence or marker)
-        elif fence is None and _H1.match(line):
-            return index + 1
-    return None

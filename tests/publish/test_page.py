@@ -131,15 +131,28 @@ def test_setext_heading_gets_its_command() -> None:
 def test_front_matter_is_kept_for_mkdocs_and_left_out_of_the_page() -> None:
     text = "---\ntitle: Demo\nseverity: high\n---\n\n## Fix\n\n```bash\necho fixed\n```\n"
     lines = page.display_lines(text)
-    assert page.front_matter(lines) == "---\ntitle: Demo\nseverity: high\n---\n"
+    end = parse_text(text).front_matter_end
+    assert page.front_matter(lines, end) == "---\ntitle: Demo\nseverity: high\n---\n"
     out = _page(text)
     assert "severity: high" not in out
     assert out.startswith(f'<h1 id="{page.TITLE_ID}">Demo</h1><div class="rbk-card">')
 
 
+def test_the_title_is_the_one_the_parser_took() -> None:
+    # A setext H1 is the title: the card follows it and no second title is added.
+    setext = _page("Demo\n====\n\n**Severity:** low\n\n## Fix\n\n```bash\necho fixed\n```\n")
+    assert setext.count("<h1") == 1
+    assert setext.index("<h1") < setext.index('class="rbk-card"')
+    # In an H1-only runbook whose front matter names the title, the first H1 is a section.
+    h1_only = "---\ntitle: Disk full\n---\n\n# Overview\n\nText.\n\n# Fix\n\n```bash\ndf -h\n```\n"
+    out = _page(h1_only)
+    assert out.startswith(f'<h1 id="{page.TITLE_ID}">Disk full</h1><div class="rbk-card">')
+    assert out.count("<h1") == 3
+
+
 def test_without_front_matter_an_empty_one_is_given() -> None:
     # Otherwise MkDocs would read a first line like "Owner: ops" as page metadata.
-    assert page.front_matter(["Owner: ops", "", "## Fix"]) == "---\n{}\n---\n"
+    assert page.front_matter(["Owner: ops", "", "## Fix"], 0) == "---\n{}\n---\n"
 
 
 def test_damaged_text_is_repaired_for_display() -> None:
