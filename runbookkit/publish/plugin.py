@@ -294,8 +294,8 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 self._incident_href(page.url),
             )
             html += f'<h2 id="incidents">Incidents</h2>{section}'
-        shown = page_lib.display_lines(source)
-        return page_lib.front_matter(shown, runbook.front_matter_end) + slots.add(html)
+        lines = page_lib.display_lines(source)
+        return page_lib.front_matter(lines, runbook.front_matter_end) + slots.add(html)
 
     def _link(self, page: Any) -> Link:
         """Links between pages as written (``other.md#fix``) → the URL of that page here."""
