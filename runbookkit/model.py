@@ -39,6 +39,12 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
+def severity_rank(severity: Severity | None) -> int:
+    """What to sort runbooks by to put the worst first: :attr:`Severity.rank`, and after every
+    known severity (5) for a runbook without one."""
+    return severity.rank if severity is not None else len(Severity)
+
+
 def changed(item: T, **fields: Any) -> T:
     """A copy of ``item`` (any class of the model) with ``fields`` replaced."""
     return dataclasses.replace(item, **fields)  # type: ignore[type-var]

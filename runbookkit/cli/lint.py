@@ -19,6 +19,7 @@ import click
 
 from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
 from runbookkit.errors import ParseError
+from runbookkit.finder import discover
 
 if TYPE_CHECKING:
     from runbookkit.lint.codes import Rule
@@ -48,7 +49,7 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+            out.extend(discover(path))
         else:
             out.append(path)
     return out

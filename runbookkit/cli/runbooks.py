@@ -130,8 +130,9 @@ def list_command(runbooks_dir: Path | None) -> None:
 
 
 def _severity_order(rb: Runbook) -> tuple[int, str]:
-    severity = rb.metadata.severity
-    return (severity.rank if severity else 9, rb.id)
+    from runbookkit.model import severity_rank
+
+    return (severity_rank(rb.metadata.severity), rb.id)
 
 
 @click.command("schema")

@@ -20,7 +20,7 @@ from runbookkit.lint.codes import Level, Rule
 from runbookkit.lint.profile import Profile, load_profile
 from runbookkit.lint.rules import RULES, Context
 from runbookkit.model import Runbook
-from runbookkit.parsing import kept, parse_text, read_text
+from runbookkit.parsing import id_from_path, kept, parse_text, read_text
 from runbookkit.parsing.metadata import ALIASES, normalise_key
 from runbookkit.parsing.safety import DEFAULT, Policy
 
@@ -161,7 +161,7 @@ def parse_tolerantly(
     With ``digest`` (the sha256 of the file's bytes), the result for unchanged bytes is taken
     from the cache (:mod:`runbookkit.parsing.kept`).
     """
-    ident = Path(path).name.removesuffix(".md").removesuffix(".markdown")
+    ident = id_from_path(path)
     if digest is None:
         return _parse_tolerantly(text, path, ident, digest, policy)
     return kept.fetch(

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 MAX_MEM = 1 << 30
 # In a buffer, the end of a line, before its "\r" if it has one (as Python reads CRLF files).
 END_OF_LINE = r"(?:\r?$)"
-# Severity rank of a runbook without a severity: after every known one.
-NO_RANK = 99
 
 
 class PatternError(ParseError):
@@ -47,8 +45,8 @@ class Route:
     id: str
     title: str
     pattern: str
+    rank: int
     severity: str | None = None
-    rank: int = NO_RANK
     mttr: str | None = None
     path: str = ""
     line: int | None = None
@@ -56,6 +54,8 @@ class Route:
     @classmethod
     def from_runbook(cls, runbook: Runbook) -> Route | None:
         """The route of a parsed runbook, or None when it has no Pattern."""
+        from runbookkit.model import severity_rank
+
         meta = runbook.metadata
         if not meta.pattern:
             return None
@@ -64,7 +64,7 @@ class Route:
             title=meta.title,
             pattern=meta.pattern,
             severity=meta.severity.value if meta.severity else None,
-            rank=meta.severity.rank if meta.severity else NO_RANK,
+            rank=severity_rank(meta.severity),
             mttr=meta.mttr.text if meta.mttr else None,
             path=runbook.path,
             line=meta.lines.get("pattern"),

@@ -21,7 +21,7 @@ from runbookkit.parsing import kept, safety
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-__all__ = ["parse_file", "parse_text", "read_text"]
+__all__ = ["id_from_path", "parse_file", "parse_text", "read_text"]
 
 
 def read_text(path: str | Path) -> tuple[str, str]:
@@ -58,6 +58,11 @@ def read_text(path: str | Path) -> tuple[str, str]:
     return text.removeprefix("\ufeff"), hashlib.sha256(data).hexdigest()
 
 
+def id_from_path(path: str | Path) -> str:
+    """The id of the runbook at ``path``: its file name without the extension."""
+    return Path(path).stem
+
+
 def parse_file(
     path: str | Path, *, runbook_id: str | None = None, policy: safety.Policy = safety.DEFAULT
 ) -> Runbook:
@@ -67,7 +72,7 @@ def parse_file(
     of an unchanged file is taken from the cache (:mod:`runbookkit.parsing.kept`).
     """
     text, digest = read_text(path)
-    ident = runbook_id or Path(path).stem
+    ident = runbook_id or id_from_path(path)
     return kept.fetch(
         kept.key(digest, str(path), ident, policy),
         lambda: parse_text(text, path=str(path), runbook_id=ident, sha256=digest, policy=policy),

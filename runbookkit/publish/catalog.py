@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from runbookkit.model import Runbook
+from runbookkit.model import Runbook, severity_rank
 from runbookkit.publish.html import esc, severity_badge, when
 from runbookkit.publish.page import review
 from runbookkit.publish.runs import Href, RunLike, failure_cell, run_link, run_status
@@ -31,8 +31,8 @@ class Entry:
 
 def sort_key(entry: Entry) -> tuple[int, str, str]:
     """Most severe first, then by title; runbooks without a severity last."""
-    severity = entry.runbook.metadata.severity
-    return (severity.rank if severity else 99, entry.runbook.title.lower(), entry.runbook.id)
+    rank = severity_rank(entry.runbook.metadata.severity)
+    return (rank, entry.runbook.title.lower(), entry.runbook.id)
 
 
 COLUMNS = [  # (heading, how the script sorts it)
@@ -119,7 +119,7 @@ def _row(
     title = esc(entry.runbook.title)
     name = f'<a href="{esc(entry.href)}">{title}</a>' if entry.href else title
     about = f'<br><span class="rbk-about">{esc(meta.summary)}</span>' if meta.summary else ""
-    rank = meta.severity.rank if meta.severity else 99
+    rank = severity_rank(meta.severity)
     tags = " ".join(f'<span class="rbk-tag-chip">{esc(tag)}</span>' for tag in meta.tags)
     cells = [
         _cell(severity_badge(meta.severity.value if meta.severity else None), rank),

@@ -138,7 +138,7 @@ def test_patterns_re2_refuses_fall_back_to_python_re(pattern: str) -> None:
 
 
 def test_invalid_pattern_is_named_with_file_and_line(tmp_path: Path) -> None:
-    bad = Route(id="bad", title="Bad", pattern="(unclosed", path="bad.md", line=3)
+    bad = Route(id="bad", title="Bad", pattern="(unclosed", rank=0, path="bad.md", line=3)
     with pytest.raises(PatternError) as caught:
         Matcher([bad])
     assert str(caught.value).startswith("bad.md:3: invalid regex in Pattern of runbook 'bad'")

@@ -24,7 +24,7 @@ CHARS = ["a", "b", "k", "K", "s", "S", "1", " ", "\t", "\r", "\v", "é", "\u212a
 
 
 def routes(patterns: list[str]) -> list[Route]:
-    return [Route(id=f"r{n}", title="t", pattern=p) for n, p in enumerate(patterns)]
+    return [Route(id=f"r{n}", title="t", pattern=p, rank=0) for n, p in enumerate(patterns)]
 
 
 def results(matcher: Matcher, data: bytes) -> tuple[list[tuple[int, str, int, int, str]], int]:

@@ -77,7 +77,7 @@ def test_scan_agrees_with_a_line_by_line_loop(
     monkeypatch.setattr(scanner, "MIN_PART", 1000)
     monkeypatch.setattr(scanner, "cores", lambda: threads)
     data = (b"ok\n" * head + random_log(seed, 3000)).replace(b"\n", newline)
-    routes = [Route(id=f"r{n}", title="t", pattern=p) for n, p in enumerate(patterns)]
+    routes = [Route(id=f"r{n}", title="t", pattern=p, rank=0) for n, p in enumerate(patterns)]
     matcher = Matcher(routes)
     found = sorted((m.line, m.route.id) for m in matcher.scan_buffer(data, "log"))
     assert found == sorted(reference(data, patterns))
@@ -103,7 +103,7 @@ def test_streams_in_any_chunks_agree_with_the_buffer(chunk: int, monkeypatch) ->
 
     monkeypatch.setattr(stream, "CHUNK", chunk)
     data = random_log(5, 400)
-    routes = [Route(id=f"r{n}", title="t", pattern=p) for n, p in enumerate(PATTERNS)]
+    routes = [Route(id=f"r{n}", title="t", pattern=p, rank=0) for n, p in enumerate(PATTERNS)]
     matcher = Matcher(routes)
     expected = [(m.line, m.route.id, m.continuation) for m in matcher.scan_buffer(data, "-")]
     streamed = [(m.line, m.route.id, m.continuation) for m in matcher.scan(io.BytesIO(data))]
