@@ -59,66 +59,6 @@ class _Node:
     }
 
 
-class TargetLabel:
-    """What the model's ``Target`` say about themselves."""
-
-    if TYPE_CHECKING:
-        host: str
-        user: str | None
-        port: int | None
-
-    @property
-    def label(self) -> str:
-        """``user@host:port`` with only the parts that are set."""
-        text = f"{self.user}@{self.host}" if self.user else self.host
-        return f"{text}:{self.port}" if self.port else text
-
-
-class SectionBlocks:
-    """What the model's ``Section`` say about themselves."""
-
-    if TYPE_CHECKING:
-        subsections: list[Any]
-
-    def blocks(self) -> list[Any]:
-        """The section itself followed by its subsections, in source order."""
-        return [self, *self.subsections]
-
-
-class RunbookLookup:
-    """What the model's ``Runbook`` say about themselves."""
-
-    if TYPE_CHECKING:
-        metadata: Any
-        sections: list[Any]
-
-    @property
-    def title(self) -> str:
-        """The runbook's title."""
-        return str(self.metadata.title)
-
-    def section(self, key: str) -> Any:
-        """Find a section by id, else by title, case-insensitively (None when there is none)."""
-        return self.section_lookup(key)[0]
-
-    def section_lookup(self, key: str) -> tuple[Any, str | None]:
-        """The section ``key`` names (an exact id first, then an exact title), and a note
-        saying which was picked when another section's id or title matches too."""
-        wanted = key.strip().lower()
-        by_id = next((s for s in self.sections if s.id == wanted), None)
-        by_title = [s for s in self.sections if s.title.strip().lower() == wanted]
-        found = by_id if by_id is not None else (by_title[0] if by_title else None)
-        other = next((s for s in [*by_title, by_id] if s is not None and s is not found), None)
-        if found is None or other is None:
-            return found, None
-        how = "id" if found is by_id else "title"
-        return found, (
-            f"{key!r} picked section {found.id!r} (line {found.line}) by its {how}; "
-            f"section {other.id!r} (line {other.line}, titled {other.title.strip()!r}) "
-            f"matches too: name it by its id to run that one"
-        )
-
-
 @dataclass(kw_only=True)
 class MTTR(_Node):
     """A mean-time-to-recover target as a range in minutes ("3-5 minutes" → 3..5)."""
@@ -165,7 +105,7 @@ class Metadata(_Node):
 
 
 @dataclass(kw_only=True)
-class Target(_Node, TargetLabel):
+class Target(_Node):
     """A remote host a command runs on, as written in the runbook's ``ssh`` line."""
 
     host: str
@@ -173,6 +113,12 @@ class Target(_Node, TargetLabel):
     port: int | None = None
     identity: str | None = None
     options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """``user@host:port`` with only the parts that are set."""
+        text = f"{self.user}@{self.host}" if self.user else self.host
+        return f"{text}:{self.port}" if self.port else text
 
 
 @dataclass(kw_only=True)
@@ -306,11 +252,15 @@ class Subsection(Block):
 
 
 @dataclass(kw_only=True)
-class Section(Block, SectionBlocks):
+class Section(Block):
     """A top-level part of the runbook (an H2, or an H1 in dialects without H2)."""
 
     level: int
     subsections: list[Subsection] = field(default_factory=list)
+
+    def blocks(self) -> list[Block]:
+        """The section itself followed by its subsections, in source order."""
+        return [self, *self.subsections]
 
 
 @dataclass(kw_only=True)
@@ -349,7 +299,7 @@ class Example(_Node):
 
 
 @dataclass(kw_only=True)
-class Runbook(_Node, RunbookLookup):
+class Runbook(_Node):
     """A parsed runbook: metadata, sections in order, examples, text damage and fence repairs."""
 
     id: str
@@ -368,6 +318,32 @@ class Runbook(_Node, RunbookLookup):
     gives it."""
     front_matter_end: int = 0
     """The last line of the YAML front matter at the top of the file (0: there is none)."""
+
+    @property
+    def title(self) -> str:
+        """The runbook's title."""
+        return self.metadata.title
+
+    def section(self, key: str) -> Section | None:
+        """Find a section by id, else by title, case-insensitively (None when there is none)."""
+        return self.section_lookup(key)[0]
+
+    def section_lookup(self, key: str) -> tuple[Section | None, str | None]:
+        """The section ``key`` names (an exact id first, then an exact title), and a note
+        saying which was picked when another section's id or title matches too."""
+        wanted = key.strip().lower()
+        by_id = next((s for s in self.sections if s.id == wanted), None)
+        by_title = [s for s in self.sections if s.title.strip().lower() == wanted]
+        found = by_id if by_id is not None else (by_title[0] if by_title else None)
+        other = next((s for s in [*by_title, by_id] if s is not None and s is not found), None)
+        if found is None or other is None:
+            return found, None
+        how = "id" if found is by_id else "title"
+        return found, (
+            f"{key!r} picked section {found.id!r} (line {found.line}) by its {how}; "
+            f"section {other.id!r} (line {other.line}, titled {other.title.strip()!r}) "
+            f"matches too: name it by its id to run that one"
+        )
 
 
 def to_json(runbook: Runbook, indent: int | None = 2) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from runbookkit.model import Target, TargetLabel
+from runbookkit.model import Target
 from runbookkit.parsing import shellwords
 
 _VALUE_FLAGS = {"-i", "-p", "-o", "-l"}
@@ -111,7 +111,7 @@ def _call(command: str) -> tuple[Target, list[str]] | None:
     return target, remote
 
 
-def render(target: TargetLabel | None) -> str:
+def render(target: Target | None) -> str:
     """A short label for a target: ``local`` for this machine."""
     return "local" if target is None else target.label
 
