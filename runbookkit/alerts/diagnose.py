@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from runbookkit.alerts.labels import variables
 
@@ -29,13 +29,14 @@ if TYPE_CHECKING:
     from runbookkit.fleet.run import FleetOutcome
     from runbookkit.history.incidents import IncidentLink
     from runbookkit.history.store import RunWriter
+    from runbookkit.model import Runbook
 
 DEFAULT_SECTION = "diagnosis"
 
 
-def section_of(runbook: Any) -> str:
+def section_of(runbook: Runbook) -> str:
     """The section an alert runs: the runbook's ``on_alert:``, else its diagnosis."""
-    return str(runbook.metadata.on_alert or DEFAULT_SECTION)
+    return runbook.metadata.on_alert or DEFAULT_SECTION
 
 
 @dataclass
@@ -85,7 +86,7 @@ def _host_part(instance: str) -> str:
 
 def diagnose(
     job: Job,
-    runbook: Any,
+    runbook: Runbook,
     *,
     history: RunWriter | str | Path | None,
     ssh: SshOptions | None = None,

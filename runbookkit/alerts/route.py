@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from runbookkit.errors import ParseError
@@ -59,10 +59,10 @@ def words(name: str) -> str:
 class Router:
     """Routes alerts to the runbooks given (in catalog order: the first that fits wins)."""
 
-    def __init__(self, runbooks: Sequence[Any]) -> None:
+    def __init__(self, runbooks: Sequence[Runbook]) -> None:
         self.runbooks = list(runbooks)
-        self._by_file: dict[str, Any] = {}
-        self._by_words: dict[str, Any] = {}
+        self._by_file: dict[str, Runbook] = {}
+        self._by_words: dict[str, Runbook] = {}
         for runbook in self.runbooks:
             stem = PurePosixPath(runbook.path).stem
             for key in (runbook.id, stem):
@@ -104,7 +104,7 @@ class Router:
                 return Routing(found, rule)
         return Routing(None)
 
-    def _by_runbook_url(self, event: AlertEvent) -> Any | None:
+    def _by_runbook_url(self, event: AlertEvent) -> Runbook | None:
         url = event.annotations.get("runbook_url", "").strip()
         if not url:
             return None
@@ -121,10 +121,10 @@ class Router:
             return self._by_file.get(name)
         return None
 
-    def _by_name(self, event: AlertEvent) -> Any | None:
+    def _by_name(self, event: AlertEvent) -> Runbook | None:
         return self._by_words.get(words(event.name)) if event.name.strip() else None
 
-    def _by_front_matter(self, event: AlertEvent) -> Any | None:
+    def _by_front_matter(self, event: AlertEvent) -> Runbook | None:
         name = words(event.name)
         for runbook in self.runbooks:
             meta = runbook.metadata
@@ -136,7 +136,7 @@ class Router:
                 return runbook
         return None
 
-    def _by_pattern(self, event: AlertEvent) -> Any | None:
+    def _by_pattern(self, event: AlertEvent) -> Runbook | None:
         self.prepare()
         assert self._matcher is not None
         for found in self._matcher.match(event.text, source="<alert>"):
