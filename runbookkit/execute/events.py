@@ -11,7 +11,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from runbookkit._version import __version__
+
+if TYPE_CHECKING:
+    from runbookkit.planning import Plan
 
 TAIL_BYTES = 4096  # the most of each output stream a step keeps
 
@@ -95,6 +100,33 @@ class RunStarted:
     version: str
     rollback_of: str | None = None  # the run this rollback follows
     partial: str | None = None  # "step 7 of 7", "steps 5–7 of 7" when not every step runs
+
+    @classmethod
+    def of(
+        cls,
+        plan: Plan,
+        *,
+        run_id: str,
+        operator: str,
+        targets: list[str],
+        rollback_of: str | None = None,
+    ) -> RunStarted:
+        """The event that a run of ``plan`` (its runbook, section, steps) starts now."""
+        runbook = plan.runbook
+        return cls(
+            run_id=run_id,
+            runbook_id=runbook.id,
+            runbook_title=runbook.title,
+            runbook_sha256=runbook.sha256,
+            section=plan.scope.id,
+            operator=operator,
+            targets=targets,
+            steps=len(plan.steps),
+            started_at=dt.datetime.now(dt.UTC),
+            version=__version__,
+            rollback_of=rollback_of,
+            partial=plan.partial,
+        )
 
 
 @dataclass

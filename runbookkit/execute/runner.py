@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from runbookkit._version import __version__
 from runbookkit.errors import ExecutionError, RunbookError
 from runbookkit.execute import needs, signals
 from runbookkit.execute.events import (
@@ -430,7 +429,7 @@ class Runner:
         for planned in self.plan.steps if resolve else ():
             for command in planned.step.commands:
                 targets.append(self.executor.resolved(command)[1])
-        return started_event(
+        return RunStarted.of(
             self.plan,
             run_id=self.run_id,
             operator=self.options.operator or default_name(),
@@ -487,27 +486,6 @@ class Runner:
         except ExecutionError as exc:
             self._notice(f"the rollback cannot run: {exc.message}")
             return None
-
-
-def started_event(
-    plan: Plan, *, run_id: str, operator: str, targets: list[str], rollback_of: str | None = None
-) -> RunStarted:
-    """The event that a run of ``plan`` (its runbook, section, steps) starts now."""
-    runbook = plan.runbook
-    return RunStarted(
-        run_id=run_id,
-        runbook_id=runbook.id,
-        runbook_title=runbook.title,
-        runbook_sha256=runbook.sha256,
-        section=plan.scope.id,
-        operator=operator,
-        targets=targets,
-        steps=len(plan.steps),
-        started_at=dt.datetime.now(dt.UTC),
-        version=__version__,
-        rollback_of=rollback_of,
-        partial=plan.partial,
-    )
 
 
 def rollback_wanted(

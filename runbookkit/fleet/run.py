@@ -37,7 +37,6 @@ from runbookkit.execute.runner import (
     RunOutcome,
     rollback_options,
     rollback_wanted,
-    started_event,
 )
 from runbookkit.execute.ssh import SshShared
 from runbookkit.fleet.hosts import Host
@@ -310,7 +309,7 @@ class FleetRunner:
         return FleetOutcome(self.run_id, status, EXIT_CODES[status], runs, self.plan.steps)
 
     def _started(self) -> RunStarted:
-        return started_event(
+        return RunStarted.of(
             self.plan,
             run_id=self.run_id,
             operator=self.operator_name,

@@ -27,12 +27,12 @@ def record_plan(
 
     ``targets`` (a fleet's hosts) replaces the targets the steps name; ``secrets`` are masked.
     """
+    from runbookkit.execute.events import RunStarted
     from runbookkit.execute.ids import new_run_id
-    from runbookkit.execute.runner import started_event
 
     redactor = Redactor(secrets)
     steps = _planned_steps(planned)
-    start = started_event(
+    start = RunStarted.of(
         planned,
         run_id=new_run_id(),
         operator=operator,
