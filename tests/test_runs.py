@@ -23,9 +23,9 @@ from runbookkit.fleet.strategy import Strategy
 from runbookkit.history import open_store
 from runbookkit.settings import Settings
 from tests.conftest import ROOT, run_cli
-from tests.execute.conftest import write_runbook
 from tests.fleet.conftest import fleet_servers  # noqa: F401  (the fleet tests' sshd servers)
 from tests.support.fleet_servers import FleetServers
+from tests.support.runbooks import write_runbook
 
 SECRET = "hunter2-s3cret"
 TWO_STEPS = """

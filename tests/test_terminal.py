@@ -25,8 +25,8 @@ from runbookkit.execute.events import (
 from runbookkit.history import open_store
 from runbookkit.terminal import visible
 from tests.conftest import run_cli
-from tests.execute.conftest import write_runbook
 from tests.history.conftest import T0
+from tests.support.runbooks import write_runbook
 
 # The step prints each sequence with printf, so the runbook itself holds no control character.
 SEQUENCES = "\x1b]0;owned\x07\x1b]52;c;ZXZpbA==\x07\x1b[2J"
@@ -118,11 +118,9 @@ def test_the_plain_view_ends_a_line_at_a_carriage_return() -> None:
 
 
 def test_match_shows_them_in_the_matched_line(tmp_path: Path) -> None:
-    from tests.match.conftest import write_runbook as write_routed
-
     books = tmp_path / "runbooks"
     books.mkdir()
-    write_routed(books, "disk-full", "No space left on device")
+    write_runbook(books, name="disk-full", pattern="No space left on device")
     log = tmp_path / "app.log"
     log.write_text(f"ok\nwrite failed: No space left on device {SEQUENCES}\n")
     env = {"RUNBOOKKIT_CACHE_DIR": str(tmp_path / "cache")}

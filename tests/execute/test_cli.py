@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.execute.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 BODY = "# Step 1: Touch\ntouch {marker}\n\n# Step 2: Say\necho ${{WHO}}\n# Expected: ${{WHO}}"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.execute.conftest import write_runbook
 from tests.support.net import free_port
+from tests.support.runbooks import write_runbook
 from tests.support.sshd import client_files
 
 pytestmark = pytest.mark.ssh

@@ -12,7 +12,7 @@ from runbookkit.execute.hostkeys import GLOBAL_KNOWN_HOSTS, KnownHosts, read_ent
 from runbookkit.execute.ssh import ConnectError, Connections, SshOptions
 from runbookkit.model import Target
 from tests.conftest import run_cli
-from tests.execute.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 from tests.support.sshd import Keys, SshServer, keygen
 
 pytestmark = pytest.mark.ssh

@@ -20,7 +20,7 @@ from runbookkit.execute.events import (
 from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.runner import RunOptions
 from runbookkit.execute.ssh import SshOptions
-from tests.execute.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 
 def kinds(recorder: Recorder) -> list[str]:

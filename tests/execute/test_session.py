@@ -18,7 +18,7 @@ from runbookkit.execute import session as session_module
 from runbookkit.execute.runner import RunOptions
 from runbookkit.execute.session import ShellSession, local_shell
 from runbookkit.execute.ssh import SshOptions
-from tests.execute.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 STATEFUL = """\
 # Step 1: Set up
@@ -200,7 +200,9 @@ def test_absent_and_empty_checks(tmp_path):
     outcome = runbookkit.run(write_runbook(tmp_path, body), "fix", RunOptions(keep_going=True))
     assert [r.status.value for r in outcome.results] == ["passed", "failed"]
     assert "output contains 'ECONNREFUSED'" in (outcome.results[1].error or "")
-    empty = write_runbook(tmp_path, "true\n# Expected empty\necho x\n# Expected empty", "empty")
+    empty = write_runbook(
+        tmp_path, "true\n# Expected empty\necho x\n# Expected empty", name="empty"
+    )
     assert "expected no output, got 'x'" in (runbookkit.run(empty, "fix").error or "")
 
 

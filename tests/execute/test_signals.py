@@ -13,8 +13,8 @@ import pytest
 
 from runbookkit.history import open_store
 from tests.conftest import ROOT
-from tests.execute.conftest import write_runbook
 from tests.execute.test_errors import leftovers, processes, wait_for  # noqa: F401
+from tests.support.runbooks import write_runbook
 
 pytestmark = pytest.mark.ssh
 

@@ -12,7 +12,7 @@ import pytest
 from runbookkit.execute.ssh import ConnectError, Connections, QuickAckSocket, SshOptions
 from runbookkit.model import Target
 from tests.conftest import run_cli
-from tests.execute.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 pytestmark = pytest.mark.ssh
 

@@ -11,7 +11,7 @@ from runbookkit.execute.events import TAIL_BYTES, Recorder, StepOutput, tail
 from runbookkit.execute.runner import RunOptions
 from runbookkit.execute.steps import on_host
 from runbookkit.model import Target
-from tests.execute.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 WRITTEN = Target(host="46.149.70.219", user="root", port=2200)
 

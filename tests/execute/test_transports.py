@@ -10,7 +10,7 @@ import time
 import pexpect
 
 from tests.conftest import ROOT
-from tests.execute.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 SECRET = "ps-visible-s3cr3t-41"
 

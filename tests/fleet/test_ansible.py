@@ -10,8 +10,9 @@ import pytest
 
 from runbookkit.fleet.ansible import executable, ssh_options
 from tests.conftest import run_cli
-from tests.fleet.test_run import events, write_runbook
+from tests.fleet.test_run import events
 from tests.support.fleet_servers import FleetServers
+from tests.support.runbooks import write_runbook
 
 needs_ansible = pytest.mark.skipif(
     executable() is None, reason="ansible-core is not installed (pip install -e '.[test]')"
@@ -85,7 +86,9 @@ def test_a_run_on_an_ansible_group_reaches_each_host_directly_or_through_its_jum
     fleet_servers, tmp_path
 ):
     inventory = write_inventory(tmp_path, fleet_servers)
-    runbook = write_runbook(tmp_path, '# Step 1: Where\necho "$role $env on $SSH_CONNECTION"')
+    runbook = write_runbook(
+        tmp_path, '# Step 1: Where\necho "$role $env on $SSH_CONNECTION"', name="fleet"
+    )
     result = run_cli(
         "run", str(runbook), "-s", "fix", "--hosts", f"@ansible:{inventory}", "--group", "fleet",
         "--ssh-config", str(ssh_config(tmp_path, fleet_servers)), "--json",

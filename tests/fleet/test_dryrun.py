@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import run_cli
-from tests.fleet.test_run import write_runbook
+from tests.support.runbooks import write_runbook
 
 STEPS = """
 # Step 1: Show
@@ -22,7 +22,7 @@ def test_each_host_shows_its_target_and_values_with_secrets_masked(tmp_path):
         "         vars: {role: primary}}\n"
         "      - cache-2:2202\n"
     )
-    runbook = write_runbook(tmp_path, STEPS)
+    runbook = write_runbook(tmp_path, STEPS, name="fleet")
     result = run_cli(
         "run", str(runbook), "-s", "fix", "--hosts", f"@{inventory}", "--dry-run",
         "--var", "env=prod", "--secret-env", "PW",
@@ -50,7 +50,7 @@ def test_each_host_shows_its_target_and_values_with_secrets_masked(tmp_path):
 
 def test_a_dry_run_connects_nowhere(tmp_path):
     # 127.0.0.9:1 has no server: a dry run that tried to connect would fail or hang.
-    runbook = write_runbook(tmp_path, "# Step 1: Mark\ntouch ran")
+    runbook = write_runbook(tmp_path, "# Step 1: Mark\ntouch ran", name="fleet")
     result = run_cli(
         "run", str(runbook), "-s", "fix", "--hosts", "127.0.0.9:1,root@127.0.0.10:1", "--dry-run",
         cwd=tmp_path, timeout=20,

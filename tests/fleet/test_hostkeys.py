@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.fleet.test_run import events, finished, write_runbook
+from tests.fleet.test_run import events, finished
 from tests.support.fleet_servers import FleetServers
+from tests.support.runbooks import write_runbook
 
 pytestmark = pytest.mark.ssh
 
@@ -17,7 +18,7 @@ def run(fleet: FleetServers, tmp_path: Path, known_hosts: Path, *args: str):
     """Run a one-step section on every host, with host keys checked against ``known_hosts``."""
     config = tmp_path / "ssh_config"
     config.write_text(f"Host 127.0.0.*\n  IdentitiesOnly yes\n  UserKnownHostsFile {known_hosts}\n")
-    runbook = write_runbook(tmp_path, "# Step 1: Where\necho at $SSH_CONNECTION")
+    runbook = write_runbook(tmp_path, "# Step 1: Where\necho at $SSH_CONNECTION", name="fleet")
     inventory = fleet.inventory(tmp_path / "inventory.yaml")
     return run_cli(
         "run",
@@ -93,7 +94,7 @@ def alias_config(fleet: FleetServers, tmp_path: Path, known: Path, extra: str = 
 
 
 def alias_run(tmp_path: Path, config: Path, hosts: str):
-    runbook = write_runbook(tmp_path, "# Step 1: Where\necho at $SSH_CONNECTION")
+    runbook = write_runbook(tmp_path, "# Step 1: Where\necho at $SSH_CONNECTION", name="fleet")
     return run_cli(
         *("run", str(runbook), "-s", "fix", "--hosts", hosts, "--ssh-config", str(config)),
         "--json",

@@ -10,8 +10,9 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.fleet.test_run import events, run_fleet, write_runbook
+from tests.fleet.test_run import events, run_fleet
 from tests.support.fleet_servers import FleetServers
+from tests.support.runbooks import write_runbook
 
 pytestmark = pytest.mark.ssh
 
@@ -34,7 +35,7 @@ def fleet(fleet_servers: FleetServers) -> FleetServers:
 def test_a_fast_hosts_lines_arrive_while_a_slow_host_still_runs(fleet, tmp_path):
     slow = fleet.by_name("host-2")
     slow.stand_in("status", SLOW)
-    runbook = write_runbook(tmp_path, "# Step 1: Status\nstatus")
+    runbook = write_runbook(tmp_path, "# Step 1: Status\nstatus", name="fleet")
     inventory = fleet.inventory(tmp_path / "inventory.yaml")
     command = [
         *(sys.executable, "-m", "runbookkit", "run", str(runbook), "-s", "fix"),
@@ -121,7 +122,7 @@ def test_follow_of_an_unknown_host_runs_nothing(fleet, tmp_path):
 def test_output_flags_without_a_fleet_are_refused(tmp_path):
     from tests.conftest import run_cli
 
-    runbook = write_runbook(tmp_path, "# Step 1: Mark\ntouch ran")
+    runbook = write_runbook(tmp_path, "# Step 1: Mark\ntouch ran", name="fleet")
     done = run_cli("run", str(runbook), "-s", "fix", "--output", "none", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().endswith("--output applies to fleet runs: add --hosts or --group")

@@ -98,9 +98,10 @@ def test_on_a_terminal_the_rollback_is_offered_once_and_confirmed_for_the_failed
     fleet, tmp_path
 ):
     pexpect = pytest.importorskip("pexpect")
-    from tests.fleet.test_run import _spawn_fleet, write_runbook
+    from tests.fleet.test_run import _spawn_fleet
+    from tests.support.runbooks import write_runbook
 
-    runbook = write_runbook(tmp_path, STEPS)
+    runbook = write_runbook(tmp_path, STEPS, name="fleet")
     child = _spawn_fleet(fleet, tmp_path, runbook)
     child.expect(r"Run the rollback .* on host-2, host-4' \(2 steps\) now\? \[y/N\]: ")
     child.sendline("y")

@@ -8,7 +8,6 @@ import random
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,12 @@ import pytest
 from tests.conftest import ROOT, run_cli
 from tests.execute.test_errors import remote_processes, wait_for
 from tests.support.fleet_servers import FleetServers
+from tests.support.runbooks import write_runbook
 
 pytestmark = pytest.mark.ssh
 
 PROBE_OK = '#!/bin/sh\necho "probe ok on $(hostname)"\n'
 PROBE_FAIL = "#!/bin/sh\necho 'probe: disk full' >&2\nexit 1\n"
-
-
-def write_runbook(directory: Path, steps: str, front: str = "") -> Path:
-    """A runbook named ``fleet`` whose Fix section holds ``steps`` (one bash block)."""
-    head = f"---\ntitle: Fleet\n{front}---\n" if front else "---\ntitle: Fleet\n---\n"
-    text = f"{head}# Fleet\n\n## Fix\n\n```bash\n{textwrap.dedent(steps).strip()}\n```\n"
-    path = directory / "fleet.md"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 THREE_STEPS = """
@@ -74,7 +65,7 @@ def run_fleet(
     steps: str = THREE_STEPS,
     history: str | None = None,
 ):
-    runbook = write_runbook(tmp_path, steps)
+    runbook = write_runbook(tmp_path, steps, name="fleet")
     inventory = fleet.inventory(tmp_path / "inventory.yaml")
     return run_cli(
         "run",
@@ -236,7 +227,9 @@ def test_per_host_variables_fill_placeholders(fleet, tmp_path):
             f"port: {server.port}{role}}}"
         )
     inventory.write_text("\n".join(lines) + "\n")
-    runbook = write_runbook(tmp_path, '# Step 1: Role\necho "role=${role}"', front="hosts: cache\n")
+    runbook = write_runbook(
+        tmp_path, '# Step 1: Role\necho "role=${role}"', name="fleet", front="hosts: cache\n"
+    )
     result = run_cli(
         "run",
         str(runbook),
@@ -272,7 +265,7 @@ def test_per_host_variables_fill_placeholders(fleet, tmp_path):
 def test_a_bad_inventory_runs_nothing(fleet, tmp_path, inventory, args, message):
     (tmp_path / "inventory.yaml").write_text(inventory)
     marker = 'touch "$HOME/ran-$(date +%s%N)"'
-    runbook = write_runbook(tmp_path, f"# Step 1: Mark\n{marker}")
+    runbook = write_runbook(tmp_path, f"# Step 1: Mark\n{marker}", name="fleet")
     before = {s.name: sorted(s.home.glob("ran-*")) for s in fleet.servers}
     result = run_cli(
         "run",
@@ -309,7 +302,7 @@ def _spawn_fleet(fleet: Any, tmp_path: Path, runbook: Path) -> Any:
 def test_skipping_a_destructive_step_skips_it_on_every_host_and_goes_on(fleet, tmp_path):
     pexpect = pytest.importorskip("pexpect")
     steps = '# Step 1: Clean\nrm -rf "$HOME/keep"\n\n# Step 2: Mark\ntouch "$HOME/ran-mark"'
-    runbook = write_runbook(tmp_path, steps)
+    runbook = write_runbook(tmp_path, steps, name="fleet")
     for server in fleet.servers:
         (server.home / "keep").mkdir(exist_ok=True)
     child = _spawn_fleet(fleet, tmp_path, runbook)
@@ -328,7 +321,9 @@ def test_skipping_a_destructive_step_skips_it_on_every_host_and_goes_on(fleet, t
 def test_destructive_step_is_confirmed_once_for_every_host(fleet, tmp_path):
     pexpect = pytest.importorskip("pexpect")
     runbook = write_runbook(
-        tmp_path, '# Step 1: Clean\nrm -rf "$HOME/scratch"\n\n# Step 2: Done\necho done'
+        tmp_path,
+        '# Step 1: Clean\nrm -rf "$HOME/scratch"\n\n# Step 2: Done\necho done',
+        name="fleet",
     )
     inventory = fleet.inventory(tmp_path / "inventory.yaml")
     env = {
@@ -371,7 +366,7 @@ def test_destructive_step_is_confirmed_once_for_every_host(fleet, tmp_path):
 
 
 def test_destructive_step_without_a_terminal_is_refused_on_every_host(fleet, tmp_path):
-    runbook = write_runbook(tmp_path, '# Step 1: Clean\nrm -rf "$HOME/scratch"')
+    runbook = write_runbook(tmp_path, '# Step 1: Clean\nrm -rf "$HOME/scratch"', name="fleet")
     result = run_fleet(fleet, tmp_path, steps='# Step 1: Clean\nrm -rf "$HOME/scratch"')
     assert result.returncode == 3
     assert "step 1 Clean: passed on 0/4 hosts" in result.stdout
@@ -398,7 +393,7 @@ def test_a_host_going_down_mid_run_reports_a_connection_error(ssh_keys, tmp_path
             "# Step 1: One\necho one\n\n# Step 2: Wait\nsleep 2; echo two\n\n"
             "# Step 3: Three\necho three"
         )
-        runbook = write_runbook(tmp_path, steps)
+        runbook = write_runbook(tmp_path, steps, name="fleet")
         inventory = servers.inventory(tmp_path / "inventory.yaml")
         env = {**os.environ, "RUNBOOKKIT_HISTORY": str(tmp_path / "h.sqlite")}
         command = [
@@ -448,7 +443,7 @@ def test_a_host_going_down_mid_run_reports_a_connection_error(ssh_keys, tmp_path
 def test_ctrl_c_stops_every_host_and_exits_130(fleet, tmp_path):
     marker = f"sleep 5{random.randrange(10**6)}.5"  # unique, to find the hosts' processes
     steps = f"# Step 1: Hang\n{marker}; echo late\n\n# Step 2: Never\necho never"
-    runbook = write_runbook(tmp_path, steps)
+    runbook = write_runbook(tmp_path, steps, name="fleet")
     inventory = fleet.inventory(tmp_path / "inventory.yaml")
     env = {**os.environ, "RUNBOOKKIT_HISTORY": str(tmp_path / "h.sqlite")}
     command = [
@@ -476,7 +471,7 @@ def test_ctrl_c_stops_every_host_and_exits_130(fleet, tmp_path):
 
 def test_secrets_from_the_environment_are_masked_on_every_host(fleet, tmp_path):
     steps = "# Step 1: Print\nprintf 'fleet-'; sleep 0.2; printf '%s\\n' \"${PW#fleet-}\""
-    runbook = write_runbook(tmp_path, steps)
+    runbook = write_runbook(tmp_path, steps, name="fleet")
     inventory = fleet.inventory(tmp_path / "inventory.yaml")
     done = run_cli(
         "run", str(runbook), "-s", "fix", "--hosts", f"@{inventory}",
@@ -510,7 +505,7 @@ def test_strategy_errors_name_the_flags(tmp_path: Path, flags: tuple[str, ...], 
     with pytest.raises(ConfigError) as raised:
         Strategy.from_flags(**given)  # type: ignore[arg-type]
     assert "--" not in raised.value.message
-    runbook = write_runbook(tmp_path, "echo one")
+    runbook = write_runbook(tmp_path, "echo one", name="fleet")
     done = run_cli("run", str(runbook), "-s", "fix", "--hosts", "h1,h2", *flags, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().startswith(message), done.stderr

@@ -27,8 +27,8 @@ from runbookkit.history import HistoryRecorder, open_store
 from runbookkit.planning import plan
 from runbookkit.publish.runs import run_section
 from tests.conftest import ROOT, run_cli
-from tests.execute.conftest import write_runbook
 from tests.history.test_reliability import unprivileged
+from tests.support.runbooks import write_runbook
 
 FAULT = KeyError("proxycommand")
 

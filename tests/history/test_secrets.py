@@ -77,7 +77,7 @@ KEY_LINE = "A" * 64  # what base64 makes of zeros: the key's body is not in the 
 def test_a_real_run_stores_no_secret_in_any_form_nor_a_key_cut_by_the_tail(
     cli, tmp_path: Path, store_path: Path
 ) -> None:
-    from tests.execute.conftest import write_runbook
+    from tests.support.runbooks import write_runbook
 
     body = (
         "# Step 1: Print\n"

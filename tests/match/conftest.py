@@ -7,19 +7,6 @@ from pathlib import Path
 import pytest
 
 
-def write_runbook(
-    directory: Path, name: str, pattern: str, severity: str = "High", mttr: str = "5 minutes"
-) -> Path:
-    """Write ``NAME.md`` with this Pattern; the Pattern is on line 3."""
-    path = directory / f"{name}.md"
-    path.write_text(
-        f"# {name.title()}\n\n**Pattern:** `{pattern}`\n**Severity:** {severity}\n"
-        f"**MTTR Target:** {mttr}\n\n## Fix\n\n```bash\necho fix\n```\n",
-        encoding="utf-8",
-    )
-    return path
-
-
 @pytest.fixture
 def runbooks_dir(tmp_path: Path) -> Path:
     """An empty runbooks directory."""

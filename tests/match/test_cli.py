@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RUNBOOKS
-from tests.match.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 REDIS_ERROR = "Error: connect ECONNREFUSED 127.0.0.1:6379"
 LOG = f"boot\nGET / 200\n{REDIS_ERROR}\n  at TCPConnectWrap.afterConnect (net.js:1144:16)\nok\n"
@@ -63,8 +63,13 @@ def test_json_has_one_object_per_match_with_trace(cli, log: Path) -> None:
 
 
 def test_count_first_and_runbook_filter(cli, runbooks_dir: Path, tmp_path: Path) -> None:
-    write_runbook(runbooks_dir, "disk", "(?i)no space left", "Critical")
-    write_runbook(runbooks_dir, "timeout", "timed out", "Low")
+    write_runbook(
+        runbooks_dir,
+        name="disk",
+        pattern="(?i)no space left",
+        severity="Critical",
+    )
+    write_runbook(runbooks_dir, name="timeout", pattern="timed out", severity="Low")
     log = tmp_path / "app.log"
     log.write_text("No space left\nok\nread timed out\nno space left, timed out\n")
     base = ("match", "--runbooks-dir", str(runbooks_dir), "--file", str(log))
@@ -140,8 +145,8 @@ def test_unreadable_file(cli, log: Path) -> None:
 
 
 def test_invalid_pattern_is_named_and_exits_2(cli, runbooks_dir: Path) -> None:
-    write_runbook(runbooks_dir, "good", "disk full")
-    bad = write_runbook(runbooks_dir, "bad", "(unclosed")
+    write_runbook(runbooks_dir, name="good", pattern="disk full")
+    bad = write_runbook(runbooks_dir, name="bad", pattern="(unclosed")
     result = cli("match", "--runbooks-dir", str(runbooks_dir), "disk full")
     assert result.returncode == 2
     assert result.stderr.startswith(f"{bad}:3: ")
@@ -150,7 +155,7 @@ def test_invalid_pattern_is_named_and_exits_2(cli, runbooks_dir: Path) -> None:
 
 
 def test_fallback_pattern_warns_with_runbook_name(cli, runbooks_dir: Path) -> None:
-    odd = write_runbook(runbooks_dir, "odd", r"(\w+) \1")
+    odd = write_runbook(runbooks_dir, name="odd", pattern=r"(\w+) \1")
     result = cli("match", "--runbooks-dir", str(runbooks_dir), "again again")
     assert result.returncode == 0
     assert result.stderr.startswith(f"{odd}:3: warning: runbook 'odd': RE2 cannot run")
@@ -177,7 +182,7 @@ def test_match_uses_runbooks_dir_setting(cli) -> None:
 def test_catastrophic_pattern_in_a_runbook_cannot_freeze_routing(
     cli, runbooks_dir: Path, tmp_path: Path
 ) -> None:
-    write_runbook(runbooks_dir, "careless", "(a+)+$")
+    write_runbook(runbooks_dir, name="careless", pattern="(a+)+$")
     log = tmp_path / "a.log"
     log.write_text("a" * 50 + "!\n" + "x" * 10_000_000 + " aaa\n")
     started = time.monotonic()
@@ -198,9 +203,14 @@ def test_json_and_verbose_say_which_engine_ran(
 ) -> None:
     if engine == "auto" and not _has_hyperscan():
         pytest.skip("hyperscan is not installed")
-    write_runbook(runbooks_dir, "disk", "(?i)no space left", "Critical")
-    write_runbook(runbooks_dir, "lazy", "(?i)disk.+full: naïve", "Low")
-    write_runbook(runbooks_dir, "refs", r"(\w+) again \1", "Low")
+    write_runbook(
+        runbooks_dir,
+        name="disk",
+        pattern="(?i)no space left",
+        severity="Critical",
+    )
+    write_runbook(runbooks_dir, name="lazy", pattern="(?i)disk.+full: naïve", severity="Low")
+    write_runbook(runbooks_dir, name="refs", pattern=r"(\w+) again \1", severity="Low")
     env = {"RUNBOOKKIT_MATCH_ENGINE": engine}
     base = ("match", "--runbooks-dir", str(runbooks_dir))
     log = "No space left\ndisk is full: naïve\nboom again boom\n"
@@ -233,7 +243,12 @@ def test_json_and_verbose_say_which_engine_ran(
 def test_match_with_a_warm_cache_parses_no_runbook_and_imports_no_model(
     runbooks_dir: Path, tmp_path: Path
 ) -> None:
-    write_runbook(runbooks_dir, "disk", "(?i)no space left", "Critical")
+    write_runbook(
+        runbooks_dir,
+        name="disk",
+        pattern="(?i)no space left",
+        severity="Critical",
+    )
     log = tmp_path / "app.log"
     log.write_text("ok\nNo space left\n")
     script = (

@@ -11,7 +11,7 @@ from runbookkit import finder
 from runbookkit.match import Matcher, PatternError, Route
 from runbookkit.parsing import parse_file
 from tests.conftest import REDIS, RUNBOOKS, SEED
-from tests.match.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 SEED_EXAMPLE = "Error: connect ECONNREFUSED 127.0.0.1:6379"
 REDIS_CLI = "Could not connect to Redis at 127.0.0.1:6379: Connection refused"
@@ -157,7 +157,7 @@ def test_invalid_utf8_is_replaced_and_lines_stay_right() -> None:
 
 
 def test_runbooks_without_pattern_are_left_out(runbooks_dir: Path) -> None:
-    write_runbook(runbooks_dir, "disk", "No space left")
+    write_runbook(runbooks_dir, name="disk", pattern="No space left")
     (runbooks_dir / "notes.md").write_text("# Notes\n\n## Fix\n\n```bash\necho hi\n```\n")
     runbooks, _ = finder.load_all(runbooks_dir)
     assert [r.id for r in Matcher(runbooks).routes] == ["disk"]

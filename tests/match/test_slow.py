@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from runbookkit.match import Matcher, Route
-from tests.match.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 CATASTROPHIC = r"(\w+)+(?=;)"  # RE2 refuses the lookahead; re backtracks 2**30 times below
 LINE = "a" * 30 + "!"
@@ -34,8 +34,8 @@ def test_a_pattern_out_of_time_is_turned_off_and_the_others_go_on() -> None:
 
 
 def test_match_cli_returns_with_a_warning(cli, runbooks_dir: Path, tmp_path: Path) -> None:
-    slow = write_runbook(runbooks_dir, "slow", CATASTROPHIC)
-    write_runbook(runbooks_dir, "disk", "disk full")
+    slow = write_runbook(runbooks_dir, name="slow", pattern=CATASTROPHIC)
+    write_runbook(runbooks_dir, name="disk", pattern="disk full")
     log = tmp_path / "app.log"
     log.write_text(f"{LINE}\ndisk full\n")
     started = time.monotonic()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.match.conftest import write_runbook
+from tests.support.runbooks import write_runbook
 
 REDIS_ERROR = "Error: connect ECONNREFUSED 127.0.0.1:6379"
 
@@ -136,7 +136,7 @@ def _peak_kb(runbooks_dir: Path, megabytes: int) -> tuple[int, str, str]:
 
 
 def test_a_line_without_end_is_capped(runbooks_dir: Path) -> None:
-    write_runbook(runbooks_dir, "disk", "disk full")
+    write_runbook(runbooks_dir, name="disk", pattern="disk full")
     baseline, _, _ = _peak_kb(runbooks_dir, 0)
     peak, out, err = _peak_kb(runbooks_dir, 40)
     assert "-:2: disk full on /var" in out  # the line after the over-long one still matches
