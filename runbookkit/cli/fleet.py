@@ -121,7 +121,7 @@ def run_on_fleet(
     except ConfigError as exc:
         raise ConfigError(_FLAG_NAMES.sub(_as_flag, exc.message)) from None
     if flags["dry_run"]:
-        from runbookkit.fleet.display import dry_run_lines
+        from runbookkit.display.fleet import dry_run_lines
         from runbookkit.fleet.dryrun import host_plans
 
         runs.run(*scope, options, settings=settings, fleet=fleet, history=history, dry_run=True)
@@ -161,7 +161,7 @@ def run_on_fleet(
 
 
 def _view(hosts: Any, flags: dict[str, Any]) -> Any:
-    from runbookkit.fleet.display import fleet_view
+    from runbookkit.display.fleet import fleet_view
 
     try:
         return fleet_view(
