@@ -118,8 +118,8 @@ def lint_command(
     runbooks_dir: Path | None,
 ) -> None:
     """Check runbooks (PATHS: files or directories; default the runbooks directory)."""
+    from runbookkit.display.lint import render
     from runbookkit.lint import LintOptions, lint_paths, load_profile
-    from runbookkit.lint.report import render
 
     settings = load_settings(runbooks_dir=runbooks_dir, profile=profile, shellcheck=shellcheck)
     files = [_shown(path) for path in _expand(paths or (settings.runbooks_dir,))]

@@ -16,12 +16,13 @@ from urllib.parse import quote
 import click
 
 from runbookkit._version import __version__
+from runbookkit.display.common import BAD, WARN, plural
 from runbookkit.lint.codes import Level, Rule
 from runbookkit.lint.engine import FileResult, Finding
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_COLOURS = {Level.error: "red", Level.warning: "yellow"}
+_COLOURS = {Level.error: BAD, Level.warning: WARN}
 
 
 @dataclass(frozen=True)
@@ -66,16 +67,16 @@ def text_line(finding: Finding, color: bool = False) -> str:
 
 def summary_line(summary: Summary) -> str:
     """One line of counts, like ``Found 3 problems (2 errors, 1 warning) in 2 files.``."""
-    files = _plural(summary.files, "file")
-    fixed = f" Fixed {_plural(summary.fixed, 'line')}." if summary.fixed else ""
+    files = plural(summary.files, "file")
+    fixed = f" Fixed {plural(summary.fixed, 'line')}." if summary.fixed else ""
     if summary.unreadable:
-        fixed += f" {_plural(summary.unreadable, 'file')} could not be linted."
+        fixed += f" {plural(summary.unreadable, 'file')} could not be linted."
     total = summary.errors + summary.warnings
     if total == 0 and not summary.unreadable:
         return f"All checks passed ({files}).{fixed}"
-    counts = f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}"
+    counts = f"{plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')}"
     fixable = f" {summary.fixable} fixable with --fix." if summary.fixable else ""
-    return f"Found {_plural(total, 'problem')} ({counts}) in {files}.{fixable}{fixed}"
+    return f"Found {plural(total, 'problem')} ({counts}) in {files}.{fixable}{fixed}"
 
 
 def render_text(results: Sequence[FileResult], color: bool = False) -> str:
@@ -227,7 +228,3 @@ def render(results: Sequence[FileResult], fmt: str, color: bool = False) -> str:
     if fmt == "sarif":
         return render_sarif(results)
     return render_text(results, color)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
