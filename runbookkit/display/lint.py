@@ -1,4 +1,5 @@
-"""Render lint results: text like ruff and flake8, JSON, GitHub annotations and SARIF 2.1.0.
+"""Render lint results: text like ruff and flake8, JSON, GitHub annotations and SARIF 2.1.0;
+and the rules, as ``runbookkit rule`` explains them.
 
 Each renderer is a pure function from results to a string, so the command line, the docs site
 and tests share them.
@@ -7,6 +8,7 @@ and tests share them.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,6 +219,27 @@ def _notification(result: FileResult) -> dict[str, Any]:
         "message": {"text": result.error.message},
         "locations": [{"physicalLocation": location}],
     }
+
+
+def render_rules(rules: Sequence[Rule]) -> str:
+    """``runbookkit rule``: one line per rule, ``RBK004  error    slug  summary``."""
+    lines = []
+    for rule in rules:
+        fixable = " (fixable)" if rule.fixable else ""
+        lines.append(
+            f"{rule.code}  {rule.level.value:<7}  {rule.slug:<28}  {rule.summary}{fixable}"
+        )
+    return "".join(line + "\n" for line in lines)
+
+
+def render_rule(rule: Rule) -> str:
+    """``runbookkit rule CODE``: the rule's code, name and level, its summary, then what it
+    wants (wrapped at 88 columns) and whether ``--fix`` repairs it."""
+    lines = [f"{rule.code} {rule.slug} ({rule.level.value})", rule.summary, ""]
+    lines.append(textwrap.fill(rule.explanation, width=88))
+    if rule.fixable:
+        lines += ["", "Fixable: `runbookkit lint --fix` repairs it where that is safe."]
+    return "".join(line + "\n" for line in lines)
 
 
 def render(results: Sequence[FileResult], fmt: str, color: bool = False) -> str:
