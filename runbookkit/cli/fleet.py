@@ -112,6 +112,7 @@ def run_on_fleet(
     """Run ``planned`` on every host of ``fleet``; exit with the fleet's exit code."""
     from runbookkit import runs
     from runbookkit.cli.common import warn
+    from runbookkit.display.fleet import outcome_lines
     from runbookkit.fleet.run import FleetOutcome
     from runbookkit.fleet.strategy import Strategy
 
@@ -145,17 +146,8 @@ def run_on_fleet(
     )
     assert isinstance(outcome, FleetOutcome)
     warn(outcome.warnings)
-    failed = outcome.failed()
-    if failed:
-        names = ", ".join(run.host.name for run in failed)
-        click.echo(
-            f"{outcome.status.value} on {len(failed)} of {len(fleet.hosts)} hosts: {names}",
-            err=True,
-        )
-    back = outcome.rollback
-    if back is not None:
-        names = ", ".join(run.host.name for run in back.hosts)
-        click.echo(f"rollback run {back.run_id} {back.status.value} on {names}", err=True)
+    for line in outcome_lines(outcome, len(fleet.hosts)):
+        click.echo(line, err=True)
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 

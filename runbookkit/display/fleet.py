@@ -53,6 +53,7 @@ from runbookkit.terminal import visible
 
 if TYPE_CHECKING:
     from runbookkit.fleet.dryrun import HostPlan
+    from runbookkit.fleet.run import FleetOutcome
     from runbookkit.planning import Plan
 
 TAIL_LINES = 10
@@ -376,6 +377,21 @@ def fleet_view(
     return PlainFleetView(
         hosts, out or sys.stdout, output=mode or OutputMode.prefixed, follow=follow
     )
+
+
+def outcome_lines(outcome: FleetOutcome, hosts: int) -> list[str]:
+    """What the command says on stderr after a fleet run of ``hosts`` hosts: the hosts that
+    did not pass, then how the rollback run ended, if there was one."""
+    lines = []
+    failed = outcome.failed()
+    if failed:
+        names = ", ".join(run.host.name for run in failed)
+        lines.append(f"{outcome.status.value} on {len(failed)} of {hosts} hosts: {names}")
+    back = outcome.rollback
+    if back is not None:
+        names = ", ".join(run.host.name for run in back.hosts)
+        lines.append(f"rollback run {back.run_id} {back.status.value} on {names}")
+    return lines
 
 
 def dry_run_lines(plan: Plan, hosts: list[HostPlan], strategy: str) -> list[str]:
