@@ -127,8 +127,9 @@ def run_on_fleet(
 
         runs.run(*scope, options, settings=settings, fleet=fleet, history=history, dry_run=True)
         hosts = host_plans(planned, fleet.hosts, options)
+        redactor = options.redactor()  # one for every line (each host's values are masked too)
         for line in dry_run_lines(planned, hosts, strategy.describe()):
-            click.echo(options.redactor().text(line))
+            click.echo(redactor.text(line))
         return
     view = _view(fleet.hosts, flags)
     outcome = runs.run(
