@@ -1,9 +1,9 @@
 """What every view shares: the words and styles of a status, a run's header and result lines,
 durations, and a stream's output as visible lines.
 
-Only the standard library and :mod:`runbookkit.terminal` are imported here (the run's types
-only for the type checker), so the lint and match output, which use :func:`plural`, load
-neither the runner nor Rich.
+Only the standard library and :mod:`runbookkit.terminal` are imported when it loads (the
+run's types only for the type checker, Rich only by :func:`plain_console`), so the lint and
+match output, which use :func:`plural`, load neither the runner nor Rich.
 """
 
 from __future__ import annotations
@@ -88,6 +88,15 @@ def write_line(out: TextIO, text: str) -> None:
     """One line of a plain view, made visible, flushed at once (a log follows it live)."""
     out.write(visible(text) + "\n")
     out.flush()
+
+
+def plain_console() -> Any:
+    """A Rich console on stdout without Rich's highlighter, which would colour the numbers,
+    paths and brackets of our own lines (``(0.12s)`` in three styles): each line keeps the one
+    style it is printed with."""
+    from rich.console import Console
+
+    return Console(highlight=False)
 
 
 def say(console: Any, text: str, style: str | None = None) -> None:

@@ -29,6 +29,7 @@ from runbookkit.display.common import (
     Lines,
     elapsed,
     notice,
+    plain_console,
     run_result,
     run_title,
     say,
@@ -287,10 +288,8 @@ class RichFleetView(_FleetBase):
         output: OutputMode = OutputMode.all,
         follow: str | None = None,
     ) -> None:
-        from rich.console import Console
-
         super().__init__(hosts, output, follow)
-        self.console = console or Console(highlight=False)  # our lines keep their one style
+        self.console = console or plain_console()
         self.live_view: Any = None
         # The host whose output shows beneath the table: the one asked for, else the first.
         self.shown = self.follow or (hosts[0].name if hosts else None)

@@ -20,6 +20,7 @@ from runbookkit.display.common import (
     elapsed,
     notice,
     outcome_style,
+    plain_console,
     run_result,
     run_title,
     say,
@@ -172,12 +173,8 @@ class RichView(_Base):
     """A Rich live view on a terminal."""
 
     def __init__(self, console: Any = None, *, quiet: bool = False) -> None:
-        from rich.console import Console
-
         super().__init__(quiet)
-        # Rich's highlighter would colour the numbers, paths and brackets of our own lines
-        # (``(0.12s)`` in three styles): each line has the one style it is printed with.
-        self.console = console or Console(highlight=False)
+        self.console = console or plain_console()
         self.live: Any = None
         self.spinner: Any = None
         self.since = 0.0
