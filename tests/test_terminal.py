@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from runbookkit.execute.display import PlainView, RichView
+from runbookkit.display.run import PlainView, RichView
 from runbookkit.execute.events import (
     RunFinished,
     RunStarted,

@@ -4,7 +4,7 @@ Data flows one way through runbookkit, and so do its imports. Every module belon
 (:data:`TABLE`), and the stages come in this order (:data:`STAGES`)::
 
     text -> tokens -> model -> findings | plan | routes -> results -> record -> history
-         -> pages -> entry
+         -> pages | presentation -> entry
 
 A module may import modules of its own stage or of an earlier one; the branches of one rank
 (``findings | plan | routes``) may not import each other. Every ``import`` and ``from ...
@@ -46,7 +46,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("results",),
     ("record",),
     ("history",),
-    ("pages",),
+    ("pages", "presentation"),
     ("entry",),
 )
 
@@ -95,6 +95,8 @@ TABLE: dict[str, str | None] = {
     "incidents": "history",
     # pages: the docs site
     "publish.*": "pages",
+    # presentation: what the terminal shows of a run, a fleet run, lint, match and the history
+    "display.*": "presentation",
     # entry: the public API and the front ends, free to import any stage
     "__init__": "entry",
     "__main__": "entry",

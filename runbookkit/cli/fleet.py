@@ -112,6 +112,7 @@ def run_on_fleet(
     """Run ``planned`` on every host of ``fleet``; exit with the fleet's exit code."""
     from runbookkit import runs
     from runbookkit.cli.common import warn
+    from runbookkit.display.fleet import outcome_lines
     from runbookkit.fleet.run import FleetOutcome
     from runbookkit.fleet.strategy import Strategy
 
@@ -121,13 +122,14 @@ def run_on_fleet(
     except ConfigError as exc:
         raise ConfigError(_FLAG_NAMES.sub(_as_flag, exc.message)) from None
     if flags["dry_run"]:
-        from runbookkit.fleet.display import dry_run_lines
+        from runbookkit.display.fleet import dry_run_lines
         from runbookkit.fleet.dryrun import host_plans
 
         runs.run(*scope, options, settings=settings, fleet=fleet, history=history, dry_run=True)
         hosts = host_plans(planned, fleet.hosts, options)
+        redactor = options.redactor()  # one for every line (each host's values are masked too)
         for line in dry_run_lines(planned, hosts, strategy.describe()):
-            click.echo(options.redactor().text(line))
+            click.echo(redactor.text(line))
         return
     view = _view(fleet.hosts, flags)
     outcome = runs.run(
@@ -145,23 +147,14 @@ def run_on_fleet(
     )
     assert isinstance(outcome, FleetOutcome)
     warn(outcome.warnings)
-    failed = outcome.failed()
-    if failed:
-        names = ", ".join(run.host.name for run in failed)
-        click.echo(
-            f"{outcome.status.value} on {len(failed)} of {len(fleet.hosts)} hosts: {names}",
-            err=True,
-        )
-    back = outcome.rollback
-    if back is not None:
-        names = ", ".join(run.host.name for run in back.hosts)
-        click.echo(f"rollback run {back.run_id} {back.status.value} on {names}", err=True)
+    for line in outcome_lines(outcome, len(fleet.hosts)):
+        click.echo(line, err=True)
     if outcome.exit_code:
         raise SystemExit(outcome.exit_code)
 
 
 def _view(hosts: Any, flags: dict[str, Any]) -> Any:
-    from runbookkit.fleet.display import fleet_view
+    from runbookkit.display.fleet import fleet_view
 
     try:
         return fleet_view(

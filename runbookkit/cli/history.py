@@ -1,7 +1,9 @@
 """``runbookkit history``: list, show, export, import, copy and push recorded runs.
 
 ``runbookkit history [NAME]`` is short for ``runbookkit history list [NAME]``. Everything
-printed passes the secret masking again, so even a store imported from elsewhere shows none.
+printed, exported or imported passes the secret masking again (:data:`REDACTOR`, the one for
+screen and store), so even a store imported from elsewhere shows and passes on none. What is
+printed is made in :mod:`runbookkit.display.history`.
 """
 
 from __future__ import annotations
@@ -16,17 +18,15 @@ from typing import IO, Any, TypeVar
 import click
 
 from runbookkit.cli.common import load_settings, runbooks_dir_option
+from runbookkit.display.history import list_json, print_list, show_json, show_text
 from runbookkit.errors import HistoryError, NotFoundError
-from runbookkit.execute.events import OK_STEP_STATUSES, RunStatus
+from runbookkit.execute.events import RunStatus
 from runbookkit.finder import has_runbook
 from runbookkit.history import Store, open_store
 from runbookkit.history.location import parse
 from runbookkit.history.records import (
     RunRecord,
-    StepRecord,
     from_json,
-    section_label,
-    status_label,
     to_json,
     utc,
 )
@@ -34,6 +34,10 @@ from runbookkit.secrets import Redactor
 from runbookkit.terminal import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Masks every secret shape in the runs history shows (list, show) and writes (export, import,
+# copy): the values a run masked are gone already, but a store from elsewhere may hold shapes.
+REDACTOR = Redactor()
 
 
 class HistoryGroup(click.Group):
@@ -126,7 +130,7 @@ def list_command(
             recorded = bool(store.list_runs(runbook=name, limit=1))
             if not recorded and not has_runbook(name, settings.runbooks_dir):
                 raise NotFoundError(f"no such runbook {name!r}")
-    runs = [Redactor().fields(run) for run in runs]
+    runs = [REDACTOR.fields(run) for run in runs]
     if name is not None and not runs and not as_json:
         filters = ", ".join(
             f"{key} {value}" for key, value in (("section", section), ("status", status)) if value
@@ -135,39 +139,9 @@ def list_command(
         click.echo(visible(f"no runs of {name!r}{which} recorded in {parse(path).shown}"))
         return
     if as_json:
-        data = [
-            {**to_json(run), "duration": run.duration, "failed_title": run.failed_title}
-            for run in runs
-        ]
-        for item in data:
-            item.pop("steps")
-        click.echo(json.dumps(data, indent=2))
+        click.echo(list_json(runs))
         return
-    _print_table(runs, parse(path).shown)
-
-
-def _print_table(runs: list[RunRecord], path: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"runs in {path} (times in UTC)")
-    for column in ("run", "when", "who", "runbook", "section", "status", "took", "failed at"):
-        table.add_column(column, no_wrap=column in ("run", "when", "status", "took"))
-    for run in runs:
-        failed = f"{run.failed_step} {run.failed_title or ''}".strip() if run.failed_step else ""
-        status = status_label(run.status, run.partial, scope=False)
-        cells = (
-            run.id,
-            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            run.operator,
-            run.runbook_id,
-            section_label(run.section, run.partial),
-            f"{status} (dry run)" if run.dry_run else status,
-            _seconds(run.duration),
-            failed,
-        )
-        table.add_row(*map(visible, cells))
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    print_list(runs, parse(path).shown)
 
 
 def find_run(store: Store, which: str, runbooks_dir: Path) -> RunRecord:
@@ -212,79 +186,9 @@ def show_command(
 
     settings = load_settings(history=history, runbooks_dir=runbooks_dir)
     with open_store(settings.history_store) as store:
-        run = Redactor().fields(find_run(store, run_id, settings.runbooks_dir))
+        run = REDACTOR.fields(find_run(store, run_id, settings.runbooks_dir))
         incidents = incidents_of_run(store, run.id)
-    if as_json:
-        ids = [incident.id for incident in incidents]
-        click.echo(
-            json.dumps({**to_json(run), "duration": run.duration, "incidents": ids}, indent=2)
-        )
-        return
-    lines = list(describe(run))
-    for incident in incidents:
-        labels = ", ".join(f"{k}={v}" for k, v in incident.labels.items())
-        about = f"{incident.name}, {incident.status}" + (f"; {labels}" if labels else "")
-        lines.insert(1, f"  incident  {incident.id} ({about})")
-    click.echo(visible("\n".join(lines)))
-
-
-def describe(run: RunRecord) -> Iterator[str]:
-    """The lines of ``history show``: the run, then each step with its output."""
-    section = section_label(run.section, run.partial)
-    yield f"run {run.id}: {run.runbook_id} ({run.runbook_title}), section {section}"
-    exit_code = "" if run.exit_code is None else f" (exit {run.exit_code})"
-    dry = ", a dry run: nothing was executed" if run.dry_run else ""
-    yield f"  status    {status_label(run.status, run.partial)}{exit_code}{dry}"
-    if run.error:
-        yield f"  why       {run.error}"
-    start = run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    yield f"  started   {start}, took {_seconds(run.duration) or '-'}"
-    yield f"  operator  {run.operator} on {', '.join(run.targets) or '-'}"
-    yield f"  runbook   sha256 {run.runbook_sha256}, runbookkit {run.version}"
-    if run.rollback_of:
-        yield f"  rolls back run {run.rollback_of}"
-    if run.rollback_run:
-        yield f"  rolled back by run {run.rollback_run}"
-    hosts = sorted({step.host for step in run.steps if step.host})
-    if hosts:  # a fleet run: each host's steps together, in the order they ran there
-        yield f"  hosts     {len(hosts)}"
-    for host in [None, *hosts] if hosts else [None]:
-        steps = [step for step in run.steps if step.host == host]
-        if host is not None:
-            failed = [s for s in steps if s.status not in OK_STEP_STATUSES]
-            passed = status_label(RunStatus.passed, run.partial, scope=False)
-            verdict = f"failed at step {failed[0].number}" if failed else passed
-            yield ""
-            yield f"host {host}: {len(steps)} step(s), {verdict}"
-        for step in steps:
-            yield ""
-            yield from _describe_step(step)
-
-
-def _describe_step(step: StepRecord) -> Iterator[str]:
-    host = f" [{step.host}]" if step.host else ""
-    exit_text = "" if step.exit_code is None else f", exit {step.exit_code}"
-    took = _seconds(step.duration)
-    yield f"step {step.number}: {step.title}{host}  ({step.status}{exit_text}, {took})"
-    yield f"  on {step.target}, line {step.line}, {step.attempts} attempt(s)"
-    yield from (f"  $ {command}" for command in step.commands)
-    if step.expected is not None:
-        verdict = {True: "matched", False: "NOT matched", None: "not checked"}[step.matched]
-        yield f"  expected {step.expected!r}: {verdict}"
-    if step.error:
-        yield f"  error: {step.error}"
-    for label, text in (("stdout", step.stdout), ("stderr", step.stderr)):
-        if text:
-            yield f"  {label}:"
-            yield from (f"    {line}" for line in text.rstrip("\n").split("\n"))
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return ""
-    if value < 10:
-        return f"{value:.2f}s"
-    return f"{value:.1f}s" if value < 120 else f"{value / 60:.1f}m"
+    click.echo(show_json(run, incidents) if as_json else show_text(run, incidents))
 
 
 @history_group.command("export")
@@ -303,10 +207,9 @@ def export_command(
     path = store_path(history, runbooks_dir)
     if absent(path):
         return
-    redactor = Redactor()
     with open_store(path) as store:
         for run in store.export_runs(since=since):
-            output.write(json.dumps(to_json(redactor.fields(run)), ensure_ascii=False) + "\n")
+            output.write(json.dumps(to_json(REDACTOR.fields(run)), ensure_ascii=False) + "\n")
 
 
 @history_group.command("import")
@@ -317,9 +220,8 @@ def import_command(source: IO[str], history: str | None, runbooks_dir: Path | No
     name = "<stdin>" if source is sys.stdin else source.name
     runs = list(read_export(source, name))
     path = store_path(history, runbooks_dir)
-    redactor = Redactor()
     with open_store(path, readonly=False) as store:
-        added, present = store.import_runs(redactor.fields(run) for run in runs)
+        added, present = store.import_runs(REDACTOR.fields(run) for run in runs)
     click.echo(f"imported {added} runs ({present} already there) into {parse(path).shown}")
 
 
@@ -335,9 +237,8 @@ def copy_command(source: str, target: str) -> None:
     """
     from runbookkit.history.incidents import export_incidents, import_incidents
 
-    redactor = Redactor()
     with open_store(source) as origin, open_store(target, readonly=False) as store:
-        added, present = store.import_runs(redactor.fields(run) for run in origin.export_runs())
+        added, present = store.import_runs(REDACTOR.fields(run) for run in origin.export_runs())
         incidents = import_incidents(store, export_incidents(origin))
     click.echo(
         f"copied {added} runs ({present} already there) and {incidents[0]} incidents "

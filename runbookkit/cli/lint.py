@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,8 +118,8 @@ def lint_command(
     runbooks_dir: Path | None,
 ) -> None:
     """Check runbooks (PATHS: files or directories; default the runbooks directory)."""
+    from runbookkit.display.lint import render
     from runbookkit.lint import LintOptions, lint_paths, load_profile
-    from runbookkit.lint.report import render
 
     settings = load_settings(runbooks_dir=runbooks_dir, profile=profile, shellcheck=shellcheck)
     files = [_shown(path) for path in _expand(paths or (settings.runbooks_dir,))]
@@ -185,23 +184,14 @@ def _write_fixes(results: Sequence[FileResult]) -> None:
 @click.argument("code", required=False)
 def rule_command(code: str | None) -> None:
     """Explain rule CODE (RBK004 or its name); without CODE, list every rule."""
+    from runbookkit.display.lint import render_rule, render_rules
     from runbookkit.errors import NotFoundError
     from runbookkit.lint import RULES, find_rule
 
     if code is None:
-        for rule in RULES:
-            fixable = " (fixable)" if rule.fixable else ""
-            click.echo(
-                f"{rule.code}  {rule.level.value:<7}  {rule.slug:<28}  {rule.summary}{fixable}"
-            )
+        click.echo(render_rules(RULES), nl=False)
         return
     found = find_rule(code)
     if found is None:
         raise NotFoundError(f"no rule {code!r}, expected a code such as RBK004 (`runbookkit rule`)")
-    click.echo(f"{found.code} {found.slug} ({found.level.value})")
-    click.echo(found.summary)
-    click.echo()
-    click.echo(textwrap.fill(found.explanation, width=88))
-    if found.fixable:
-        click.echo()
-        click.echo("Fixable: `runbookkit lint --fix` repairs it where that is safe.")
+    click.echo(render_rule(found), nl=False)

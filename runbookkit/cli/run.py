@@ -247,13 +247,13 @@ def _options(flags: dict[str, Any], variables: dict[str, str]) -> RunOptions:
 
 
 def _view(flags: dict[str, Any]) -> Any:
-    from runbookkit.execute import display
+    from runbookkit.display.run import JsonView, PlainView, RichView
 
     if flags["as_json"]:
-        return display.JsonView(sys.stdout)
+        return JsonView(sys.stdout)
     if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-        return display.RichView(quiet=flags["quiet"])
-    return display.PlainView(sys.stdout, quiet=flags["quiet"])
+        return RichView(quiet=flags["quiet"])
+    return PlainView(sys.stdout, quiet=flags["quiet"])
 
 
 def _operator(flags: dict[str, Any], redactor: Redactor) -> Operator:

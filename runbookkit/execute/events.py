@@ -57,10 +57,16 @@ class StepStatus(StrEnum):
     incomplete = "incomplete"  # a manual step with nobody to answer it
     error = "error"  # an internal fault of runbookkit stopped the step (see ``error``)
 
+    @property
+    def ok(self) -> bool:
+        """Whether the run goes on as passing after a step that ended so (passed, done by hand,
+        or skipped); any other status stops the run (or, when it keeps going past a failure,
+        has it end as that step did)."""
+        return self in (StepStatus.passed, StepStatus.manual, StepStatus.skipped)
 
-# How a step may end for the run to go on as passing; any other status stops the run (or,
-# when it keeps going past a failure, has it end as that step did).
-OK_STEP_STATUSES = frozenset({StepStatus.passed, StepStatus.manual, StepStatus.skipped})
+
+# The statuses that are :attr:`StepStatus.ok`.
+OK_STEP_STATUSES = frozenset(status for status in StepStatus if status.ok)
 
 
 @dataclass

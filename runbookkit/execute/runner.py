@@ -48,12 +48,9 @@ EXIT_CODES = {
     RunStatus.error: 70,
     RunStatus.interrupted: 130,
 }
-_STOPS = {
-    StepStatus.failed: RunStatus.failed,
-    StepStatus.declined: RunStatus.declined,
-    StepStatus.incomplete: RunStatus.incomplete,
-    StepStatus.error: RunStatus.error,
-}
+# How a run ends at a step that is not StepStatus.ok: as the step did (failed, declined,
+# incomplete, error).
+_STOPS = {status: RunStatus(status.value) for status in StepStatus if not status.ok}
 
 
 @dataclass
@@ -316,7 +313,7 @@ class Runner:
                 return
             outcome.results.append(result)
             self.emit(StepFinished(self.run_id, result))
-            if result.status not in _STOPS:
+            if result.status.ok:
                 continue
             if result.status is StepStatus.declined or not self._goes_on(planned):
                 self._stopped(outcome, result, _STOPS[result.status])

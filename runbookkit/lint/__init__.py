@@ -2,7 +2,7 @@
 
 The library API: :func:`lint_runbook` lints a parsed runbook, :func:`lint_paths` lints files
 (tolerating bad metadata values, in parallel when there are many), :data:`RULES` lists every rule
-with its code, level, summary and explanation, and :mod:`runbookkit.lint.report` renders
+with its code, level, summary and explanation, and :mod:`runbookkit.display.lint` renders
 findings as text, JSON, GitHub annotations or SARIF.
 """
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from runbookkit.execute.display import RichView
+from runbookkit.display.run import RichView
 from runbookkit.execute.events import (
     RunFinished,
     RunNotice,

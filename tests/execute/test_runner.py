@@ -260,7 +260,7 @@ def test_a_destructive_step_not_run_is_shown_on_its_own_target(
 ):
     import io
 
-    from runbookkit.execute.display import PlainView
+    from runbookkit.display.run import PlainView
 
     path = write_runbook(tmp_path, f"# Step 1: Wipe the data\n{command}")
     recorder, out = Recorder(), io.StringIO()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from runbookkit.display.fleet import OutputMode, PlainFleetView, RichFleetView
 from runbookkit.execute.events import (
     RunFinished,
     RunNotice,
@@ -14,7 +15,6 @@ from runbookkit.execute.events import (
     StepStarted,
     StepStatus,
 )
-from runbookkit.fleet.display import OutputMode, PlainFleetView, RichFleetView
 from runbookkit.fleet.hosts import Host
 from tests.history.conftest import T0
 from tests.test_terminal import SEQUENCES, SHOWN

@@ -214,7 +214,7 @@ def test_steps_reported_from_many_threads_are_all_recorded(store: Store) -> None
 
 
 def test_a_rollback_run_is_linked_both_ways(store: Store) -> None:
-    from runbookkit.cli.history import describe
+    from runbookkit.display.history import describe
     from runbookkit.execute.events import RunFinished
     from tests.history.conftest import started
 

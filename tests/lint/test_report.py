@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from runbookkit.display.lint import render_github, render_text
 from runbookkit.lint import FileResult, Finding, Level, Rule
-from runbookkit.lint.report import render_github, render_text
 from tests.conftest import DATA, REDIS, ROOT, SEED
 
 SARIF_SCHEMA = DATA / "sarif-2.1.0-rtm.5.json"

@@ -13,8 +13,22 @@ import sys
 import time
 from typing import Any, TextIO
 
+from runbookkit.display.common import (
+    STEP_WORDS,
+    WARN,
+    Lines,
+    elapsed,
+    notice,
+    outcome_style,
+    plain_console,
+    run_result,
+    run_title,
+    say,
+    seconds,
+    step_style,
+    write_line,
+)
 from runbookkit.execute.events import (
-    OK_STEP_STATUSES,
     Event,
     RunFinished,
     RunNotice,
@@ -30,15 +44,7 @@ from runbookkit.execute.events import (
 from runbookkit.terminal import visible
 
 QUIET_LINES = 10
-_MARKS = {
-    StepStatus.passed: "ok",
-    StepStatus.failed: "FAILED",
-    StepStatus.skipped: "skipped",
-    StepStatus.declined: "DECLINED",
-    StepStatus.manual: "done (manual)",
-    StepStatus.incomplete: "INCOMPLETE",
-    StepStatus.error: "ERROR",
-}
+SUMMARY_COLUMNS = ("step", "title", "target", "status", "time")
 
 
 class JsonView:
@@ -50,34 +56,6 @@ class JsonView:
     def __call__(self, event: Event) -> None:
         self.out.write(json.dumps(to_json(event), ensure_ascii=False) + "\n")
         self.out.flush()
-
-
-class Lines:
-    """A stream's output as lines made visible, the unfinished last one held back.
-
-    A CR ends a line as LF does; a trailing CR is held, as it may be the first half of CRLF.
-    """
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.partial = ""
-
-    def add(self, text: str) -> list[str]:
-        """Add ``text``; return the lines it completed."""
-        text = self.partial + text
-        held = "\r" if text.endswith("\r") else ""
-        parts = visible(text[: len(text) - len(held)]).split("\n")
-        self.partial = parts.pop() + held
-        self.lines += parts
-        return parts
-
-    def flush(self) -> list[str]:
-        """End the unfinished line, if any; return it (as a list of at most one line)."""
-        last = self.partial.rstrip("\r")
-        rest = [last] if last else []
-        self.lines += rest
-        self.partial = ""
-        return rest
 
 
 class _Base:
@@ -115,16 +93,25 @@ class _Base:
 
 
 def _started(event: RunStarted) -> str:
-    kind = f"rollback after run {event.rollback_of}" if event.rollback_of else "run"
     steps = f"partial: {event.partial}" if event.partial else f"{event.steps} steps"
-    return f"{kind} {event.run_id}: {event.runbook_id} section {event.section} ({steps})"
+    return f"{run_title(event)} ({steps})"
+
+
+def _retrying(event: StepRetrying) -> str:
+    return f"attempt {event.attempt} failed: {event.error}; again in {event.delay:g}s"
 
 
 def _finished(result: StepResult) -> str:
-    mark = _MARKS[result.status]
+    mark = STEP_WORDS[result.status]
     tries = f", {result.attempts} attempts" if result.attempts > 1 else ""
-    text = f"{mark} ({result.duration:.2f}s{tries})"
+    text = f"{mark} ({seconds(result.duration)}{tries})"
     return f"{text}: {result.error}" if result.error else text
+
+
+def _summary_cells(result: StepResult) -> tuple[str, str, str, str, str]:
+    """A step's row in the end-of-run table, as :data:`SUMMARY_COLUMNS` name them."""
+    r = result
+    return (str(r.number), r.title, r.target, r.status.value, seconds(r.duration))
 
 
 class PlainView(_Base):
@@ -135,8 +122,7 @@ class PlainView(_Base):
         self.out = out or sys.stdout
 
     def _print(self, text: str) -> None:
-        self.out.write(visible(text) + "\n")
-        self.out.flush()
+        write_line(self.out, text)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -150,16 +136,14 @@ class PlainView(_Base):
                 if not self.quiet:
                     self._print(f"    | {line}")
         elif isinstance(event, StepRetrying):
-            self._print(
-                f"    attempt {event.attempt} failed: {event.error}; again in {event.delay:g}s"
-            )
+            self._print(f"    {_retrying(event)}")
         elif isinstance(event, StepFinished):
             self._step_finished(event.result)
         elif isinstance(event, RunNotice):
-            self._print(f"{event.level}: {event.message}")
+            self._print(notice(event))
         elif isinstance(event, RunFinished):
             self._print(summary_text(self.results))
-            self._print(f"run {event.run_id} {event.status.value} (exit {event.exit_code})")
+            self._print(run_result(event))
 
     def _step_finished(self, result: StepResult) -> None:
         rest = self._flush()
@@ -175,11 +159,10 @@ class PlainView(_Base):
 
 def summary_text(results: list[StepResult]) -> str:
     """The end-of-run table as plain text."""
-    rows = [("step", "title", "target", "status", "time")]
-    rows += [
-        (str(r.number), r.title[:40], r.target, r.status.value, f"{r.duration:.2f}s")
-        for r in results
-    ]
+    rows: list[tuple[str, ...]] = [SUMMARY_COLUMNS]
+    for result in results:
+        number, title, *rest = _summary_cells(result)
+        rows.append((number, title[:40], *rest))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
@@ -190,12 +173,8 @@ class RichView(_Base):
     """A Rich live view on a terminal."""
 
     def __init__(self, console: Any = None, *, quiet: bool = False) -> None:
-        from rich.console import Console
-
         super().__init__(quiet)
-        # Rich's highlighter would colour the numbers, paths and brackets of our own lines
-        # (``(0.12s)`` in three styles): each line has the one style it is printed with.
-        self.console = console or Console(highlight=False)
+        self.console = console or plain_console()
         self.live: Any = None
         self.spinner: Any = None
         self.since = 0.0
@@ -205,21 +184,19 @@ class RichView(_Base):
         from rich.spinner import Spinner
         from rich.text import Text
 
-        elapsed = time.monotonic() - self.since
-        text = Text(visible(f"{self.header}  {elapsed:.1f}s"), style="bold")
+        text = Text(
+            visible(f"{self.header}  {elapsed(time.monotonic() - self.since)}"), style="bold"
+        )
         if self.spinner is None:
             self.spinner = Spinner("dots", text=text)
         self.spinner.update(text=text)
-        partial = self.output.partial
-        tail = self.lines[-QUIET_LINES:] + ([partial] if partial else [])
+        tail = self.output.tail(QUIET_LINES)
         return Group(self.spinner, Text("\n".join(f"  {line}" for line in tail), style="dim"))
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.total, self.index = event.steps, 0
-            self.console.print(
-                visible(_started(event)), style="bold", highlight=False, markup=False
-            )
+            say(self.console, _started(event), "bold")
         elif isinstance(event, StepStarted):
             self._start(event)
             if event.target != "operator" and self.live is None:
@@ -232,67 +209,35 @@ class RichView(_Base):
         elif isinstance(event, StepOutput):
             self._output(event.text)
         elif isinstance(event, StepRetrying):
-            self.console.print(
-                visible(
-                    f"  attempt {event.attempt} failed: {event.error}; again in {event.delay:g}s"
-                ),
-                style="yellow",
-                highlight=False,
-                markup=False,
-            )
+            say(self.console, f"  {_retrying(event)}", WARN)
         elif isinstance(event, StepFinished):
             self._step_finished(event.result)
         elif isinstance(event, RunNotice):
-            self.console.print(
-                visible(f"{event.level}: {event.message}"),
-                style="yellow",
-                highlight=False,
-                markup=False,
-            )
+            say(self.console, notice(event), WARN)
         elif isinstance(event, RunFinished):
             self.console.print(self._table())
-            style = "green" if event.exit_code == 0 else "red"
-            self.console.print(
-                f"run {event.run_id} {event.status.value} (exit {event.exit_code})",
-                style=style,
-                highlight=False,
-                markup=False,
-            )
+            say(self.console, run_result(event), outcome_style(event.exit_code == 0))
 
     def _step_finished(self, result: StepResult) -> None:
         if self.live is not None:
             self.live.stop()
             self.live = None
         self._flush()
-        ok = result.status in OK_STEP_STATUSES
-        self.console.print(visible(self.header), style="bold", highlight=False, markup=False)
+        ok = result.status.ok
+        say(self.console, self.header, "bold")
         shown = self.lines if not self.quiet else (self.lines[-QUIET_LINES:] if not ok else [])
         for line in shown[-200:]:
-            self.console.print(f"    {line}", style="dim", highlight=False, markup=False)
+            say(self.console, f"    {line}", "dim")
         self.results.append(result)
-        self.console.print(
-            visible(f"    -> {_finished(result)}"),
-            style="green" if ok else "red",
-            highlight=False,
-            markup=False,
-        )
+        say(self.console, f"    -> {_finished(result)}", outcome_style(ok))
 
     def _table(self) -> Any:
         from rich.table import Table
 
         table = Table(title="summary")
-        for column in ("step", "title", "target", "status", "time"):
+        for column in SUMMARY_COLUMNS:
             table.add_column(column)
-        for r in self.results:
-            style = "green" if r.status in (StepStatus.passed, StepStatus.manual) else "red"
-            if r.status is StepStatus.skipped:
-                style = "yellow"
-            table.add_row(
-                str(r.number),
-                visible(r.title),
-                visible(r.target),
-                r.status.value,
-                f"{r.duration:.2f}s",
-                style=style,
-            )
+        for result in self.results:
+            cells = map(visible, _summary_cells(result))
+            table.add_row(*cells, style=step_style(result.status))
         return table

@@ -22,10 +22,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
+from runbookkit.display.common import (
+    BAD,
+    GOOD,
+    WARN,
+    Lines,
+    elapsed,
+    notice,
+    plain_console,
+    run_result,
+    run_title,
+    say,
+    seconds,
+    write_line,
+)
 from runbookkit.errors import ConfigError
-from runbookkit.execute.display import Lines
 from runbookkit.execute.events import (
-    OK_STEP_STATUSES,
     Event,
     RunFinished,
     RunNotice,
@@ -42,6 +54,7 @@ from runbookkit.terminal import visible
 
 if TYPE_CHECKING:
     from runbookkit.fleet.dryrun import HostPlan
+    from runbookkit.fleet.run import FleetOutcome
     from runbookkit.planning import Plan
 
 TAIL_LINES = 10
@@ -70,7 +83,7 @@ class _Row:
     def elapsed(self) -> str:
         if self.started is None:
             return ""
-        return f"{(self.ended or time.monotonic()) - self.started:.1f}s"
+        return elapsed((self.ended or time.monotonic()) - self.started)
 
 
 class _FleetBase:
@@ -174,8 +187,8 @@ def summary_lines(
     lines = ["summary:"]
     for number in sorted(titles):
         mine = [r for r in results if r.number == number]
-        passed = [r for r in mine if r.status in OK_STEP_STATUSES]
-        bad = [f"{r.host} {r.status.value}" for r in mine if r.status not in OK_STEP_STATUSES]
+        passed = [r for r in mine if r.status.ok]
+        bad = [f"{r.host} {r.status.value}" for r in mine if not r.status.ok]
         extra = f" ({', '.join(bad)})" if bad else ""
         lines.append(
             f"  step {number} {titles[number]}: passed on {len(passed)}/{count} hosts{extra}"
@@ -185,12 +198,12 @@ def summary_lines(
     if waiting:
         lines.append(f"  not started: {', '.join(waiting)}")
     for result in results:
-        if result.status in OK_STEP_STATUSES:
+        if result.status.ok:
             continue
         lines.append(
             f"{result.host} failed at step {result.number} ({result.title}): {result.error}"
         )
-    lines.append(f"run {finished.run_id} {finished.status.value} (exit {finished.exit_code})")
+    lines.append(run_result(finished))
     return lines
 
 
@@ -200,7 +213,7 @@ def _grouped(results: list[StepResult], output: OutputMode) -> list[str]:
     if output is OutputMode.none:
         return []
     if output is OutputMode.failed:
-        results = [r for r in results if r.status not in OK_STEP_STATUSES]
+        results = [r for r in results if not r.status.ok]
     outputs = [(r.host or "", visible(r.stdout + r.stderr)) for r in results]
     if not any(text.strip() for _, text in outputs):
         return []
@@ -235,8 +248,7 @@ class PlainFleetView(_FleetBase):
         self.out = out or sys.stdout
 
     def _print(self, text: str) -> None:
-        self.out.write(visible(text) + "\n")
-        self.out.flush()
+        write_line(self.out, text)
 
     def __call__(self, event: Event) -> None:
         for host, line in self.track(event):
@@ -247,12 +259,10 @@ class PlainFleetView(_FleetBase):
         elif isinstance(event, StepFinished):
             r = event.result
             why = f": {r.error}" if r.error else ""
-            self._print(
-                f"[{r.host}] step {r.number} {r.title}: {r.status.value} ({r.duration:.2f}s){why}"
-            )
+            took = seconds(r.duration)
+            self._print(f"[{r.host}] step {r.number} {r.title}: {r.status.value} ({took}){why}")
         elif isinstance(event, RunNotice):
-            where = f"[{event.host}] " if event.host else ""
-            self._print(f"{where}{event.level}: {event.message}")
+            self._print(notice(event))
         elif isinstance(event, RunFinished):
             for line in self.summary(event):
                 self._print(line)
@@ -264,11 +274,7 @@ class PlainFleetView(_FleetBase):
 
 
 def _header(event: RunStarted, hosts: int) -> str:
-    kind = f"rollback after run {event.rollback_of}" if event.rollback_of else "run"
-    return (
-        f"{kind} {event.run_id}: {event.runbook_id} section {event.section} "
-        f"({event.steps} steps) on {hosts} hosts"
-    )
+    return f"{run_title(event)} ({event.steps} steps) on {hosts} hosts"
 
 
 class RichFleetView(_FleetBase):
@@ -282,10 +288,8 @@ class RichFleetView(_FleetBase):
         output: OutputMode = OutputMode.all,
         follow: str | None = None,
     ) -> None:
-        from rich.console import Console
-
         super().__init__(hosts, output, follow)
-        self.console = console or Console(highlight=False)  # our lines keep their one style
+        self.console = console or plain_console()
         self.live_view: Any = None
         # The host whose output shows beneath the table: the one asked for, else the first.
         self.shown = self.follow or (hosts[0].name if hosts else None)
@@ -298,15 +302,14 @@ class RichFleetView(_FleetBase):
         table = Table(title=f"{len(self.active)} hosts")
         for column in ("host", "step", "status", "elapsed"):
             table.add_column(column)
-        styles = {"passed": "green", "running": "cyan", "waiting": "dim"}
+        styles = {"passed": GOOD, "running": "cyan", "waiting": "dim"}
         for row in (self.rows[name] for name in self.active):
-            style = styles.get(row.status, "red")
+            style = styles.get(row.status, BAD)
             cells = (row.host.name, row.step, row.status, row.elapsed())
             table.add_row(*map(visible, cells), style=style)
         if self.shown is None or self.output is OutputMode.none:
             return table
-        buffer = self.buffers[self.shown]
-        tail = buffer.lines[-FOLLOW_LINES:] + ([buffer.partial] if buffer.partial else [])
+        tail = self.buffers[self.shown].tail(FOLLOW_LINES)
         title = Text(visible(f"output of {self.shown}:"), style="bold")
         body = Text("\n".join(f"  {visible(line)}" for line in tail), style="dim")
         return Group(table, title, body)
@@ -314,34 +317,21 @@ class RichFleetView(_FleetBase):
     def __call__(self, event: Event) -> None:
         for host, line in self.track(event):
             if self.live(host):
-                self.console.print(
-                    visible(self.prefixed(host, line)), markup=False, highlight=False
-                )
+                say(self.console, self.prefixed(host, line))
         if isinstance(event, RunStarted):
             from rich.live import Live
 
-            self.console.print(
-                visible(_header(event, len(self.active))),
-                style="bold",
-                highlight=False,
-                markup=False,
-            )
+            say(self.console, _header(event, len(self.active)), "bold")
             self.live_view = Live(self, console=self.console, refresh_per_second=8)
             self.live_view.start()
         elif isinstance(event, RunNotice):
-            where = f"[{event.host}] " if event.host else ""
-            self.console.print(
-                visible(f"{where}{event.level}: {event.message}"),
-                style="yellow",
-                highlight=False,
-                markup=False,
-            )
+            say(self.console, notice(event), WARN)
         elif isinstance(event, RunFinished):
             if self.live_view is not None:
                 self.live_view.stop()
                 self.live_view = None
             for line in self.summary(event):
-                self.console.print(visible(line), markup=False, highlight=False)
+                say(self.console, line)
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -373,7 +363,7 @@ def fleet_view(
     """
     check_follow(hosts, follow)
     if as_json:
-        from runbookkit.execute.display import JsonView
+        from runbookkit.display.run import JsonView
 
         return JsonView(out or sys.stdout)
     try:
@@ -386,6 +376,21 @@ def fleet_view(
     return PlainFleetView(
         hosts, out or sys.stdout, output=mode or OutputMode.prefixed, follow=follow
     )
+
+
+def outcome_lines(outcome: FleetOutcome, hosts: int) -> list[str]:
+    """What the command says on stderr after a fleet run of ``hosts`` hosts: the hosts that
+    did not pass, then how the rollback run ended, if there was one."""
+    lines = []
+    failed = outcome.failed()
+    if failed:
+        names = ", ".join(run.host.name for run in failed)
+        lines.append(f"{outcome.status.value} on {len(failed)} of {hosts} hosts: {names}")
+    back = outcome.rollback
+    if back is not None:
+        names = ", ".join(run.host.name for run in back.hosts)
+        lines.append(f"rollback run {back.run_id} {back.status.value} on {names}")
+    return lines
 
 
 def dry_run_lines(plan: Plan, hosts: list[HostPlan], strategy: str) -> list[str]:

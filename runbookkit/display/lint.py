@@ -1,4 +1,5 @@
-"""Render lint results: text like ruff and flake8, JSON, GitHub annotations and SARIF 2.1.0.
+"""Render lint results: text like ruff and flake8, JSON, GitHub annotations and SARIF 2.1.0;
+and the rules, as ``runbookkit rule`` explains them.
 
 Each renderer is a pure function from results to a string, so the command line, the docs site
 and tests share them.
@@ -7,6 +8,7 @@ and tests share them.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +18,13 @@ from urllib.parse import quote
 import click
 
 from runbookkit._version import __version__
+from runbookkit.display.common import BAD, WARN, plural
 from runbookkit.lint.codes import Level, Rule
 from runbookkit.lint.engine import FileResult, Finding
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_COLOURS = {Level.error: "red", Level.warning: "yellow"}
+_COLOURS = {Level.error: BAD, Level.warning: WARN}
 
 
 @dataclass(frozen=True)
@@ -66,16 +69,16 @@ def text_line(finding: Finding, color: bool = False) -> str:
 
 def summary_line(summary: Summary) -> str:
     """One line of counts, like ``Found 3 problems (2 errors, 1 warning) in 2 files.``."""
-    files = _plural(summary.files, "file")
-    fixed = f" Fixed {_plural(summary.fixed, 'line')}." if summary.fixed else ""
+    files = plural(summary.files, "file")
+    fixed = f" Fixed {plural(summary.fixed, 'line')}." if summary.fixed else ""
     if summary.unreadable:
-        fixed += f" {_plural(summary.unreadable, 'file')} could not be linted."
+        fixed += f" {plural(summary.unreadable, 'file')} could not be linted."
     total = summary.errors + summary.warnings
     if total == 0 and not summary.unreadable:
         return f"All checks passed ({files}).{fixed}"
-    counts = f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}"
+    counts = f"{plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')}"
     fixable = f" {summary.fixable} fixable with --fix." if summary.fixable else ""
-    return f"Found {_plural(total, 'problem')} ({counts}) in {files}.{fixable}{fixed}"
+    return f"Found {plural(total, 'problem')} ({counts}) in {files}.{fixable}{fixed}"
 
 
 def render_text(results: Sequence[FileResult], color: bool = False) -> str:
@@ -218,6 +221,27 @@ def _notification(result: FileResult) -> dict[str, Any]:
     }
 
 
+def render_rules(rules: Sequence[Rule]) -> str:
+    """``runbookkit rule``: one line per rule, ``RBK004  error    slug  summary``."""
+    lines = []
+    for rule in rules:
+        fixable = " (fixable)" if rule.fixable else ""
+        lines.append(
+            f"{rule.code}  {rule.level.value:<7}  {rule.slug:<28}  {rule.summary}{fixable}"
+        )
+    return "".join(line + "\n" for line in lines)
+
+
+def render_rule(rule: Rule) -> str:
+    """``runbookkit rule CODE``: the rule's code, name and level, its summary, then what it
+    wants (wrapped at 88 columns) and whether ``--fix`` repairs it."""
+    lines = [f"{rule.code} {rule.slug} ({rule.level.value})", rule.summary, ""]
+    lines.append(textwrap.fill(rule.explanation, width=88))
+    if rule.fixable:
+        lines += ["", "Fixable: `runbookkit lint --fix` repairs it where that is safe."]
+    return "".join(line + "\n" for line in lines)
+
+
 def render(results: Sequence[FileResult], fmt: str, color: bool = False) -> str:
     """Render ``results`` in one of :data:`FORMATS`."""
     if fmt == "json":
@@ -227,7 +251,3 @@ def render(results: Sequence[FileResult], fmt: str, color: bool = False) -> str:
     if fmt == "sarif":
         return render_sarif(results)
     return render_text(results, color)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
