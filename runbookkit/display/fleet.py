@@ -319,31 +319,42 @@ class RichFleetView(_FleetBase):
             if self.live(host):
                 say(self.console, self.prefixed(host, line))
         if isinstance(event, RunStarted):
-            from rich.live import Live
-
             say(self.console, _header(event, len(self.active)), "bold")
-            self.live_view = Live(self, console=self.console, refresh_per_second=8)
-            self.live_view.start()
+            self._start_live()
         elif isinstance(event, RunNotice):
             say(self.console, notice(event), WARN)
         elif isinstance(event, RunFinished):
             if self.live_view is not None:
-                self.live_view.stop()
-                self.live_view = None
+                self._stop_live()
+                self.console.print(self)  # the final table stays, once
             for line in self.summary(event):
                 say(self.console, line)
 
+    def _start_live(self) -> None:
+        # Transient: when it stops (for a question, at the end) the table is erased, so no
+        # partial table stays above a question; a new Live each time draws below what was
+        # printed meanwhile instead of moving up over it.
+        from rich.live import Live
+
+        self.live_view = Live(self, console=self.console, refresh_per_second=8, transient=True)
+        self.live_view.start()
+
+    def _stop_live(self) -> None:
+        self.live_view.stop()
+        self.live_view = None
+
     @contextmanager
     def paused(self) -> Iterator[None]:
-        """Stop redrawing while the operator is asked something."""
+        """Stop redrawing (and take the table off the screen) while the operator is asked
+        something; draw it again below the question after."""
         if self.live_view is None:
             yield
             return
-        self.live_view.stop()
+        self._stop_live()
         try:
             yield
         finally:
-            self.live_view.start()
+            self._start_live()
 
 
 def fleet_view(

@@ -105,3 +105,40 @@ def test_the_rich_fleet_view_s_own_lines_keep_their_one_colour() -> None:
     text = out.getvalue()
     assert "\x1b[33m[web1] warning: retrying /var/lib/app in 2.5s\x1b[0m" in text
     assert "\x1b[1;36m" not in text  # no number in Rich's bold cyan
+
+
+def test_a_question_mid_run_leaves_no_partial_table_on_the_screen() -> None:
+    """Each pause for a question (a destructive step, a manual one) stops the live table: what
+    the terminal then shows holds the question, and one table only, the final one."""
+    import pyte
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=80, height=40, color_system=None)
+    hosts = [Host("web1", "127.0.0.1"), Host("web2", "127.0.0.2")]
+    view = RichFleetView(hosts, console, output=OutputMode.none)
+    started = RunStarted("r1", "demo", "Demo", "ab" * 32, "fix", "me", ["web1", "web2"], 2, T0, "1")
+    view(started)
+    for host in hosts:
+        view.host_started(host)
+    for number in (1, 2):
+        for host in hosts:
+            view(StepStarted("r1", number, "Clean", host.name, host=host.name))
+        view.live_view.refresh()  # what a redraw of the live table puts on the screen
+        with view.paused():
+            console.print(f"Run step {number} on every host? [y/N] y", markup=False)
+        for host in hosts:
+            result = StepResult(number, "Clean", host.name, ["true"], StepStatus.passed)
+            result.host = host.name
+            view(StepFinished("r1", result))
+    view(RunFinished("r1", RunStatus.passed, 0, T0))
+    screen = pyte.Screen(80, 40)
+    pyte.Stream(screen).feed(out.getvalue().replace("\n", "\r\n"))
+    shown = [line.rstrip() for line in screen.display if line.strip()]
+    titles = [i for i, line in enumerate(shown) if line.strip() == "2 hosts"]
+    assert len(titles) == 1, "\n".join(shown)
+    assert [line for line in shown if "[y/N]" in line] == [
+        "Run step 1 on every host? [y/N] y",
+        "Run step 2 on every host? [y/N] y",
+    ]
+    assert shown.index("Run step 2 on every host? [y/N] y") < titles[0]
