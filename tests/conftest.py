@@ -19,6 +19,36 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        help="also run the tests marked slow (the default when CI is set, as in CI)",
+    )
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the tests marked slow, unless CI is set, ``--run-slow`` or ``-m`` is given or
+    the test's file is named on the command line."""
+    if _in_ci() or config.getoption("--run-slow") or config.getoption("markexpr"):
+        return
+    here = config.invocation_params.dir
+    named = {
+        (here / arg.split("::")[0]).resolve()
+        for arg in config.args
+        if "::" in arg or arg.endswith(".py")
+    }
+    slow = [item for item in items if item.get_closest_marker("slow") and item.path not in named]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        chosen = set(map(id, slow))
+        items[:] = [item for item in items if id(item) not in chosen]
+
+
 # The time budget of one example of the parsers' property tests (``settings(deadline=…)``).
 EXAMPLE_BUDGET = timedelta(seconds=1)
 
@@ -262,7 +292,7 @@ def pg_cluster():
     from tests.support.postgres import Cluster, available
 
     missing = available()
-    if missing and os.environ.get("CI"):
+    if missing and _in_ci():
         pytest.fail(f"{missing}: CI must run the PostgreSQL tests")
     if missing:
         pytest.skip(missing)
