@@ -138,7 +138,7 @@ def _run_in_process(
                 code: int = 0
             except SystemExit as exc:
                 if exc.code is None or isinstance(exc.code, int):
-                    code = exc.code or 0
+                    code = int(exc.code or 0)  # ExitCode members as the plain int
                 else:  # sys.exit("message"): Python prints it and exits with 1
                     print(exc.code, file=sys.stderr)
                     code = 1

@@ -39,6 +39,7 @@ def test_in_process_is_the_process(args: list[str]) -> None:
     for _ in range(2):
         here = run_cli(*args, input="redis connection refused\n")
         assert (here.returncode, here.stdout, here.stderr) == expected
+        assert type(here.returncode) is int  # not an ExitCode member, as from a process
 
 
 def test_an_unexpected_error_is_one_line_and_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
