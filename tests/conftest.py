@@ -1,11 +1,12 @@
-"""Shared test helpers: paths, and running the real command line in a subprocess."""
+"""Shared test helpers: paths, and running the real command line (in this process or its own)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
+import subprocess as _subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,37 @@ import pytest
 # would then shrug off Ctrl-C. A handler of our own is reset to the default by exec instead.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        help="also run the tests marked slow (the default when CI is set, as in CI)",
+    )
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the tests marked slow, unless CI is set, ``--run-slow`` or ``-m`` is given or
+    the test's file is named on the command line."""
+    if _in_ci() or config.getoption("--run-slow") or config.getoption("markexpr"):
+        return
+    here = config.invocation_params.dir
+    named = {
+        (here / arg.split("::")[0]).resolve()
+        for arg in config.args
+        if "::" in arg or arg.endswith(".py")
+    }
+    slow = [item for item in items if item.get_closest_marker("slow") and item.path not in named]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        chosen = set(map(id, slow))
+        items[:] = [item for item in items if id(item) not in chosen]
+
 
 # The time budget of one example of the parsers' property tests (``settings(deadline=…)``).
 EXAMPLE_BUDGET = timedelta(seconds=1)
@@ -28,25 +60,110 @@ SEED = DATA / "seed.md"
 REDIS = RUNBOOKS / "redis-connection-refused.md"
 
 
+class _Expired(BaseException):
+    """Raised in the main thread when an in-process run outlives its ``timeout``.
+
+    A BaseException, so that the command's own ``except Exception`` does not turn it into an
+    internal error: it reaches :func:`run_cli`, which raises what ``subprocess.run`` would.
+    """
+
+
 def run_cli(
     *args: str,
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     input: str | None = None,
     timeout: float = 60,
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m runbookkit ARGS`` and capture its output."""
-    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
-    full_env.pop("RUNBOOKKIT_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "runbookkit", *args],
-        cwd=cwd or ROOT,
-        env=full_env,
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    subprocess: bool = False,
+) -> _subprocess.CompletedProcess[str]:
+    """Run ``runbookkit ARGS`` and capture its exit code, stdout and stderr.
+
+    By default the command runs in this process (``runbookkit.cli.main`` under click's
+    ``CliRunner`` isolation), which saves a Python start-up per call; ``subprocess=True`` runs
+    ``python -m runbookkit ARGS`` instead, for what needs a process of its own: the entry point,
+    signals, terminals, a process that must be killed after ``timeout``. Both see ``NO_COLOR=1``
+    and ``COLUMNS=200`` on top of ``env``, never ``RUNBOOKKIT_DEBUG``, and run in ``cwd`` (the
+    checkout by default).
+    """
+    if subprocess:
+        full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+        full_env.pop("RUNBOOKKIT_DEBUG", None)
+        return _subprocess.run(
+            [sys.executable, "-m", "runbookkit", *args],
+            cwd=cwd or ROOT,
+            env=full_env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    return _run_in_process(list(args), cwd or ROOT, env or {}, input, timeout)
+
+
+def _run_in_process(
+    args: list[str], cwd: Path, env: dict[str, str], input: str | None, timeout: float
+) -> _subprocess.CompletedProcess[str]:
+    """``runbookkit.cli.main(args)`` with what a fresh process would give it, then restored."""
+    import builtins
+    import gc
+    import traceback
+
+    import click.formatting
+    import click.termui
+    from click.testing import CliRunner
+
+    from runbookkit.cli import main
+
+    overrides: dict[str, str | None] = {"NO_COLOR": "1", "COLUMNS": "200", **env}
+    overrides["RUNBOOKKIT_DEBUG"] = None
+    runner = CliRunner()
+    previous_dir = os.getcwd()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+
+    def expire(signum: int, frame: object) -> None:
+        raise _Expired
+
+    with runner.isolation(input=input, env=overrides, color=False) as (out, err, _):
+        # What a process with pipes for its streams gets: help as wide as COLUMNS allows
+        # (CliRunner forces 80 columns) and prompts that do not echo the answer.
+        click.formatting.FORCED_WIDTH = None
+        click.termui.visible_prompt_func = builtins.input
+        os.chdir(cwd)
+        if in_main_thread:
+            previous_alarm = signal.signal(signal.SIGALRM, expire)
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            try:
+                main(args)
+                code: int = 0
+            except SystemExit as exc:
+                if exc.code is None or isinstance(exc.code, int):
+                    code = int(exc.code or 0)  # ExitCode members as the plain int
+                else:  # sys.exit("message"): Python prints it and exits with 1
+                    print(exc.code, file=sys.stderr)
+                    code = 1
+            except _Expired:
+                raise _subprocess.TimeoutExpired(["runbookkit", *args], timeout) from None
+            except Exception:  # what a process would print before exiting with 1
+                traceback.print_exc(file=sys.stderr)
+                code = 1
+            finally:
+                if in_main_thread:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.signal(signal.SIGALRM, previous_alarm)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os.chdir(previous_dir)
+            # The command freezes what start-up built (gc.freeze) for a process about to exit;
+            # this process goes on, and its later garbage must stay collectable.
+            gc.unfreeze()
+        return _subprocess.CompletedProcess(
+            ["runbookkit", *args],
+            code,
+            out.getvalue().decode("utf-8", "replace"),
+            err.getvalue().decode("utf-8", "replace"),
+        )
 
 
 @pytest.fixture(scope="session")
@@ -175,7 +292,7 @@ def pg_cluster():
     from tests.support.postgres import Cluster, available
 
     missing = available()
-    if missing and os.environ.get("CI"):
+    if missing and _in_ci():
         pytest.fail(f"{missing}: CI must run the PostgreSQL tests")
     if missing:
         pytest.skip(missing)

@@ -15,6 +15,7 @@ checked by :mod:`runbookkit.lint.schema_subset`; a team's own profile by jsonsch
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
@@ -124,16 +125,25 @@ def _jsonschema_errors(schema: dict[str, Any], name: str) -> Callable[[dict[str,
 
 def load_profile(path: str | Path | None = None) -> Profile:
     """The profile in the JSON file at ``path``, a built-in one by name (``strict``), or the
-    default profile; cached per path.
+    default profile; cached per file, as long as the file is unchanged.
 
     Raises:
         ConfigError: the file can't be read or isn't a valid JSON Schema.
     """
-    return _load(str(path) if path is not None else None)
+    if path is None:
+        return _load(None, None)
+    name = str(path)
+    try:
+        found = os.stat(name)
+    except OSError:
+        return _load(name, None)  # a built-in profile by name, or the error of a missing file
+    # The same name in another directory is another file, and an edited file another profile.
+    return _load(name, (os.path.abspath(name), found.st_ino, found.st_mtime_ns, found.st_size))
 
 
 @cache
-def _load(path: str | None) -> Profile:
+def _load(path: str | None, file: tuple[str, int, int, int] | None) -> Profile:
+    """The profile ``load_profile(path)`` gives; ``file`` (where, inode, mtime, size) keys it."""
     builtin = BUILTIN.get(Path(path).name) if path is not None else DEFAULT
     if builtin is not None and (path is None or not Path(path).exists()):
         # Beside this module (importlib.resources would cost lint FILE a few ms of imports).

@@ -68,10 +68,19 @@ def store(name: str, parsed: object) -> None:
     except (pickle.PicklingError, TypeError, AttributeError):
         return
     write_atomic(directory / f"{name}.pickle", data)
-    _prune(directory)
+    # A command that parses many runbooks lists the directory once, not at every store; a
+    # process that goes on (serve, a program using the library) lists it again every KEEP
+    # stores, so the directory never holds much more than twice KEEP.
+    since = _stores.get(directory, KEEP)
+    if since >= KEEP:
+        _prune(directory)
+        since = 0
+    _stores[directory] = since + 1
 
 
-@cache  # once per process: a command that parses many runbooks lists the directory once
+_stores: dict[Path, int] = {}  # per cache directory: what this process stored since it pruned
+
+
 def _prune(directory: Path) -> None:
     """Let the oldest entries go when there are more than twice :data:`KEEP`."""
     try:

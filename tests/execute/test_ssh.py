@@ -200,7 +200,8 @@ def test_a_fifo_for_ssh_config_or_known_hosts_is_refused_without_blocking(target
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     runbook = write_runbook(tmp_path, "ssh target 'echo hi'")
-    result = run_cli("run", str(runbook), "-s", "fix", "--ssh-config", str(fifo), timeout=20)
+    args = ("run", str(runbook), "-s", "fix", "--ssh-config", str(fifo))
+    result = run_cli(*args, timeout=20, subprocess=True)  # a blocked open is killed
     assert result.returncode == 2, result.stdout + result.stderr
     assert "named pipe" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     text = files.ssh_config.read_text()

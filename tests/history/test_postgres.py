@@ -147,6 +147,7 @@ def test_twenty_concurrent_runs_of_fifty_steps_are_all_recorded(pg_url: str) -> 
     assert all([s.seq for s in found] == list(range(1, 51)) for found in steps.values())
 
 
+@pytest.mark.slow  # twenty processes migrating at once: some ten seconds
 def test_twenty_runs_migrating_a_new_database_at_once_agree(pg_url: str) -> None:
     procs = [
         subprocess.Popen(

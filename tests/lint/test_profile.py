@@ -155,6 +155,33 @@ def test_profile_from_pyproject(tmp_path: Path, cli) -> None:
     assert "runbooks/disk.md:1:1: RBK001 missing Owner" in result.stdout
 
 
+def _severities(path: Path, *allowed: str) -> None:
+    profile = json.loads(PROFILE_FILE.read_text(encoding="utf-8"))
+    profile["properties"]["metadata"]["properties"]["severity"] = {"enum": list(allowed)}
+    path.write_text(json.dumps(profile), encoding="utf-8")
+
+
+def test_a_profile_is_the_file_as_it_is_now(tmp_path: Path, cli) -> None:
+    """Runs in one process (mkdocs serve, a program, the tests) see what a fresh one would: the
+    same name in another directory is another profile, an edited file the edited profile."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _severities(tmp_path / "a" / "team.json", "critical")
+    _severities(tmp_path / "b" / "team.json", "critical", "high", "medium", "low")
+    args = ("lint", "--today", "2026-06-01", "--profile", "team.json", str(REDIS))
+
+    def severity_refused(directory: str) -> bool:
+        done = cli(*args, cwd=tmp_path / directory)
+        assert done.returncode in (0, 1), done.stderr
+        return 'RBK001 Severity is "high"' in done.stdout
+
+    assert severity_refused("a") and not severity_refused("b")
+    _severities(tmp_path / "a" / "team.json", "critical", "high", "extra-long-name")
+    assert not severity_refused("a")
+    _severities(tmp_path / "b" / "team.json", "low")
+    assert severity_refused("b")
+
+
 def test_loosened_profile_accepts_missing_sections(tmp_path: Path) -> None:
     path = tmp_path / "loose.json"
     path.write_text(json.dumps({"type": "object"}), encoding="utf-8")

@@ -131,7 +131,9 @@ def _fifo(directory: Path) -> Path:
 def test_special_file_is_refused(cli, tmp_path: Path, log: Path, make, kind: str, count) -> None:
     target = make(tmp_path)
     flags = ["--count"] if count else []
-    result = cli("match", *flags, "--file", str(target), "--file", str(log), timeout=20)
+    # A process of its own: a blocked or endless read is killed at the timeout.
+    args = ("match", *flags, "--file", str(target), "--file", str(log))
+    result = cli(*args, timeout=20, subprocess=True)
     assert result.returncode == 2
     assert result.stderr == f"{target}: is {kind}, expected a regular file\n"
     assert REDIS_ERROR in result.stdout or "1  lines matched" in result.stdout

@@ -106,7 +106,9 @@ def test_special_file_is_refused_with_one_line(
     tmp_path: Path, cli, make, kind: str, command: tuple[str, ...]
 ) -> None:
     path = make(tmp_path)
-    result = cli(command[0], str(path), *command[1:], timeout=20)  # a hang fails here
+    # A process of its own: a read that blocks, or never ends on /dev/zero, is killed at the
+    # timeout and fails the test instead of stalling (or filling) the test process.
+    result = cli(command[0], str(path), *command[1:], timeout=20, subprocess=True)
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines()[0] == f"{path}: is {kind}, expected a Markdown runbook file"
     assert "Traceback" not in result.stderr

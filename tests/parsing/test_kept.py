@@ -128,3 +128,14 @@ def test_a_warm_list_imports_no_markdown_parser(cache: Path, book: Path) -> None
     assert "disk-full" in runs[1].stdout
     assert runs[0].stderr.split()[-2:] == ["True", "True"]
     assert runs[1].stderr.split()[-2:] == ["False", "False"]
+
+
+def test_a_process_that_goes_on_keeps_pruning(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only at the first store of a process: the cache stays bounded in a long-lived one."""
+    monkeypatch.setattr(kept, "KEEP", 2)
+    for index in range(30):
+        kept.store(f"entry-{index}", {"index": index})
+        assert len(list(cache.iterdir())) <= 3 * kept.KEEP, index
+    assert (cache / "entry-29.pickle").exists()
