@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,13 +18,14 @@ import click
 
 from runbookkit.cli.common import load_settings
 from runbookkit.cli.history import HistoryGroup, absent, store_options, store_path
+from runbookkit.display import incidents as show
 from runbookkit.errors import NotFoundError
 from runbookkit.history.location import parse
-from runbookkit.history.records import timestamp, utc
+from runbookkit.history.records import duration_label, utc
 
 if TYPE_CHECKING:
     from runbookkit.history.incidents import Incident
-    from runbookkit.incidents import RunbookStats, Target
+    from runbookkit.incidents import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -99,12 +99,12 @@ def list_command(
             )
     targets = mttr_targets((i.runbook_id for i in found), runbooks_dir)
     if as_json:
-        click.echo(json.dumps([incident_json(i, targets) for i in found], indent=2))
+        click.echo(json.dumps([show.incident_json(i, targets) for i in found], indent=2))
         return
     if not found:
         click.echo(f"no incidents recorded ({parse(path).shown})")
         return
-    _print_list(found, targets, parse(path).shown)
+    show.print_incidents(found, targets, parse(path).shown)
 
 
 @incidents_group.command("stats")
@@ -131,12 +131,12 @@ def stats_command(
     targets = mttr_targets((i.runbook_id for i in found), runbooks_dir)
     figures = stats(found, targets)
     if as_json:
-        click.echo(json.dumps([stats_json(s) for s in figures], indent=2))
+        click.echo(json.dumps([show.stats_json(s) for s in figures], indent=2))
         return
     if not figures:
         click.echo(f"no incidents recorded ({parse(path).shown})")
         return
-    _print_stats(figures, parse(path).shown)
+    show.print_stats(figures, parse(path).shown)
 
 
 @click.command("ack")
@@ -181,7 +181,6 @@ def _milestone(
 ) -> None:
     from runbookkit.execute.operator import default_name
     from runbookkit.history import open_store
-    from runbookkit.publish.html import duration
 
     path = store_path(history, runbooks_dir)
     if absent(path):
@@ -194,13 +193,15 @@ def _milestone(
     if changed:
         measure = "MTTA" if done == "acknowledged" else "MTTR"
         took = incident.mtta if done == "acknowledged" else incident.mttr
-        click.echo(f"{name} {done}; {measure} {duration(took)} from impact start")
+        click.echo(f"{name} {done}; {measure} {duration_label(took)} from impact start")
     elif incident.resolved_at is not None and done == "acknowledged":
-        click.echo(f"{name} is resolved already ({_at(incident.resolved_at)}); nothing to do")
+        click.echo(
+            f"{name} is resolved already ({show.moment(incident.resolved_at)}); nothing to do"
+        )
     else:
         at = incident.acknowledged_at if done == "acknowledged" else incident.resolved_at
         by = incident.acknowledged_by if done == "acknowledged" else incident.resolved_by
-        click.echo(f"{name} was {done} already, {_at(at)} by {by}")
+        click.echo(f"{name} was {done} already, {show.moment(at)} by {by}")
 
 
 def mttr_targets(
@@ -221,110 +222,3 @@ def mttr_targets(
             continue
         targets[runbook_id] = book.metadata.mttr
     return targets
-
-
-def incident_json(incident: Incident, targets: dict[str, Target | None]) -> dict[str, Any]:
-    """An incident as ``incidents --json`` prints it: every field, times in ISO 8601 UTC."""
-    from dataclasses import asdict
-
-    from runbookkit.incidents import within_target
-
-    target = targets.get(incident.runbook_id or "")
-    data = asdict(incident)
-    data.pop("opened")
-    for key, value in data.items():
-        if isinstance(value, dt.datetime):
-            data[key] = timestamp(value)
-    for run in data["runs"]:
-        run["linked_at"] = timestamp(run["linked_at"])
-    data.update(
-        status=incident.status,
-        mtta=incident.mtta,
-        mttr=incident.mttr,
-        mttr_target=target.text if target else None,
-        within_target=within_target(incident, target),
-    )
-    return data
-
-
-def stats_json(figures: RunbookStats) -> dict[str, Any]:
-    """One runbook's figures as ``incidents stats --json`` prints them (seconds)."""
-    target = figures.target
-    return {
-        "runbook_id": figures.runbook_id,
-        "incidents": figures.incidents,
-        "open": figures.open,
-        "resolved": figures.resolved,
-        "mtta_median": figures.mtta_median,
-        "mtta_p90": figures.mtta_p90,
-        "mttr_median": figures.mttr_median,
-        "mttr_p90": figures.mttr_p90,
-        "mttr_target": target.text if target else None,
-        "mttr_target_max_seconds": target.max_minutes * 60 if target else None,
-        "within_target": figures.within,
-        "within_target_share": figures.within_share,
-    }
-
-
-def _at(moment: dt.datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
-
-
-def _print_list(found: list[Incident], targets: dict[str, Target | None], path: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from runbookkit.incidents import within_target
-    from runbookkit.publish.html import duration
-    from runbookkit.terminal import visible
-
-    table = Table(title=f"incidents in {path} (times in UTC, durations from impact start)")
-    columns = ("incident", "started", "alert", "runbook", "status", "MTTA", "MTTR", "target")
-    for column in columns:
-        table.add_column(column, no_wrap=column in ("incident", "started", "status"))
-    for incident in found:
-        target = targets.get(incident.runbook_id or "")
-        verdict = {True: " (within)", False: " (over)", None: ""}[within_target(incident, target)]
-        cells = (
-            incident.id,
-            incident.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            incident.name + (f" ×{incident.repeats + 1}" if incident.repeats else ""),
-            incident.runbook_id or "(unrouted)",
-            incident.status,
-            duration(incident.mtta) or "-",
-            (duration(incident.mttr) or "-") + verdict,
-            target.text if target else "-",
-        )
-        table.add_row(*map(visible, cells))
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
-
-
-def _print_stats(figures: list[RunbookStats], path: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from runbookkit.publish.html import duration
-    from runbookkit.terminal import visible
-
-    table = Table(title=f"incidents in {path}: medians and 90th percentiles from impact start")
-    columns = ("runbook", "incidents", "open", "MTTA p50", "MTTA p90", "MTTR p50", "MTTR p90")
-    for column in (*columns, "target", "within target"):
-        table.add_column(column)
-    for row in figures:
-        share = row.within_share
-        within = "-" if row.within is None else f"{row.within} of {row.resolved}"
-        if share is not None:
-            within += f" ({share:.0%})"
-        cells = (
-            row.runbook_id or "(unrouted)",
-            str(row.incidents),
-            str(row.open),
-            duration(row.mtta_median) or "-",
-            duration(row.mtta_p90) or "-",
-            duration(row.mttr_median) or "-",
-            duration(row.mttr_p90) or "-",
-            row.target.text if row.target else "-",
-            within,
-        )
-        table.add_row(*map(visible, cells))
-    Console(width=None if sys.stdout.isatty() else 200).print(table)

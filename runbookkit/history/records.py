@@ -83,6 +83,21 @@ def run_record(start: RunStarted) -> RunRecord:
     )
 
 
+def duration_label(seconds: float | None) -> str:
+    """A duration for people: ``0.42 s``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``."""
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
 def section_label(section: str, partial: str | None) -> str:
     """The section a run ran: ``fix``, or ``fix, step 7 of 7 only`` for a partial run."""
     return section + partial_note(partial)

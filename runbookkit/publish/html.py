@@ -14,6 +14,9 @@ import html
 import re
 import secrets
 
+# Durations read the same on the site as in the terminal.
+from runbookkit.history.records import duration_label as duration  # noqa: F401
+
 # Statuses and severities each get a CSS class; anything else is shown as "unknown".
 _STATUS_CLASS = {
     "passed": "ok",
@@ -86,21 +89,6 @@ def when(moment: dt.datetime | None) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
     return esc(moment.strftime("%Y-%m-%d %H:%M UTC"))
-
-
-def duration(seconds: float | None) -> str:
-    """A duration for people: ``0.42 s``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``."""
-    if seconds is None:
-        return ""
-    if seconds < 10:
-        return f"{seconds:.2f} s"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def pre(text: str, kind: str = "") -> str:
