@@ -158,7 +158,7 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
         operator = _operator(flags, redactor)
         return run_on_fleet(section, planned, options, fleet, settings, history, operator, flags)
     if flags["dry_run"]:
-        from runbookkit.execute.needs import render_plan
+        from runbookkit.display.plan import render_plan
 
         runs.run(parsed, section, options, settings=settings, history=history, dry_run=True)
         click.echo(redactor.text(render_plan(planned, options.variables, host=flags["host"])))

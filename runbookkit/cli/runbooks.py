@@ -67,7 +67,7 @@ def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> Non
 @runbooks_dir_option
 def show_command(runbook: str, section: str | None, runbooks_dir: Path | None) -> None:
     """Show the plan of RUNBOOK: steps, targets, commands, expected output and markers."""
-    from runbookkit.execute.needs import render_plan
+    from runbookkit.display.plan import render_plan
     from runbookkit.planning import plan
     from runbookkit.secrets import Redactor
 

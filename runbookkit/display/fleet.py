@@ -407,7 +407,7 @@ def outcome_lines(outcome: FleetOutcome, hosts: int) -> list[str]:
 def dry_run_lines(plan: Plan, hosts: list[HostPlan], strategy: str) -> list[str]:
     """A fleet's dry run: the plan as every host runs it, then each host's target, values and
     unset variables, each host's secrets masked."""
-    from runbookkit.execute.needs import need_text
+    from runbookkit.display.plan import need_text
     from runbookkit.fleet.dryrun import shared_plan
     from runbookkit.planning import render
 
