@@ -11,6 +11,7 @@ other threads run, as under ``mkdocs serve``).
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import sys
@@ -94,6 +95,9 @@ class RunPages:
         if pid:
             self.child = pid
             return page
+        # The writer inherits the whole build's objects: a full collection would walk them all
+        # (and copy every page it touches); it only needs to collect what it makes itself.
+        gc.freeze()
         code = 0
         try:
             self._write(head, tail, site)
