@@ -95,9 +95,11 @@ class RunPages:
         if pid:
             self.child = pid
             return page
-        # The writer inherits the whole build's objects: a full collection would walk them all
-        # (and copy every page it touches); it only needs to collect what it makes itself.
+        # The writer inherits the whole build's objects: a collection would walk them all (and
+        # copy every page it touches). What it makes itself (records, HTML) holds no cycles and
+        # goes with the process: it runs without collections.
         gc.freeze()
+        gc.disable()
         code = 0
         try:
             self._write(head, tail, site)
