@@ -7,6 +7,7 @@ process is gone, and reports those as ``interrupted`` (their stored status still
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 from collections.abc import Mapping
@@ -169,6 +170,28 @@ def step_row(run_id: str, step: StepRecord) -> tuple[Any, ...]:
     )
 
 
+# Statuses by their stored value: a dict lookup, not an enum call per row.
+_RUN_STATUS = {status.value: status for status in RunStatus}
+_STEP_STATUS = {status.value: status for status in StepStatus}
+
+
+def _run_status(value: str) -> RunStatus:
+    found = _RUN_STATUS.get(value)
+    return RunStatus(value) if found is None else found  # unknown: the enum's own error
+
+
+def _step_status(value: str) -> StepStatus:
+    found = _STEP_STATUS.get(value)
+    return StepStatus(value) if found is None else found
+
+
+@functools.lru_cache(maxsize=4096)
+def _texts(stored: str) -> tuple[str, ...]:
+    """A stored JSON list of texts (a step's commands, a run's targets), decoded once: the same
+    few lists recur in row after row."""
+    return tuple(json.loads(stored))
+
+
 def run_from_row(row: Row) -> RunRecord:
     """A run (without steps) from a row of :data:`RUN_COLUMNS`."""
     finished = row["finished_at"]
@@ -179,11 +202,11 @@ def run_from_row(row: Row) -> RunRecord:
         runbook_sha256=row["runbook_sha256"],
         section=row["section"],
         operator=row["operator"],
-        targets=json.loads(row["targets"]),
+        targets=list(_texts(row["targets"])),
         version=row["version"],
         started_at=parse_timestamp(row["started_at"]),
         finished_at=parse_timestamp(finished) if finished else None,
-        status=RunStatus(row["status"]),
+        status=_run_status(row["status"]),
         exit_code=row["exit_code"],
         failed_step=row["failed_step"],
         failed_title=row["failed_title"],
@@ -207,8 +230,8 @@ def step_from_row(row: Row) -> StepRecord:
         title=row["title"],
         target=row["target"],
         host=row["host"],
-        commands=json.loads(row["commands"]),
-        status=StepStatus(row["status"]),
+        commands=list(_texts(row["commands"])),
+        status=_step_status(row["status"]),
         exit_code=row["exit_code"],
         duration=row["duration"],
         expected=row["expected"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import os
 import posixpath
 from collections.abc import Sequence
@@ -121,7 +122,22 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:
-        """Read the runbooks and the history once, and add their pages to the site."""
+        """Read the runbooks and the history once, and add their pages to the site.
+
+        All of it lives as long as the build: no collection runs while it is read, and it is
+        frozen then (see :meth:`_freeze`).
+        """
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.files = self._read_sources(files, config)
+        finally:
+            if enabled:
+                gc.enable()
+        self._freeze()
+        return self.files
+
+    def _read_sources(self, files: Files, config: Any) -> Files:
         self.now = dt.datetime.now(dt.UTC)
         found, errors = read_runbooks(self.runbooks_dir, self.policy)
         for error in errors:
@@ -142,8 +158,20 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             files.append(File.generated(config, self.config.catalog, content=CATALOG_TITLE))
         self.incidents = site_incidents.Incidents(self.history.incidents, self.runbooks)
         self.incidents_file = self._add_incidents_page(files, config)
-        self.files = self._add_run_pages(files, config)
-        return self.files
+        return self._add_run_pages(files, config)
+
+    def _freeze(self) -> None:
+        """Keep what the build holds from here on (the theme, the runbooks, the history) out of
+        the collections that rendering the pages sets off, until the build ends; not when the
+        process froze objects of its own (it would thaw them too)."""
+        self.frozen = gc.get_freeze_count() == 0
+        if self.frozen:
+            gc.freeze()
+
+    def _thaw(self) -> None:
+        if getattr(self, "frozen", False):
+            self.frozen = False
+            gc.unfreeze()
 
     def _add_incidents_page(self, files: Files, config: Any) -> File | None:
         name = self.config.incidents
@@ -388,6 +416,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
 
     def on_post_build(self, config: Any) -> None:
         """Wait until every runs page is written."""
+        self._thaw()
         if self.run_pages is not None:
             try:
                 self.run_pages.finish()
@@ -396,6 +425,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
 
     def on_build_error(self, error: Exception) -> None:
         """Reap the runs page writer of a failed build."""
+        self._thaw()
         run_pages = getattr(self, "run_pages", None)
         if run_pages is not None:
             with contextlib.suppress(RuntimeError):

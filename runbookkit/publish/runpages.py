@@ -11,6 +11,7 @@ other threads run, as under ``mkdocs serve``).
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import sys
@@ -94,6 +95,11 @@ class RunPages:
         if pid:
             self.child = pid
             return page
+        # The writer inherits the whole build's objects: a collection would walk them all (and
+        # copy every page it touches). What it makes itself (records, HTML) holds no cycles and
+        # goes with the process: it runs without collections.
+        gc.freeze()
+        gc.disable()
         code = 0
         try:
             self._write(head, tail, site)
