@@ -14,9 +14,6 @@ import html
 import re
 import secrets
 
-# Durations read the same on the site as in the terminal.
-from runbookkit.history.records import duration_label as duration  # noqa: F401
-
 # Statuses and severities each get a CSS class; anything else is shown as "unknown".
 _STATUS_CLASS = {
     "passed": "ok",

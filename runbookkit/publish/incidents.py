@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from runbookkit.history.records import duration_label
 from runbookkit.incidents import percentile, within_target
-from runbookkit.publish.html import badge, duration, esc, when
+from runbookkit.publish.html import badge, esc, when
 
 if TYPE_CHECKING:
     from runbookkit.history.incidents import Incident
@@ -66,7 +67,7 @@ def timeline(incident: Incident) -> str:
     items = []
     for name, at, by in incident.timeline():
         offset = (at - incident.started_at).total_seconds()
-        after = f" (+{esc(duration(offset))})" if offset > 0 else ""
+        after = f" (+{esc(duration_label(offset))})" if offset > 0 else ""
         who = f" — {esc(by)}" if by else ""
         items.append(f"<li><strong>{esc(name)}</strong> {when(at)}{after}{who}</li>")
     return f'<ol class="rbk-timeline">{"".join(items)}</ol>'
@@ -103,7 +104,9 @@ def figures(incidents: Sequence[Incident], target: Target | None) -> str:
     text = f"{count}, {sum(1 for i in incidents if i.is_open)} open."
     if mttr:
         median, p90 = percentile(mttr, 0.5), percentile(mttr, 0.9)
-        text += f" MTTR from impact start: median {duration(median)}, p90 {duration(p90)}"
+        text += (
+            f" MTTR from impact start: median {duration_label(median)}, p90 {duration_label(p90)}"
+        )
         if target is not None:
             within = sum(1 for i in incidents if within_target(i, target))
             text += f" (target {target.text}; {within} of {len(mttr)} within it)"
@@ -140,8 +143,8 @@ def incidents_page(
             esc(incident.name + repeats),
             book_cell,
             status_badge(incident),
-            esc(duration(incident.mtta)) or "—",
-            (esc(duration(incident.mttr)) or "—") + _verdict(incident, target),
+            esc(duration_label(incident.mtta)) or "—",
+            (esc(duration_label(incident.mttr)) or "—") + _verdict(incident, target),
             labels_html(incident.labels),
             _runs(incident, run_href),
         )

@@ -13,10 +13,9 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol
 
-from runbookkit.history.records import FAILED_STATUSES, partial_note, status_label
+from runbookkit.history.records import FAILED_STATUSES, duration_label, partial_note, status_label
 from runbookkit.publish.html import (
     badge,
-    duration,
     esc,
     pre,
     safe_name,
@@ -255,7 +254,7 @@ def history_table(
             f"<td>{esc(run.operator)}</td>"
             f"<td>{section_cell(run)}</td>"
             f"<td>{run_status(run, scope=False)}{_fleet(hosts.get(run.id, {}))}</td>"
-            f"<td>{esc(duration(run.duration))}</td>"
+            f"<td>{esc(duration_label(run.duration))}</td>"
             f"<td>{failure_cell(run, reasons.get(run.id))}</td>"
             "</tr>"
         )
@@ -349,7 +348,7 @@ def summary_table(runs: Sequence[RunLike], sha256: str | None) -> str:
             f"<td>{section_cell(run)}{_rollback_note(run)}</td>"
             f"<td>{run_status(run, scope=False)}</td>"
             f"<td>{failure_cell(run, reason)}</td>"
-            f"<td>{esc(duration(run.duration))}</td>"
+            f"<td>{esc(duration_label(run.duration))}</td>"
             f"<td>{esc(fleet_summary(hosts_of(run)) or ', '.join(run.targets) or 'local')}</td>"
             "</tr>"
         )
@@ -399,7 +398,7 @@ def run_section(
         *([("Hosts", esc(fleet))] if fleet else []),
         ("Started", when(run.started_at)),
         ("Finished", when(run.finished_at) or "—"),
-        ("Duration", esc(duration(run.duration)) or "—"),
+        ("Duration", esc(duration_label(run.duration)) or "—"),
         ("Runbook sha256", f"<code>{esc(run.runbook_sha256)}</code>"),
         ("runbookkit", esc(run.version)),
     ]
@@ -478,7 +477,7 @@ def step_block(step: StepLike, *, show_host: bool = True) -> str:
     facts = [f"target {esc(step.target)}{host}"] if show_host else []
     facts += [
         f"exit code {esc(step.exit_code) if step.exit_code is not None else '—'}",
-        f"duration {esc(duration(step.duration))}",
+        f"duration {esc(duration_label(step.duration))}",
     ]
     if step.attempts > 1:
         facts.append(f"{esc(step.attempts)} attempts")
