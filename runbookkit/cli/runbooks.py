@@ -13,20 +13,14 @@ from runbookkit.cli.common import ExitCode, load_settings, runbooks_dir_option
 
 if TYPE_CHECKING:
     from runbookkit.model import Runbook
-    from runbookkit.settings import Settings
-
-
-def _resolve(name: str, settings: Settings) -> Path:
-    if finder.is_path(name):  # an explicit file: not looked for in the runbooks directory
-        return finder.resolve(name, Path())
-    return finder.resolve(name, settings.runbooks_dir)
 
 
 def _load(name: str, runbooks_dir: Path | None) -> Runbook:
+    """The runbook NAME (in the runbooks directory) or PATH, parsed with the team's policy."""
     from runbookkit.parsing import parse_file
 
     located = load_settings(runbooks_dir=runbooks_dir)
-    return parse_file(_resolve(name, located), policy=located.policy)
+    return parse_file(finder.resolve(name, located.runbooks_dir), policy=located.policy)
 
 
 @click.command("parse")
@@ -36,10 +30,8 @@ def _load(name: str, runbooks_dir: Path | None) -> Runbook:
 def parse_command(runbook: str, as_json: bool, runbooks_dir: Path | None) -> None:
     """Parse RUNBOOK (a NAME in the runbooks directory or a PATH) and print what was found."""
     from runbookkit.model import to_json
-    from runbookkit.parsing import parse_file
 
-    located = load_settings(runbooks_dir=runbooks_dir)
-    parsed = parse_file(_resolve(runbook, located), policy=located.policy)
+    parsed = _load(runbook, runbooks_dir)
     if as_json:
         sys.stdout.write(to_json(parsed) + "\n")
         return
