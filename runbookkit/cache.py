@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import pickle
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 VARIABLE = "RUNBOOKKIT_CACHE_DIR"
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -63,3 +66,73 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.replace(partial, path)
     except OSError:
         pass
+
+
+class Shelf:
+    """Pickled objects kept under names in one directory of the cache (``trees``, ``pages``).
+
+    They are loaded only from a directory that belongs to this user and that no one else may
+    write to. A process lists the directory once every ``keep`` stores, and lets the oldest
+    entries go past twice ``keep``, so a long-lived process (serve) keeps it bounded too.
+    """
+
+    def __init__(self, name: str, keep: int) -> None:
+        self.name = name
+        self.keep = keep
+        self._since_prune: dict[Path, int] = {}  # per directory: stores since this one pruned
+
+    @property
+    def directory(self) -> Path:
+        """Where the entries are (the cache directory is read each time: it may change)."""
+        return cache_dir() / self.name
+
+    def fetch(self, name: str, build: Callable[[], T], valid: Callable[[object], bool]) -> T:
+        """What is kept under ``name`` if ``valid`` says it is what ``build`` makes; else what
+        ``build`` makes now, kept for the next time (an error it raises is not kept)."""
+        found = self.load(name)
+        if valid(found):
+            return found  # type: ignore[return-value]
+        made = build()
+        self.store(name, made)
+        return made
+
+    def load(self, name: str) -> object | None:
+        """What is kept under ``name``, or None (callers check its type)."""
+        directory = self.directory
+        if not private(directory):
+            return None
+        try:
+            return pickle.loads((directory / f"{name}.pickle").read_bytes())
+        except Exception:  # a damaged or foreign entry is only a miss
+            return None
+
+    def store(self, name: str, value: object) -> None:
+        """Keep ``value`` under ``name``; let the oldest go when there are too many."""
+        directory = self.directory
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return
+        write_atomic(directory / f"{name}.pickle", data)
+        since = self._since_prune.get(directory, self.keep)
+        if since >= self.keep:
+            self._prune(directory)
+            since = 0
+        self._since_prune[directory] = since + 1
+
+    def _prune(self, directory: Path) -> None:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            return
+        if len(entries) > 2 * self.keep:
+            entries.sort(key=_mtime, reverse=True)
+            for entry in entries[self.keep :]:
+                Path(entry.path).unlink(missing_ok=True)
+
+
+def _mtime(entry: os.DirEntry[str]) -> float:
+    try:
+        return entry.stat().st_mtime
+    except OSError:
+        return 0.0

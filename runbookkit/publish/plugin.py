@@ -30,7 +30,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from runbookkit.model import Runbook
-from runbookkit.publish import catalog, runpages, runs
+from runbookkit.publish import catalog, kept, runpages, runs
 from runbookkit.publish import incidents as site_incidents
 from runbookkit.publish import page as page_lib
 from runbookkit.publish.html import Slots, esc, safe_name
@@ -39,6 +39,7 @@ from runbookkit.publish.runpages import RunPages, RunsPage
 from runbookkit.publish.sources import History, load_steps, read_history, read_runbooks
 
 if TYPE_CHECKING:
+    from runbookkit.lint.profile import Profile
     from runbookkit.settings import Settings
 
 log = get_plugin_logger(__name__)
@@ -143,6 +144,11 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         for error in errors:
             log.warning(str(error))
         self.lint_profile = _lint_profile(self.profile_path) if self.config.show_lint else None
+        self.profile_key = (
+            kept.profile_key(self.lint_profile.name, self.lint_profile.schema)
+            if self.lint_profile is not None
+            else ""
+        )
         self.history: History = read_history(self.history_path, self.config.max_runs, self.now)
         self.runbooks: dict[str, Runbook] = {}
         self.runbook_files: dict[str, File] = {}
@@ -307,10 +313,23 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         table = runs.history_table(
             shown, href, runbook.sha256, self.history.hosts, self.history.reasons
         )
-        findings = []
-        if self.config.show_lint:
-            findings = lint_findings(runbook, self.lint_profile, self.now.date())
-        rendered = page_html(source, runbook, self.now.date(), findings, table, self._link(page))
+        today = self.now.date()
+
+        def make(link: Link) -> tuple[list[page_lib.Finding], Rendered]:
+            findings = []
+            if self.lint_profile is not None:
+                findings = lint_findings(runbook, self.lint_profile, today)
+            return findings, page_html(source, runbook, today, findings, table, link)
+
+        name = kept.key(
+            source,
+            runbook,
+            policy=self.policy,
+            profile=self.profile_key,
+            today=today,
+            history=table,
+        )
+        rendered = kept.page(name, self._link(page), make).rendered
         self.tocs[page.file.src_uri] = rendered.headings
         if page.title is None:  # a title from the nav stays; the H1 is inside the kept HTML
             page.title = esc(runbook.title)  # themes put page titles in as HTML
@@ -484,7 +503,7 @@ def table_of_contents(headings: list[Heading]) -> Any:
     return get_toc(root)  # type: ignore[arg-type]
 
 
-def lint_findings(runbook: Runbook, profile: Any, today: dt.date) -> list[page_lib.Finding]:
+def lint_findings(runbook: Runbook, profile: Profile, today: dt.date) -> list[page_lib.Finding]:
     """The lint findings shown on a runbook's page, with the project's format profile."""
     from runbookkit.lint import lint_runbook
 
@@ -509,7 +528,7 @@ def _settings(root: Path) -> Settings:
         raise PluginError(f"runbookkit: {exc}") from None
 
 
-def _lint_profile(path: Path | None) -> Any:
+def _lint_profile(path: Path | None) -> Profile:
     """The format profile at ``path`` (the default one when None), compiled once per build."""
     from runbookkit.errors import ConfigError
     from runbookkit.lint import load_profile

@@ -134,8 +134,8 @@ def test_a_process_that_goes_on_keeps_pruning(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Not only at the first store of a process: the cache stays bounded in a long-lived one."""
-    monkeypatch.setattr(kept, "KEEP", 2)
+    monkeypatch.setattr(kept.SHELF, "keep", 2)
     for index in range(30):
         kept.store(f"entry-{index}", {"index": index})
-        assert len(list(cache.iterdir())) <= 3 * kept.KEEP, index
+        assert len(list(cache.iterdir())) <= 3 * kept.SHELF.keep, index
     assert (cache / "entry-29.pickle").exists()
