@@ -27,6 +27,7 @@ from pathlib import Path
 from runbookkit.execute.events import RunStarted, StepFinished, StepResult, StepStatus
 from runbookkit.history import HistoryRecorder, open_store, queries
 from runbookkit.history.records import RunRecord, StepRecord
+from runbookkit.secrets import Redactor
 
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 OUTPUT = "".join(f"{i:>4} INFO redis-server ready to accept connections tcp\n" for i in range(5))
@@ -128,7 +129,7 @@ def measure(location: str, runbooks: int, samples: int) -> dict[str, float]:
     figures["record_step"] = timed(
         lambda: store.record_step(run.id, step_record(next(seq))), samples
     )
-    recorder = HistoryRecorder(store, secrets=["not-in-the-output"], heartbeat=0)
+    recorder = HistoryRecorder(store, redactor=Redactor(["not-in-the-output"]), heartbeat=0)
     second = run_record(runbooks, 1)
     recorder(
         RunStarted(

@@ -1,7 +1,8 @@
 """Run a section of a runbook and record it: the entry point of ``runbookkit run`` and of Python.
 
 :func:`run` loads the runbook (a parsed one, a path or a name), plans the section, masks the
-run's secrets (``secrets=`` and the runbook's ``secrets:`` list), sends the run to one machine or
+run's secrets (``secrets=`` and the runbook's ``secrets:`` list) with one redactor, which masks
+the screen's events, the outcome and the record alike, sends the run to one machine or
 to a fleet (hosts, an inventory, a group, or the runbook's ``hosts:`` group), records it in a
 history store (a dry run as its plan) and returns how it ended. Nothing here prints, reads
 ``sys.argv`` or keeps state between runs: several runs may go one after the other in a process.
@@ -21,6 +22,7 @@ from runbookkit.execute.ids import new_run_id
 from runbookkit.execute.operator import Operator, default_name
 from runbookkit.execute.runner import Runner, RunOptions, RunOutcome
 from runbookkit.planning import Plan, plan
+from runbookkit.secrets import Redactor
 
 if TYPE_CHECKING:
     from runbookkit.fleet.resolve import Fleet
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from runbookkit.model import Runbook
     from runbookkit.settings import Settings
 
-__all__ = ["load", "plan_for", "resolve_fleet", "run", "run_options"]
+__all__ = ["load", "plan_for", "resolve_fleet", "run", "run_options", "run_redactor"]
 
 
 def run(
@@ -52,6 +54,7 @@ def run(
     operator: Operator | None = None,
     pause: Callable[[], AbstractContextManager[Any]] | None = None,
     incident: IncidentLink | None = None,
+    redactor: Redactor | None = None,
 ) -> RunOutcome | FleetOutcome:
     """Run ``section`` of ``runbook`` and return how it ended (a fleet's outcome for a fleet).
 
@@ -78,6 +81,11 @@ def run(
             acknowledges the open incidents of its runbook, a passing Fix run mitigates them;
             an alert's diagnosis is linked to its incident; see
             :class:`runbookkit.history.incidents.IncidentLink`). None links nothing.
+        redactor: what masks the run: the runner's events (so ``listeners``), the outcome and
+            the record, the one object for all of them. A front end that shows more of the run
+            (its questions, its plan) passes the one it masks those with (see
+            :func:`run_redactor`); the run teaches it every secret value of the run (each
+            host's, those asked for). Default: a new one.
 
     Returns:
         The run's outcome: its id, status, exit code, step results (masked) and ``warnings``
@@ -99,18 +107,29 @@ def run(
         raise ConfigError("a fleet strategy was given, but the run has no hosts or host group")
     if resolved is not None:
         options = _fleet_options(options, resolved)
+    masking = redactor if redactor is not None else Redactor()
+    masking.add(_secret_values(options, resolved))
     store, owned, notes = _open(history, settings)
     try:
         outcome: RunOutcome | FleetOutcome
         if dry_run:
-            outcome = _dry_run(planned, options, resolved, store)
+            outcome = _dry_run(planned, options, resolved, store, masking)
         elif resolved is None:
-            recorder = _recorder(store, options, incident)
-            outcome = _single(planned, options, recorder, listeners, operator)
+            recorder = _recorder(store, masking, incident)
+            outcome = _single(planned, options, recorder, listeners, operator, masking)
         else:
-            recorder = _recorder(store, options, incident)
+            recorder = _recorder(store, masking, incident)
             outcome = _fleet(
-                planned, options, resolved, strategy, recorder, listeners, watchers, operator, pause
+                planned,
+                options,
+                resolved,
+                strategy,
+                recorder,
+                listeners,
+                watchers,
+                operator,
+                pause,
+                masking,
             )
     finally:
         if owned and store is not None:
@@ -150,6 +169,22 @@ def run_options(
     given = dict(secrets or {})
     names = frozenset({*options.secrets, *given, *runbook.metadata.secrets})
     return replace(options, variables={**options.variables, **given}, secrets=names)
+
+
+def run_redactor(options: RunOptions, fleet: Fleet | None = None) -> Redactor:
+    """The one redactor of a run with ``options`` (on ``fleet``): it masks the values of the
+    run's secret variables, on every host of the fleet (a value secret on one host is masked
+    wherever any host's text shows), and every secret shape. :func:`run` takes it as
+    ``redactor=``, for the screen and the record to mask alike."""
+    return Redactor(_secret_values(options, fleet))
+
+
+def _secret_values(options: RunOptions, fleet: Fleet | None) -> list[str]:
+    if fleet is None:
+        return options.secret_values()
+    from runbookkit.fleet.run import fleet_secrets
+
+    return [*options.secret_values(), *fleet_secrets(fleet.hosts, options)]
 
 
 def plan_for(runbook: Runbook, section: str, options: RunOptions) -> Plan:
@@ -213,13 +248,13 @@ def _open(
 
 
 def _recorder(
-    store: RunWriter | None, options: RunOptions, incident: IncidentLink | None
+    store: RunWriter | None, redactor: Redactor, incident: IncidentLink | None
 ) -> HistoryRecorder | None:
     if store is None:
         return None
     from runbookkit.history.recorder import HistoryRecorder
 
-    return HistoryRecorder(store, secrets=options.redactor().values, incident=incident)
+    return HistoryRecorder(store, redactor=redactor, incident=incident)
 
 
 def _finish(recorder: HistoryRecorder | None) -> list[str]:
@@ -236,17 +271,18 @@ def _single(
     recorder: HistoryRecorder | None,
     listeners: Iterable[Listener],
     operator: Operator | None,
+    redactor: Redactor,
 ) -> RunOutcome:
     warnings: list[str] = []
     try:
         every: list[Listener] = [*listeners, *([recorder] if recorder else [])]
-        runner = Runner(planned, options, listeners=every, operator=operator)
+        runner = Runner(planned, options, listeners=every, operator=operator, redactor=redactor)
         runner.prepare()  # connecting overlaps with the run's start (its record, the first lines)
         outcome = runner.run()
     finally:
         warnings = _finish(recorder)
     # Masked with the values the run ended with (also those asked for during it).
-    outcome = runner.redactor.fields(outcome)
+    outcome = redactor.fields(outcome)
     outcome.warnings += warnings
     return outcome
 
@@ -261,6 +297,7 @@ def _fleet(
     watchers: Iterable[HostWatcher],
     operator: Operator | None,
     pause: Callable[[], AbstractContextManager[Any]] | None,
+    redactor: Redactor,
 ) -> FleetOutcome:
     from runbookkit.fleet.run import FleetRunner
 
@@ -276,6 +313,7 @@ def _fleet(
             watchers=watchers,
             operator=operator,
             pause=pause,
+            redactor=redactor,
         )
         outcome = runner.run()
     finally:
@@ -285,7 +323,11 @@ def _fleet(
 
 
 def _dry_run(
-    planned: Plan, options: RunOptions, fleet: Fleet | None, store: RunWriter | None
+    planned: Plan,
+    options: RunOptions,
+    fleet: Fleet | None,
+    store: RunWriter | None,
+    redactor: Redactor,
 ) -> RunOutcome | FleetOutcome:
     run_id = new_run_id()
     if store is not None:
@@ -296,7 +338,7 @@ def _dry_run(
             store,
             planned,
             operator=options.operator or default_name(),
-            secrets=options.redactor().values,
+            redactor=redactor,
             targets=targets,
         )
     if fleet is None:

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import shlex
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -199,16 +200,33 @@ class Redactor:
     """Masks the given secret values (in each of their :func:`forms`) and every shape."""
 
     def __init__(self, values: Iterable[str] = ()) -> None:
-        self.values = tuple(sorted({value for value in values if value}))
-        every = {form for value in self.values for form in forms(value)}
-        self.forms = tuple(sorted(every, key=lambda form: (-len(form), form)))
+        self.values: tuple[str, ...] = ()
+        self.forms: tuple[str, ...] = ()
         # Short texts already masked: a step's title and command come back in every event
         # and record of the step.
         self._known: dict[str, str] = {}
+        self._adding = threading.Lock()
+        self.add(values)
+
+    def add(self, values: Iterable[str]) -> None:
+        """Mask ``values`` too, from now on, wherever this redactor masks.
+
+        One redactor masks a whole run, on the screen and in its record: it learns a value
+        asked for during the run, and every fleet host's secrets, as they become known.
+        """
+        with self._adding:
+            new = {value for value in values if value} - set(self.values)
+            if not new:
+                return
+            self.values = tuple(sorted({*self.values, *new}))
+            every = {form for value in self.values for form in forms(value)}
+            self.forms = tuple(sorted(every, key=lambda form: (-len(form), form)))
+            self._known = {}  # masked without the new values: forgotten (after the new forms)
 
     def text(self, text: str) -> str:
         """``text`` with every secret masked."""
-        known = self._known.get(text)
+        known_texts = self._known  # before the forms: a cache never outlives its forms
+        known = known_texts.get(text)
         if known is not None:
             return known
         masked = text
@@ -216,8 +234,8 @@ class Redactor:
             if form in masked:
                 masked = masked.replace(form, MASK)
         masked = _mask_spans(masked, find(masked))
-        if len(text) <= _KNOWN_LENGTH and len(self._known) < _KNOWN_TEXTS:
-            self._known[text] = masked
+        if len(text) <= _KNOWN_LENGTH and len(known_texts) < _KNOWN_TEXTS:
+            known_texts[text] = masked
         return masked
 
     def optional(self, text: str | None) -> str | None:
@@ -306,8 +324,12 @@ class StreamRedactor:
         self.redactor = redactor
         self.pending = ""
         self.in_key = False
-        longest = max((len(form) for form in redactor.forms), default=0)
-        self.behind = max(_BEHIND, 2 * longest)
+
+    @property
+    def behind(self) -> int:
+        """How much of an overlong line is held back: enough for any secret's longest form."""
+        longest = max((len(form) for form in self.redactor.forms), default=0)
+        return max(_BEHIND, 2 * longest)
 
     def feed(self, text: str) -> str:
         """The masked text that ``text`` (after what was held) lets out now."""

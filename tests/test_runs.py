@@ -8,19 +8,30 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import runbookkit
 from runbookkit import runs
 from runbookkit.errors import ConfigError, HistoryError
-from runbookkit.execute.events import Recorder, RunFinished, RunStarted, RunStatus
+from runbookkit.execute.events import (
+    Recorder,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    StepFinished,
+    StepOutput,
+)
 from runbookkit.execute.needs import MissingValues
-from runbookkit.execute.runner import RunOptions, RunOutcome
+from runbookkit.execute.operator import Unattended
+from runbookkit.execute.runner import Runner, RunOptions, RunOutcome
 from runbookkit.execute.ssh import SshOptions
 from runbookkit.fleet.run import FleetOutcome
 from runbookkit.fleet.strategy import Strategy
-from runbookkit.history import open_store
+from runbookkit.history import HistoryRecorder, open_store
+from runbookkit.history import recorder as history_recorder
+from runbookkit.secrets import Redactor
 from runbookkit.settings import Settings
 from tests.conftest import ROOT, run_cli
 from tests.fleet.conftest import fleet_servers  # noqa: F401  (the fleet tests' sshd servers)
@@ -61,6 +72,70 @@ def test_the_outcome_and_the_listeners_get_the_secret_masked(tmp_path: Path) -> 
     assert outcome.status is RunStatus.failed
     assert outcome.results[0].stdout == "***\n"
     assert SECRET not in repr(seen.events) and SECRET not in repr(outcome)
+
+
+def test_the_runner_and_the_recorder_mask_with_the_one_redactor_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: dict[str, object] = {}
+
+    def keep(name: str, make: Any) -> Any:
+        def build(*args: object, **kwargs: object) -> object:
+            built[name] = made = make(*args, **kwargs)
+            return made
+
+        return build
+
+    monkeypatch.setattr(runs, "Runner", keep("runner", Runner))
+    monkeypatch.setattr(history_recorder, "HistoryRecorder", keep("recorder", HistoryRecorder))
+    given = Redactor()
+    path = write_runbook(tmp_path, 'echo "$TOKEN"')
+    store = tmp_path / "history.sqlite"
+    runs.run(path, "fix", secrets={"TOKEN": SECRET}, history=store, redactor=given)
+    runner, recorder = built["runner"], built["recorder"]
+    assert isinstance(runner, Runner)
+    assert isinstance(recorder, HistoryRecorder)
+    assert runner.redactor is recorder.redactor is given
+    assert given.values == (SECRET,)  # the run taught it its secret
+
+
+class _Answers(Unattended):
+    """Answers every variable the run asks for with ``value``."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def variable(self, name: str, where: str) -> str | None:
+        return self.value
+
+
+def test_a_secret_asked_for_during_the_run_is_masked_alike_on_screen_and_in_the_store(
+    tmp_path: Path,
+) -> None:
+    asked = "asked-s3cret-value"
+    body = 'echo "pw=$DB_PW"; echo "$DB_PW" >&2; exit 3'
+    path = write_runbook(tmp_path, body, front="secrets: [DB_PW]\n")
+    store = tmp_path / "history.sqlite"
+    seen = Recorder()
+    given = runs.run_redactor(RunOptions())
+    outcome = runs.run(
+        path, "fix", history=store, listeners=[seen], operator=_Answers(asked), redactor=given
+    )
+    assert isinstance(outcome, RunOutcome)
+    assert asked in given.values
+    shown = "".join(e.text for e in seen.events if isinstance(e, StepOutput))
+    assert shown == "pw=***\n***\n"
+    on_screen = next(e.result for e in seen.events if isinstance(e, StepFinished))
+    with open_store(store) as opened:
+        kept = opened.get_run(outcome.run_id).steps[0]
+    assert (kept.stdout, kept.stderr, kept.error) == ("pw=***\n", "***\n", "exit 3: ***")
+    assert (kept.stdout, kept.stderr, kept.error) == (
+        on_screen.stdout,
+        on_screen.stderr,
+        on_screen.error,
+    )
+    assert asked not in repr(seen.events) + repr(outcome)
+    assert asked not in store.read_bytes().decode("utf-8", "replace")
 
 
 def test_a_dry_run_is_recorded_as_its_plan_and_runs_nothing(tmp_path: Path) -> None:

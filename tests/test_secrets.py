@@ -243,3 +243,21 @@ def test_masked_writer_masks_each_write() -> None:
     writer.write("Step 3: echo abcdef\n")
     writer.write("PGPASSWORD=zz9 psql\n")
     assert out.getvalue() == "Step 3: echo ***\nPGPASSWORD=*** psql\n"
+
+
+def test_a_value_added_later_is_masked_also_in_texts_masked_before() -> None:
+    redactor = Redactor(["first-s3cret"])
+    text = "first-s3cret then later-s3cret"
+    assert redactor.text(text) == "*** then later-s3cret"  # remembered, masked without it
+    redactor.add(["later-s3cret", "", 'quo"ted-s3cret'])
+    assert redactor.values == ("first-s3cret", "later-s3cret", 'quo"ted-s3cret')
+    assert redactor.text(text) == "*** then ***"
+    assert redactor.text(json.dumps({"v": 'quo"ted-s3cret'})) == '{"v": "***"}'  # its forms too
+
+
+def test_a_stream_masks_a_value_added_after_it_began() -> None:
+    redactor = Redactor()
+    stream = redactor.stream()
+    redactor.add(["added-s3cret"])
+    shown = stream.feed("x added-") + stream.feed("s3cret y\n") + stream.flush()
+    assert shown == "x *** y\n"

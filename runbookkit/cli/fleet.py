@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from runbookkit.fleet.resolve import Fleet
     from runbookkit.model import Runbook
     from runbookkit.planning import Plan
+    from runbookkit.secrets import Redactor
     from runbookkit.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,9 +108,13 @@ def run_on_fleet(
     settings: Settings,
     history: str | Path | None,
     operator: Operator,
+    redactor: Redactor,
     flags: dict[str, Any],
 ) -> None:
-    """Run ``planned`` on every host of ``fleet``; exit with the fleet's exit code."""
+    """Run ``planned`` on every host of ``fleet``; exit with the fleet's exit code.
+
+    ``redactor`` is the run's (:func:`runbookkit.runs.run_redactor`): it masks what the views
+    show and the store keeps, every host's secrets on every host's lines."""
     from runbookkit import runs
     from runbookkit.cli.common import warn
     from runbookkit.display.fleet import outcome_lines
@@ -125,11 +130,18 @@ def run_on_fleet(
         from runbookkit.display.fleet import dry_run_lines
         from runbookkit.fleet.dryrun import host_plans
 
-        runs.run(*scope, options, settings=settings, fleet=fleet, history=history, dry_run=True)
+        runs.run(
+            *scope,
+            options,
+            settings=settings,
+            fleet=fleet,
+            history=history,
+            dry_run=True,
+            redactor=redactor,
+        )
         hosts = host_plans(planned, fleet.hosts, options)
-        redactor = options.redactor()  # one for every line (each host's values are masked too)
-        for line in dry_run_lines(planned, hosts, strategy.describe()):
-            click.echo(redactor.text(line))
+        for line in dry_run_lines(planned, hosts, strategy.describe(), redactor):
+            click.echo(line)
         return
     view = _view(fleet.hosts, flags)
     outcome = runs.run(
@@ -144,6 +156,7 @@ def run_on_fleet(
         operator=operator,
         pause=getattr(view, "paused", None),
         incident=flags.get("incident_link"),
+        redactor=redactor,
     )
     assert isinstance(outcome, FleetOutcome)
     warn(outcome.warnings)

@@ -151,16 +151,27 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
         history = None  # a dry run is recorded only when asked
     else:
         history = flags["history"] or settings.history_store
-    redactor = options.redactor()
     flags["incident_link"] = None if flags["dry_run"] else incident_link(flags, history)
     fleet = fleet_for(parsed, options, flags)  # --hosts, --group or the runbook's hosts: group
+    # One redactor for all the run shows and keeps: questions, plan, events, outcome, record.
+    redactor = runs.run_redactor(options, fleet)
+    operator = _operator(flags, redactor)
     if fleet is not None:
-        operator = _operator(flags, redactor)
-        return run_on_fleet(section, planned, options, fleet, settings, history, operator, flags)
+        return run_on_fleet(
+            section, planned, options, fleet, settings, history, operator, redactor, flags
+        )
     if flags["dry_run"]:
         from runbookkit.display.plan import render_plan
 
-        runs.run(parsed, section, options, settings=settings, history=history, dry_run=True)
+        runs.run(
+            parsed,
+            section,
+            options,
+            settings=settings,
+            history=history,
+            dry_run=True,
+            redactor=redactor,
+        )
         click.echo(redactor.text(render_plan(planned, options.variables, host=flags["host"])))
         return
     outcome = runs.run(
@@ -170,8 +181,9 @@ def _run(runbook: str, section: str, runbooks_dir: Path | None, flags: dict[str,
         settings=settings,
         history=history,
         listeners=[_view(flags)],
-        operator=_operator(flags, redactor),
+        operator=operator,
         incident=flags["incident_link"],
+        redactor=redactor,
     )
     assert isinstance(outcome, RunOutcome)  # no fleet asked, none resolved
     warn(outcome.warnings)

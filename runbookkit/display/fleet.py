@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from runbookkit.fleet.dryrun import HostPlan
     from runbookkit.fleet.run import FleetOutcome
     from runbookkit.planning import Plan
+    from runbookkit.secrets import Redactor
 
 TAIL_LINES = 10
 FOLLOW_LINES = 12
@@ -404,9 +405,11 @@ def outcome_lines(outcome: FleetOutcome, hosts: int) -> list[str]:
     return lines
 
 
-def dry_run_lines(plan: Plan, hosts: list[HostPlan], strategy: str) -> list[str]:
+def dry_run_lines(
+    plan: Plan, hosts: list[HostPlan], strategy: str, redactor: Redactor
+) -> list[str]:
     """A fleet's dry run: the plan as every host runs it, then each host's target, values and
-    unset variables, each host's secrets masked."""
+    unset variables, every line masked by ``redactor`` (the run's: every host's secrets)."""
     from runbookkit.display.plan import need_text
     from runbookkit.fleet.dryrun import shared_plan
     from runbookkit.planning import render
@@ -419,5 +422,5 @@ def dry_run_lines(plan: Plan, hosts: list[HostPlan], strategy: str) -> list[str]
         lines.append(f"  {host.name:<{width}}  {host.label}  (from {host.source})")
         mine = [f"{v.name}={v.value}  ({v.origin})" for v in entry.values]
         mine += [need_text(need, entry.given) for need in entry.unset]
-        lines += [f"      {entry.redactor.text(visible(text))}" for text in mine]
-    return lines
+        lines += [f"      {visible(text)}" for text in mine]
+    return [redactor.text(line) for line in lines]

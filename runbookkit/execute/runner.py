@@ -78,9 +78,9 @@ class RunOptions:
     # needs a person (manual, destructive or interactive) instead of asking or going past it.
     unattended: bool = False
 
-    def redactor(self) -> Redactor:
-        """What masks the run's secrets: the values of its secret variables, every shape."""
-        return Redactor(value for name, value in self.variables.items() if name in self.secrets)
+    def secret_values(self) -> list[str]:
+        """The values of the run's secret variables, which its :class:`Redactor` masks."""
+        return [value for name, value in self.variables.items() if name in self.secrets]
 
 
 @dataclass
@@ -105,6 +105,11 @@ class Runner:
     Runners of one fleet run pass the same ``shared_ssh``, so ssh_config and known_hosts are
     read once for all their hosts.
 
+    ``redactor`` masks every event before a listener gets it; the run's other listeners (the
+    record, the screen) pass it too, so what is shown and what is kept are masked alike. The
+    runner teaches it the run's secret values, also those asked for before the run starts, and
+    hands it on to its rollback run. Default: one of the runner's own.
+
     Raises (from the constructor, before anything runs):
         ExecutionError: variables the plan reads have no value, and ``operator`` gave none.
     """
@@ -120,6 +125,7 @@ class Runner:
         connections: Connections | None = None,
         shared_ssh: SshShared | None = None,
         sessions: Sessions | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.plan = plan
         self.options = options or RunOptions()
@@ -127,7 +133,8 @@ class Runner:
         self.operator = operator or Unattended()
         self.rollback_of = rollback_of
         self.run_id = new_run_id()
-        self.redactor = self.options.redactor()
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.redactor.add(self.options.secret_values())
         self._notices: list[str] | None = []
         self._fault: Exception | None = None  # an internal fault of prepare(), for run()
         self._own_connections = connections is None
@@ -153,7 +160,7 @@ class Runner:
         values = needs.complete(plan, values, self.operator, self._probe)
         self.options = replace(self.options, variables=values)
         self.executor.variables = values
-        self.redactor = self.executor.redactor = self.options.redactor()
+        self.redactor.add(self.options.secret_values())  # also the values just asked for
         self.sessions.export(values)
 
     def _probe(self, missing: list[needs.Need]) -> set[str]:
@@ -479,6 +486,7 @@ class Runner:
                 rollback_of=self.run_id,
                 connections=self.connections,
                 sessions=self.sessions,
+                redactor=self.redactor,
             )
         except ExecutionError as exc:
             self._notice(f"the rollback cannot run: {exc.message}")

@@ -3,18 +3,18 @@
 Each host runs the section with its own target and its own values: its inventory variables,
 then the run's (``--var``, ``--secret``…, which win). :func:`host_plans` works that out host by
 host, with what the host's commands read that nothing gives (the host's login may set it).
+What it shows is masked by the run's one redactor, which knows every host's secrets.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from runbookkit.execute.needs import Need, survey
 from runbookkit.execute.runner import RunOptions
 from runbookkit.fleet.hosts import Host
-from runbookkit.fleet.run import for_host
+from runbookkit.fleet.run import for_host, host_values
 from runbookkit.planning import Plan
-from runbookkit.secrets import Redactor
 
 EVERY_HOST = Host(name="each host", hostname="each host")  # how the shared plan names its target
 
@@ -36,7 +36,6 @@ class HostPlan:
     values: list[HostValue] = field(default_factory=list)
     unset: list[Need] = field(default_factory=list)  # read by its commands, given by nothing
     given: dict[str, str] = field(default_factory=dict)  # every value, by name
-    redactor: Redactor = field(default_factory=lambda: Redactor([]))  # masks its secrets
 
 
 def shared_plan(plan: Plan) -> Plan:
@@ -48,7 +47,7 @@ def host_plans(plan: Plan, hosts: list[Host], options: RunOptions) -> list[HostP
     """Each host's target, values (inventory, then the run's) and unset variables."""
     out = []
     for host in hosts:
-        given = {**host.vars, **options.variables}
+        given = host_values(host, options)
         values = []
         for name, value in given.items():
             if name in options.variables:
@@ -58,6 +57,5 @@ def host_plans(plan: Plan, hosts: list[Host], options: RunOptions) -> list[HostP
             values.append(HostValue(name, value, origin))
         mine = for_host(plan, host)
         unset = [n for n in survey([*mine.steps, *mine.rollback], given) if n.source != "given"]
-        redactor = replace(options, variables=given).redactor()
-        out.append(HostPlan(host, values, unset, given, redactor))
+        out.append(HostPlan(host, values, unset, given))
     return out

@@ -5,6 +5,10 @@ commands all target that host, so a host runs the section's steps in order over 
 of its own, with the engine's checks, retries, timeouts and host-key rules. The hosts' events
 are relabelled into a single run (one run id, each step's ``host`` set) for the listeners, and
 manual and destructive questions are asked once per step for the whole fleet.
+
+One :class:`~runbookkit.secrets.Redactor` masks the whole fleet run: every host's runner, the
+fleet's own events and the outcome. It knows every host's secret values before any host starts,
+so a value secret on one host is masked in every host's output, on the screen and in the record.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from runbookkit.fleet.hosts import Host
 from runbookkit.fleet.strategy import Strategy, run_fleet
 from runbookkit.model import changed
 from runbookkit.planning import Plan, PlannedStep, rollback_plan
+from runbookkit.secrets import Redactor
 
 T = TypeVar("T")
 
@@ -107,6 +112,20 @@ class FleetOutcome:
         ]
 
 
+def host_values(host: Host, options: RunOptions) -> dict[str, str]:
+    """The placeholder values on ``host``: its inventory variables, then the run's (which win)."""
+    return {**host.vars, **options.variables}
+
+
+def fleet_secrets(hosts: Iterable[Host], options: RunOptions) -> list[str]:
+    """The secret values of every host's run (a value given as secret on any one of them)."""
+    return [
+        value
+        for host in hosts
+        for value in replace(options, variables=host_values(host, options)).secret_values()
+    ]
+
+
 def for_host(plan: Plan, host: Host) -> Plan:
     """A copy of ``plan`` whose every command, local or ssh-wrapped, runs on ``host``."""
     target = host.target()
@@ -131,6 +150,9 @@ class FleetRunner:
     and on no other, as one more fleet run linked to this one (``rollback_of``), with the same
     confirmations (asked once for those hosts).
 
+    ``redactor`` (default: one of the fleet runner's own) masks everything the fleet run hands
+    to its listeners or returns, for every host; it is taught every host's secret values first.
+
     Raises (from the constructor, before anything runs):
         ConfigError: options a fleet run can't honour (``host``).
         ExecutionError: a placeholder has no value on some host.
@@ -148,6 +170,7 @@ class FleetRunner:
         operator: Operator | None = None,
         pause: Callable[[], AbstractContextManager[Any]] | None = None,
         rollback_of: str | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.plan = plan
         self.rollback_of = rollback_of
@@ -159,6 +182,8 @@ class FleetRunner:
         self.run_id = new_run_id()
         if self.options.host is not None:
             raise ConfigError("a fleet run cannot also send every step to one host: give either")
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.redactor.add(fleet_secrets(hosts, self.options))  # before any host asks or shows
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self.operator = FleetOperator(operator or Unattended(), self, pause)
@@ -168,14 +193,10 @@ class FleetRunner:
         self.runners = {host.name: self._runner(host) for host in hosts}
         self.runs = {host.name: HostRun(host) for host in hosts}
 
-    def values(self, host: Host) -> dict[str, str]:
-        """The placeholder values on ``host``: its inventory variables, then the run's."""
-        return {**host.vars, **self.options.variables}
-
     def _runner(self, host: Host) -> Runner:
         options = replace(
             self.options,
-            variables=self.values(host),
+            variables=host_values(host, self.options),
             fleet_host=host.name,
             operator=self.operator_name,
             rollback_on_failure=False,
@@ -188,6 +209,7 @@ class FleetRunner:
                 listeners=[_HostEvents(self, host)],
                 operator=self.operator,
                 shared_ssh=self._ssh,
+                redactor=self.redactor,
             )
         except MissingValues as exc:
             raise exc.on_host(host.name) from None
@@ -197,7 +219,12 @@ class FleetRunner:
             ) from None
 
     def emit(self, event: Event) -> None:
-        """Hand ``event`` to every listener, one event at a time across the hosts' threads."""
+        """Hand the fleet's own ``event``, masked, to every listener."""
+        self.forward(self.redactor.fields(event))
+
+    def forward(self, event: Event) -> None:
+        """Hand ``event`` (a host runner's, masked by it) to every listener, one event at a
+        time across the hosts' threads."""
         with self._lock:
             for listener in self.listeners:
                 listener(event)
@@ -215,8 +242,8 @@ class FleetRunner:
         outcome = self._outcome(interrupted)
         for run in outcome.hosts:
             if run.outcome is not None:
-                # Masked with the values the host's run ended with (also those asked during it).
-                run.outcome = self.runners[run.host.name].redactor.fields(run.outcome)
+                # Masked with the values the run ended with (also those asked during it).
+                run.outcome = self.redactor.fields(run.outcome)
         first = next(
             (r.outcome for r in outcome.hosts if r.outcome and r.outcome.failed_step), None
         )
@@ -269,6 +296,7 @@ class FleetRunner:
                 operator=self.operator.inner,
                 pause=self.operator.pause,
                 rollback_of=self.run_id,
+                redactor=self.redactor,
             )
         except (ConfigError, ExecutionError) as exc:
             self._notice(f"the rollback cannot run: {exc.message}")
@@ -335,7 +363,7 @@ class _HostEvents:
         if isinstance(event, StepStarted) and self.fleet._stop.is_set():
             raise KeyboardInterrupt  # the runner records the step as interrupted and stops
         # The runner stamps the host itself (RunOptions.fleet_host); the run id is the fleet's.
-        self.fleet.emit(replace(event, run_id=self.fleet.run_id))
+        self.fleet.forward(replace(event, run_id=self.fleet.run_id))
 
 
 class FleetOperator:

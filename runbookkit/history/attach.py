@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -20,17 +19,18 @@ def record_plan(
     planned: Plan,
     *,
     operator: str,
-    secrets: Iterable[str] = (),
+    redactor: Redactor | None = None,
     targets: list[str] | None = None,
 ) -> str:
     """Record a dry run: the plan's steps, commands filled, none executed. Returns the run id.
 
-    ``targets`` (a fleet's hosts) replaces the targets the steps name; ``secrets`` are masked.
+    ``targets`` (a fleet's hosts) replaces the targets the steps name; ``redactor`` (the run's,
+    default: secret shapes only) masks every text recorded.
     """
     from runbookkit.execute.events import RunStarted
     from runbookkit.execute.ids import new_run_id
 
-    redactor = Redactor(secrets)
+    redactor = redactor if redactor is not None else Redactor()
     steps = _planned_steps(planned)
     start = RunStarted.of(
         planned,

@@ -1,14 +1,14 @@
 """The listener that records a run into a store as the run's events arrive.
 
-Every text that reaches the store passes a :class:`runbookkit.secrets.Redactor` first, with the
-secret values of this run. A store that fails mid-run does not stop the run: the failure is
+Every text that reaches the store passes a :class:`runbookkit.secrets.Redactor` first: the
+run's own, the one its runner masks the screen's events with, so the record keeps what the
+screen shows. A store that fails mid-run does not stop the run: the failure is
 kept in :attr:`HistoryRecorder.failures` for the command line to report at the end.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,10 @@ class HistoryRecorder:
 
     Args:
         store: where to record.
-        secrets: values to mask wherever they appear (``--secret`` values, secret ``--var``s).
+        redactor: what masks every text before it is stored: the run's redactor, shared with
+            its runner and the screen, so it knows each secret value (``--secret`` values,
+            secret ``--var``s, values asked for, every fleet host's). Default: one that masks
+            the secret shapes only.
         heartbeat: seconds between heartbeats while a run goes on (0 for none).
         close_store: whether :meth:`close` closes the store too (it was opened for this run).
         incident: link each run to its incident(s) as it starts (a person's run acknowledges
@@ -39,14 +42,14 @@ class HistoryRecorder:
         self,
         store: RunWriter,
         *,
-        secrets: Iterable[str] = (),
+        redactor: Redactor | None = None,
         heartbeat: float = liveness.HEARTBEAT,
         close_store: bool = False,
         incident: IncidentLink | None = None,
     ) -> None:
         self.store = store
         self._close_store = close_store
-        self.redactor = Redactor(secrets)
+        self.redactor = redactor if redactor is not None else Redactor()
         self.failures: list[str] = []
         self.recorded: list[str] = []  # ids of the runs recorded, in order
         self._interval = heartbeat

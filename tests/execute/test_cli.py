@@ -249,3 +249,40 @@ def test_the_team_lists_decide_what_needs_a_confirmation(cli, tmp_path):
     refused = cli("run", str(runbook), "-s", "fix", cwd=bad)
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1 and "must start with a command name" in refused.stderr
+
+
+def test_a_secret_and_a_secret_var_are_masked_alike_on_screen_and_in_the_store(cli, tmp_path):
+    from runbookkit.history import open_store
+
+    body = (
+        '# Step 1: Both\necho "t=$TOKEN p=$DB_PW"\n\n'
+        '# Step 2: Literal\necho "said var-s3cr3t-pw"; echo "$TOKEN" >&2; exit 1'
+    )
+    path = write_runbook(tmp_path, body, front="secrets: [DB_PW]\n")
+    store = tmp_path / "history.sqlite"
+    done = cli(
+        *("run", str(path), "-s", "fix", "--json", "--history", str(store)),
+        *("--secret", "TOKEN=tok-s3cr3t", "--var", "DB_PW=var-s3cr3t-pw"),
+    )
+    assert done.returncode == 1, done.stderr
+    screen = [json.loads(line) for line in done.stdout.splitlines()]
+    shown = [e["result"] for e in screen if e["event"] == "StepFinished"]
+    run_id = screen[0]["run_id"]
+    with open_store(store) as opened:
+        kept = opened.get_run(run_id).steps
+    fields = ("commands", "stdout", "stderr", "error")
+    on_screen = [[step[name] for name in fields] for step in shown]
+    assert on_screen == [[getattr(step, name) for name in fields] for step in kept]
+    assert [s.stdout for s in kept] == ["t=*** p=***\n", "said ***\n"]
+    assert kept[1].commands == ['echo "said ***"; echo "$TOKEN" >&2; exit 1']
+    assert (kept[1].stderr, kept[1].error) == ("***\n", "exit 1: ***")
+    assert "".join(_json_outputs(done)) == "t=*** p=***\nsaid ***\n***\n"
+    plain = cli(
+        *("run", str(path), "-s", "fix", "--history", str(store)),
+        *("--secret", "TOKEN=tok-s3cr3t", "--var", "DB_PW=var-s3cr3t-pw"),
+    )
+    assert "    | t=*** p=***\n" in plain.stdout and "    | said ***\n" in plain.stdout
+    assert "-> FAILED (" in plain.stdout and "): exit 1: ***\n" in plain.stdout
+    for value in ("tok-s3cr3t", "var-s3cr3t-pw"):
+        assert value not in done.stdout + done.stderr + plain.stdout + plain.stderr
+        assert value not in store.read_bytes().decode("utf-8", "replace")

@@ -58,3 +58,23 @@ def test_a_dry_run_connects_nowhere(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "  127.0.0.9:1        127.0.0.9:1  (from --hosts)" in result.stdout
     assert "  root@127.0.0.10:1  root@127.0.0.10:1  (from --hosts)" in result.stdout
+
+
+def test_a_secret_of_one_host_is_masked_in_every_hosts_lines(tmp_path):
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        "groups:\n"
+        "  pair:\n"
+        "    hosts:\n"
+        "      - {name: one, hostname: 127.0.0.9, vars: {db_pw: alpha-s3cr3t, peer: beta-s3cr3t}}\n"
+        "      - {name: two, hostname: 127.0.0.9, vars: {db_pw: beta-s3cr3t, peer: alpha-s3cr3t}}\n"
+    )
+    runbook = write_runbook(
+        tmp_path, 'echo "$db_pw $peer"', name="fleet", front="secrets: [db_pw]\n"
+    )
+    result = run_cli(
+        "run", str(runbook), "-s", "fix", "--hosts", f"@{inventory}", "--dry-run", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("      peer=***  (inventory)") == 2
+    assert "alpha-s3cr3t" not in result.stdout and "beta-s3cr3t" not in result.stdout

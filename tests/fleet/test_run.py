@@ -509,3 +509,77 @@ def test_strategy_errors_name_the_flags(tmp_path: Path, flags: tuple[str, ...], 
     done = run_cli("run", str(runbook), "-s", "fix", "--hosts", "h1,h2", *flags, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().startswith(message), done.stderr
+
+
+def _two_secret_hosts(servers: list[Any] | None = None) -> list[Any]:
+    """Two hosts whose ``db_pw`` (secret) differ, each given the other's as a plain ``peer``."""
+    from runbookkit.fleet.hosts import Host
+
+    values = ["alpha-s3cr3t", "beta-s3cr3t"]
+    hosts = []
+    for index, mine in enumerate(values):
+        place = {"hostname": "127.0.0.9"}
+        if servers is not None:
+            place = {"hostname": servers[index].address, "port": servers[index].port}
+        peer = values[1 - index]
+        hosts.append(Host(f"host-{index + 1}", **place, vars={"db_pw": mine, "peer": peer}))
+    return hosts
+
+
+def test_the_fleet_and_every_host_runner_mask_with_one_redactor_of_every_hosts_secrets(tmp_path):
+    from runbookkit import runs
+    from runbookkit.execute.runner import RunOptions
+    from runbookkit.fleet.resolve import Fleet
+    from runbookkit.fleet.run import FleetRunner
+
+    path = write_runbook(tmp_path, 'echo "$db_pw $peer"', name="fleet", front="secrets: [db_pw]\n")
+    parsed = runs.load(path)
+    options = runs.run_options(RunOptions(), parsed)
+    hosts = _two_secret_hosts()
+    given = runs.run_redactor(options, Fleet(hosts))
+    assert given.values == ("alpha-s3cr3t", "beta-s3cr3t")
+    fleet = FleetRunner(runs.plan_for(parsed, "fix", options), hosts, options, redactor=given)
+    assert fleet.redactor is given
+    assert all(runner.redactor is given for runner in fleet.runners.values())
+    # Nothing connected yet, and each host's runner already masks the other host's secret.
+    assert given.text("host-2 says alpha-s3cr3t") == "host-2 says ***"
+    alone = FleetRunner(runs.plan_for(parsed, "fix", options), hosts, options)
+    assert alone.redactor.values == given.values  # without one given: its own, as complete
+
+
+def test_a_secret_of_one_host_is_masked_in_every_hosts_output_on_screen_and_in_the_store(
+    fleet, tmp_path
+):
+    from runbookkit.history import open_store
+
+    hosts = _two_secret_hosts(fleet.servers[:2])
+    inventory = tmp_path / "inventory.yaml"
+    lines = ["groups:", "  pair:", "    hosts:"]
+    for host in hosts:
+        lines.append(
+            f"      - {{name: {host.name}, hostname: {host.hostname}, port: {host.port}, "
+            f"vars: {{db_pw: {host.vars['db_pw']}, peer: {host.vars['peer']}}}}}"
+        )
+    inventory.write_text("\n".join(lines) + "\n")
+    steps = '# Step 1: Print\necho "mine=$db_pw peer=$peer"; echo "$peer" >&2'
+    runbook = write_runbook(tmp_path, steps, name="fleet", front="secrets: [db_pw]\n")
+    store = tmp_path / "history.sqlite"
+    args = ("run", str(runbook), "-s", "fix", "--hosts", f"@{inventory}")
+    args += ("--ssh-config", str(fleet.ssh_config), "--history", str(store))
+    as_json = run_cli(*args, "--json", cwd=tmp_path)
+    plain = run_cli(*args, "--output", "prefixed", cwd=tmp_path)
+    assert as_json.returncode == 0, as_json.stderr
+    assert plain.returncode == 0, plain.stderr
+    stream = events(as_json.stdout)
+    shown = {e["result"]["host"]: e["result"] for e in stream if e["event"] == "StepFinished"}
+    with open_store(store) as opened:
+        kept = {step.host: step for step in opened.get_run(stream[0]["run_id"]).steps}
+    assert sorted(shown) == sorted(kept) == ["host-1", "host-2"]
+    for name, result in shown.items():
+        assert (result["stdout"], result["stderr"]) == ("mine=*** peer=***\n", "***\n")
+        assert (kept[name].stdout, kept[name].stderr) == (result["stdout"], result["stderr"])
+    for name in ("host-1", "host-2"):
+        assert f"{name} | mine=*** peer=***" in plain.stdout.splitlines()
+    text = as_json.stdout + as_json.stderr + plain.stdout + plain.stderr
+    text += store.read_bytes().decode("utf-8", "replace")
+    assert "alpha-s3cr3t" not in text and "beta-s3cr3t" not in text

@@ -31,7 +31,7 @@ def test_an_echoed_secret_is_in_neither_the_file_nor_its_wal(
     store = open_store(store_path, readonly=False)
     keeper = sqlite3.connect(store_path)  # keeps the WAL file from being folded back and removed
     keeper.execute("SELECT count(*) FROM runs").fetchone()
-    recorder = HistoryRecorder(store, secrets=[SECRET] if masked else [], heartbeat=0)
+    recorder = HistoryRecorder(store, redactor=Redactor([SECRET] if masked else []), heartbeat=0)
     events = run_events("r1", steps=1)
     events[0] = started("r1", targets=[f"redis://admin:{SECRET}@db:6379"], steps=1)
     events[1] = StepFinished(
