@@ -7,15 +7,19 @@ cache that cannot be read or written is only a slower run: nothing here raises.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 VARIABLE = "RUNBOOKKIT_CACHE_DIR"
 T = TypeVar("T")
+ALONGSIDE = 32  # fewer items than this are not worth a second process
 
 
 def cache_dir() -> Path:
@@ -136,3 +140,65 @@ def _mtime(entry: os.DirEntry[str]) -> float:
         return entry.stat().st_mtime
     except OSError:
         return 0.0
+
+
+class Alongside:
+    """Runs ``fill`` on each of ``items`` in a forked process, while this one goes on, until
+    :meth:`wait`: what it keeps in the cache, this process then finds there (a second core
+    parses or renders half of a large site while this one does the other half).
+
+    Nothing is forked for a few items, where fork is missing, or when other threads run (a
+    forked copy of them would hold their locks). The process's failures are not reported:
+    this one does the work again without the cache, and meets them itself. As a context
+    manager, it waits at the end of the block (stops the process when the block raised).
+    """
+
+    def __init__(self, items: Sequence[T], fill: Callable[[T], object]) -> None:
+        import threading
+
+        self.pid: int | None = None
+        if len(items) < ALONGSIDE or not hasattr(os, "fork") or threading.active_count() > 1:
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid:
+            self.pid = pid
+            return
+        # The child, which leaves through os._exit. It inherits every object of the parent:
+        # a collection would walk (and copy) them all.
+        gc.freeze()
+        gc.disable()
+        code = 0
+        try:
+            for item in items:
+                fill(item)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+
+    def wait(self) -> None:
+        """Wait until the process is done (at once when there is none, or it was waited for)."""
+        pid, self.pid = self.pid, None
+        if pid is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+    def stop(self) -> None:
+        """End the process now: what it did not keep yet is done again without the cache."""
+        import signal
+
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGTERM)
+        self.wait()
+
+    def __enter__(self) -> Alongside:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self.wait()
+        else:
+            self.stop()

@@ -71,14 +71,29 @@ def load(name: str, directory: Path, *, policy: Policy | None = None) -> Runbook
 def load_all(
     directory: Path, policy: Policy | None = None
 ) -> tuple[list[Runbook], list[ParseError]]:
-    """Parse every runbook in ``directory``; errors are returned, not raised, one per file."""
+    """Parse every runbook in ``directory``; errors are returned, not raised, one per file.
+
+    In a large directory, a second process parses the later half into the cache meanwhile
+    (see :class:`runbookkit.cache.Alongside`).
+    """
+    from runbookkit.cache import Alongside
     from runbookkit.parsing import parse_file, safety
 
+    chosen = policy or safety.DEFAULT
     runbooks: list[Runbook] = []
     errors: list[ParseError] = []
-    for path in discover(directory):
+
+    def parse(path: Path) -> None:
         try:
-            runbooks.append(parse_file(path, policy=policy or safety.DEFAULT))
+            runbooks.append(parse_file(path, policy=chosen))
         except ParseError as exc:
             errors.append(exc)
+
+    paths = list(discover(directory))
+    half = len(paths) // 2
+    with Alongside(paths[half:], parse):
+        for path in paths[:half]:
+            parse(path)
+    for path in paths[half:]:
+        parse(path)
     return runbooks, errors

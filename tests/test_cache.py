@@ -1,0 +1,73 @@
+"""What is kept between runs: the shelf a second process fills while this one works."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from runbookkit import cache, finder
+from runbookkit.cache import Alongside
+from tests.support.runbooks import write_runbook
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+
+
+def test_the_second_process_does_its_items_before_wait_returns(tmp_path: Path) -> None:
+    items = [tmp_path / f"{number}.txt" for number in range(cache.ALONGSIDE)]
+    with Alongside(items, lambda path: path.write_text(str(os.getpid()))) as alongside:
+        assert alongside.pid is not None
+    assert alongside.pid is None
+    written = {path.read_text() for path in items}
+    assert written and str(os.getpid()) not in written
+
+
+def test_a_few_items_are_not_worth_a_process(tmp_path: Path) -> None:
+    items = [tmp_path / "one.txt"] * (cache.ALONGSIDE - 1)
+    with Alongside(items, lambda path: path.write_text("x")) as alongside:
+        assert alongside.pid is None
+    assert not items[0].exists()
+
+
+def test_a_block_that_raises_stops_the_process(tmp_path: Path) -> None:
+    started = tmp_path / "started"
+
+    def fill(_: int) -> None:
+        started.touch()
+        os.pause()
+
+    with pytest.raises(KeyError), Alongside(range(cache.ALONGSIDE), fill) as alongside:
+        pid = alongside.pid
+        raise KeyError("the block failed")
+    assert pid is not None and alongside.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_failing_fill_is_met_again_by_this_process(tmp_path: Path) -> None:
+    def fill(_: int) -> None:
+        raise ValueError("only the process that reports it matters")
+
+    with Alongside(range(cache.ALONGSIDE), fill) as alongside:
+        assert alongside.pid is not None
+    alongside.wait()  # waited for already: returns at once
+
+
+def test_load_all_of_a_large_directory_is_the_same_as_one_by_one(tmp_path: Path) -> None:
+    count = 2 * cache.ALONGSIDE + 3
+    for number in range(count):
+        write_runbook(tmp_path, f"echo {number}", name=f"service-{number:03d}")
+    for broken in ("service-010.md", "service-060.md"):  # one in each half
+        (tmp_path / broken).write_text("---\nhosts: [unclosed\n---\n# Broken\n", encoding="utf-8")
+
+    runbooks, errors = finder.load_all(tmp_path)
+    ids = [runbook.id for runbook in runbooks]
+    assert ids == sorted(ids) and len(ids) == count - 2
+    assert sorted(Path(str(error.path)).name for error in errors) == [
+        "service-010.md",
+        "service-060.md",
+    ]
+    assert [runbook.title for runbook in runbooks] == [
+        runbook.title for runbook in (finder.load(id_, tmp_path) for id_ in ids)
+    ]
