@@ -110,6 +110,10 @@ class Shelf:
         except Exception:  # a damaged or foreign entry is only a miss
             return None
 
+    def has(self, name: str) -> bool:
+        """Whether something is kept under ``name`` (to be loaded and checked yet)."""
+        return (self.directory / f"{name}.pickle").is_file()
+
     def store(self, name: str, value: object) -> None:
         """Keep ``value`` under ``name``; let the oldest go when there are too many."""
         directory = self.directory

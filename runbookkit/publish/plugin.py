@@ -29,6 +29,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
+from runbookkit.cache import Alongside
 from runbookkit.model import Runbook
 from runbookkit.publish import catalog, kept, runpages, runs
 from runbookkit.publish import incidents as site_incidents
@@ -157,6 +158,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         docs_dir = Path(config.docs_dir).resolve()
         for path, runbook in found:
             self._add_runbook(files, config, docs_dir, path.resolve(), runbook)
+        self.runbook_of = {id(file): runbook_id for runbook_id, file in self.runbook_files.items()}
+        self.keys: dict[str, tuple[str, str, str]] = {}  # runbook id → source, table, page key
+        self.filled: frozenset[str] = frozenset()  # the pages a second process renders
         files.append(File.generated(config, CSS, content=_asset("runbookkit.css")))
         files.append(File.generated(config, JS, content=_asset("runbookkit.js")))
         if self.config.catalog:
@@ -255,12 +259,45 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         return self.shell is not None and page.file is self.shell
 
     def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
-        """Keep the top of the navigation for runs pages (a whole nav on each costs too much)."""
+        """Keep the top of the navigation for runs pages (a whole nav on each costs too much);
+        start rendering the later half of the runbook pages alongside (see :meth:`_fill`)."""
         from mkdocs.structure.nav import Navigation
 
         top = [item for item in nav.items if getattr(item, "is_page", False)]
         self.run_nav = Navigation(top, [p for p in nav.pages if p in top])
+        self._fill(files)
         return nav
+
+    def _fill(self, files: Files) -> None:
+        """Render the later half of the runbook pages, in the order MkDocs reads them, into
+        the page cache in a second process, while this one reads the first half; only those
+        not kept already (a rebuild that renders a few pages forks nothing)."""
+        pages = files.documentation_pages()
+        order = [self.runbook_of[id(file)] for file in pages if id(file) in self.runbook_of]
+        later = [
+            runbook_id
+            for runbook_id in order[len(order) // 2 :]
+            if not kept.SHELF.has(
+                self._keyed(self.runbooks[runbook_id], self.runbook_files[runbook_id])[2]
+            )
+        ]
+
+        def render(runbook_id: str) -> None:
+            self._rendered(self.runbooks[runbook_id], self.runbook_files[runbook_id])
+
+        self.filling = Alongside(later, render)
+        self.filled = frozenset(later) if self.filling.pid is not None else frozenset()
+
+    def on_env(self, env: Any, config: Any, files: Files) -> Any:
+        """Every page is read: the process rendering alongside is done (or is now)."""
+        self._stop_filling(wait=True)
+        return env
+
+    def _stop_filling(self, *, wait: bool) -> None:
+        filling = getattr(self, "filling", None)
+        if filling is not None:
+            filling.wait() if wait else filling.stop()
+        self.filled = frozenset()
 
     @event_priority(-100)  # after the other plugins (search) took the real title and URL
     def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
@@ -283,10 +320,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         """The Markdown of runbook pages, the catalog and the runs page rendered by MkDocs."""
         uri = page.file.src_uri
         slots = self.slots[uri] = Slots()
+        runbook_id = self.runbook_of.get(id(page.file))
+        if runbook_id is not None:
+            return self._runbook_source(self.runbooks[runbook_id], page, slots)
         href = self._href(page.url)
-        for runbook_id, file in self.runbook_files.items():
-            if file is page.file:
-                return self._runbook_source(self.runbooks[runbook_id], page, slots, href)
         if uri == self.config.catalog:
             return WIDE + CATALOG_TITLE + slots.add(self._catalog_html(page.url, href))
         if self.incidents_file is not None and page.file is self.incidents_file:
@@ -307,29 +344,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
 
         return href
 
-    def _runbook_source(self, runbook: Runbook, page: Any, slots: Slots, href: runs.Href) -> str:
-        source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
-        shown = self.history.runs.get(runbook.id, [])
-        table = runs.history_table(
-            shown, href, runbook.sha256, self.history.hosts, self.history.reasons
-        )
-        today = self.now.date()
-
-        def make(link: Link) -> tuple[list[page_lib.Finding], Rendered]:
-            findings = []
-            if self.lint_profile is not None:
-                findings = lint_findings(runbook, self.lint_profile, today)
-            return findings, page_html(source, runbook, today, findings, table, link)
-
-        name = kept.key(
-            source,
-            runbook,
-            policy=self.policy,
-            profile=self.profile_key,
-            today=today,
-            history=table,
-        )
-        rendered = kept.page(name, self._link(page), make).rendered
+    def _runbook_source(self, runbook: Runbook, page: Any, slots: Slots) -> str:
+        if runbook.id in self.filled:
+            self.filling.wait()  # the other half of the pages is kept by now
+        source, rendered = self._rendered(runbook, page.file)
         self.tocs[page.file.src_uri] = rendered.headings
         if page.title is None:  # a title from the nav stays; the H1 is inside the kept HTML
             page.title = esc(runbook.title)  # themes put page titles in as HTML
@@ -344,9 +362,46 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         lines = page_lib.display_lines(source)
         return page_lib.front_matter(lines, runbook.front_matter_end) + slots.add(html)
 
-    def _link(self, page: Any) -> Link:
+    def _rendered(self, runbook: Runbook, file: File) -> tuple[str, Rendered]:
+        """The runbook's source, and its page as kept (else rendered, and kept)."""
+        source, table, name = self._keyed(runbook, file)
+        today = self.now.date()
+
+        def make(link: Link) -> tuple[list[page_lib.Finding], Rendered]:
+            findings = []
+            if self.lint_profile is not None:
+                findings = lint_findings(runbook, self.lint_profile, today)
+            return findings, page_html(source, runbook, today, findings, table, link)
+
+        return source, kept.page(name, self._link(file), make).rendered
+
+    def _keyed(self, runbook: Runbook, file: File) -> tuple[str, str, str]:
+        """The runbook's source, its run history table and the key of its page (each made
+        once a build: :meth:`_fill` asks for them first)."""
+        found = self.keys.get(runbook.id)
+        if found is None:
+            source = Path(file.abs_src_path or runbook.path).read_text(encoding="utf-8")
+            table = runs.history_table(
+                self.history.runs.get(runbook.id, []),
+                self._href(file.url),
+                runbook.sha256,
+                self.history.hosts,
+                self.history.reasons,
+            )
+            name = kept.key(
+                source,
+                runbook,
+                policy=self.policy,
+                profile=self.profile_key,
+                today=self.now.date(),
+                history=table,
+            )
+            found = self.keys[runbook.id] = (source, table, name)
+        return found
+
+    def _link(self, here: File) -> Link:
         """Links between pages as written (``other.md#fix``) → the URL of that page here."""
-        files, here = self.files, page.file
+        files = self.files
 
         def link(href: str) -> str:
             parts = urlsplit(href)
@@ -443,8 +498,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 raise PluginError(f"runbookkit: {exc}") from None
 
     def on_build_error(self, error: Exception) -> None:
-        """Reap the runs page writer of a failed build."""
+        """Reap the runs page writer of a failed build, and the pages renderer."""
         self._thaw()
+        self._stop_filling(wait=False)
         run_pages = getattr(self, "run_pages", None)
         if run_pages is not None:
             with contextlib.suppress(RuntimeError):

@@ -118,3 +118,49 @@ def test_the_key_holds_whatever_else_the_page_shows(tmp_path: Path) -> None:
         assert kept.key(RUNBOOK, runbook, **{**base, **change}) != name, change  # type: ignore[arg-type]
     assert kept.key(RUNBOOK + "\n", runbook, **base) != name  # type: ignore[arg-type]
     assert kept.profile_key("default", {"a": 1}) != kept.profile_key("default", {"a": 2})
+
+
+def test_a_large_site_renders_its_later_half_in_a_second_process(
+    tmp_path: Path, renders: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from runbookkit import cache
+
+    books = tmp_path / "books"
+    books.mkdir()
+    count = 2 * cache.ALONGSIDE + 2
+    for number in range(count):
+        text = RUNBOOK.replace("# Disk is full", f"# Disk {number} is full")
+        (books / f"disk-{number:03d}.md").write_text(text, encoding="utf-8")
+    (books / "escalation.md").write_text("# Escalation\n\nCall ops.\n", encoding="utf-8")
+    config = write_site(tmp_path / "site-root", books, history=tmp_path / "history.sqlite")
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    forks: list[int] = []  # how many pages each build gave the second process
+
+    class Counted(cache.Alongside):
+        def __init__(self, items, fill) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(items, fill)
+            forks.append(len(items) if self.pid is not None else 0)
+
+    monkeypatch.setattr(plugin, "Alongside", Counted)
+
+    def pages() -> dict[str, str]:
+        mkdocs_build(load_config(str(config)))
+        site = config.parent / "site" / "books"
+        return {path.parent.name: path.read_text("utf-8") for path in site.glob("disk-*/*.html")}
+
+    forked = pages()
+    assert len(forked) == count
+    total = count + 1  # the escalation page is a runbook too
+    assert forks == [total - total // 2]
+    assert len(renders) == total // 2  # the later half rendered by the other process
+    renders.clear()
+    assert pages() == forked
+    assert renders == [] and forks[-1] == 0  # a rebuild: all kept, nothing forked or rendered
+
+    monkeypatch.setenv("RUNBOOKKIT_CACHE_DIR", str(tmp_path / "other-cache"))
+    monkeypatch.setattr(cache, "ALONGSIDE", 10**9)
+    assert pages() == forked  # rendered here alone, the same pages
+    assert len(renders) == total
