@@ -106,13 +106,13 @@ class Shelf:
         if not private(directory):
             return None
         try:
-            return pickle.loads((directory / f"{name}.pickle").read_bytes())
+            return pickle.loads(_entry(directory, name).read_bytes())
         except Exception:  # a damaged or foreign entry is only a miss
             return None
 
     def has(self, name: str) -> bool:
         """Whether something is kept under ``name`` (to be loaded and checked yet)."""
-        return (self.directory / f"{name}.pickle").is_file()
+        return _entry(self.directory, name).is_file()
 
     def store(self, name: str, value: object) -> None:
         """Keep ``value`` under ``name``; let the oldest go when there are too many."""
@@ -121,7 +121,7 @@ class Shelf:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):
             return
-        write_atomic(directory / f"{name}.pickle", data)
+        write_atomic(_entry(directory, name), data)
         since = self._since_prune.get(directory, self.keep)
         if since >= self.keep:
             self._prune(directory)
@@ -137,6 +137,11 @@ class Shelf:
             entries.sort(key=_mtime, reverse=True)
             for entry in entries[self.keep :]:
                 Path(entry.path).unlink(missing_ok=True)
+
+
+def _entry(directory: Path, name: str) -> Path:
+    """The file that keeps what a shelf in ``directory`` keeps under ``name``."""
+    return directory / f"{name}.pickle"
 
 
 def _mtime(entry: os.DirEntry[str]) -> float:
