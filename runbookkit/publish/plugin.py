@@ -277,15 +277,9 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         later = [
             runbook_id
             for runbook_id in order[len(order) // 2 :]
-            if not kept.SHELF.has(
-                self._keyed(self.runbooks[runbook_id], self.runbook_files[runbook_id])[2]
-            )
+            if not kept.SHELF.has(self._keyed(runbook_id)[2])
         ]
-
-        def render(runbook_id: str) -> None:
-            self._rendered(self.runbooks[runbook_id], self.runbook_files[runbook_id])
-
-        self.filling = Alongside(later, render)
+        self.filling = Alongside(later, self._rendered)
         self.filled = frozenset(later) if self.filling.pid is not None else frozenset()
 
     def on_env(self, env: Any, config: Any, files: Files) -> Any:
@@ -296,7 +290,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
     def _stop_filling(self, *, wait: bool) -> None:
         filling = getattr(self, "filling", None)
         if filling is not None:
-            filling.wait() if wait else filling.stop()
+            if wait:
+                filling.wait()
+            else:
+                filling.stop()
         self.filled = frozenset()
 
     @event_priority(-100)  # after the other plugins (search) took the real title and URL
@@ -347,7 +344,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
     def _runbook_source(self, runbook: Runbook, page: Any, slots: Slots) -> str:
         if runbook.id in self.filled:
             self.filling.wait()  # the other half of the pages is kept by now
-        source, rendered = self._rendered(runbook, page.file)
+        source, rendered = self._rendered(runbook.id)
         self.tocs[page.file.src_uri] = rendered.headings
         if page.title is None:  # a title from the nav stays; the H1 is inside the kept HTML
             page.title = esc(runbook.title)  # themes put page titles in as HTML
@@ -362,9 +359,10 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
         lines = page_lib.display_lines(source)
         return page_lib.front_matter(lines, runbook.front_matter_end) + slots.add(html)
 
-    def _rendered(self, runbook: Runbook, file: File) -> tuple[str, Rendered]:
+    def _rendered(self, runbook_id: str) -> tuple[str, Rendered]:
         """The runbook's source, and its page as kept (else rendered, and kept)."""
-        source, table, name = self._keyed(runbook, file)
+        runbook = self.runbooks[runbook_id]
+        source, table, name = self._keyed(runbook_id)
         today = self.now.date()
 
         def make(link: Link) -> tuple[list[page_lib.Finding], Rendered]:
@@ -373,13 +371,14 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 findings = lint_findings(runbook, self.lint_profile, today)
             return findings, page_html(source, runbook, today, findings, table, link)
 
-        return source, kept.page(name, self._link(file), make).rendered
+        return source, kept.page(name, self._link(self.runbook_files[runbook_id]), make).rendered
 
-    def _keyed(self, runbook: Runbook, file: File) -> tuple[str, str, str]:
+    def _keyed(self, runbook_id: str) -> tuple[str, str, str]:
         """The runbook's source, its run history table and the key of its page (each made
         once a build: :meth:`_fill` asks for them first)."""
-        found = self.keys.get(runbook.id)
+        found = self.keys.get(runbook_id)
         if found is None:
+            runbook, file = self.runbooks[runbook_id], self.runbook_files[runbook_id]
             source = Path(file.abs_src_path or runbook.path).read_text(encoding="utf-8")
             table = runs.history_table(
                 self.history.runs.get(runbook.id, []),
@@ -396,7 +395,7 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
                 today=self.now.date(),
                 history=table,
             )
-            found = self.keys[runbook.id] = (source, table, name)
+            found = self.keys[runbook_id] = (source, table, name)
         return found
 
     def _link(self, here: File) -> Link:
