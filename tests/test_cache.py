@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from runbookkit import cache, finder
 from runbookkit.cache import Alongside
+from tests.support.forked import alone
 from tests.support.runbooks import write_runbook
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
 
+@alone
 def test_the_second_process_does_its_items_before_wait_returns(tmp_path: Path) -> None:
     items = [tmp_path / f"{number}.txt" for number in range(cache.ALONGSIDE)]
     with Alongside(items, lambda path: path.write_text(str(os.getpid()))) as alongside:
@@ -30,6 +33,21 @@ def test_a_few_items_are_not_worth_a_process(tmp_path: Path) -> None:
     assert not items[0].exists()
 
 
+def test_nothing_is_forked_while_other_threads_run(tmp_path: Path) -> None:
+    items = [tmp_path / f"{number}.txt" for number in range(cache.ALONGSIDE)]
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with Alongside(items, lambda path: path.write_text("x")) as alongside:
+            assert alongside.pid is None
+    finally:
+        release.set()
+        other.join()
+    assert not any(path.exists() for path in items)
+
+
+@alone
 def test_a_block_that_raises_stops_the_process(tmp_path: Path) -> None:
     started = tmp_path / "started"
 
@@ -45,6 +63,7 @@ def test_a_block_that_raises_stops_the_process(tmp_path: Path) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+@alone
 def test_a_failing_fill_is_met_again_by_this_process(tmp_path: Path) -> None:
     def fill(_: int) -> None:
         raise ValueError("only the process that reports it matters")

@@ -14,6 +14,7 @@ from runbookkit.parsing import parse_file
 from runbookkit.parsing.safety import DEFAULT, Policy
 from runbookkit.publish import kept, plugin
 from tests.publish.conftest import make_run, record, write_site
+from tests.support.forked import alone
 
 RUNBOOK = """# Disk is full
 
@@ -120,6 +121,7 @@ def test_the_key_holds_whatever_else_the_page_shows(tmp_path: Path) -> None:
     assert kept.profile_key("default", {"a": 1}) != kept.profile_key("default", {"a": 2})
 
 
+@alone
 def test_a_large_site_renders_its_later_half_in_a_second_process(
     tmp_path: Path, renders: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
