@@ -15,7 +15,10 @@ import pickle
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import sqlite3
 
 VARIABLE = "RUNBOOKKIT_CACHE_DIR"
 T = TypeVar("T")
@@ -73,22 +76,30 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 class Shelf:
-    """Pickled objects kept under names in one directory of the cache (``trees``, ``pages``).
+    """Pickled objects kept under names in one SQLite file of the cache (``trees.sqlite``,
+    ``pages.sqlite``).
 
-    They are loaded only from a directory that belongs to this user and that no one else may
-    write to. A process lists the directory once every ``keep`` stores, and lets the oldest
-    entries go past twice ``keep``, so a long-lived process (serve) keeps it bounded too.
+    One file rather than a file per entry: creating a file can cost far more than writing a
+    row (0.4 to 0.8 ms of CPU each on an ext4 disk measured here, where a row costs tens of
+    microseconds), and a first docs build of 500 runbooks keeps a thousand entries. Entries
+    are loaded only from a file and directory that belong to this user and that no one else
+    may write to (pickle runs code). A process counts its stores, and every ``keep`` of them
+    lets the oldest entries go past twice ``keep``, so a long-lived process (serve) keeps the
+    file bounded too. A connection is never carried across a fork: the parent closes it
+    first, and either side opens its own again.
     """
 
     def __init__(self, name: str, keep: int) -> None:
         self.name = name
         self.keep = keep
-        self._since_prune: dict[Path, int] = {}  # per directory: stores since this one pruned
+        self._since_prune: dict[Path, int] = {}  # per file: stores since this process pruned
+        self._open: tuple[int, Path, sqlite3.Connection] | None = None
+        _SHELVES.append(self)
 
     @property
-    def directory(self) -> Path:
-        """Where the entries are (the cache directory is read each time: it may change)."""
-        return cache_dir() / self.name
+    def path(self) -> Path:
+        """The file of the entries (the cache directory is read each time: it may change)."""
+        return cache_dir() / f"{self.name}.sqlite"
 
     def fetch(self, name: str, build: Callable[[], T], valid: Callable[[object], bool]) -> T:
         """What is kept under ``name`` if ``valid`` says it is what ``build`` makes; else what
@@ -102,53 +113,173 @@ class Shelf:
 
     def load(self, name: str) -> object | None:
         """What is kept under ``name``, or None (callers check its type)."""
-        directory = self.directory
-        if not private(directory):
+        row = self._query("SELECT value FROM entries WHERE name = ?", (name,), create=False)
+        if row is None:
             return None
         try:
-            return pickle.loads(_entry(directory, name).read_bytes())
+            return pickle.loads(row[0])  # type: ignore[arg-type]
         except Exception:  # a damaged or foreign entry is only a miss
             return None
 
     def has(self, name: str) -> bool:
         """Whether something is kept under ``name`` (to be loaded and checked yet)."""
-        return _entry(self.directory, name).is_file()
+        return (
+            self._query("SELECT 1 FROM entries WHERE name = ?", (name,), create=False) is not None
+        )
+
+    def names(self) -> list[str]:
+        """The names of what is kept, the latest stored first."""
+        import sqlite3
+
+        db = self._connection(create=False)
+        if db is None:
+            return []
+        try:
+            return [row[0] for row in db.execute("SELECT name FROM entries ORDER BY rowid DESC")]
+        except sqlite3.Error:
+            return []
 
     def store(self, name: str, value: object) -> None:
         """Keep ``value`` under ``name``; let the oldest go when there are too many."""
-        directory = self.directory
         try:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):
             return
-        write_atomic(_entry(directory, name), data)
-        since = self._since_prune.get(directory, self.keep)
-        if since >= self.keep:
-            self._prune(directory)
-            since = 0
-        self._since_prune[directory] = since + 1
-
-    def _prune(self, directory: Path) -> None:
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
+        # A new rowid each time (the row is replaced): the rowid order is the order of stores.
+        sql = "INSERT OR REPLACE INTO entries (name, value) VALUES (?, ?)"
+        if self._query(sql, (name, data), create=True) is None:
             return
-        if len(entries) > 2 * self.keep:
-            entries.sort(key=_mtime, reverse=True)
-            for entry in entries[self.keep :]:
-                Path(entry.path).unlink(missing_ok=True)
+        path = self.path
+        since = self._since_prune.get(path, self.keep)
+        if since >= self.keep:
+            self._query(_PRUNE, (2 * self.keep, self.keep), create=False)
+            since = 0
+        self._since_prune[path] = since + 1
+
+    def close(self) -> None:
+        """Close this process's connection (the next use opens one again)."""
+        import sqlite3
+
+        found, self._open = self._open, None
+        if found is not None and found[0] == os.getpid():
+            with contextlib.suppress(sqlite3.Error):
+                found[2].close()
+
+    def _query(
+        self, sql: str, parameters: tuple[object, ...], *, create: bool
+    ) -> tuple[object, ...] | None:
+        """The first row of ``sql`` (``()`` when it gives none but ran, for a change);
+        None where the shelf is missing, untrusted or broken (a damaged file is replaced by an
+        empty one)."""
+        import sqlite3
+
+        db = self._connection(create=create)
+        if db is None:
+            return None
+        try:
+            row = db.execute(sql, parameters).fetchone()
+        except sqlite3.Error as exc:
+            if _damaged(exc):
+                self.close()
+                _create(self.path, replace=True)
+            return None
+        return () if row is None and not sql.startswith("SELECT") else row
+
+    def _connection(self, *, create: bool) -> sqlite3.Connection | None:
+        import sqlite3
+
+        path, pid = self.path, os.getpid()
+        if self._open is not None and self._open[:2] == (pid, path):
+            return self._open[2]
+        self.close()
+        if create and not path.exists():
+            import shutil
+
+            _create(path)
+            # Earlier versions kept a file per entry in a directory of the shelf's name.
+            shutil.rmtree(path.with_suffix(""), ignore_errors=True)
+        if not private(path.parent) or not private(path):
+            return None
+        for _ in range(2):
+            try:
+                db = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+            except sqlite3.Error:
+                return None
+            try:
+                # A cache needs no durability: a store lost to a crash is only a miss.
+                db.execute("PRAGMA synchronous = OFF")
+            except sqlite3.Error as exc:
+                db.close()
+                if not _damaged(exc):
+                    return None
+                _create(path, replace=True)
+                continue
+            self._open = (pid, path, db)
+            return db
+        return None
 
 
-def _entry(directory: Path, name: str) -> Path:
-    """The file that keeps what a shelf in ``directory`` keeps under ``name``."""
-    return directory / f"{name}.pickle"
+_SHELVES: list[Shelf] = []
+# Past the first (count) entries, all but the latest (limit) go.
+_PRUNE = (
+    "DELETE FROM entries WHERE (SELECT count(*) FROM entries) > ? AND rowid NOT IN "
+    "(SELECT rowid FROM entries ORDER BY rowid DESC LIMIT ?)"
+)
 
 
-def _mtime(entry: os.DirEntry[str]) -> float:
+def _damaged(exc: sqlite3.Error) -> bool:
+    """Whether ``exc`` says the file is not a database (any more)."""
+    import sqlite3
+
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+
+
+def _create(path: Path, *, replace: bool = False) -> None:
+    """An empty shelf file at ``path`` (and its directory), readable by this user alone.
+
+    It is made whole beside ``path`` and then linked in, so another process never opens a
+    file that is half made, and one that made it first keeps its own (``replace`` puts the
+    new one in place of a damaged one).
+    """
+    import sqlite3
+
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        return entry.stat().st_mtime
-    except OSError:
-        return 0.0
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        db = sqlite3.connect(partial, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+            db.execute("CREATE TABLE entries (name TEXT PRIMARY KEY, value BLOB)")
+        finally:
+            db.close()
+        if replace:
+            for stale in (f"{path.name}-wal", f"{path.name}-shm"):
+                path.with_name(stale).unlink(missing_ok=True)
+            os.replace(partial, path)
+        else:
+            try:
+                os.link(partial, path)
+            except FileExistsError:
+                pass
+            except OSError:  # no hard links here: the last one made is the one kept
+                if not path.exists():
+                    os.replace(partial, path)
+    except (OSError, sqlite3.Error):
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+
+
+def _close_before_fork() -> None:
+    for shelf in _SHELVES:
+        shelf.close()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_close_before_fork)
 
 
 class Alongside:

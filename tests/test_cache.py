@@ -73,6 +73,7 @@ def test_a_failing_fill_is_met_again_by_this_process(tmp_path: Path) -> None:
     alongside.wait()  # waited for already: returns at once
 
 
+@alone
 def test_load_all_of_a_large_directory_is_the_same_as_one_by_one(tmp_path: Path) -> None:
     count = 2 * cache.ALONGSIDE + 3
     for number in range(count):
@@ -90,3 +91,38 @@ def test_load_all_of_a_large_directory_is_the_same_as_one_by_one(tmp_path: Path)
     assert [runbook.title for runbook in runbooks] == [
         runbook.title for runbook in (finder.load(id_, tmp_path) for id_ in ids)
     ]
+
+
+@alone
+def test_two_processes_storing_into_a_new_shelf_at_once_lose_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each makes the shelf's file if it finds none: neither may lose the other's entries."""
+    shelf = cache.Shelf("both", 1000)
+    count = 4 * cache.ALONGSIDE
+    for attempt in range(12):
+        monkeypatch.setenv(cache.VARIABLE, str(tmp_path / str(attempt)))
+
+        def fill(number: int) -> None:
+            shelf.store(f"entry-{number}", (number, "x" * 4000))
+
+        with Alongside(range(count // 2, count), fill) as alongside:
+            assert alongside.pid is not None
+            for number in range(count // 2):
+                fill(number)
+        kept = [shelf.load(f"entry-{number}") for number in range(count)]
+        assert kept == [(number, "x" * 4000) for number in range(count)], attempt
+        assert len(shelf.names()) == count
+
+
+@alone
+def test_a_forked_process_opens_a_shelf_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cache.VARIABLE, str(tmp_path))
+    shelf = cache.Shelf("own", 1000)
+    shelf.store("before", 1)
+    with Alongside(range(cache.ALONGSIDE), lambda number: shelf.store(f"child-{number}", number)):
+        shelf.store("parent", 2)  # the connection closed at the fork is opened again here
+    assert shelf.load("before") == 1 and shelf.load("parent") == 2
+    assert shelf.load(f"child-{cache.ALONGSIDE - 1}") == cache.ALONGSIDE - 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,9 @@ from tests.conftest import REDIS, ROOT
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The cache directory; the parsed runbooks are kept in its ``trees.sqlite``."""
     monkeypatch.setenv("RUNBOOKKIT_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache" / "trees"
+    return tmp_path / "cache"
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def book(tmp_path: Path) -> Path:
 
 def test_an_unchanged_file_gives_the_same_tree_from_the_cache(cache: Path, book: Path) -> None:
     first = parse_file(book)
-    assert len(list(cache.iterdir())) == 1
+    assert len(kept.SHELF.names()) == 1
     again = parse_file(book)
     assert again == first
     assert again is not first
@@ -64,7 +66,7 @@ def test_a_changed_file_id_or_policy_is_a_miss(cache: Path, book: Path) -> None:
         return [step.destructive for block in blocks for step in block.steps]
 
     assert any(destructive(marked)) and destructive(marked) != destructive(plain)
-    assert len(list(cache.iterdir())) == 4
+    assert len(kept.SHELF.names()) == 4
 
 
 def test_a_runbook_that_fails_to_parse_is_not_kept(cache: Path, tmp_path: Path) -> None:
@@ -73,23 +75,37 @@ def test_a_runbook_that_fails_to_parse_is_not_kept(cache: Path, tmp_path: Path) 
     for _ in range(2):
         with pytest.raises(Exception, match="file is empty"):
             parse_file(empty)
-    assert not cache.exists() or not list(cache.iterdir())
+    assert kept.SHELF.names() == []
 
 
 def test_a_cache_others_may_write_to_is_not_read(cache: Path, book: Path) -> None:
     first = parse_file(book)
-    os.chmod(cache, 0o777)
-    name = next(cache.iterdir()).name.removesuffix(".pickle")
-    assert kept.load(name) is None
-    os.chmod(cache, 0o700)
-    assert kept.load(name) == first
+    [name] = kept.SHELF.names()
+    for where, mode in ((cache, 0o777), (cache / "trees.sqlite", 0o666)):
+        kept.SHELF.close()  # as a new process finds it
+        os.chmod(where, mode)
+        assert kept.load(name) is None
+        os.chmod(where, mode & 0o755)
+        assert kept.load(name) == first
 
 
 def test_a_damaged_entry_is_a_miss(cache: Path, book: Path) -> None:
     first = parse_file(book)
-    entry = next(cache.iterdir())
-    entry.write_bytes(b"not a pickle")
+    [name] = kept.SHELF.names()
+    with sqlite3.connect(cache / "trees.sqlite") as db:
+        db.execute("UPDATE entries SET value = ?", (b"not a pickle",))
+    assert kept.load(name) is None
     assert parse_file(book) == first
+    assert kept.load(name) == first  # parsed again, and kept again
+
+
+def test_a_damaged_cache_file_is_replaced(cache: Path, book: Path) -> None:
+    first = parse_file(book)
+    kept.SHELF.close()  # as a new process finds it
+    (cache / "trees.sqlite").write_bytes(b"not a database, " * 512)
+    assert parse_file(book) == first
+    assert parse_file(book) == first
+    assert len(kept.SHELF.names()) == 1  # kept again, in a new file
 
 
 def test_an_unwritable_cache_only_parses_every_time(
@@ -104,7 +120,7 @@ def test_an_unwritable_cache_only_parses_every_time(
 def test_a_warm_list_imports_no_markdown_parser(cache: Path, book: Path) -> None:
     env = {
         **os.environ,
-        "RUNBOOKKIT_CACHE_DIR": str(cache.parent),
+        "RUNBOOKKIT_CACHE_DIR": str(cache),
         "NO_COLOR": "1",
         "COLUMNS": "200",
     }
@@ -137,5 +153,6 @@ def test_a_process_that_goes_on_keeps_pruning(
     monkeypatch.setattr(kept.SHELF, "keep", 2)
     for index in range(30):
         kept.store(f"entry-{index}", {"index": index})
-        assert len(list(cache.iterdir())) <= 3 * kept.SHELF.keep, index
-    assert (cache / "entry-29.pickle").exists()
+        assert len(kept.SHELF.names()) <= 3 * kept.SHELF.keep, index
+    assert kept.SHELF.names()[0] == "entry-29"
+    assert kept.load("entry-29") == {"index": 29}
