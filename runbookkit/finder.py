@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from runbookkit.errors import NotFoundError, ParseError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from runbookkit.model import Runbook
     from runbookkit.parsing.safety import Policy
 
@@ -69,12 +71,17 @@ def load(name: str, directory: Path, *, policy: Policy | None = None) -> Runbook
 
 
 def load_all(
-    directory: Path, policy: Policy | None = None
+    directory: Path,
+    policy: Policy | None = None,
+    *,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[list[Runbook], list[ParseError]]:
     """Parse every runbook in ``directory``; errors are returned, not raised, one per file.
 
     In a large directory, a second process parses the later half into the cache meanwhile
-    (see :class:`runbookkit.cache.Alongside`).
+    (see :class:`runbookkit.cache.Alongside`). ``meanwhile`` is the caller's other work, done
+    here once that process has started (the docs site reads the run history); the process
+    then takes the later two thirds.
     """
     from runbookkit.cache import Alongside
     from runbookkit.parsing import parse_file, safety
@@ -90,10 +97,12 @@ def load_all(
             errors.append(exc)
 
     paths = list(discover(directory))
-    half = len(paths) // 2
-    with Alongside(paths[half:], parse):
-        for path in paths[:half]:
+    mine = len(paths) // 3 if meanwhile is not None else len(paths) // 2
+    with Alongside(paths[mine:], parse):
+        if meanwhile is not None:
+            meanwhile()
+        for path in paths[:mine]:
             parse(path)
-    for path in paths[half:]:
+    for path in paths[mine:]:
         parse(path)
     return runbooks, errors

@@ -126,3 +126,22 @@ def test_a_forked_process_opens_a_shelf_of_its_own(
         shelf.store("parent", 2)  # the connection closed at the fork is opened again here
     assert shelf.load("before") == 1 and shelf.load("parent") == 2
     assert shelf.load(f"child-{cache.ALONGSIDE - 1}") == cache.ALONGSIDE - 1
+
+
+@alone
+def test_load_all_does_the_callers_other_work_here_while_the_process_parses(
+    tmp_path: Path,
+) -> None:
+    count = 2 * cache.ALONGSIDE
+    for number in range(count):
+        write_runbook(tmp_path, f"echo {number}", name=f"service-{number:03d}")
+    called: list[int] = []
+
+    def meanwhile() -> None:
+        called.append(os.getpid())
+
+    with_other_work, errors = finder.load_all(tmp_path, meanwhile=meanwhile)
+    assert called == [os.getpid()] and not errors
+    assert [runbook.id for runbook in with_other_work] == [
+        runbook.id for runbook in finder.load_all(tmp_path)[0]
+    ]

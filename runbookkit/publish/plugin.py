@@ -141,7 +141,12 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
 
     def _read_sources(self, files: Files, config: Any) -> Files:
         self.now = dt.datetime.now(dt.UTC)
-        found, errors = read_runbooks(self.runbooks_dir, self.policy)
+        self.history = History()
+
+        def history() -> None:  # while a second process parses most of a large directory
+            self.history = read_history(self.history_path, self.config.max_runs, self.now)
+
+        found, errors = read_runbooks(self.runbooks_dir, self.policy, meanwhile=history)
         for error in errors:
             log.warning(str(error))
         self.lint_profile = _lint_profile(self.profile_path) if self.config.show_lint else None
@@ -150,7 +155,6 @@ class RunbookPlugin(BasePlugin[RunbookConfig]):
             if self.lint_profile is not None
             else ""
         )
-        self.history: History = read_history(self.history_path, self.config.max_runs, self.now)
         self.runbooks: dict[str, Runbook] = {}
         self.runbook_files: dict[str, File] = {}
         self.slots: dict[str, Slots] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,10 +42,11 @@ class Sources:
 
 
 def read_runbooks(
-    directory: Path, policy: Policy | None = None
+    directory: Path, policy: Policy | None = None, *, meanwhile: Callable[[], object] | None = None
 ) -> tuple[list[tuple[Path, Runbook]], list[ParseError]]:
-    """Parse every runbook under ``directory``; a file that fails is reported, not raised."""
-    runbooks, errors = load_all(directory, policy)
+    """Parse every runbook under ``directory``; a file that fails is reported, not raised
+    (``meanwhile``: see :func:`runbookkit.finder.load_all`)."""
+    runbooks, errors = load_all(directory, policy, meanwhile=meanwhile)
     return [(Path(rb.path), rb) for rb in runbooks], errors
 
 
