@@ -113,31 +113,22 @@ class Shelf:
 
     def load(self, name: str) -> object | None:
         """What is kept under ``name``, or None (callers check its type)."""
-        row = self._query("SELECT value FROM entries WHERE name = ?", (name,), create=False)
-        if row is None:
+        rows = self._rows("SELECT value FROM entries WHERE name = ?", (name,), create=False)
+        if not rows:
             return None
         try:
-            return pickle.loads(row[0])  # type: ignore[arg-type]
+            return pickle.loads(rows[0][0])  # type: ignore[arg-type]
         except Exception:  # a damaged or foreign entry is only a miss
             return None
 
     def has(self, name: str) -> bool:
         """Whether something is kept under ``name`` (to be loaded and checked yet)."""
-        return (
-            self._query("SELECT 1 FROM entries WHERE name = ?", (name,), create=False) is not None
-        )
+        return bool(self._rows("SELECT 1 FROM entries WHERE name = ?", (name,), create=False))
 
     def names(self) -> list[str]:
         """The names of what is kept, the latest stored first."""
-        import sqlite3
-
-        db = self._connection(create=False)
-        if db is None:
-            return []
-        try:
-            return [row[0] for row in db.execute("SELECT name FROM entries ORDER BY rowid DESC")]
-        except sqlite3.Error:
-            return []
+        rows = self._rows("SELECT name FROM entries ORDER BY rowid DESC", (), create=False)
+        return [str(row[0]) for row in rows or []]
 
     def store(self, name: str, value: object) -> None:
         """Keep ``value`` under ``name``; let the oldest go when there are too many."""
@@ -147,12 +138,12 @@ class Shelf:
             return
         # A new rowid each time (the row is replaced): the rowid order is the order of stores.
         sql = "INSERT OR REPLACE INTO entries (name, value) VALUES (?, ?)"
-        if self._query(sql, (name, data), create=True) is None:
+        if self._rows(sql, (name, data), create=True) is None:
             return
         path = self.path
         since = self._since_prune.get(path, self.keep)
         if since >= self.keep:
-            self._query(_PRUNE, (2 * self.keep, self.keep), create=False)
+            self._rows(_PRUNE, (2 * self.keep, self.keep), create=False)
             since = 0
         self._since_prune[path] = since + 1
 
@@ -165,25 +156,23 @@ class Shelf:
             with contextlib.suppress(sqlite3.Error):
                 found[2].close()
 
-    def _query(
+    def _rows(
         self, sql: str, parameters: tuple[object, ...], *, create: bool
-    ) -> tuple[object, ...] | None:
-        """The first row of ``sql`` (``()`` when it gives none but ran, for a change);
-        None where the shelf is missing, untrusted or broken (a damaged file is replaced by an
-        empty one)."""
+    ) -> list[tuple[object, ...]] | None:
+        """The rows of ``sql``; None where the shelf is missing, untrusted or broken (a damaged
+        file is replaced by an empty one, for the next call)."""
         import sqlite3
 
         db = self._connection(create=create)
         if db is None:
             return None
         try:
-            row = db.execute(sql, parameters).fetchone()
+            return db.execute(sql, parameters).fetchall()
         except sqlite3.Error as exc:
             if _damaged(exc):
                 self.close()
                 _create(self.path, replace=True)
             return None
-        return () if row is None and not sql.startswith("SELECT") else row
 
     def _connection(self, *, create: bool) -> sqlite3.Connection | None:
         import sqlite3
@@ -200,23 +189,20 @@ class Shelf:
             shutil.rmtree(path.with_suffix(""), ignore_errors=True)
         if not private(path.parent) or not private(path):
             return None
-        for _ in range(2):
-            try:
-                db = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
-            except sqlite3.Error:
-                return None
-            try:
-                # A cache needs no durability: a store lost to a crash is only a miss.
-                db.execute("PRAGMA synchronous = OFF")
-            except sqlite3.Error as exc:
-                db.close()
-                if not _damaged(exc):
-                    return None
-                _create(path, replace=True)
-                continue
-            self._open = (pid, path, db)
-            return db
-        return None
+        try:
+            db = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            return None
+        try:
+            # A cache needs no durability: a store lost to a crash is only a miss.
+            db.execute("PRAGMA synchronous = OFF")
+        except sqlite3.Error as exc:
+            db.close()
+            if _damaged(exc):
+                _create(path, replace=True)  # for the next call
+            return None
+        self._open = (pid, path, db)
+        return db
 
 
 _SHELVES: list[Shelf] = []
